@@ -1,0 +1,43 @@
+/**
+ * WebSocket close codes Tandem uses, in one place.
+ *
+ * The stock y-websocket client (3.x) treats 4400-4499 as permanent: it stops reconnecting and emits
+ * `closed`. Every other code makes it reconnect with backoff. So a code in that range means "retrying cannot
+ * help", and nothing that a reconnect could fix uses it.
+ */
+export const CloseCode = {
+  /** The server is shutting down or restarting; reconnect later. (RFC 6455) */
+  goingAway: 1001,
+  /** A frame that is not a valid message: truncated, unknown message type, bad varint. (RFC 6455) */
+  protocolError: 1002,
+  /** A text frame; the protocol is binary only. (RFC 6455) */
+  unsupportedData: 1003,
+  /** A well-formed message whose Yjs update or awareness payload was rejected. (RFC 6455) */
+  invalidPayload: 1007,
+  /** A frame over the server's size cap. (RFC 6455) */
+  messageTooBig: 1009,
+  /** Something failed on the server's side (for example storage); reconnect later. (RFC 6455) */
+  internalError: 1011,
+  /** The server cannot take the connection now (it is loading too much or storage is down). (RFC 6455) */
+  tryAgainLater: 1013,
+  /** The client did not answer a ping in time. */
+  heartbeatTimeout: 4000,
+  /** The client stopped reading: its unsent data passed the server's cap. */
+  slowConsumer: 4001,
+  /** The request was not valid and will not become valid: for example a bad document name. */
+  badRequest: 4400,
+  /** No valid credentials were presented. */
+  unauthorized: 4401,
+  /** The credentials do not grant access to this document. */
+  forbidden: 4403,
+  /** The document is over the server's size limit. */
+  documentTooLarge: 4413,
+} as const
+
+/** One of {@link CloseCode}'s values. */
+export type CloseCodeValue = (typeof CloseCode)[keyof typeof CloseCode]
+
+/** Whether a stock y-websocket client gives up (does not reconnect) after this close code. */
+export function isPermanentClose(code: number): boolean {
+  return code >= 4400 && code < 4500
+}

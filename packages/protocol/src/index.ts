@@ -1,0 +1,26 @@
+export { CloseCode, type CloseCodeValue, isPermanentClose } from './close-codes.js'
+export { type DocNameResult, docNameError, docNameFromPath, isValidDocName, MAX_DOC_NAME_LENGTH } from './doc-name.js'
+export {
+  EXTENSIONS_PARAM,
+  type Extension,
+  messageAuth,
+  messageAwareness,
+  messageQueryAwareness,
+  messageSaved,
+  messageSync,
+  parseExtensions,
+  syncStep1,
+  syncStep2,
+  syncUpdate,
+} from './message-types.js'
+export {
+  encodeAwarenessMessage,
+  encodeQueryAwarenessMessage,
+  encodeSavedMessage,
+  encodeSyncStep1Message,
+  encodeSyncStep2Message,
+  encodeUpdateMessage,
+  isDocumentChangingMessage,
+  readSavedPayload,
+} from './messages.js'
+export { SavedTracker } from './saved-tracker.js'

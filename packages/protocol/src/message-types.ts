@@ -1,0 +1,52 @@
+/**
+ * Message types of the y-websocket protocol, and Tandem's opt-in additions.
+ *
+ * Every WebSocket message is one binary frame:
+ *
+ * ```
+ * message  = varUint(type) payload
+ * ```
+ *
+ * Types 0-3 are the y-websocket protocol (y-protocols' `sync`, `awareness` and `auth` modules) and are
+ * understood by every stock client. Types from 100 up are Tandem's own; the server only sends them on a
+ * connection that opted in (see {@link EXTENSIONS_PARAM}), because a stock client logs an error for a type it
+ * does not know. docs/protocol.md has the byte layout of every payload.
+ */
+
+/** Sync protocol (y-protocols/sync): step 1, step 2 and update sub-messages. */
+export const messageSync = 0
+/** An awareness update (y-protocols/awareness): who is here, their name, colour and cursor. */
+export const messageAwareness = 1
+/** Auth (y-protocols/auth): the server refusing access. */
+export const messageAuth = 2
+/** A request for every awareness state of the room; no payload. */
+export const messageQueryAwareness = 3
+/**
+ * Tandem: "everything you sent on this connection up to message N is durable". Payload: `varUint(N)`, the
+ * count of document-changing messages (sync step 2 and update) this connection sent, counted from 1.
+ */
+export const messageSaved = 100
+
+/** Sync sub-message types (y-protocols/sync), following `messageSync`. */
+export const syncStep1 = 0
+export const syncStep2 = 1
+export const syncUpdate = 2
+
+/**
+ * The URL query parameter through which a client opts in to Tandem's extensions, as a comma-separated list:
+ * `?tandem=saved`.
+ */
+export const EXTENSIONS_PARAM = 'tandem'
+
+/** The extensions a client can opt in to. */
+export type Extension = 'saved'
+
+/** Parses the value of the {@link EXTENSIONS_PARAM} query parameter; unknown names are ignored. */
+export function parseExtensions(value: string | null | undefined): Set<Extension> {
+  const result = new Set<Extension>()
+  if (!value) return result
+  for (const part of value.split(',')) {
+    if (part.trim() === 'saved') result.add('saved')
+  }
+  return result
+}

@@ -1,0 +1,54 @@
+/**
+ * The storage contract. A store keeps, per document, a compacted snapshot plus an append-only log of Yjs
+ * updates; loading returns both, and applying them in order rebuilds the document.
+ *
+ * One contract test suite (`runDocStoreContract` in @tandem/test-utils) runs over every implementation.
+ */
+
+/** One update to append to a document's log. */
+export interface StoreEntry {
+  readonly name: string
+  readonly update: Uint8Array
+}
+
+/** What a store holds for one document. */
+export interface StoredDoc {
+  /** The compacted state, or `null` when the document was never compacted. */
+  readonly snapshot: Uint8Array | null
+  /** The log entries appended since the snapshot, oldest first. */
+  readonly updates: readonly Uint8Array[]
+}
+
+/** A listing row for one stored document. */
+export interface DocInfo {
+  readonly name: string
+  /** Bytes stored for the document: snapshot plus log. */
+  readonly size: number
+  /** When the document was last appended to or compacted. */
+  readonly updatedAt: Date
+}
+
+/** Where Tandem keeps its documents. */
+export interface DocStore {
+  /** Everything stored for `name`, or `null` when nothing is. */
+  load(name: string): Promise<StoredDoc | null>
+  /**
+   * Appends every entry to its document's log in one atomic commit: when the promise resolves all of them are
+   * durable, and when it rejects none of them is stored.
+   */
+  append(entries: readonly StoreEntry[]): Promise<void>
+  /**
+   * Replaces the snapshot of `name` with `state` and deletes its log, in one transaction that writes the new
+   * snapshot before deleting what it replaces. The caller guarantees that `state` contains the old snapshot
+   * and every log entry committed for `name` so far.
+   */
+  compact(name: string, state: Uint8Array): Promise<void>
+  /** Every stored document, ordered by name. */
+  list(): Promise<DocInfo[]>
+  /** The listing row of one document, or `null` when nothing is stored for it. */
+  info(name: string): Promise<DocInfo | null>
+  /** Resolves when the store can serve reads and writes; rejects with the reason otherwise. */
+  check(): Promise<void>
+  /** Releases the store's resources. Called once, after the last append. */
+  close(): Promise<void>
+}

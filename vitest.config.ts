@@ -1,0 +1,24 @@
+import { defineConfig } from 'vitest/config'
+
+// Each workspace package is its own project, named after the package, so `vitest run --project @tandem/server`
+// runs one. Sources are resolved through the `source` export condition: no build is needed to test.
+const projects = {
+  '@tandem/protocol': 'packages/protocol',
+  '@tandem/server': 'packages/server',
+  '@tandem/store-sqlite': 'packages/store-sqlite',
+  '@tandem/test-utils': 'packages/test-utils',
+  '@tandem/server-app': 'apps/server',
+}
+
+export default defineConfig({
+  resolve: { conditions: ['source'] },
+  ssr: { resolve: { conditions: ['source'] } },
+  test: {
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    projects: Object.entries(projects).map(([name, dir]) => ({
+      extends: true,
+      test: { name, include: [`${dir}/{src,test}/**/*.test.ts`] },
+    })),
+  },
+})
