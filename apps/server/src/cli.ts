@@ -1,0 +1,110 @@
+#!/usr/bin/env node
+import { readFileSync } from 'node:fs'
+import { ConfigError, readServeConfig, serveHelp } from './config.js'
+import { createLogger } from './logger.js'
+import { startServer } from './tandem-server.js'
+
+const usage = `Usage: tandem <command> [options]
+
+Tandem: a self-hostable collaborative text editor.
+
+Commands:
+  serve        Run the sync server (see "tandem serve --help").
+  help         Show this help.
+
+Options:
+  -h, --help     Show this help.
+  -v, --version  Print the version.`
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv
+  if (command === undefined || command === 'help' || command === '-h' || command === '--help') {
+    console.log(usage)
+    return command === undefined ? 2 : 0
+  }
+  if (command === '-v' || command === '--version') {
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
+    console.log(pkg.version)
+    return 0
+  }
+  if (command !== 'serve') {
+    console.error(`tandem: unknown command "${command}". Run "tandem --help" for the commands.`)
+    return 2
+  }
+  if (rest.includes('-h') || rest.includes('--help')) {
+    console.log(serveHelp())
+    return 0
+  }
+  return serve(rest)
+}
+
+async function serve(args: string[]): Promise<number> {
+  let config: ReturnType<typeof readServeConfig>
+  try {
+    config = readServeConfig(args, process.env)
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error
+    console.error(`tandem: ${error.message}`)
+    return 2
+  }
+  const logger = createLogger(config.logLevel)
+  let server: Awaited<ReturnType<typeof startServer>>
+  try {
+    server = await startServer(config, logger)
+  } catch (error) {
+    logger.fatal({ err: error }, `Tandem could not start: ${error instanceof Error ? error.message : error}`)
+    return 1
+  }
+  const shownHost = config.host.includes(':') ? `[${config.host}]` : config.host
+  logger.info(
+    { port: server.port, host: config.host, dataDir: config.store === 'sqlite' ? config.dataDir : null },
+    `listening on http://${shownHost}:${server.port} (WebSocket ws://${shownHost}:${server.port}/<document>)`,
+  )
+  if (!['localhost', '127.0.0.1', '::1'].includes(config.host)) {
+    logger.warn(
+      { host: config.host },
+      'listening beyond this machine with no access control: anyone who can reach it can edit every document',
+    )
+  }
+
+  return new Promise<number>((resolve) => {
+    let stopping = false
+    const stop = (signal: NodeJS.Signals) => {
+      if (stopping) {
+        logger.info({ signal }, 'already shutting down')
+        return
+      }
+      stopping = true
+      logger.info({ signal }, 'shutting down: closing connections and saving every document')
+      const deadline = setTimeout(() => {
+        logger.error({}, `shutdown took longer than ${config.shutdownTimeout} ms; exiting`)
+        resolve(1)
+      }, config.shutdownTimeout)
+      deadline.unref()
+      server.close().then(
+        (saved) => {
+          clearTimeout(deadline)
+          logger.info(
+            { saved },
+            saved ? 'stopped; every document is saved' : 'stopped, but some changes could not be saved',
+          )
+          resolve(saved ? 0 : 1)
+        },
+        (error) => {
+          logger.error({ err: error }, 'shutdown failed')
+          resolve(1)
+        },
+      )
+    }
+    process.on('SIGINT', stop)
+    process.on('SIGTERM', stop)
+  })
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error) => {
+    console.error(error)
+    process.exit(1)
+  },
+)

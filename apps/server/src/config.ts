@@ -1,0 +1,228 @@
+/**
+ * The `tandem serve` configuration: every setting has a flag, an environment variable and a default, in one
+ * table that also writes `--help`. Flags win over the environment. Every value is checked, and a bad one is
+ * refused with a message that names the setting, what it must be and what it got.
+ */
+
+/** The settings of `tandem serve`. */
+export interface ServeConfig {
+  port: number
+  host: string
+  dataDir: string
+  store: 'sqlite' | 'memory'
+  logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent'
+  pingInterval: number
+  maxMessageSize: number
+  maxBufferedBytes: number
+  unloadDelay: number
+  commitDelay: number
+  compactAfter: number
+  shutdownTimeout: number
+}
+
+/** A configuration error, for the user: print its message and exit with status 2. */
+export class ConfigError extends Error {}
+
+interface Setting<K extends keyof ServeConfig> {
+  key: K
+  flag: string
+  env: string
+  value: string
+  help: string
+  fallback: string
+  parse: (raw: string, name: string) => ServeConfig[K]
+}
+
+const logLevels = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const
+
+const settings: { [K in keyof ServeConfig]: Setting<K> }[keyof ServeConfig][] = [
+  setting('port', 'port', 'PORT', '<n>', 'TCP port to listen on; 0 picks a free one.', '1234', int(0, 65535)),
+  setting('host', 'host', 'HOST', '<addr>', 'Address to listen on; 0.0.0.0 for every interface.', 'localhost', text),
+  setting('dataDir', 'data-dir', 'DATA_DIR', '<path>', 'Directory of the SQLite database.', './data', text),
+  setting(
+    'store',
+    'store',
+    'TANDEM_STORE',
+    '<kind>',
+    'sqlite, or memory to keep nothing across restarts.',
+    'sqlite',
+    oneOf(['sqlite', 'memory'] as const),
+  ),
+  setting('logLevel', 'log-level', 'LOG_LEVEL', '<level>', `One of ${logLevels.join(', ')}.`, 'info', oneOf(logLevels)),
+  setting(
+    'pingInterval',
+    'ping-interval',
+    'PING_INTERVAL',
+    '<ms>',
+    "Ping every connection this often; one that misses a pong is dropped. Keep it below your proxy's read timeout.",
+    '30000',
+    int(100, 3_600_000),
+  ),
+  setting(
+    'maxMessageSize',
+    'max-message-size',
+    'MAX_MESSAGE_SIZE',
+    '<size>',
+    'Largest frame accepted (e.g. 16MiB); a larger one closes with 1009.',
+    '16MiB',
+    size(1024),
+  ),
+  setting(
+    'maxBufferedBytes',
+    'max-buffered',
+    'MAX_BUFFERED',
+    '<size>',
+    'Drop a client that stops reading once this much waits to be sent to it.',
+    '8MiB',
+    size(1024),
+  ),
+  setting(
+    'unloadDelay',
+    'unload-delay',
+    'UNLOAD_DELAY',
+    '<ms>',
+    'Keep a document in memory this long after its last connection left.',
+    '3000',
+    int(0, 86_400_000),
+  ),
+  setting(
+    'commitDelay',
+    'commit-delay',
+    'COMMIT_DELAY',
+    '<ms>',
+    'Batch updates this long before committing them (at most 50).',
+    '20',
+    int(0, 50),
+  ),
+  setting(
+    'compactAfter',
+    'compact-after',
+    'COMPACT_AFTER',
+    '<n>',
+    'Compact a document once its update log holds this many entries.',
+    '500',
+    int(1, 1_000_000),
+  ),
+  setting(
+    'shutdownTimeout',
+    'shutdown-timeout',
+    'SHUTDOWN_TIMEOUT',
+    '<ms>',
+    'On SIGINT/SIGTERM, exit at the latest after this long.',
+    '10000',
+    int(100, 600_000),
+  ),
+]
+
+function setting<K extends keyof ServeConfig>(
+  key: K,
+  flag: string,
+  env: string,
+  value: string,
+  help: string,
+  fallback: string,
+  parse: (raw: string, name: string) => ServeConfig[K],
+): Setting<K> {
+  return { key, flag, env, value, help, fallback, parse }
+}
+
+/** Reads the configuration from command-line arguments (after `serve`) and the environment. */
+export function readServeConfig(args: readonly string[], env: NodeJS.ProcessEnv): ServeConfig {
+  const flags = new Map<string, string>()
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] as string
+    if (!arg.startsWith('--'))
+      throw new ConfigError(`Unexpected argument "${arg}". Run "tandem serve --help" for the options.`)
+    const eq = arg.indexOf('=')
+    const name = eq === -1 ? arg.slice(2) : arg.slice(2, eq)
+    if (!settings.some((s) => s.flag === name)) {
+      throw new ConfigError(`Unknown option "--${name}". Run "tandem serve --help" for the options.`)
+    }
+    let value: string | undefined
+    if (eq !== -1) value = arg.slice(eq + 1)
+    else {
+      value = args[i + 1]
+      i++
+    }
+    if (value === undefined || value.startsWith('--')) throw new ConfigError(`Option "--${name}" needs a value.`)
+    flags.set(name, value)
+  }
+  const config: Partial<Record<keyof ServeConfig, unknown>> = {}
+  for (const s of settings) {
+    const fromFlag = flags.get(s.flag)
+    const fromEnv = env[s.env]
+    const [raw, source] =
+      fromFlag !== undefined
+        ? [fromFlag, `--${s.flag}`]
+        : fromEnv !== undefined && fromEnv !== ''
+          ? [fromEnv, s.env]
+          : [s.fallback, `--${s.flag}`]
+    config[s.key] = s.parse(raw, source)
+  }
+  return config as ServeConfig
+}
+
+/** The `tandem serve --help` text. */
+export function serveHelp(): string {
+  const rows = settings.map((s) => [`--${s.flag} ${s.value}`, `${s.help} [env ${s.env}, default ${s.fallback}]`])
+  const width = Math.max(...rows.map(([left]) => (left as string).length)) + 2
+  return [
+    'Usage: tandem serve [options]',
+    '',
+    'Runs the Tandem sync server: the WebSocket endpoint (ws://HOST:PORT/<document>), /healthz, /readyz,',
+    '/metrics and /api/docs. Options can also be given as environment variables; options win.',
+    '',
+    'Options:',
+    ...rows.map(([left, right]) => `  ${(left as string).padEnd(width)}${right}`),
+    `  ${'-h, --help'.padEnd(width)}Show this help.`,
+  ].join('\n')
+}
+
+function text(raw: string, name: string): string {
+  if (raw.trim() === '') throw new ConfigError(`${name} must not be empty.`)
+  return raw
+}
+
+function int(min: number, max: number) {
+  return (raw: string, name: string): number => {
+    const value = /^\d+$/.test(raw.trim()) ? Number(raw.trim()) : Number.NaN
+    if (!Number.isSafeInteger(value) || value < min || value > max) {
+      throw new ConfigError(`${name} must be a whole number from ${min} to ${max} (got "${raw}").`)
+    }
+    return value
+  }
+}
+
+function oneOf<T extends string>(values: readonly T[]) {
+  return (raw: string, name: string): T => {
+    if (!(values as readonly string[]).includes(raw)) {
+      throw new ConfigError(`${name} must be one of ${values.join(', ')} (got "${raw}").`)
+    }
+    return raw as T
+  }
+}
+
+const units: Record<string, number> = {
+  '': 1,
+  b: 1,
+  kb: 1e3,
+  mb: 1e6,
+  gb: 1e9,
+  kib: 1024,
+  mib: 1024 ** 2,
+  gib: 1024 ** 3,
+}
+
+function size(min: number) {
+  return (raw: string, name: string): number => {
+    const match = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(raw.trim())
+    const unit = units[(match?.[2] ?? '').toLowerCase()]
+    const value = match && unit !== undefined ? Math.floor(Number(match[1]) * unit) : Number.NaN
+    if (!Number.isSafeInteger(value) || value < min) {
+      throw new ConfigError(
+        `${name} must be a size of at least ${min} bytes, like 65536, 512KiB or 16MiB (got "${raw}").`,
+      )
+    }
+    return value
+  }
+}

@@ -1,0 +1,254 @@
+import {
+  CloseCode,
+  encodeAwarenessMessage,
+  encodeSavedMessage,
+  encodeSyncStep1Message,
+  encodeSyncStep2Message,
+  messageAwareness,
+  messageQueryAwareness,
+  messageSync,
+  syncStep1,
+  syncStep2,
+  syncUpdate,
+} from '@tandem/protocol'
+import * as decoding from 'lib0/decoding'
+import { applyAwarenessUpdate, encodeAwarenessUpdate } from 'y-protocols/awareness'
+import * as Y from 'yjs'
+import type { Document, Peer } from './document.js'
+import type { Logger } from './logger.js'
+import type { ErrorKind, SyncMetrics } from './sync-metrics.js'
+
+/**
+ * The transport a connection speaks over: the part of a WebSocket the sync core needs. A `ws` WebSocket
+ * satisfies it; so can any other transport.
+ */
+export interface SyncSocket {
+  /** Bytes queued for sending and not yet handed to the network. */
+  readonly bufferedAmount: number
+  send(data: Uint8Array): void
+  close(code: number, reason: string): void
+  /** Drops the connection at once, without a closing handshake. */
+  terminate(): void
+}
+
+/** Per-connection settings. */
+export interface ConnectionOptions {
+  /** Send Tandem's saved acknowledgement (the client opted in). @default false */
+  saved?: boolean
+}
+
+/** What a connection needs of its server. */
+export interface ConnectionContext {
+  readonly logger: Logger
+  readonly metrics: SyncMetrics
+  /** Cut a connection off once this many bytes wait to be sent to it. */
+  readonly maxBufferedBytes: number
+  /** Called once, when the connection has ended. */
+  onClosed(connection: Connection): void
+}
+
+/** A message the server refuses, with the close code and error kind that answer it. */
+class RejectedMessage extends Error {
+  constructor(
+    readonly code: number,
+    readonly kind: ErrorKind,
+    message: string,
+  ) {
+    super(message)
+  }
+}
+
+let nextConnectionId = 1
+
+/**
+ * One client's connection to one document: reads its messages, applies them, and sends it the document, the
+ * changes of others and, when it opted in, saved acknowledgements.
+ *
+ * Anything wrong with what the client sends ends this connection only, with a named close code and a log line.
+ */
+export class Connection implements Peer {
+  /** A process-unique id, for logs. */
+  readonly id = nextConnectionId++
+  readonly awarenessIds = new Set<number>()
+  private changesReceived = 0
+  /** The latest count of changes waiting for a commit, and the document sequence number that covers them. */
+  private ackPending: { count: number; seq: number } | null = null
+  private closed = false
+  private detached = false
+
+  constructor(
+    private readonly socket: SyncSocket,
+    readonly doc: Document,
+    private readonly context: ConnectionContext,
+    private readonly options: ConnectionOptions = {},
+  ) {}
+
+  /** Starts the sync: the server's step 1 and the awareness of everyone present. */
+  open(): void {
+    this.doc.peers.add(this)
+    this.send(encodeSyncStep1Message(Y.encodeStateVector(this.doc.ydoc)))
+    const states = this.doc.awareness.getStates()
+    if (states.size > 0) {
+      this.send(encodeAwarenessMessage(encodeAwarenessUpdate(this.doc.awareness, [...states.keys()])))
+    }
+  }
+
+  /** Handles one frame from the client. */
+  receive(data: Uint8Array, isBinary: boolean): void {
+    if (this.closed) return
+    this.context.metrics.messageReceived(data.byteLength)
+    try {
+      if (!isBinary) throw new RejectedMessage(CloseCode.unsupportedData, 'text-frame', 'text frames are not supported')
+      this.handle(data)
+    } catch (error) {
+      const rejection =
+        error instanceof RejectedMessage
+          ? error
+          : new RejectedMessage(CloseCode.internalError, 'internal-error', String(error))
+      this.context.metrics.error(rejection.kind)
+      this.context.logger.warn(
+        { doc: this.doc.name, connection: this.id, code: rejection.code, reason: rejection.message },
+        'closing a connection that sent a bad message',
+      )
+      this.close(rejection.code, rejection.message)
+    }
+  }
+
+  /** Sends one message, or cuts the connection off if the client stopped reading. */
+  send(message: Uint8Array): void {
+    if (this.closed) return
+    if (this.socket.bufferedAmount > this.context.maxBufferedBytes) {
+      this.context.metrics.error('slow-consumer')
+      this.context.logger.warn(
+        { doc: this.doc.name, connection: this.id, bufferedAmount: this.socket.bufferedAmount },
+        'terminating a connection that stopped reading',
+      )
+      this.terminate()
+      return
+    }
+    this.socket.send(message)
+  }
+
+  onDocCommitted(): void {
+    if (this.ackPending && this.doc.committedSeq >= this.ackPending.seq) {
+      const { count } = this.ackPending
+      this.ackPending = null
+      this.send(encodeSavedMessage(count))
+    }
+  }
+
+  /** Ends the connection with a close frame; the socket's close event follows. */
+  close(code: number, reason: string): void {
+    if (this.closed) return
+    // Close reasons are limited to 123 bytes by the WebSocket protocol.
+    this.socket.close(code, truncateReason(reason))
+    this.closed = true
+    this.detach()
+  }
+
+  /** Drops the connection at once. */
+  terminate(): void {
+    if (this.closed) return
+    this.closed = true
+    this.socket.terminate()
+    this.detach()
+  }
+
+  /** Call when the transport reports that the socket closed. */
+  handleClosed(): void {
+    this.closed = true
+    this.detach()
+  }
+
+  private detach(): void {
+    if (this.detached) return
+    this.detached = true
+    this.doc.removePeer(this)
+    this.context.onClosed(this)
+  }
+
+  private handle(data: Uint8Array): void {
+    const decoder = decoding.createDecoder(data)
+    const type = readOrReject(() => decoding.readVarUint(decoder))
+    switch (type) {
+      case messageSync: {
+        const subtype = readOrReject(() => decoding.readVarUint(decoder))
+        const payload = readOrReject(() => decoding.readVarUint8Array(decoder))
+        assertConsumed(decoder)
+        if (subtype === syncStep1) {
+          const update = applyOrReject(() => Y.encodeStateAsUpdate(this.doc.ydoc, payload))
+          this.send(encodeSyncStep2Message(update))
+        } else if (subtype === syncStep2 || subtype === syncUpdate) {
+          this.applyUpdate(payload)
+        } else {
+          throw new RejectedMessage(
+            CloseCode.protocolError,
+            'malformed-message',
+            `unknown sync message type ${subtype}`,
+          )
+        }
+        return
+      }
+      case messageAwareness: {
+        const payload = readOrReject(() => decoding.readVarUint8Array(decoder))
+        assertConsumed(decoder)
+        applyOrReject(() => applyAwarenessUpdate(this.doc.awareness, payload, this))
+        return
+      }
+      case messageQueryAwareness: {
+        assertConsumed(decoder)
+        const states = this.doc.awareness.getStates()
+        this.send(encodeAwarenessMessage(encodeAwarenessUpdate(this.doc.awareness, [...states.keys()])))
+        return
+      }
+      default:
+        throw new RejectedMessage(CloseCode.protocolError, 'malformed-message', `unknown message type ${type}`)
+    }
+  }
+
+  private applyUpdate(update: Uint8Array): void {
+    this.changesReceived++
+    const store = this.doc.ydoc.store
+    applyOrReject(() => Y.applyUpdate(this.doc.ydoc, update, this))
+    if (!this.options.saved) return
+    if (store.pendingStructs !== null || store.pendingDs !== null) {
+      // Part of an update waits for content the server has not seen; it is not stored until that arrives, so
+      // nothing from now on can be acknowledged as saved yet.
+      return
+    }
+    this.ackPending = { count: this.changesReceived, seq: this.doc.acceptedSeq }
+    this.onDocCommitted()
+  }
+}
+
+function readOrReject<T>(read: () => T): T {
+  try {
+    return read()
+  } catch (error) {
+    throw new RejectedMessage(CloseCode.protocolError, 'malformed-message', `malformed message: ${describe(error)}`)
+  }
+}
+
+function applyOrReject<T>(apply: () => T): T {
+  try {
+    return apply()
+  } catch (error) {
+    throw new RejectedMessage(CloseCode.invalidPayload, 'rejected-update', `rejected payload: ${describe(error)}`)
+  }
+}
+
+function assertConsumed(decoder: decoding.Decoder): void {
+  if (decoding.hasContent(decoder)) {
+    throw new RejectedMessage(CloseCode.protocolError, 'malformed-message', 'malformed message: trailing bytes')
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
+}
+
+function truncateReason(reason: string): string {
+  const bytes = new TextEncoder().encode(reason)
+  if (bytes.byteLength <= 123) return reason
+  return new TextDecoder().decode(bytes.slice(0, 120)).replace(/\uFFFD$/, '')
+}

@@ -1,0 +1,148 @@
+import type { DocStore } from './doc-store.js'
+import { Document } from './document.js'
+import type { Logger } from './logger.js'
+import type { Persistence } from './persistence.js'
+import type { SyncMetrics } from './sync-metrics.js'
+
+interface Entry {
+  readonly loading: Promise<Document>
+  doc: Document | null
+  /** Holders: connections and in-flight requests. The document is unloaded some time after this reaches 0. */
+  refs: number
+  unloadTimer: ReturnType<typeof setTimeout> | null
+  unloading: boolean
+}
+
+/**
+ * The documents in memory, by name. A document is loaded from storage once, however many connections arrive
+ * while it loads, and none of them sees it before the load finished. Some time after its last holder
+ * releases it, it is saved and unloaded; a holder that arrives during that save keeps the same in-memory
+ * document, so no edit is lost and no second copy is ever loaded.
+ */
+export class DocRegistry {
+  private readonly entries = new Map<string, Entry>()
+
+  constructor(
+    private readonly store: DocStore,
+    private readonly persistence: Persistence,
+    private readonly logger: Logger,
+    private readonly metrics: SyncMetrics,
+    /** How long a document stays loaded after its last holder left, in ms. */
+    private readonly unloadDelay: number,
+  ) {}
+
+  /** Documents in memory or loading. */
+  get size(): number {
+    return this.entries.size
+  }
+
+  /** The loaded documents. */
+  *documents(): IterableIterator<Document> {
+    for (const entry of this.entries.values()) if (entry.doc) yield entry.doc
+  }
+
+  /** Loads or finds a document and holds it until {@link release}. Rejects when storage fails to load it. */
+  async acquire(name: string): Promise<Document> {
+    let entry = this.entries.get(name)
+    if (!entry) {
+      const created: Entry = { loading: this.load(name), doc: null, refs: 0, unloadTimer: null, unloading: false }
+      created.loading.then(
+        (doc) => {
+          created.doc = doc
+        },
+        () => {
+          if (this.entries.get(name) === created) this.entries.delete(name)
+        },
+      )
+      this.entries.set(name, created)
+      entry = created
+    }
+    entry.refs++
+    if (entry.unloadTimer !== null) {
+      clearTimeout(entry.unloadTimer)
+      entry.unloadTimer = null
+    }
+    try {
+      return await entry.loading
+    } catch (error) {
+      entry.refs--
+      throw error
+    }
+  }
+
+  /** Gives back a document taken with {@link acquire}. */
+  release(doc: Document): void {
+    const entry = this.entries.get(doc.name)
+    if (!entry || entry.doc !== doc) return
+    entry.refs--
+    if (entry.refs === 0) this.scheduleUnload(doc.name, entry)
+  }
+
+  /** Saves every document and forgets them all; used at shutdown. Returns whether all were saved in time. */
+  async closeAll(deadline: number): Promise<boolean> {
+    for (const entry of this.entries.values()) {
+      if (entry.unloadTimer !== null) clearTimeout(entry.unloadTimer)
+      entry.unloadTimer = null
+    }
+    const saved = await this.persistence.flushAll(deadline)
+    for (const doc of this.documents()) {
+      if (saved && Date.now() < deadline) await this.persistence.compact(doc)
+      doc.destroy()
+    }
+    this.entries.clear()
+    return saved
+  }
+
+  private async load(name: string): Promise<Document> {
+    const started = performance.now()
+    let stored: Awaited<ReturnType<DocStore['load']>>
+    try {
+      stored = await this.store.load(name)
+    } catch (error) {
+      this.metrics.error('load-failed')
+      this.logger.error({ err: error, doc: name }, 'loading a document from storage failed')
+      throw error
+    }
+    const doc = new Document(name, this.persistence, this.metrics)
+    try {
+      doc.restore(stored)
+    } catch (error) {
+      doc.destroy()
+      this.metrics.error('load-failed')
+      this.logger.error({ err: error, doc: name }, 'the stored document could not be applied; it is left as it is')
+      throw error
+    }
+    doc.start()
+    this.logger.debug({ doc: name, ms: Math.round(performance.now() - started) }, 'document loaded')
+    return doc
+  }
+
+  private scheduleUnload(name: string, entry: Entry): void {
+    if (entry.unloadTimer !== null || entry.unloading) return
+    entry.unloadTimer = setTimeout(() => {
+      entry.unloadTimer = null
+      void this.unload(name, entry)
+    }, this.unloadDelay)
+  }
+
+  private async unload(name: string, entry: Entry): Promise<void> {
+    const doc = entry.doc
+    if (!doc || entry.refs > 0) return
+    entry.unloading = true
+    try {
+      await this.persistence.saved(doc)
+      if (entry.refs === 0) await this.persistence.compact(doc)
+    } finally {
+      entry.unloading = false
+    }
+    // A holder may have arrived, or an edit slipped in, while saving: then the document stays.
+    if (entry.refs > 0) return
+    if (this.persistence.hasUnsaved(doc)) {
+      this.scheduleUnload(name, entry)
+      return
+    }
+    if (this.entries.get(name) === entry) this.entries.delete(name)
+    doc.destroy()
+    this.logger.debug({ doc: name }, 'document unloaded')
+  }
+}

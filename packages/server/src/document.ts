@@ -1,0 +1,157 @@
+import { encodeAwarenessMessage, encodeUpdateMessage } from '@tandem/protocol'
+import { Awareness, encodeAwarenessUpdate, removeAwarenessStates } from 'y-protocols/awareness'
+import * as Y from 'yjs'
+import type { StoredDoc } from './doc-store.js'
+import type { PersistedDoc, Persistence } from './persistence.js'
+import type { SyncMetrics } from './sync-metrics.js'
+
+/** What a document needs of a connection: somewhere to send, and the awareness ids it controls. */
+export interface Peer {
+  /** Client ids whose awareness this peer set; removed when it leaves. */
+  readonly awarenessIds: Set<number>
+  send(message: Uint8Array): void
+  /** Called after a storage commit that stored updates of this document. */
+  onDocCommitted(): void
+}
+
+const mixedOrigins = Symbol('mixed origins')
+
+/**
+ * One document in memory: its Y.Doc, the awareness of the people in it, and the connections editing it.
+ *
+ * Updates and awareness changes are coalesced per event-loop turn: everything that arrived in one turn goes out
+ * as one merged update (and one awareness message), encoded once and sent to every connection. A connection
+ * whose own updates were all of the turn's updates is not sent its own changes back.
+ */
+export class Document implements PersistedDoc {
+  readonly ydoc = new Y.Doc()
+  readonly awareness = new Awareness(this.ydoc)
+  readonly peers = new Set<Peer>()
+  acceptedSeq = 0
+  committedSeq = 0
+  logLength = 0
+  private outgoing: Uint8Array[] = []
+  private outgoingOrigin: unknown = null
+  private awarenessChanged = new Set<number>()
+  private flushScheduled = false
+  private destroyed = false
+
+  constructor(
+    readonly name: string,
+    private readonly persistence: Persistence,
+    private readonly metrics: SyncMetrics,
+  ) {
+    // The server is not a person in the room.
+    this.awareness.setLocalState(null)
+  }
+
+  /** Applies what storage holds; call once, before {@link start}, so none of it is stored again. */
+  restore(stored: StoredDoc | null): void {
+    if (!stored) return
+    const parts = stored.snapshot ? [stored.snapshot, ...stored.updates] : [...stored.updates]
+    if (parts.length === 0) return
+    Y.applyUpdate(this.ydoc, parts.length === 1 ? (parts[0] as Uint8Array) : Y.mergeUpdates(parts), 'storage')
+    this.logLength = stored.updates.length
+  }
+
+  /** Starts persisting and relaying changes. */
+  start(): void {
+    this.ydoc.on('update', this.onUpdate)
+    this.awareness.on('update', this.onAwarenessUpdate)
+  }
+
+  /** The size of the document's state in bytes, as a fresh client would receive it. */
+  get encodedSize(): number {
+    return Y.encodeStateAsUpdate(this.ydoc).byteLength
+  }
+
+  /** Called by the write queue after a commit; tells every peer. */
+  onCommitted(): void {
+    for (const peer of this.peers) peer.onDocCommitted()
+  }
+
+  /** Removes a peer and the awareness states it controlled; the others see them leave at once. */
+  removePeer(peer: Peer): void {
+    if (!this.peers.delete(peer)) return
+    if (peer.awarenessIds.size > 0) {
+      const ids = [...peer.awarenessIds].filter((id) => this.awareness.states.has(id))
+      peer.awarenessIds.clear()
+      removeAwarenessStates(this.awareness, ids, peer)
+    }
+  }
+
+  /** Stops everything; the document must not be used afterwards. */
+  destroy(): void {
+    if (this.destroyed) return
+    this.destroyed = true
+    this.ydoc.off('update', this.onUpdate)
+    this.awareness.off('update', this.onAwarenessUpdate)
+    this.awareness.destroy()
+    this.ydoc.destroy()
+    this.outgoing = []
+    this.awarenessChanged.clear()
+  }
+
+  private readonly onUpdate = (update: Uint8Array, origin: unknown): void => {
+    this.persistence.enqueue(this, update)
+    if (this.peers.size === 0) return
+    this.outgoingOrigin = this.outgoing.length === 0 || origin === this.outgoingOrigin ? origin : mixedOrigins
+    this.outgoing.push(update)
+    this.scheduleFlush()
+  }
+
+  private readonly onAwarenessUpdate = (
+    { added, updated, removed }: { added: number[]; updated: number[]; removed: number[] },
+    origin: unknown,
+  ): void => {
+    const peer = this.peers.has(origin as Peer) ? (origin as Peer) : null
+    for (const id of added) {
+      peer?.awarenessIds.add(id)
+      this.awarenessChanged.add(id)
+    }
+    for (const id of updated) {
+      peer?.awarenessIds.add(id)
+      this.awarenessChanged.add(id)
+    }
+    for (const id of removed) {
+      peer?.awarenessIds.delete(id)
+      this.awarenessChanged.add(id)
+    }
+    if (this.peers.size > 0) this.scheduleFlush()
+    else this.awarenessChanged.clear()
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return
+    this.flushScheduled = true
+    setImmediate(this.flush)
+  }
+
+  private readonly flush = (): void => {
+    this.flushScheduled = false
+    if (this.destroyed) return
+    if (this.outgoing.length > 0) {
+      const update = this.outgoing.length === 1 ? (this.outgoing[0] as Uint8Array) : Y.mergeUpdates(this.outgoing)
+      const skip = this.outgoingOrigin
+      this.outgoing = []
+      this.outgoingOrigin = null
+      this.broadcast(encodeUpdateMessage(update), skip)
+    }
+    if (this.awarenessChanged.size > 0) {
+      const update = encodeAwarenessUpdate(this.awareness, [...this.awarenessChanged])
+      this.awarenessChanged.clear()
+      // Awareness goes to everyone, the sender included, as the reference server does.
+      this.broadcast(encodeAwarenessMessage(update), null)
+    }
+  }
+
+  private broadcast(message: Uint8Array, skip: unknown): void {
+    let receivers = 0
+    for (const peer of this.peers) {
+      if (peer === skip) continue
+      peer.send(message)
+      receivers++
+    }
+    if (receivers > 0) this.metrics.messageSent(receivers, message.byteLength)
+  }
+}

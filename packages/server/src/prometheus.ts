@@ -1,0 +1,88 @@
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client'
+import type { ErrorKind, SyncMetrics } from './sync-metrics.js'
+import type { SyncServer } from './sync-server.js'
+
+/** Prometheus series for a sync server, in a registry of their own. */
+export interface PrometheusMetrics {
+  /** The registry to expose at `/metrics`. */
+  readonly registry: Registry
+  /** Pass to the sync server's `metrics` option (and the endpoint's). */
+  readonly metrics: SyncMetrics
+  /** Reads the gauges (connections, loaded documents) from `sync` at every scrape. */
+  observe(sync: SyncServer): void
+}
+
+/**
+ * Creates Tandem's Prometheus metrics: messages and bytes in and out, storage commit latency, errors by kind,
+ * open connections, loaded documents, and Node's default process metrics. Each call has its own registry, so
+ * several servers can live in one process.
+ */
+export function createPrometheusMetrics(): PrometheusMetrics {
+  const registry = new Registry()
+  collectDefaultMetrics({ register: registry })
+  const registers = [registry]
+  const messagesIn = new Counter({
+    name: 'tandem_messages_received_total',
+    help: 'Messages received from clients.',
+    registers,
+  })
+  const bytesIn = new Counter({ name: 'tandem_bytes_received_total', help: 'Bytes received from clients.', registers })
+  const messagesOut = new Counter({
+    name: 'tandem_messages_sent_total',
+    help: 'Messages sent to clients (one per receiving connection).',
+    registers,
+  })
+  const bytesOut = new Counter({ name: 'tandem_bytes_sent_total', help: 'Bytes sent to clients.', registers })
+  const commitSeconds = new Histogram({
+    name: 'tandem_store_commit_seconds',
+    help: 'Time to commit one batch of updates to storage.',
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers,
+  })
+  const committedUpdates = new Counter({
+    name: 'tandem_store_committed_updates_total',
+    help: 'Updates committed to storage.',
+    registers,
+  })
+  const errors = new Counter({ name: 'tandem_errors_total', help: 'Errors, by kind.', labelNames: ['kind'], registers })
+  let observed: SyncServer | null = null
+  new Gauge({
+    name: 'tandem_connections',
+    help: 'Open WebSocket connections.',
+    registers,
+    collect() {
+      this.set(observed?.connectionCount ?? 0)
+    },
+  })
+  new Gauge({
+    name: 'tandem_documents_loaded',
+    help: 'Documents in memory.',
+    registers,
+    collect() {
+      this.set(observed?.documentCount ?? 0)
+    },
+  })
+  return {
+    registry,
+    metrics: {
+      messageReceived(bytes) {
+        messagesIn.inc()
+        bytesIn.inc(bytes)
+      },
+      messageSent(receivers, bytes) {
+        messagesOut.inc(receivers)
+        bytesOut.inc(receivers * bytes)
+      },
+      committed(seconds, entries) {
+        commitSeconds.observe(seconds)
+        committedUpdates.inc(entries)
+      },
+      error(kind: ErrorKind) {
+        errors.inc({ kind })
+      },
+    },
+    observe(sync) {
+      observed = sync
+    },
+  }
+}

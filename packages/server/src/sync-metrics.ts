@@ -1,0 +1,37 @@
+/**
+ * What the sync core reports for metrics. The core calls these; an adapter (see `createPrometheusMetrics`)
+ * turns them into Prometheus series. Gauges such as open connections are read from the server directly.
+ */
+export interface SyncMetrics {
+  /** A message arrived from a client. */
+  messageReceived(bytes: number): void
+  /** One encoded message was sent to `receivers` connections. */
+  messageSent(receivers: number, bytes: number): void
+  /** A storage commit of `entries` updates finished in `seconds`. */
+  committed(seconds: number, entries: number): void
+  /** Something went wrong; `kind` is one of {@link ErrorKind}. */
+  error(kind: ErrorKind): void
+}
+
+/** The kinds of errors the sync core counts. */
+export type ErrorKind =
+  | 'malformed-message'
+  | 'rejected-update'
+  | 'text-frame'
+  | 'slow-consumer'
+  | 'heartbeat-timeout'
+  | 'load-failed'
+  | 'store-failed'
+  | 'compact-failed'
+  | 'socket-error'
+  | 'internal-error'
+
+const discard = (): void => {}
+
+/** {@link SyncMetrics} that record nothing: the default. */
+export const noMetrics: SyncMetrics = {
+  messageReceived: discard,
+  messageSent: discard,
+  committed: discard,
+  error: discard,
+}

@@ -1,0 +1,136 @@
+import type { IncomingMessage, Server } from 'node:http'
+import type { Duplex } from 'node:stream'
+import { docNameFromPath, EXTENSIONS_PARAM, parseExtensions } from '@tandem/protocol'
+import { type WebSocket, WebSocketServer } from 'ws'
+import type { SyncMetrics } from './sync-metrics.js'
+import { noMetrics } from './sync-metrics.js'
+import type { SyncServer } from './sync-server.js'
+
+/** Settings of the WebSocket endpoint. */
+export interface AttachOptions {
+  /**
+   * The path under which documents are served: with `/collab`, `ws://host/collab/team/notes` is the document
+   * `team/notes`. Upgrades outside it are refused with 404. @default '' (the document name is the whole path)
+   */
+  prefix?: string
+  /** The largest frame accepted, in bytes; a larger one closes the connection with 1009. @default 16 MiB */
+  maxPayload?: number
+  /** How often every connection is pinged, in ms; one that has not answered the previous ping is dropped. @default 30000 */
+  pingInterval?: number
+  /** The same metrics the sync server reports to, for socket-level errors. @default noMetrics */
+  metrics?: SyncMetrics
+}
+
+/** The WebSocket endpoint attached to an HTTP server. */
+export interface AttachedEndpoint {
+  /** The underlying `ws` server. */
+  readonly wss: WebSocketServer
+  /** Stops the heartbeat and refuses further upgrades. Connections are closed by the sync server's `close()`. */
+  close(): void
+}
+
+/**
+ * Serves Tandem's y-websocket-compatible endpoint on an existing `http.Server` (the upgrade handshake).
+ *
+ * The document is loaded before the handshake completes, so a client never sees an empty document in place
+ * of one that is still loading, and a storage failure answers 503 instead of serving nothing. A bad document
+ * name answers 400 with the reason. permessage-deflate is off: Yjs updates compress poorly and deflate costs
+ * memory per connection.
+ */
+export function attachSyncServer(server: Server, sync: SyncServer, options: AttachOptions = {}): AttachedEndpoint {
+  const prefix = (options.prefix ?? '').replace(/\/$/, '')
+  const metrics = options.metrics ?? noMetrics
+  const logger = sync.logger
+  const wss = new WebSocketServer({
+    noServer: true,
+    perMessageDeflate: false,
+    maxPayload: options.maxPayload ?? 16 * 1024 * 1024,
+  })
+  const alive = new WeakSet<WebSocket>()
+  let closed = false
+
+  const onUpgrade = async (request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> => {
+    socket.on('error', (error) => logger.debug({ err: error }, 'socket error during the upgrade'))
+    if (closed || sync.isClosing) return refuse(socket, 503, 'The server is shutting down; try again shortly.')
+    const url = request.url ?? '/'
+    if (!url.startsWith(`${prefix}/`)) return refuse(socket, 404, `No documents are served at ${url.split('?')[0]}.`)
+    const parsed = docNameFromPath(url.slice(prefix.length))
+    if (!parsed.ok) return refuse(socket, 400, `Invalid document name: ${parsed.error}.`)
+    const query = new URLSearchParams(url.includes('?') ? url.slice(url.indexOf('?') + 1) : '')
+    let doc: Awaited<ReturnType<SyncServer['openDocument']>>
+    try {
+      doc = await sync.openDocument(parsed.name)
+    } catch {
+      return refuse(socket, 503, 'The document could not be loaded from storage; try again later.')
+    }
+    if (socket.destroyed) return sync.releaseDocument(doc)
+    let accepted = false
+    // ws answers a malformed handshake itself and never calls back: give the document back then.
+    socket.once('close', () => {
+      if (!accepted) sync.releaseDocument(doc)
+    })
+    wss.handleUpgrade(request, socket, head, (ws) => {
+      accepted = true
+      alive.add(ws)
+      const connection = sync.connect(ws, doc, { saved: parseExtensions(query.get(EXTENSIONS_PARAM)).has('saved') })
+      ws.on('message', (data, isBinary) => connection.receive(data as Buffer, isBinary))
+      ws.on('pong', () => alive.add(ws))
+      ws.on('close', () => connection.handleClosed())
+      ws.on('error', (error) => {
+        // ws closes the socket itself after an error (for example 1009 for an oversized frame).
+        metrics.error('socket-error')
+        logger.warn({ err: error, doc: doc.name, connection: connection.id }, 'WebSocket error')
+      })
+    })
+  }
+
+  const listener = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    onUpgrade(request, socket, head).catch((error) => {
+      logger.error({ err: error }, 'upgrade failed')
+      refuse(socket, 500, 'The server failed to accept the connection.')
+    })
+  }
+  server.on('upgrade', listener)
+
+  const heartbeat = setInterval(() => {
+    for (const ws of wss.clients) {
+      if (!alive.has(ws)) {
+        metrics.error('heartbeat-timeout')
+        logger.info({}, 'dropping a connection that missed its ping')
+        ws.terminate()
+        continue
+      }
+      alive.delete(ws)
+      ws.ping()
+    }
+  }, options.pingInterval ?? 30_000)
+  heartbeat.unref()
+
+  return {
+    wss,
+    close() {
+      if (closed) return
+      closed = true
+      clearInterval(heartbeat)
+      server.off('upgrade', listener)
+      wss.close()
+    },
+  }
+}
+
+const reasons: Record<number, string> = {
+  400: 'Bad Request',
+  404: 'Not Found',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+}
+
+/** Answers an upgrade request with an HTTP error and a one-line reason, then closes the socket. */
+function refuse(socket: Duplex, status: number, message: string): void {
+  if (socket.destroyed) return
+  const body = `${message}\n`
+  socket.end(
+    `HTTP/1.1 ${status} ${reasons[status] ?? 'Error'}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  )
+}
