@@ -1,0 +1,3 @@
+export { DEFAULT_DATABASE_FILE, type OpenSqliteStoreOptions, openSqliteStore } from './open-sqlite-store.js'
+export { SCHEMA_VERSION } from './schema.js'
+export { type SqliteSettings, SqliteStore, type SqliteStoreOptions } from './sqlite-store.js'

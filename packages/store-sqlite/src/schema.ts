@@ -1,0 +1,62 @@
+import type { Database } from 'better-sqlite3'
+
+// Each entry moves the schema from version `index` to `index + 1`. Entries are never edited once released:
+// a change to the schema is a new entry, so every database walks the same path to the current version.
+const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE documents (
+    name TEXT PRIMARY KEY NOT NULL,
+    snapshot BLOB,
+    size INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  ) STRICT;
+
+  CREATE TABLE updates (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    name TEXT NOT NULL REFERENCES documents (name) ON DELETE CASCADE,
+    data BLOB NOT NULL
+  ) STRICT;
+
+  CREATE INDEX updates_by_name ON updates (name, id);
+  `,
+]
+
+/**
+ * The schema version this build of the store writes, kept in the database's `PRAGMA user_version`. A database
+ * with a higher version was written by a newer Tandem and is refused rather than misread.
+ */
+export const SCHEMA_VERSION = MIGRATIONS.length
+
+/**
+ * The database was written by a newer version of Tandem. Its message already says what to do.
+ *
+ * @internal
+ */
+export class NewerSchemaError extends Error {
+  override readonly name = 'NewerSchemaError'
+}
+
+/**
+ * Brings the database's schema up to {@link SCHEMA_VERSION}. Safe to run on every open: a database that is
+ * already current is left as it is.
+ *
+ * @internal
+ */
+export function migrate(db: Database): void {
+  // IMMEDIATE takes the write lock before reading the version, so two processes opening a new file at the same
+  // time cannot both run the same migration.
+  db.transaction(() => {
+    const current = db.pragma('user_version', { simple: true }) as number
+    if (current > SCHEMA_VERSION) {
+      throw new NewerSchemaError(
+        `its schema version is ${current}, but this version of @tandem/store-sqlite only knows versions up to ` +
+          `${SCHEMA_VERSION}; upgrade Tandem to open it, or point it at another data directory.`,
+      )
+    }
+    for (let version = current; version < SCHEMA_VERSION; version++) {
+      db.exec(MIGRATIONS[version]!)
+      db.pragma(`user_version = ${version + 1}`)
+    }
+  }).immediate()
+}

@@ -1,0 +1,191 @@
+import type { DocInfo, DocStore, StoredDoc, StoreEntry } from '@tandem/server'
+import Database from 'better-sqlite3'
+import { migrate, NewerSchemaError } from './schema.js'
+import { prepareStatements, type Statements } from './statements.js'
+import { assertName, assertUpdate, checkEntries } from './validate.js'
+
+/** How to open a {@link SqliteStore}. */
+export interface SqliteStoreOptions {
+  /** Path of the database file. The file is created when missing; its directory must exist. */
+  readonly path: string
+  /**
+   * How long a write waits for another connection's lock (another process on the same file) before it fails,
+   * in milliseconds.
+   * @default 5000
+   */
+  readonly busyTimeoutMs?: number
+}
+
+/** The settings a {@link SqliteStore}'s connection actually runs with, read back from SQLite. */
+export interface SqliteSettings {
+  /** `'wal'` for every store this package opens. */
+  readonly journalMode: string
+  /** `'FULL'` for every store this package opens: a commit is on disk before `append` resolves. */
+  readonly synchronous: 'OFF' | 'NORMAL' | 'FULL' | 'EXTRA'
+  /** How long a write waits for another connection's lock, in milliseconds. */
+  readonly busyTimeoutMs: number
+  /** Whether SQLite enforces the log's reference to its document row; `true` for every store this package opens. */
+  readonly foreignKeys: boolean
+  /** The database's `PRAGMA user_version`: the schema version this build of the store writes, once open. */
+  readonly schemaVersion: number
+}
+
+const DEFAULT_BUSY_TIMEOUT_MS = 5000
+const SYNCHRONOUS_NAMES = ['OFF', 'NORMAL', 'FULL', 'EXTRA'] as const
+
+/**
+ * A {@link DocStore} in one SQLite file: Tandem's embedded default. Each document is a row holding its compacted
+ * snapshot, plus rows in an append log; `size` is kept up to date on every write so listing is cheap.
+ *
+ * The connection runs in WAL mode with `synchronous = FULL`, so once `append` or `compact` resolves the commit
+ * is on disk and survives a crash of the process or the machine. better-sqlite3 is synchronous: every method
+ * completes its work before it returns its promise.
+ *
+ * Open one with {@link SqliteStore.open}, or {@link openSqliteStore} for the default file in a data directory.
+ */
+export class SqliteStore implements DocStore {
+  /** The database file this store reads and writes. */
+  readonly path: string
+  private readonly db: Database.Database
+  private readonly statements: Statements
+  private readonly loadTransaction: Database.Transaction<(name: string) => StoredDoc | null>
+  private readonly appendTransaction: Database.Transaction<(entries: readonly StoreEntry[], now: number) => void>
+  private readonly compactTransaction: Database.Transaction<(name: string, state: Uint8Array, now: number) => void>
+  private closed = false
+
+  private constructor(path: string, db: Database.Database) {
+    this.path = path
+    this.db = db
+    const statements = prepareStatements(db)
+    this.statements = statements
+    // One read transaction, so another process compacting in between cannot pair an old snapshot with a new log.
+    this.loadTransaction = db.transaction((name: string) => {
+      const row = statements.selectSnapshot.get(name)
+      if (!row) return null
+      const updates = statements.selectUpdates.all(name).map(asUint8Array)
+      return { snapshot: row.snapshot ? asUint8Array(row.snapshot) : null, updates }
+    })
+    this.appendTransaction = db.transaction((entries: readonly StoreEntry[], now: number) => {
+      for (const { name, update } of entries) {
+        statements.touchForAppend.run(name, update.byteLength, now, now)
+        statements.insertUpdate.run(name, update)
+      }
+    })
+    // The snapshot is written before the log it replaces is deleted, as the DocStore contract asks.
+    this.compactTransaction = db.transaction((name: string, state: Uint8Array, now: number) => {
+      statements.writeSnapshot.run(name, state, state.byteLength, now, now)
+      statements.deleteUpdates.run(name)
+    })
+  }
+
+  /**
+   * Opens (creating when missing) the database at `options.path`, configures the connection and brings its
+   * schema up to date. Rejects with an error naming the path and the cause when the file cannot be opened, is
+   * not a SQLite database, or was written by a newer version of Tandem.
+   */
+  static async open(options: SqliteStoreOptions): Promise<SqliteStore> {
+    const { path, busyTimeoutMs = DEFAULT_BUSY_TIMEOUT_MS } = options
+    if (typeof path !== 'string' || path === '') {
+      throw new Error('SqliteStore.open needs the path of the database file; pass { path: "/data/tandem.sqlite" }.')
+    }
+    let db: Database.Database | undefined
+    try {
+      db = new Database(path)
+      const journalMode = db.pragma('journal_mode = WAL', { simple: true })
+      if (journalMode !== 'wal') {
+        throw new Error(`SQLite kept journal mode '${String(journalMode)}' instead of switching to WAL`)
+      }
+      // Set after switching to WAL: this build of SQLite otherwise gives WAL connections synchronous = NORMAL,
+      // which can lose the last commits on power loss.
+      db.pragma('synchronous = FULL')
+      db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(busyTimeoutMs))}`)
+      db.pragma('foreign_keys = ON')
+      migrate(db)
+      return new SqliteStore(path, db)
+    } catch (cause) {
+      db?.close()
+      const reason = (cause instanceof Error ? cause.message : String(cause)).replace(/\.$/, '')
+      const advice =
+        cause instanceof NewerSchemaError
+          ? '.'
+          : '. Check that its directory exists and is writable by this process, and that the file is a Tandem database.'
+      throw new Error(`Cannot open the SQLite database at ${path}: ${reason}${advice}`, { cause })
+    }
+  }
+
+  async load(name: string): Promise<StoredDoc | null> {
+    this.assertOpen()
+    assertName(name, 'load')
+    return this.loadTransaction(name)
+  }
+
+  async append(entries: readonly StoreEntry[]): Promise<void> {
+    this.assertOpen()
+    checkEntries(entries)
+    if (entries.length === 0) return
+    // IMMEDIATE takes the write lock up front: a deferred transaction that later needs it fails at once with
+    // SQLITE_BUSY in WAL mode instead of waiting for busy_timeout.
+    this.appendTransaction.immediate(entries, Date.now())
+  }
+
+  async compact(name: string, state: Uint8Array): Promise<void> {
+    this.assertOpen()
+    assertName(name, 'compact')
+    assertUpdate(state, `the state passed to compact for document "${name}"`)
+    this.compactTransaction.immediate(name, state, Date.now())
+  }
+
+  async list(): Promise<DocInfo[]> {
+    this.assertOpen()
+    return this.statements.selectList.all().map(toDocInfo)
+  }
+
+  async info(name: string): Promise<DocInfo | null> {
+    this.assertOpen()
+    assertName(name, 'info')
+    const row = this.statements.selectInfo.get(name)
+    return row ? toDocInfo(row) : null
+  }
+
+  async check(): Promise<void> {
+    this.assertOpen()
+    const one = this.statements.ping.get()
+    if (one !== 1) throw new Error(`The SQLite database at ${this.path} answered ${String(one)} to SELECT 1.`)
+  }
+
+  /** Closes the database. Calling it again does nothing; any other method rejects once the store is closed. */
+  async close(): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    this.db.close()
+  }
+
+  /** Reads back the connection's pragmas: for health reports, and for tests that hold the store to its promises. */
+  async settings(): Promise<SqliteSettings> {
+    this.assertOpen()
+    const synchronous = this.db.pragma('synchronous', { simple: true }) as number
+    return {
+      journalMode: String(this.db.pragma('journal_mode', { simple: true })),
+      synchronous: SYNCHRONOUS_NAMES[synchronous] ?? 'OFF',
+      busyTimeoutMs: this.db.pragma('busy_timeout', { simple: true }) as number,
+      foreignKeys: this.db.pragma('foreign_keys', { simple: true }) === 1,
+      schemaVersion: this.db.pragma('user_version', { simple: true }) as number,
+    }
+  }
+
+  private assertOpen(): void {
+    if (this.closed) {
+      throw new Error(`This SqliteStore (${this.path}) is closed; open a new one with SqliteStore.open().`)
+    }
+  }
+}
+
+function toDocInfo(row: { name: string; size: number; updated_at: number }): DocInfo {
+  return { name: row.name, size: row.size, updatedAt: new Date(row.updated_at) }
+}
+
+// better-sqlite3 returns each blob as a Buffer that owns its memory; a plain view of it is what the contract
+// promises, without copying the bytes.
+function asUint8Array(buffer: Buffer): Uint8Array {
+  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength)
+}

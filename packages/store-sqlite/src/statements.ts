@@ -1,0 +1,49 @@
+import type { Database, Statement } from 'better-sqlite3'
+
+/**
+ * Every SQL statement a {@link SqliteStore} runs, prepared once when the store opens.
+ *
+ * @internal
+ */
+export interface Statements {
+  /** Creates the document's row when missing, and adds the appended bytes to its size. */
+  readonly touchForAppend: Statement<[name: string, size: number, createdAt: number, updatedAt: number]>
+  readonly insertUpdate: Statement<[name: string, data: Uint8Array]>
+  readonly selectSnapshot: Statement<[name: string], { snapshot: Buffer | null }>
+  readonly selectUpdates: Statement<[name: string], Buffer>
+  /** Creates or replaces the document's snapshot; its size becomes the snapshot's, as the log is deleted next. */
+  readonly writeSnapshot: Statement<
+    [name: string, snapshot: Uint8Array, size: number, createdAt: number, updatedAt: number]
+  >
+  readonly deleteUpdates: Statement<[name: string]>
+  readonly selectInfo: Statement<[name: string], { name: string; size: number; updated_at: number }>
+  readonly selectList: Statement<[], { name: string; size: number; updated_at: number }>
+  readonly ping: Statement<[], number>
+}
+
+/** @internal */
+export function prepareStatements(db: Database): Statements {
+  return {
+    // MAX keeps updated_at from moving backwards when the system clock does.
+    touchForAppend: db.prepare(
+      `INSERT INTO documents (name, snapshot, size, created_at, updated_at) VALUES (?, NULL, ?, ?, ?)
+       ON CONFLICT (name) DO UPDATE SET
+         size = size + excluded.size,
+         updated_at = MAX(updated_at, excluded.updated_at)`,
+    ),
+    insertUpdate: db.prepare('INSERT INTO updates (name, data) VALUES (?, ?)'),
+    selectSnapshot: db.prepare('SELECT snapshot FROM documents WHERE name = ?'),
+    selectUpdates: db.prepare<[string], Buffer>('SELECT data FROM updates WHERE name = ? ORDER BY id').pluck(),
+    writeSnapshot: db.prepare(
+      `INSERT INTO documents (name, snapshot, size, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (name) DO UPDATE SET
+         snapshot = excluded.snapshot,
+         size = excluded.size,
+         updated_at = MAX(updated_at, excluded.updated_at)`,
+    ),
+    deleteUpdates: db.prepare('DELETE FROM updates WHERE name = ?'),
+    selectInfo: db.prepare('SELECT name, size, updated_at FROM documents WHERE name = ?'),
+    selectList: db.prepare('SELECT name, size, updated_at FROM documents ORDER BY name'),
+    ping: db.prepare<[], number>('SELECT 1').pluck(),
+  }
+}

@@ -1,0 +1,1 @@
+export { runDocStoreContract, type StoreUnderTest } from './doc-store-contract.js'
