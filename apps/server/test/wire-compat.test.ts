@@ -1,33 +1,177 @@
-import { connectClient, startTandem, type TandemProcess, type TestClient, waitFor } from '@tandem/test-utils'
+/**
+ * Wire compatibility: the same scenarios, with the real y-websocket client in Node, against Tandem and against
+ * the reference y-websocket server (@y/websocket-server 0.1.1) in the same run.
+ */
+import { encodeAwarenessMessage, encodeQueryAwarenessMessage, messageAwareness, messageSaved } from '@tandem/protocol'
+import {
+  connectClient,
+  openRawClient,
+  type RawClient,
+  startReferenceServer,
+  startTandem,
+  type TestClient,
+  waitFor,
+} from '@tandem/test-utils'
+import * as decoding from 'lib0/decoding'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { Awareness, applyAwarenessUpdate, encodeAwarenessUpdate } from 'y-protocols/awareness'
+import * as Y from 'yjs'
 
-let server: TandemProcess
-const clients: TestClient[] = []
-const connect = (...args: Parameters<typeof connectClient>) => {
-  const client = connectClient(...args)
-  clients.push(client)
-  return client
+interface ServerUnderTest {
+  url: string
+  dispose(): Promise<void>
 }
 
-beforeAll(async () => {
-  server = await startTandem()
-})
+const servers: [string, () => Promise<ServerUnderTest>][] = [
+  ['Tandem', () => startTandem()],
+  ['the reference y-websocket server', () => startReferenceServer()],
+]
+
+const clients: TestClient[] = []
+const raws: RawClient[] = []
 afterEach(() => {
   for (const client of clients.splice(0)) client.destroy()
-})
-afterAll(async () => {
-  await server.dispose()
+  for (const raw of raws.splice(0)) raw.ws.terminate()
 })
 
-describe('a stock y-websocket client', () => {
-  it('converges with another on concurrent edits', async () => {
-    const a = connect(server.url, 'team/notes', { params: { any: 'thing' } })
-    const b = connect(server.url, 'team/notes')
+/** A raw connection that announces an awareness state for a made-up client id. */
+async function rawPerson(url: string, room: string, name: string) {
+  const raw = await openRawClient(url, room)
+  raws.push(raw)
+  const awareness = new Awareness(new Y.Doc())
+  awareness.setLocalState({ user: { name, color: '#30bced' } })
+  raw.send(encodeAwarenessMessage(encodeAwarenessUpdate(awareness, [awareness.clientID])))
+  awareness.destroy()
+  return { raw, clientID: awareness.clientID }
+}
+
+/** The awareness states carried by a received awareness frame, applied to a scratch Awareness. */
+function awarenessFrameStates(frame: Uint8Array): Map<number, unknown> {
+  const decoder = decoding.createDecoder(frame)
+  decoding.readVarUint(decoder)
+  const scratch = new Awareness(new Y.Doc())
+  scratch.setLocalState(null)
+  applyAwarenessUpdate(scratch, decoding.readVarUint8Array(decoder), 'test')
+  const states = new Map(scratch.getStates())
+  scratch.destroy()
+  return states
+}
+
+const isAwareness = (frame: Uint8Array) => frame[0] === messageAwareness
+
+describe.each(servers)('with %s, a stock y-websocket client', (_label, start) => {
+  let server: ServerUnderTest
+  const connect = (room: string, options?: Parameters<typeof connectClient>[2]) => {
+    const client = connectClient(server.url, room, options)
+    clients.push(client)
+    return client
+  }
+  beforeAll(async () => {
+    server = await start()
+  })
+  afterAll(async () => {
+    await server.dispose()
+  })
+
+  it('converges with others on concurrent edits, in a room whose name has "/" and a query', async () => {
+    const a = connect('team/notes', { params: { any: 'thing' } })
+    const b = connect('team/notes')
     await Promise.all([a.synced(), b.synced()])
     a.text.insert(0, 'Hello from A. ')
     b.text.insert(0, 'Hello from B. ')
     await waitFor(() => a.text.toString() === b.text.toString() && a.text.length === 28, 'both texts to converge')
-    expect(a.text.toString()).toContain('Hello from A. ')
-    expect(a.text.toString()).toContain('Hello from B. ')
+    expect(a.text.toString()).toMatch(/^(Hello from A\. Hello from B\. |Hello from B\. Hello from A\. )$/)
+    const late = connect('team/notes')
+    await late.synced()
+    await waitFor(() => late.text.toString() === a.text.toString(), 'a late joiner to receive the whole document')
+  })
+
+  it('keeps rooms apart', async () => {
+    const a = connect('room-one')
+    const b = connect('room-two')
+    await Promise.all([a.synced(), b.synced()])
+    a.text.insert(0, 'only in one')
+    const witness = connect('room-one')
+    await witness.synced()
+    await waitFor(() => witness.text.toString() === 'only in one', 'the edit to reach room-one')
+    expect(b.text.toString()).toBe('')
+  })
+
+  it('relays awareness to every client of the room, the sender included', async () => {
+    const observer = connect('presence')
+    await observer.synced()
+    const { raw, clientID } = await rawPerson(server.url, 'presence', 'Ada')
+    const echo = await raw.next((frame) => isAwareness(frame) && awarenessFrameStates(frame).has(clientID))
+    expect(awarenessFrameStates(echo).get(clientID)).toEqual({ user: { name: 'Ada', color: '#30bced' } })
+    await waitFor(
+      () =>
+        (observer.provider.awareness.getStates().get(clientID) as { user?: { name?: string } })?.user?.name === 'Ada',
+      'the other client to see Ada',
+    )
+  })
+
+  it('removes the awareness of a connection that drops, at once rather than after the 30 s timeout', async () => {
+    const observer = connect('leaving')
+    await observer.synced()
+    const { raw, clientID } = await rawPerson(server.url, 'leaving', 'Ada')
+    await waitFor(() => observer.provider.awareness.getStates().has(clientID), 'Ada to arrive')
+    const droppedAt = Date.now()
+    raw.ws.terminate()
+    await waitFor(() => !observer.provider.awareness.getStates().has(clientID), 'Ada to leave', 5_000)
+    expect(Date.now() - droppedAt).toBeLessThan(5_000)
+  })
+})
+
+describe('Tandem extensions', () => {
+  let server: Awaited<ReturnType<typeof startTandem>>
+  beforeAll(async () => {
+    server = await startTandem()
+  })
+  afterAll(async () => {
+    await server.dispose()
+  })
+
+  // The reference server ignores query-awareness; Tandem answers it, as y-protocols defines it.
+  it('answers query-awareness with every state in the room', async () => {
+    const a = connectClient(server.url, 'query')
+    clients.push(a)
+    a.provider.awareness.setLocalStateField('user', { name: 'Grace', color: '#ee6352' })
+    await a.synced()
+    const { raw, clientID } = await rawPerson(server.url, 'query', 'Ada')
+    await waitFor(() => a.provider.awareness.getStates().has(clientID), 'Ada to be known')
+    const before = raw.received.length
+    raw.send(encodeQueryAwarenessMessage())
+    const answer = await raw.next((frame) => raw.received.indexOf(frame) >= before && isAwareness(frame))
+    const states = awarenessFrameStates(answer)
+    expect(states.get(a.doc.clientID)).toEqual({ user: { name: 'Grace', color: '#ee6352' } })
+    expect(states.get(clientID)).toEqual({ user: { name: 'Ada', color: '#30bced' } })
+  })
+
+  it('never sends a stock client a message type it does not know', async () => {
+    const raw = await openRawClient(server.url, 'stock')
+    raws.push(raw)
+    const writer = connectClient(server.url, 'stock')
+    clients.push(writer)
+    await writer.synced()
+    writer.text.insert(0, 'saved, but nobody is told')
+    await waitFor(async () => {
+      const response = await fetch(`${server.httpUrl}/api/docs/stock/text`)
+      return response.ok && (await response.text()) === 'saved, but nobody is told'
+    }, 'the edit to be stored')
+    expect(raw.received.length).toBeGreaterThan(0)
+    expect(raw.received.every((frame) => frame[0] !== undefined && frame[0] <= 3)).toBe(true)
+  })
+
+  it('acknowledges a client that opted in once its changes are committed', async () => {
+    const client = connectClient(server.url, 'acked', { saved: true })
+    clients.push(client)
+    await client.synced()
+    client.text.insert(0, 'durable')
+    await waitFor(() => client.saves.sent > 0 && client.saves.saved, 'the saved acknowledgement')
+    // The acknowledgement is only sent after the commit: the text is in storage by now.
+    const response = await fetch(`${server.httpUrl}/api/docs/acked/text`)
+    expect(await response.text()).toBe('durable')
+    expect(client.saves.acknowledged).toBe(client.saves.sent)
+    expect(messageSaved).toBe(100)
   })
 })

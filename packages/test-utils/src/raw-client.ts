@@ -1,0 +1,71 @@
+import { WebSocket } from 'ws'
+
+/** How a raw connection ended. */
+export interface CloseInfo {
+  code: number
+  reason: string
+}
+
+/** A bare WebSocket to a document that records every frame, for speaking the protocol byte by byte. */
+export interface RawClient {
+  readonly ws: WebSocket
+  /** Every binary frame received, in order. */
+  readonly received: Uint8Array[]
+  /** Resolves when the socket has closed, with the code and reason. */
+  readonly closed: Promise<CloseInfo>
+  send(data: Uint8Array | string): void
+  /** Resolves with the first received frame (from now on, or already received) that matches. */
+  next(match: (frame: Uint8Array) => boolean, timeoutMs?: number): Promise<Uint8Array>
+}
+
+/** Opens a raw WebSocket to `serverUrl/room` and resolves once it is open. */
+export async function openRawClient(
+  serverUrl: string,
+  room: string,
+  options: ConstructorParameters<typeof WebSocket>[2] = {},
+): Promise<RawClient> {
+  const ws = new WebSocket(`${serverUrl}/${room}`, options)
+  const received: Uint8Array[] = []
+  const waiters: { match: (frame: Uint8Array) => boolean; resolve: (frame: Uint8Array) => void }[] = []
+  ws.on('message', (data: Buffer) => {
+    const frame = new Uint8Array(data)
+    received.push(frame)
+    for (const waiter of waiters.splice(0)) {
+      if (waiter.match(frame)) waiter.resolve(frame)
+      else waiters.push(waiter)
+    }
+  })
+  const closed = new Promise<CloseInfo>((resolve) => {
+    ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() }))
+  })
+  ws.on('error', () => {})
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve())
+    ws.once('unexpected-response', (_request, response) =>
+      reject(new Error(`upgrade refused with ${response.statusCode}`)),
+    )
+    ws.once('error', reject)
+  })
+  return {
+    ws,
+    received,
+    closed,
+    send(data) {
+      ws.send(data)
+    },
+    next(match, timeoutMs = 10_000) {
+      const found = received.find(match)
+      if (found) return Promise.resolve(found)
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no matching frame within ${timeoutMs} ms`)), timeoutMs)
+        waiters.push({
+          match,
+          resolve: (frame) => {
+            clearTimeout(timer)
+            resolve(frame)
+          },
+        })
+      })
+    },
+  }
+}
