@@ -29,6 +29,8 @@ export interface TestClient {
 
 /** Connects the real y-websocket `WebsocketProvider` (with the `ws` package as its WebSocket) to a server. */
 export function connectClient(serverUrl: string, room: string, options: ClientOptions = {}): TestClient {
+  // y-websocket adds a process 'exit' listener per provider in Node; tests run hundreds of them at once.
+  if (process.getMaxListeners() < 10_000) process.setMaxListeners(10_000)
   const doc = options.doc ?? new Y.Doc()
   let saves = new SavedTracker()
   // A WebSocket per connection attempt that counts what it sends, as the editor package does in browsers.

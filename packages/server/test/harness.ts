@@ -1,0 +1,117 @@
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import * as Y from 'yjs'
+import type { DocInfo, DocStore, StoredDoc, StoreEntry } from '../src/doc-store.js'
+import { MemoryStore } from '../src/memory-store.js'
+import { SyncServer, type SyncServerOptions } from '../src/sync-server.js'
+import { type AttachOptions, attachSyncServer } from '../src/ws-adapter.js'
+
+/**
+ * A real MemoryStore whose calls a test can hold at a gate or make fail, to reproduce the races and outages
+ * that a real database only shows by chance.
+ */
+export class ControlledStore implements DocStore {
+  readonly inner = new MemoryStore()
+  loadCalls = 0
+  appendCalls = 0
+  failLoads = 0
+  failAppends = 0
+  private loadGate: Promise<void> | null = null
+  private appendGate: Promise<void> | null = null
+
+  /** Holds every load until the returned function is called. */
+  holdLoads(): () => void {
+    let release!: () => void
+    this.loadGate = new Promise((resolve) => {
+      release = resolve
+    })
+    return () => {
+      this.loadGate = null
+      release()
+    }
+  }
+
+  /** Holds every append until the returned function is called. */
+  holdAppends(): () => void {
+    let release!: () => void
+    this.appendGate = new Promise((resolve) => {
+      release = resolve
+    })
+    return () => {
+      this.appendGate = null
+      release()
+    }
+  }
+
+  async load(name: string): Promise<StoredDoc | null> {
+    this.loadCalls++
+    await this.loadGate
+    if (this.failLoads > 0) {
+      this.failLoads--
+      throw new Error('storage is unreachable (test)')
+    }
+    return this.inner.load(name)
+  }
+
+  async append(entries: readonly StoreEntry[]): Promise<void> {
+    this.appendCalls++
+    await this.appendGate
+    if (this.failAppends > 0) {
+      this.failAppends--
+      throw new Error('storage is unreachable (test)')
+    }
+    return this.inner.append(entries)
+  }
+
+  compact(name: string, state: Uint8Array): Promise<void> {
+    return this.inner.compact(name, state)
+  }
+  list(): Promise<DocInfo[]> {
+    return this.inner.list()
+  }
+  info(name: string): Promise<DocInfo | null> {
+    return this.inner.info(name)
+  }
+  check(): Promise<void> {
+    return this.inner.check()
+  }
+  close(): Promise<void> {
+    return this.inner.close()
+  }
+
+  /** The `content` text of what the inner store holds for `name`. */
+  async storedText(name: string): Promise<string | null> {
+    const stored = await this.inner.load(name)
+    if (!stored) return null
+    const doc = new Y.Doc()
+    for (const update of [...(stored.snapshot ? [stored.snapshot] : []), ...stored.updates]) Y.applyUpdate(doc, update)
+    return doc.getText('content').toString()
+  }
+}
+
+/** A sync server in this process, attached to a real HTTP server on a free port. */
+export async function startInProcess(options: SyncServerOptions & AttachOptions = {}) {
+  const sync = new SyncServer(options)
+  const server = createServer((_request, response) => response.end())
+  const endpoint = attachSyncServer(server, sync, options)
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const port = (server.address() as AddressInfo).port
+  return {
+    sync,
+    server,
+    url: `ws://127.0.0.1:${port}`,
+    async close() {
+      endpoint.close()
+      await sync.close()
+      server.closeAllConnections()
+      await new Promise((resolve) => server.close(resolve))
+    },
+  }
+}
+
+/** A Yjs update that sets the `content` text of an empty document to `text`. */
+export function textUpdate(text: string): Uint8Array {
+  const doc = new Y.Doc()
+  doc.getText('content').insert(0, text)
+  return Y.encodeStateAsUpdate(doc)
+}
