@@ -1,0 +1,149 @@
+import { Compartment, type Extension } from '@codemirror/state'
+import { EditorView } from '@codemirror/view'
+import * as Y from 'yjs'
+import { collab } from './collab.js'
+import { type LanguageName, language, setLanguage } from './language.js'
+import { readOnly } from './read-only.js'
+import { createSession, type Session, type SessionOptions } from './session.js'
+import { type EditorSetupOptions, editorSetup } from './setup.js'
+import { setTheme, type ThemeName, theme } from './theme.js'
+
+/** Options of {@link createEditor}: where to put the editor, how it looks, and which document it opens. */
+export interface EditorOptions extends SessionOptions {
+  /** The element to put the editor in (it fills the element's height). Required. */
+  parent: Element | DocumentFragment
+  /** The person can read, select and copy, but not type. Change it later with `setReadOnly()`. @default false */
+  readOnly?: boolean
+  /**
+   * The syntax highlighting, for this editor only. Without it the editor follows the document's
+   * `meta.language`, and Markdown when that is not set.
+   * @default the document's `meta.language`, else 'markdown'
+   */
+  language?: LanguageName
+  /** `light`, `dark`, or `auto` to follow the system. @default 'light' */
+  theme?: ThemeName
+  /**
+   * The everyday editing features ({@link editorSetup}): `true`, options for them, or `false` to leave them
+   * out and bring your own through `extensions`.
+   * @default true
+   */
+  setup?: boolean | EditorSetupOptions
+  /** More CodeMirror extensions, added after Tandem's (so they can override its key bindings). @default [] */
+  extensions?: Extension
+}
+
+/** A collaborative editor on the page: a {@link Session} plus the CodeMirror view bound to it. */
+export interface Editor extends Session {
+  /** The CodeMirror view. */
+  readonly view: EditorView
+  /** Undo/redo of this person's own changes; `undo()`/`redo()` on it work like Mod-z/Mod-y. */
+  readonly undoManager: Y.UndoManager
+  /** Whether the person can type (see the readOnly option). */
+  readonly readOnly: boolean
+  /** Lets the person type again, or stops them. */
+  setReadOnly(readOnly: boolean): void
+  /** Switches the syntax highlighting of this editor, or with `null` follows the document's `meta.language`. */
+  setLanguage(name: LanguageName | null): void
+  /** Switches between the light, dark and automatic look. */
+  setTheme(name: ThemeName): void
+  /** Leaves the document and removes the editor from the page. Safe to call twice. */
+  destroy(): void
+}
+
+/**
+ * Puts a collaborative editor into `parent`, connected to `docName` on `serverUrl`:
+ *
+ * ```ts
+ * const editor = createEditor({
+ *   parent: document.querySelector('#editor')!,
+ *   serverUrl: 'wss://tandem.example.com',
+ *   docName: 'team/notes',
+ *   user: { name: 'Ada', color: '#2f6fdd' },
+ * })
+ * editor.on('status', (status) => console.log(status))
+ * ```
+ *
+ * A thin convenience over the exported pieces: {@link createSession} for the document and connection, and the
+ * {@link editorSetup}, {@link collab}, {@link language}, {@link theme} and {@link readOnly} extensions for the view.
+ */
+export function createEditor(options: EditorOptions): Editor {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError('createEditor() needs an options object with parent, serverUrl and docName.')
+  }
+  const parent = options.parent as unknown
+  if (!parent || typeof (parent as Node).appendChild !== 'function') {
+    throw new TypeError(
+      `createEditor() needs a parent element to put the editor in, such as document.querySelector('#editor'); got ${String(parent)}.`,
+    )
+  }
+  const setup = options.setup ?? true
+  const session = createSession(options)
+  let view: EditorView
+  const undoManager = new Y.UndoManager(session.text)
+  const readOnlyCompartment = new Compartment()
+  let isReadOnly = options.readOnly === true
+  try {
+    view = new EditorView({
+      parent: options.parent,
+      doc: session.text.toString(),
+      extensions: [
+        setup === false ? [] : editorSetup(setup === true ? {} : setup),
+        collab(session, { undoManager }),
+        language({ name: options.language, meta: session.meta }),
+        theme(options.theme ?? 'light'),
+        readOnlyCompartment.of(readOnly(isReadOnly)),
+        options.extensions ?? [],
+      ],
+    })
+  } catch (error) {
+    undoManager.destroy()
+    session.destroy()
+    throw error
+  }
+
+  return {
+    view,
+    undoManager,
+    get readOnly() {
+      return isReadOnly
+    },
+    doc: session.doc,
+    text: session.text,
+    meta: session.meta,
+    awareness: session.awareness,
+    provider: session.provider,
+    get status() {
+      return session.status
+    },
+    get synced() {
+      return session.synced
+    },
+    get saved() {
+      return session.saved
+    },
+    get peers() {
+      return session.peers
+    },
+    loaded: session.loaded,
+    get destroyed() {
+      return session.destroyed
+    },
+    on: (name, listener) => session.on(name, listener),
+    off: (name, listener) => session.off(name, listener),
+    setUser: (user) => session.setUser(user),
+    connect: () => session.connect(),
+    disconnect: () => session.disconnect(),
+    setReadOnly(value) {
+      isReadOnly = value === true
+      view.dispatch({ effects: readOnlyCompartment.reconfigure(readOnly(isReadOnly)) })
+    },
+    setLanguage: (name) => setLanguage(view, name),
+    setTheme: (name) => setTheme(view, name),
+    destroy() {
+      if (session.destroyed) return
+      view.destroy()
+      undoManager.destroy()
+      session.destroy()
+    },
+  }
+}

@@ -1,0 +1,96 @@
+import { CloseCode } from '@tandem/protocol'
+
+/** Why the editor raised an `error` event. */
+export type EditorErrorReason =
+  /** The server wants credentials and got none or invalid ones (close 4401, HTTP 401). */
+  | 'unauthorized'
+  /** The credentials do not grant access to this document (close 4403, HTTP 403). */
+  | 'forbidden'
+  /** The server refused the request as malformed, for example the document name (close 4400). */
+  | 'bad-request'
+  /** The document is over the server's size limit (close 4413). */
+  | 'document-too-large'
+  /** The server refused the connection for good with another 44xx close code. */
+  | 'refused'
+  /** The `token` function threw or returned something other than a string. */
+  | 'token'
+
+/** The payload of the `error` event. */
+export interface EditorError {
+  reason: EditorErrorReason
+  /** A sentence that says what happened, fit to show to a person. */
+  message: string
+  /** The WebSocket close code (4401, ...) or HTTP status (401, ...) behind the error, if any. */
+  code?: number
+  /**
+   * `true` when the editor stopped connecting because retrying cannot help (access denied); call
+   * `connect()` to try again, for example after signing in. `false` when it keeps retrying on its own.
+   */
+  fatal: boolean
+  /** The underlying error, for the `token` reason. */
+  cause?: unknown
+}
+
+/** The error for a close code in the permanent 4400-4499 range. @internal */
+export function errorFromClose(code: number, reason: string): EditorError {
+  const detail = reason ? ` The server said: ${reason}` : ''
+  switch (code) {
+    case CloseCode.unauthorized:
+      return {
+        reason: 'unauthorized',
+        code,
+        fatal: true,
+        message: `Access denied: sign in to open this document.${detail}`,
+      }
+    case CloseCode.forbidden:
+      return {
+        reason: 'forbidden',
+        code,
+        fatal: true,
+        message: `Access denied: you may not open this document.${detail}`,
+      }
+    case CloseCode.badRequest:
+      return {
+        reason: 'bad-request',
+        code,
+        fatal: true,
+        message: `The server refused the request as invalid.${detail}`,
+      }
+    case CloseCode.documentTooLarge:
+      return {
+        reason: 'document-too-large',
+        code,
+        fatal: true,
+        message: `The document is larger than the server allows.${detail}`,
+      }
+    default:
+      return { reason: 'refused', code, fatal: true, message: `The server refused the connection (${code}).${detail}` }
+  }
+}
+
+/** The error for an HTTP status that refused the WebSocket upgrade, or `null` if the status is not one. @internal */
+export function errorFromHttpStatus(status: number): EditorError | null {
+  if (status === 401) {
+    return {
+      reason: 'unauthorized',
+      code: status,
+      fatal: true,
+      message: 'Access denied: sign in to open this document.',
+    }
+  }
+  if (status === 403) {
+    return { reason: 'forbidden', code: status, fatal: true, message: 'Access denied: you may not open this document.' }
+  }
+  return null
+}
+
+/** The error for a `token` function that failed. @internal */
+export function errorFromToken(cause: unknown): EditorError {
+  const detail = cause instanceof Error ? cause.message : String(cause)
+  return {
+    reason: 'token',
+    fatal: false,
+    cause,
+    message: `Could not get an access token (${detail}); retrying.`,
+  }
+}
