@@ -1,0 +1,83 @@
+import { CloseCode, encodeUpdateMessage } from '@tandem/protocol'
+import { connectClient, openRawClient, type TestClient, waitFor } from '@tandem/test-utils'
+import { afterEach, describe, expect, it } from 'vitest'
+import { ControlledStore, startInProcess } from './harness.js'
+
+const cleanups: (() => Promise<void> | void)[] = []
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
+})
+
+async function setup(options: Parameters<typeof startInProcess>[0] = {}) {
+  const store = new ControlledStore()
+  const running = await startInProcess({ store, ...options })
+  cleanups.push(() => running.close())
+  const connect = (room: string, saved = false): TestClient => {
+    const client = connectClient(running.url, room, { saved })
+    cleanups.push(() => client.destroy())
+    return client
+  }
+  return { store, ...running, connect }
+}
+
+describe('persistence', () => {
+  it('commits the updates that arrive together in one append', async () => {
+    const { store, connect } = await setup({ commitDelay: 20 })
+    const client = connect('batched', true)
+    await client.synced()
+    const before = store.appendCalls
+    // 100 separate updates within one event-loop turn: one message each on the wire, and one commit in storage
+    // unless the machine is so loaded that they straddle a commit window; never one commit per update.
+    for (let i = 0; i < 100; i++) client.text.insert(client.text.length, `${i % 10}`)
+    await waitFor(() => client.saves.sent >= 100 && client.saves.saved, 'the batch to be saved')
+    expect(store.appendCalls - before).toBeLessThanOrEqual(3)
+    const stored = await store.inner.load('batched')
+    expect(stored?.updates).toHaveLength(100)
+  })
+
+  it('compacts a document into a snapshot once its log passes the threshold, keeping every change', async () => {
+    const { store, connect } = await setup({ compactAfter: 10, commitDelay: 0 })
+    const client = connect('compacted', true)
+    await client.synced()
+    for (let i = 0; i < 25; i++) {
+      client.text.insert(client.text.length, `${i},`)
+      await waitFor(() => client.saves.saved, `edit ${i} to be saved`)
+    }
+    const stored = await store.inner.load('compacted')
+    expect(stored?.snapshot).not.toBeNull()
+    expect(stored?.updates.length).toBeLessThan(10)
+    expect(await store.storedText('compacted')).toBe(Array.from({ length: 25 }, (_, i) => `${i},`).join(''))
+  })
+
+  it('compacts a document when it unloads', async () => {
+    const { store, sync, connect } = await setup({ unloadDelay: 0 })
+    const client = connect('unloaded', true)
+    await client.synced()
+    client.text.insert(0, 'abc')
+    client.text.insert(3, 'def')
+    await waitFor(() => client.saves.saved, 'the edits to be saved')
+    client.destroy()
+    await waitFor(() => sync.documentCount === 0, 'the document to unload')
+    const stored = await store.inner.load('unloaded')
+    expect(stored?.updates).toHaveLength(0)
+    expect(await store.storedText('unloaded')).toBe('abcdef')
+  })
+
+  it('stores only what the document produced: a rejected update leaves it loadable and unchanged', async () => {
+    const { store, sync, url, connect } = await setup({ unloadDelay: 0 })
+    const writer = connect('poison', true)
+    await writer.synced()
+    writer.text.insert(0, 'good text')
+    await waitFor(() => writer.saves.saved, 'the good edit to be saved')
+    const attacker = await openRawClient(url, 'poison')
+    // A valid envelope whose update claims 200 structs from a client and then ends.
+    attacker.send(encodeUpdateMessage(new Uint8Array([200, 1, 7, 0, 0, 0, 0])))
+    expect((await attacker.closed).code).toBe(CloseCode.invalidPayload)
+    writer.destroy()
+    await waitFor(() => sync.documentCount === 0, 'the document to unload')
+    const reader = connect('poison')
+    await reader.synced()
+    expect(reader.text.toString()).toBe('good text')
+    expect(await store.storedText('poison')).toBe('good text')
+  })
+})
