@@ -33,7 +33,11 @@ export interface SessionOptions {
    * @default false
    */
   offline?: boolean
-  /** Connect at once. With `false`, call `connect()` when ready. @default true */
+  /**
+   * Connect at once (in a microtask, so that listeners added right after creation see the first `connecting`).
+   * With `false`, call `connect()` when ready.
+   * @default true
+   */
   connect?: boolean
   /** The backoff between reconnection attempts. @default { minDelay: 250, maxDelay: 10000 } */
   reconnect?: ReconnectOptions
@@ -173,6 +177,8 @@ export function createSession(options: SessionOptions): Session {
   const unwatchPeers = watchPeers(awareness, (peers) => emitter.emit('peers', peers))
   const offline: OfflineCopy | null = options.offline ? openOfflineCopy(serverUrl, docName, doc) : null
   let destroyed = false
+  /** Whether connect() or disconnect() was called, which overrides the automatic start. */
+  let touched = false
 
   const session: Session = {
     doc,
@@ -204,9 +210,11 @@ export function createSession(options: SessionOptions): Session {
     },
     connect() {
       if (destroyed) throw new Error('This session was destroyed; create a new one to connect again.')
+      touched = true
       connection.start()
     },
     disconnect() {
+      touched = true
       connection.stop()
     },
     destroy() {
@@ -225,6 +233,11 @@ export function createSession(options: SessionOptions): Session {
       emitter.clear()
     },
   }
-  if (options.connect !== false) connection.start()
+  if (options.connect !== false) {
+    // In a microtask, so that listeners added right after createSession() returns get the first `connecting`.
+    queueMicrotask(() => {
+      if (!destroyed && !touched) connection.start()
+    })
+  }
   return session
 }

@@ -1,0 +1,37 @@
+import { defineConfig, type Project } from '@playwright/test'
+
+// Debian's Chromium by default; elsewhere point CHROMIUM_PATH at any Chromium, or set it to '' to use
+// Playwright's own downloaded browser.
+const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+const chromium = {
+  browserName: 'chromium' as const,
+  launchOptions: {
+    ...(executablePath ? { executablePath } : {}),
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic',
+    ],
+  },
+}
+
+/** Each project: its tests, plus a setup project that builds what they load. Add a project per package or app. */
+const projects: Project[] = [
+  { name: 'editor-build', testDir: 'packages/editor/test', testMatch: /build\.setup\.ts$/ },
+  { name: 'editor', testDir: 'packages/editor/test', testMatch: /\.spec\.ts$/, dependencies: ['editor-build'] },
+]
+
+export default defineConfig({
+  timeout: 60_000,
+  expect: { timeout: 15_000 },
+  forbidOnly: Boolean(process.env.CI),
+  retries: 0,
+  workers: process.env.CI ? 2 : undefined,
+  reporter: process.env.CI ? [['list'], ['html', { open: 'never' }]] : [['list']],
+  use: { ...chromium, trace: 'retain-on-failure', screenshot: 'only-on-failure' },
+  projects,
+})
