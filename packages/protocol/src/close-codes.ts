@@ -14,6 +14,8 @@ export const CloseCode = {
   unsupportedData: 1003,
   /** A well-formed message whose Yjs update or awareness payload was rejected. (RFC 6455) */
   invalidPayload: 1007,
+  /** The connection broke a rule of the server, such as changing another client's awareness. (RFC 6455) */
+  policyViolation: 1008,
   /** A frame over the server's size cap. (RFC 6455) */
   messageTooBig: 1009,
   /** Something failed on the server's side (for example storage); reconnect later. (RFC 6455) */
@@ -32,6 +34,8 @@ export const CloseCode = {
   forbidden: 4403,
   /** The document is over the server's size limit. */
   documentTooLarge: 4413,
+  /** The token the connection was opened with expired; reconnect with a fresh one. */
+  tokenExpired: 4440,
 } as const
 
 /** One of {@link CloseCode}'s values. */

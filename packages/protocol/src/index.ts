@@ -1,3 +1,11 @@
+export {
+  type Access,
+  docPatternError,
+  MAX_TOKEN_PATTERNS,
+  patternCovers,
+  patternsCover,
+  type TokenClaims,
+} from './access.js'
 export { CloseCode, type CloseCodeValue, isPermanentClose } from './close-codes.js'
 export { type DocNameResult, docNameError, docNameFromPath, isValidDocName, MAX_DOC_NAME_LENGTH } from './doc-name.js'
 export {

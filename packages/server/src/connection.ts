@@ -35,7 +35,17 @@ export interface SyncSocket {
 export interface ConnectionOptions {
   /** Send Tandem's saved acknowledgement (the client opted in). @default false */
   saved?: boolean
+  /**
+   * The client may read the document and show its presence, but its document changes are never applied,
+   * relayed or stored. @default false
+   */
+  readOnly?: boolean
+  /** When the connection's access ends: it is closed with 4440 (token expired) then. @default never */
+  expiresAt?: Date | null
 }
+
+/** The most awareness client ids one connection may set; a stock client uses one. */
+export const MAX_AWARENESS_IDS_PER_CONNECTION = 16
 
 /** What a connection needs of its server. */
 export interface ConnectionContext {
@@ -75,6 +85,8 @@ export class Connection implements Peer {
   private ackPending: { count: number; seq: number } | null = null
   private closed = false
   private detached = false
+  private expiryTimer: ReturnType<typeof setTimeout> | null = null
+  private readOnlyWarned = false
 
   constructor(
     private readonly socket: SyncSocket,
@@ -85,6 +97,7 @@ export class Connection implements Peer {
 
   /** Starts the sync: the server's step 1 and the awareness of everyone present. */
   open(): void {
+    this.scheduleExpiry()
     this.doc.peers.add(this)
     this.send(encodeSyncStep1Message(Y.encodeStateVector(this.doc.ydoc)))
     const states = this.doc.awareness.getStates()
@@ -163,6 +176,7 @@ export class Connection implements Peer {
   private detach(): void {
     if (this.detached) return
     this.detached = true
+    if (this.expiryTimer !== null) clearTimeout(this.expiryTimer)
     this.doc.removePeer(this)
     this.context.onClosed(this)
   }
@@ -192,6 +206,7 @@ export class Connection implements Peer {
       case messageAwareness: {
         const payload = readOrReject(() => decoding.readVarUint8Array(decoder))
         assertConsumed(decoder)
+        this.checkAwarenessOwnership(payload)
         applyOrReject(() => applyAwarenessUpdate(this.doc.awareness, payload, this))
         return
       }
@@ -207,6 +222,18 @@ export class Connection implements Peer {
   }
 
   private applyUpdate(update: Uint8Array): void {
+    if (this.options.readOnly) {
+      // Never applied, relayed or stored, and never acknowledged as saved.
+      this.context.metrics.error('read-only-write')
+      if (!this.readOnlyWarned) {
+        this.readOnlyWarned = true
+        this.context.logger.info(
+          { doc: this.doc.name, connection: this.id },
+          'ignoring changes from a read-only connection',
+        )
+      }
+      return
+    }
     this.changesReceived++
     const store = this.doc.ydoc.store
     applyOrReject(() => Y.applyUpdate(this.doc.ydoc, update, this))
@@ -218,6 +245,57 @@ export class Connection implements Peer {
     }
     this.ackPending = { count: this.changesReceived, seq: this.doc.acceptedSeq }
     this.onDocCommitted()
+  }
+
+  /**
+   * Refuses an awareness update that would set or remove the state of a client id another connection owns.
+   * Entries that would change nothing pass: the stock y-websocket client re-broadcasts every awareness change
+   * it applies, other people's included, so echoes of others' states at their current clock are routine.
+   */
+  private checkAwarenessOwnership(payload: Uint8Array): void {
+    const decoder = decoding.createDecoder(payload)
+    const awareness = this.doc.awareness
+    const entries = readOrReject(() => decoding.readVarUint(decoder))
+    const ids = new Set(this.awarenessIds)
+    for (let i = 0; i < entries; i++) {
+      const id = readOrReject(() => decoding.readVarUint(decoder))
+      const clock = readOrReject(() => decoding.readVarUint(decoder))
+      const state = readOrReject(() => decoding.readVarString(decoder))
+      const current = awareness.meta.get(id)?.clock ?? 0
+      // The same test applyAwarenessUpdate makes before it changes anything.
+      const takesEffect = current < clock || (current === clock && state === 'null' && awareness.states.has(id))
+      if (!takesEffect) continue
+      const owner = this.doc.awarenessOwner(id)
+      if (owner !== undefined && owner !== this) {
+        throw new RejectedMessage(
+          CloseCode.policyViolation,
+          'awareness-forgery',
+          `client ${id} belongs to another connection`,
+        )
+      }
+      ids.add(id)
+    }
+    if (ids.size > MAX_AWARENESS_IDS_PER_CONNECTION) {
+      throw new RejectedMessage(
+        CloseCode.policyViolation,
+        'awareness-forgery',
+        `a connection may set at most ${MAX_AWARENESS_IDS_PER_CONNECTION} awareness states`,
+      )
+    }
+  }
+
+  private scheduleExpiry(): void {
+    const expiresAt = this.options.expiresAt
+    if (!expiresAt) return
+    // setTimeout holds at most ~24.8 days; a later expiry re-arms.
+    const wait = Math.min(expiresAt.getTime() - Date.now(), 2 ** 31 - 1)
+    this.expiryTimer = setTimeout(
+      () => {
+        if (Date.now() < expiresAt.getTime()) return this.scheduleExpiry()
+        this.close(CloseCode.tokenExpired, 'the token expired')
+      },
+      Math.max(wait, 0),
+    )
   }
 }
 

@@ -35,6 +35,8 @@ export class Document implements PersistedDoc {
   private awarenessChanged = new Set<number>()
   private flushScheduled = false
   private destroyed = false
+  /** Which peer set each awareness client id, so no other peer can change it. */
+  private readonly awarenessOwners = new Map<number, Peer>()
 
   constructor(
     readonly name: string,
@@ -68,6 +70,11 @@ export class Document implements PersistedDoc {
   /** Called by the write queue after a commit; tells every peer. */
   onCommitted(): void {
     for (const peer of this.peers) peer.onDocCommitted()
+  }
+
+  /** The peer that set the awareness state of `clientId`, if one did. */
+  awarenessOwner(clientId: number): Peer | undefined {
+    return this.awarenessOwners.get(clientId)
   }
 
   /** Removes a peer and the awareness states it controlled; the others see them leave at once. */
@@ -105,16 +112,16 @@ export class Document implements PersistedDoc {
     origin: unknown,
   ): void => {
     const peer = this.peers.has(origin as Peer) ? (origin as Peer) : null
-    for (const id of added) {
-      peer?.awarenessIds.add(id)
-      this.awarenessChanged.add(id)
-    }
-    for (const id of updated) {
-      peer?.awarenessIds.add(id)
+    for (const id of [...added, ...updated]) {
+      if (peer) {
+        peer.awarenessIds.add(id)
+        this.awarenessOwners.set(id, peer)
+      }
       this.awarenessChanged.add(id)
     }
     for (const id of removed) {
       peer?.awarenessIds.delete(id)
+      this.awarenessOwners.delete(id)
       this.awarenessChanged.add(id)
     }
     if (this.peers.size > 0) this.scheduleFlush()

@@ -1,6 +1,9 @@
-import { docNameError } from '@tandem/protocol'
-import type { Middleware } from 'koa'
+import { docNameError, patternsCover } from '@tandem/protocol'
+import type { Context, Middleware } from 'koa'
 import type { Registry } from 'prom-client'
+import type { AccessPolicy } from './access-policy.js'
+import type { AccessGrant } from './access-tokens.js'
+import { requestQuery, sendAccessDenied } from './http-helpers.js'
 import type { SyncServer } from './sync-server.js'
 
 /** Settings of the HTTP routes. */
@@ -9,28 +12,51 @@ export interface RoutesOptions {
   registry?: Registry
   /** How long `/readyz` waits for the store, in ms. @default 2000 */
   readyTimeout?: number
+  /** The access rules the document API applies (the same as the WebSocket endpoint's). @default everyone may read */
+  policy?: AccessPolicy
+  /** When set, `/metrics` needs `Authorization: Bearer <metricsKey>`. @default open */
+  metricsKey?: string
 }
 
 const docsPrefix = '/api/docs/'
+const textSuffix = '/text'
+
+function isTextPath(path: string): boolean {
+  return path.startsWith(docsPrefix) && path.endsWith(textSuffix) && path.length > docsPrefix.length + textSuffix.length
+}
 
 /**
  * Koa middleware serving Tandem's HTTP endpoints:
  * - `GET /healthz`: the process is alive.
  * - `GET /readyz`: the store answers (503 with the reason otherwise, and while shutting down).
  * - `GET /metrics`: Prometheus text.
- * - `GET /api/docs`: every stored document with its size and last update.
+ * - `GET /api/docs`: every stored document with its size and last update (with tokens: the ones the token covers).
  * - `GET /api/docs/:name/text`: a document's `content` text; the name is URL-encoded (`team%2Fnotes`).
- * Any other request passes to the next middleware.
+ * The document API applies the access policy: rate limits, and with tokens, read access. Any other request
+ * passes to the next middleware.
  */
 export function syncRoutes(sync: SyncServer, options: RoutesOptions = {}): Middleware {
   const readyTimeout = options.readyTimeout ?? 2000
+  const policy = options.policy
+  /** Applies the rate limit and, with tokens, read access to `name` (or any valid token for `null`). */
+  const authorize = async (ctx: Context, name: string | null): Promise<AccessGrant | null> => {
+    if (!policy) return null
+    const wait = policy.limits.attempt(ctx.ip)
+    if (wait > 0) {
+      return ctx.throw(429, 'Too many requests; slow down.', { headers: { 'Retry-After': String(wait) } })
+    }
+    try {
+      return await policy.authorizeRequest(ctx.headers, requestQuery(ctx), name, 'read')
+    } catch (error) {
+      return sendAccessDenied(ctx, policy, error)
+    }
+  }
   return async (ctx, next) => {
     const path = ctx.path
-    const known = ['/healthz', '/readyz', '/metrics', '/api/docs'].includes(path) || path.startsWith(docsPrefix)
+    const known = ['/healthz', '/readyz', '/metrics', '/api/docs'].includes(path) || isTextPath(path)
     if (!known) return next()
     if (ctx.method !== 'GET' && ctx.method !== 'HEAD') {
-      ctx.set('Allow', 'GET, HEAD')
-      ctx.throw(405, `${ctx.method} is not allowed on ${path}; use GET.`)
+      ctx.throw(405, `${ctx.method} is not allowed on ${path}; use GET.`, { headers: { Allow: 'GET, HEAD' } })
     }
     ctx.set('Cache-Control', 'no-store')
     if (path === '/healthz') {
@@ -42,22 +68,29 @@ export function syncRoutes(sync: SyncServer, options: RoutesOptions = {}): Middl
     } else if (path === '/metrics') {
       const registry = options.registry
       if (!registry) return ctx.throw(404, 'Metrics are not enabled on this server.')
+      if (options.metricsKey && ctx.get('Authorization') !== `Bearer ${options.metricsKey}`) {
+        return ctx.throw(401, 'Metrics need Authorization: Bearer <admin key>.', {
+          headers: { 'WWW-Authenticate': 'Bearer' },
+        })
+      }
       ctx.type = registry.contentType
       ctx.body = await registry.metrics()
     } else if (path === '/api/docs') {
-      const documents = await sync.listDocuments()
+      const grant = await authorize(ctx, null)
+      const documents = (await sync.listDocuments()).filter(
+        (doc) => grant === null || patternsCover(grant.docs, doc.name),
+      )
       ctx.body = {
         documents: documents.map((doc) => ({ name: doc.name, size: doc.size, updatedAt: doc.updatedAt.toISOString() })),
       }
     } else {
-      const encoded = path.slice(docsPrefix.length)
-      if (!encoded.endsWith('/text') || encoded.slice(0, -5).includes('/')) {
-        ctx.throw(404, 'Use /api/docs/<URL-encoded document name>/text.')
-      }
-      const name = decodeOrNull(encoded.slice(0, -5))
+      const encoded = path.slice(docsPrefix.length, -textSuffix.length)
+      if (encoded.includes('/')) return ctx.throw(404, 'Use /api/docs/<URL-encoded document name>/text.')
+      const name = decodeOrNull(encoded)
       if (name === null) return ctx.throw(400, 'The document name is not valid percent-encoding.')
       const invalid = docNameError(name)
       if (invalid !== null) ctx.throw(400, `Invalid document name: ${invalid}.`)
+      await authorize(ctx, name)
       const text = await sync.getText(name)
       if (text === null) ctx.throw(404, `No document named "${name}".`)
       ctx.type = 'text/plain; charset=utf-8'

@@ -25,6 +25,8 @@ export type ErrorKind =
   | 'compact-failed'
   | 'socket-error'
   | 'internal-error'
+  | 'read-only-write'
+  | 'awareness-forgery'
 
 const discard = (): void => {}
 

@@ -2,6 +2,7 @@ import type { IncomingMessage, Server } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { docNameFromPath, EXTENSIONS_PARAM, parseExtensions } from '@tandem/protocol'
 import { type WebSocket, WebSocketServer } from 'ws'
+import type { AccessPolicy, UpgradeDecision } from './access-policy.js'
 import type { SyncMetrics } from './sync-metrics.js'
 import { noMetrics } from './sync-metrics.js'
 import type { SyncServer } from './sync-server.js'
@@ -19,6 +20,8 @@ export interface AttachOptions {
   pingInterval?: number
   /** The same metrics the sync server reports to, for socket-level errors. @default noMetrics */
   metrics?: SyncMetrics
+  /** Who may connect, from where and how often. @default everyone may edit everything, from anywhere */
+  policy?: AccessPolicy
 }
 
 /** The WebSocket endpoint attached to an HTTP server. */
@@ -57,6 +60,15 @@ export function attachSyncServer(server: Server, sync: SyncServer, options: Atta
     const parsed = docNameFromPath(url.slice(prefix.length))
     if (!parsed.ok) return refuse(socket, 400, `Invalid document name: ${parsed.error}.`)
     const query = new URLSearchParams(url.includes('?') ? url.slice(url.indexOf('?') + 1) : '')
+    const decision: UpgradeDecision = options.policy
+      ? await options.policy.checkUpgrade(request, parsed.name, query)
+      : { kind: 'accept', ip: request.socket.remoteAddress ?? 'unknown', readOnly: false, expiresAt: null }
+    if (decision.kind === 'refuse') return refuse(socket, decision.status, decision.message, decision.retryAfter)
+    if (decision.kind === 'close') {
+      logger.info({ doc: parsed.name, ip: decision.ip, code: decision.code, reason: decision.message }, 'access denied')
+      // Nothing is loaded and nothing of the document is sent: the socket is closed as soon as it opens.
+      return wss.handleUpgrade(request, socket, head, (ws) => ws.close(decision.code, decision.message.slice(0, 120)))
+    }
     let doc: Awaited<ReturnType<SyncServer['openDocument']>>
     try {
       doc = await sync.openDocument(parsed.name)
@@ -72,10 +84,18 @@ export function attachSyncServer(server: Server, sync: SyncServer, options: Atta
     wss.handleUpgrade(request, socket, head, (ws) => {
       accepted = true
       alive.add(ws)
-      const connection = sync.connect(ws, doc, { saved: parseExtensions(query.get(EXTENSIONS_PARAM)).has('saved') })
+      const connection = sync.connect(ws, doc, {
+        saved: parseExtensions(query.get(EXTENSIONS_PARAM)).has('saved'),
+        readOnly: decision.readOnly,
+        expiresAt: decision.expiresAt,
+      })
+      options.policy?.limits.opened(decision.ip, doc.name)
       ws.on('message', (data, isBinary) => connection.receive(data as Buffer, isBinary))
       ws.on('pong', () => alive.add(ws))
-      ws.on('close', () => connection.handleClosed())
+      ws.on('close', () => {
+        connection.handleClosed()
+        options.policy?.limits.closed(decision.ip, doc.name)
+      })
       ws.on('error', (error) => {
         // ws closes the socket itself after an error (for example 1009 for an oversized frame).
         metrics.error('socket-error')
@@ -120,17 +140,20 @@ export function attachSyncServer(server: Server, sync: SyncServer, options: Atta
 
 const reasons: Record<number, string> = {
   400: 'Bad Request',
+  403: 'Forbidden',
   404: 'Not Found',
+  429: 'Too Many Requests',
   500: 'Internal Server Error',
   503: 'Service Unavailable',
 }
 
 /** Answers an upgrade request with an HTTP error and a one-line reason, then closes the socket. */
-function refuse(socket: Duplex, status: number, message: string): void {
+function refuse(socket: Duplex, status: number, message: string, retryAfter?: number): void {
   if (socket.destroyed) return
   const body = `${message}\n`
   socket.end(
     `HTTP/1.1 ${status} ${reasons[status] ?? 'Error'}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\n` +
+      (retryAfter ? `Retry-After: ${retryAfter}\r\n` : '') +
       `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
   )
 }

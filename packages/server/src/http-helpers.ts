@@ -1,0 +1,42 @@
+import type { Context } from 'koa'
+import type { AccessPolicy } from './access-policy.js'
+import { AccessDenied } from './access-tokens.js'
+
+/** The largest JSON body the API reads. */
+export const MAX_JSON_BODY = 16 * 1024
+
+/** Reads a JSON object body (at most 16 KiB); answers 415, 413 or 400 with the reason otherwise. */
+export async function readJsonBody(ctx: Context): Promise<Record<string, unknown>> {
+  if (!ctx.is('application/json')) return ctx.throw(415, 'Send the body as application/json.')
+  const chunks: Buffer[] = []
+  let size = 0
+  for await (const chunk of ctx.req as AsyncIterable<Buffer>) {
+    size += chunk.byteLength
+    if (size > MAX_JSON_BODY) return ctx.throw(413, `The body is larger than ${MAX_JSON_BODY} bytes.`)
+    chunks.push(chunk)
+  }
+  let body: unknown
+  try {
+    body = JSON.parse(Buffer.concat(chunks).toString('utf8'))
+  } catch {
+    return ctx.throw(400, 'The body is not valid JSON.')
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    return ctx.throw(400, 'The body must be a JSON object.')
+  }
+  return body as Record<string, unknown>
+}
+
+/** The request's query parameters. */
+export function requestQuery(ctx: Context): URLSearchParams {
+  return new URLSearchParams(ctx.querystring)
+}
+
+/** Answers an {@link AccessDenied} with its status (and counts the failure against the client); rethrows others. */
+export function sendAccessDenied(ctx: Context, policy: AccessPolicy, error: unknown): never {
+  if (!(error instanceof AccessDenied)) throw error
+  policy.limits.failed(ctx.ip)
+  // Headers set on ctx are dropped when Koa answers an error; they travel with the error instead.
+  const headers = error.status === 401 ? { 'WWW-Authenticate': 'Bearer' } : {}
+  return ctx.throw(error.status, `Access denied: ${error.message}.`, { headers })
+}
