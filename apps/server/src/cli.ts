@@ -2,7 +2,9 @@
 import { readFileSync } from 'node:fs'
 import { ConfigError, readServeConfig, serveHelp } from './config.js'
 import { createLogger } from './logger.js'
+import { readSecrets } from './secrets.js'
 import { startServer } from './tandem-server.js'
+import { runTokenCommand } from './token-command.js'
 
 const usage = `Usage: tandem <command> [options]
 
@@ -10,6 +12,7 @@ Tandem: a self-hostable collaborative text editor.
 
 Commands:
   serve        Run the sync server (see "tandem serve --help").
+  token        Print an access token (see "tandem token --help").
   help         Show this help.
 
 Options:
@@ -27,6 +30,7 @@ async function main(argv: string[]): Promise<number> {
     console.log(pkg.version)
     return 0
   }
+  if (command === 'token') return runTokenCommand(rest, process.env)
   if (command !== 'serve') {
     console.error(`tandem: unknown command "${command}". Run "tandem --help" for the commands.`)
     return 2
@@ -40,8 +44,10 @@ async function main(argv: string[]): Promise<number> {
 
 async function serve(args: string[]): Promise<number> {
   let config: ReturnType<typeof readServeConfig>
+  let secrets: Awaited<ReturnType<typeof readSecrets>>
   try {
     config = readServeConfig(args, process.env)
+    secrets = await readSecrets(config, process.env)
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error
     console.error(`tandem: ${error.message}`)
@@ -50,8 +56,12 @@ async function serve(args: string[]): Promise<number> {
   const logger = createLogger(config.logLevel)
   let server: Awaited<ReturnType<typeof startServer>>
   try {
-    server = await startServer(config, logger)
+    server = await startServer(config, secrets, logger)
   } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(`tandem: ${error.message}`)
+      return 2
+    }
     logger.fatal({ err: error }, `Tandem could not start: ${error instanceof Error ? error.message : error}`)
     return 1
   }

@@ -3,6 +3,7 @@
  * table that also writes `--help`. Flags win over the environment. Every value is checked, and a bad one is
  * refused with a message that names the setting, what it must be and what it got.
  */
+import { DEFAULT_WEB_DIR } from './web-app.js'
 
 /** The settings of `tandem serve`. */
 export interface ServeConfig {
@@ -18,6 +19,16 @@ export interface ServeConfig {
   commitDelay: number
   compactAfter: number
   shutdownTimeout: number
+  webDir: string
+  auth: 'none' | 'token'
+  secretFile: string | null
+  publicKeyFile: string | null
+  adminKeyFile: string | null
+  allowedOrigins: string[]
+  trustProxy: boolean
+  maxConnectionsPerMinute: number
+  maxDocsPerIp: number
+  authFailureLimit: number
 }
 
 /** A configuration error, for the user: print its message and exit with status 2. */
@@ -112,6 +123,96 @@ const settings: { [K in keyof ServeConfig]: Setting<K> }[keyof ServeConfig][] = 
     '10000',
     int(100, 600_000),
   ),
+  setting(
+    'webDir',
+    'web-dir',
+    'WEB_DIR',
+    '<path>',
+    'Directory of the built web app, served at / (`pnpm build` makes it).',
+    DEFAULT_WEB_DIR,
+    text,
+  ),
+  setting(
+    'auth',
+    'auth',
+    'TANDEM_AUTH',
+    '<mode>',
+    'none: anyone who reaches the server may edit; token: every connection and API call needs a token.',
+    'none',
+    oneOf(['none', 'token'] as const),
+  ),
+  setting(
+    'secretFile',
+    'secret-file',
+    'TANDEM_SECRET_FILE',
+    '<path>',
+    'File holding the HS256 token secret (or set TANDEM_SECRET itself).',
+    '',
+    optionalText,
+  ),
+  setting(
+    'publicKeyFile',
+    'public-key-file',
+    'TANDEM_PUBLIC_KEY_FILE',
+    '<path>',
+    'PEM public key to verify tokens another service signs (RS256, ES256, EdDSA).',
+    '',
+    optionalText,
+  ),
+  setting(
+    'adminKeyFile',
+    'admin-key-file',
+    'TANDEM_ADMIN_KEY_FILE',
+    '<path>',
+    'File holding the admin key for POST /api/tokens and /metrics (or set TANDEM_ADMIN_KEY).',
+    '',
+    optionalText,
+  ),
+  setting(
+    'allowedOrigins',
+    'allowed-origins',
+    'ALLOWED_ORIGINS',
+    '<list>',
+    "More browser origins that may connect, comma-separated, or *; the server's own origin always may.",
+    '',
+    list,
+  ),
+  setting(
+    'trustProxy',
+    'trust-proxy',
+    'TRUST_PROXY',
+    '<bool>',
+    'Take client IPs from X-Forwarded-For (only behind your own proxy).',
+    'false',
+    bool,
+  ),
+  setting(
+    'maxConnectionsPerMinute',
+    'max-connections-per-minute',
+    'MAX_CONNECTIONS_PER_MINUTE',
+    '<n>',
+    'Connection attempts and API calls one IP may make per minute (429 beyond).',
+    '120',
+    int(1, 1_000_000),
+  ),
+  setting(
+    'maxDocsPerIp',
+    'max-docs-per-ip',
+    'MAX_DOCS_PER_IP',
+    '<n>',
+    'Different documents one IP may have open at once (429 beyond).',
+    '50',
+    int(1, 1_000_000),
+  ),
+  setting(
+    'authFailureLimit',
+    'auth-failure-limit',
+    'AUTH_FAILURE_LIMIT',
+    '<n>',
+    'Failed authentications from one IP before it must wait (1 s, doubling to 5 min).',
+    '5',
+    int(1, 1000),
+  ),
 ]
 
 function setting<K extends keyof ServeConfig>(
@@ -140,6 +241,7 @@ export function readServeConfig(args: readonly string[], env: NodeJS.ProcessEnv)
     }
     let value: string | undefined
     if (eq !== -1) value = arg.slice(eq + 1)
+    else if ((settings.find((s) => s.flag === name)?.parse as unknown) === bool) value = 'true'
     else {
       value = args[i + 1]
       i++
@@ -170,12 +272,30 @@ export function serveHelp(): string {
     'Usage: tandem serve [options]',
     '',
     'Runs the Tandem sync server: the WebSocket endpoint (ws://HOST:PORT/<document>), /healthz, /readyz,',
-    '/metrics and /api/docs. Options can also be given as environment variables; options win.',
+    '/metrics, /api/docs, and the web app at /. Options can also be given as environment variables; options win.',
     '',
     'Options:',
     ...rows.map(([left, right]) => `  ${(left as string).padEnd(width)}${right}`),
     `  ${'-h, --help'.padEnd(width)}Show this help.`,
   ].join('\n')
+}
+
+function optionalText(raw: string): string | null {
+  return raw.trim() === '' ? null : raw
+}
+
+function list(raw: string): string[] {
+  return raw
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part !== '')
+}
+
+function bool(raw: string, name: string): boolean {
+  const value = raw.trim().toLowerCase()
+  if (['true', '1', 'yes', 'on'].includes(value)) return true
+  if (['false', '0', 'no', 'off'].includes(value)) return false
+  throw new ConfigError(`${name} must be true or false (got "${raw}").`)
 }
 
 function text(raw: string, name: string): string {

@@ -1,6 +1,7 @@
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import {
+  AccessPolicy,
   attachSyncServer,
   createPrometheusMetrics,
   type DocStore,
@@ -8,10 +9,14 @@ import {
   MemoryStore,
   SyncServer,
   syncRoutes,
+  TokenAuthority,
+  tokenRoutes,
 } from '@tandem/server'
 import { openSqliteStore } from '@tandem/store-sqlite'
 import Koa from 'koa'
-import type { ServeConfig } from './config.js'
+import { ConfigError, type ServeConfig } from './config.js'
+import type { Secrets } from './secrets.js'
+import { webApp } from './web-app.js'
 
 /** A running Tandem server. */
 export interface RunningServer {
@@ -21,8 +26,36 @@ export interface RunningServer {
   close(): Promise<boolean>
 }
 
+/** Builds the access rules from the configuration; a configuration that cannot work is a {@link ConfigError}. */
+export async function createAccessPolicy(config: ServeConfig, secrets: Secrets): Promise<AccessPolicy> {
+  let authority: TokenAuthority | undefined
+  if (config.auth === 'token') {
+    if (!secrets.secret && !secrets.publicKey) {
+      throw new ConfigError('--auth token needs a key: set TANDEM_SECRET (or --secret-file), or --public-key-file.')
+    }
+    try {
+      authority = await TokenAuthority.create({
+        secret: secrets.secret ?? undefined,
+        publicKey: secrets.publicKey ?? undefined,
+      })
+    } catch (error) {
+      throw new ConfigError((error as Error).message)
+    }
+  }
+  return new AccessPolicy({
+    mode: config.auth,
+    authority,
+    allowedOrigins: config.allowedOrigins,
+    trustProxy: config.trustProxy,
+    attemptsPerMinute: config.maxConnectionsPerMinute,
+    docsPerIp: config.maxDocsPerIp,
+    failuresBeforeBackoff: config.authFailureLimit,
+  })
+}
+
 /** Starts the whole server (store, sync core, WebSocket endpoint, HTTP routes) as configured. */
-export async function startServer(config: ServeConfig, logger: Logger): Promise<RunningServer> {
+export async function startServer(config: ServeConfig, secrets: Secrets, logger: Logger): Promise<RunningServer> {
+  const policy = await createAccessPolicy(config, secrets)
   const store: DocStore =
     config.store === 'memory' ? new MemoryStore() : await openSqliteStore({ dataDir: config.dataDir })
   const prometheus = createPrometheusMetrics()
@@ -38,11 +71,16 @@ export async function startServer(config: ServeConfig, logger: Logger): Promise<
   prometheus.observe(sync)
 
   const app = new Koa()
+  // Behind a trusted proxy, ctx.ip is the last X-Forwarded-For entry: the one that proxy added.
+  app.proxy = config.trustProxy
+  app.maxIpsCount = 1
   app.on('error', (error, ctx) => {
     if ((error as { status?: number }).status !== undefined && (error as { status: number }).status < 500) return
     logger.error({ err: error, path: ctx?.path }, 'HTTP request failed')
   })
-  app.use(syncRoutes(sync, { registry: prometheus.registry }))
+  app.use(syncRoutes(sync, { registry: prometheus.registry, policy, metricsKey: secrets.adminKey ?? undefined }))
+  app.use(tokenRoutes(policy, { adminKey: secrets.adminKey ?? undefined }))
+  app.use(webApp({ dir: config.webDir }))
   app.use((ctx) => {
     ctx.status = 404
     ctx.body = 'Not found. Tandem serves documents over WebSocket at ws://HOST:PORT/<document>.\n'
@@ -53,6 +91,7 @@ export async function startServer(config: ServeConfig, logger: Logger): Promise<
     maxPayload: config.maxMessageSize,
     pingInterval: config.pingInterval,
     metrics: prometheus.metrics,
+    policy,
   })
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
