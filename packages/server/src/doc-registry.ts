@@ -41,6 +41,11 @@ export class DocRegistry {
     for (const entry of this.entries.values()) if (entry.doc) yield entry.doc
   }
 
+  /** The document named `name` if it is in memory. */
+  loaded(name: string): Document | undefined {
+    return this.entries.get(name)?.doc ?? undefined
+  }
+
   /** Loads or finds a document and holds it until {@link release}. Rejects when storage fails to load it. */
   async acquire(name: string): Promise<Document> {
     let entry = this.entries.get(name)

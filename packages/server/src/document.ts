@@ -62,11 +62,6 @@ export class Document implements PersistedDoc {
     this.awareness.on('update', this.onAwarenessUpdate)
   }
 
-  /** The size of the document's state in bytes, as a fresh client would receive it. */
-  get encodedSize(): number {
-    return Y.encodeStateAsUpdate(this.ydoc).byteLength
-  }
-
   /** Called by the write queue after a commit; tells every peer. */
   onCommitted(): void {
     for (const peer of this.peers) peer.onDocCommitted()

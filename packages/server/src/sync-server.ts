@@ -103,8 +103,7 @@ export class SyncServer {
 
   /** The `content` text of a document, or `null` when no such document exists. */
   async getText(name: string): Promise<string | null> {
-    const loaded = [...this.registry.documents()].find((doc) => doc.name === name)
-    if (!loaded && (await this.store.info(name)) === null) return null
+    if (!this.registry.loaded(name) && (await this.store.info(name)) === null) return null
     const doc = await this.registry.acquire(name)
     try {
       return doc.ydoc.getText('content').toString()

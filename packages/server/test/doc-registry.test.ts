@@ -1,27 +1,6 @@
-import { connectClient, openRawClient, type TestClient, waitFor } from '@tandem/test-utils'
-import { afterEach, describe, expect, it } from 'vitest'
-import { ControlledStore, startInProcess, textUpdate } from './harness.js'
-
-const cleanups: (() => Promise<void> | void)[] = []
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
-})
-
-async function setup(options: Parameters<typeof startInProcess>[0] = {}) {
-  const store = new ControlledStore()
-  const running = await startInProcess({ store, ...options })
-  cleanups.push(() => running.close())
-  const clients: TestClient[] = []
-  cleanups.push(() => {
-    for (const c of clients) c.destroy()
-  })
-  const connect = (room: string, saved = false) => {
-    const client = connectClient(running.url, room, { saved })
-    clients.push(client)
-    return client
-  }
-  return { store, ...running, connect }
-}
+import { openRawClient, waitFor } from '@tandem/test-utils'
+import { describe, expect, it } from 'vitest'
+import { setup, textUpdate } from './harness.js'
 
 describe('the document registry', () => {
   it('loads a document once for every connection that arrives while it loads, and answers none before', async () => {

@@ -1,5 +1,7 @@
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { connectClient, type TestClient } from '@tandem/test-utils'
+import { afterEach } from 'vitest'
 import * as Y from 'yjs'
 import type { DocInfo, DocStore, StoredDoc, StoreEntry } from '../src/doc-store.js'
 import { MemoryStore } from '../src/memory-store.js'
@@ -114,4 +116,25 @@ export function textUpdate(text: string): Uint8Array {
   const doc = new Y.Doc()
   doc.getText('content').insert(0, text)
   return Y.encodeStateAsUpdate(doc)
+}
+
+const cleanups: (() => Promise<void> | void)[] = []
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
+})
+
+/**
+ * A sync server in this process over a {@link ControlledStore}, and a way to connect stock y-websocket clients
+ * to it; all of it is torn down after the test.
+ */
+export async function setup(options: Parameters<typeof startInProcess>[0] = {}) {
+  const store = new ControlledStore()
+  const running = await startInProcess({ store, ...options })
+  cleanups.push(() => running.close())
+  const connect = (room: string, saved = false): TestClient => {
+    const client = connectClient(running.url, room, { saved })
+    cleanups.push(() => client.destroy())
+    return client
+  }
+  return { store, ...running, connect }
 }

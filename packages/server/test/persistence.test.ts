@@ -1,24 +1,7 @@
 import { CloseCode, encodeUpdateMessage } from '@tandem/protocol'
-import { connectClient, openRawClient, type TestClient, waitFor } from '@tandem/test-utils'
-import { afterEach, describe, expect, it } from 'vitest'
-import { ControlledStore, startInProcess } from './harness.js'
-
-const cleanups: (() => Promise<void> | void)[] = []
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
-})
-
-async function setup(options: Parameters<typeof startInProcess>[0] = {}) {
-  const store = new ControlledStore()
-  const running = await startInProcess({ store, ...options })
-  cleanups.push(() => running.close())
-  const connect = (room: string, saved = false): TestClient => {
-    const client = connectClient(running.url, room, { saved })
-    cleanups.push(() => client.destroy())
-    return client
-  }
-  return { store, ...running, connect }
-}
+import { openRawClient, waitFor } from '@tandem/test-utils'
+import { describe, expect, it } from 'vitest'
+import { setup } from './harness.js'
 
 describe('persistence', () => {
   it('commits the updates that arrive together in one append', async () => {
