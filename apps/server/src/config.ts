@@ -128,9 +128,9 @@ const settings: { [K in keyof ServeConfig]: Setting<K> }[keyof ServeConfig][] = 
     'web-dir',
     'WEB_DIR',
     '<path>',
-    'Directory of the built web app, served at / (`pnpm build` makes it).',
-    DEFAULT_WEB_DIR,
-    text,
+    'Directory of the built web app, served at / (`pnpm build` makes it); the default is in this checkout.',
+    'apps/web/dist',
+    webDirectory,
   ),
   setting(
     'auth',
@@ -301,6 +301,11 @@ function bool(raw: string, name: string): boolean {
 function text(raw: string, name: string): string {
   if (raw.trim() === '') throw new ConfigError(`${name} must not be empty.`)
   return raw
+}
+
+function webDirectory(raw: string, name: string): string {
+  // The default is the app built in this checkout, wherever the server was started from.
+  return raw === 'apps/web/dist' ? DEFAULT_WEB_DIR : text(raw, name)
 }
 
 function int(min: number, max: number) {
