@@ -19,6 +19,13 @@ export type ConnectionStatus = 'connecting' | 'connected' | 'disconnected'
 /** A token to send as the `token` query parameter, or a function that fetches a fresh one before each attempt. */
 export type TokenSource = string | (() => string | Promise<string>)
 
+/**
+ * A connection that stayed open this long did useful work: the next failure starts the backoff from the
+ * beginning. One that the server closes sooner (even after syncing) keeps backing off, so a server that accepts
+ * and then drops every connection is not hit in a tight loop.
+ */
+const STABLE_CONNECTION_MS = 5_000
+
 /** @internal */
 export interface ConnectionOptions {
   params: Record<string, string>
@@ -38,7 +45,8 @@ export class Connection {
   private attempt = 0
   /** Bumped on every attempt and on stop(), so that a slow token fetch from an older attempt is dropped. */
   private generation = 0
-  private opened = false
+  /** When the current socket opened, or 0 while it has not. */
+  private openedAt = 0
   private retryTimer: ReturnType<typeof setTimeout> | undefined
   private heartbeatTimer: ReturnType<typeof setInterval> | undefined
   private lastProbe = 0
@@ -50,7 +58,6 @@ export class Connection {
   ) {
     provider.on('status', this.onProviderStatus)
     provider.on('connection-close', this.onClose)
-    provider.on('sync', this.onSync)
     if (typeof window !== 'undefined') {
       window.addEventListener('online', this.onOnline)
       window.addEventListener('offline', this.onOffline)
@@ -81,7 +88,6 @@ export class Connection {
     this.stopHeartbeat()
     this.provider.off('status', this.onProviderStatus)
     this.provider.off('connection-close', this.onClose)
-    this.provider.off('sync', this.onSync)
     if (typeof window !== 'undefined') {
       window.removeEventListener('online', this.onOnline)
       window.removeEventListener('offline', this.onOffline)
@@ -110,7 +116,7 @@ export class Connection {
       if (generation !== this.generation || this.provider.ws !== null) return
     }
     this.provider.params = typeof token === 'string' ? { ...this.options.params, token } : { ...this.options.params }
-    this.opened = false
+    this.openedAt = 0
     this.provider.connect()
   }
 
@@ -135,20 +141,16 @@ export class Connection {
 
   private readonly onProviderStatus = ({ status }: { status: ConnectionStatus }) => {
     if (status !== 'connected') return
-    this.opened = true
+    this.openedAt = Date.now()
     this.setStatus('connected')
-  }
-
-  private readonly onSync = (synced: boolean) => {
-    // A connection that synced did useful work: the next failure starts the backoff from the beginning.
-    if (synced) this.attempt = 0
   }
 
   private readonly onClose = (event: CloseEvent | null) => {
     // Our retry schedule replaces the provider's own (see the header comment).
     this.provider.shouldConnect = false
-    const opened = this.opened
-    this.opened = false
+    const openedAt = this.openedAt
+    this.openedAt = 0
+    if (openedAt !== 0 && Date.now() - openedAt >= STABLE_CONNECTION_MS) this.attempt = 0
     if (!this.wanted) {
       this.setStatus('disconnected')
       return
@@ -162,7 +164,7 @@ export class Connection {
     this.setStatus('disconnected')
     this.scheduleRetry()
     // Browsers hide the HTTP status of a refused upgrade: a 401 looks exactly like a server that is down.
-    if (!opened && event) void this.probeRefusal()
+    if (openedAt === 0 && event) void this.probeRefusal()
   }
 
   /**

@@ -3,21 +3,35 @@ import { expect, test } from './fixtures.js'
 test('two editors converge on concurrent typing', async ({ openPerson }) => {
   const ada = await openPerson({ name: 'Ada' })
   const bob = await openPerson({ name: 'Bob' })
-  await ada.waitForStatus('connected')
-  await bob.waitForStatus('connected')
+  await ada.typeAtEnd('First line.\nSecond line.')
+  await expect.poll(() => bob.text()).toBe('First line.\nSecond line.')
 
-  // Both type at the same time, each at the start of an empty document.
-  await Promise.all([ada.typeAtEnd('Ada was here. '), bob.typeAtEnd('Bob too. ')])
+  // At the same time: Ada at the end of the first line, Bob at the end of the second.
+  await bob.content.click()
+  await bob.page.keyboard.press('Control+End')
+  await ada.page.keyboard.press('Control+Home')
+  await ada.page.keyboard.press('End')
+  await Promise.all([ada.page.keyboard.type(' Ada adds this.'), bob.page.keyboard.type(' Bob adds that.')])
+  const expected = 'First line. Ada adds this.\nSecond line. Bob adds that.'
+  await expect.poll(() => ada.text()).toBe(expected)
+  await expect.poll(() => bob.text()).toBe(expected)
+  // What the views show is the shared text.
+  await expect.poll(() => ada.shownText()).toBe(expected)
+  await expect.poll(() => bob.shownText()).toBe(expected)
 
-  await expect.poll(() => ada.text()).toHaveLength('Ada was here. Bob too. '.length)
+  // Both at the very same place: the two runs may interleave, but both sides end with the same text, which
+  // holds every character each person typed, in the order they typed them.
+  await bob.page.keyboard.press('Control+Home')
+  await ada.page.keyboard.press('Control+Home')
+  await Promise.all([ada.page.keyboard.type('[ada]'), bob.page.keyboard.type('{bob}')])
+  await expect.poll(async () => (await ada.text()).length).toBe(expected.length + 10)
   const merged = await ada.text()
   await expect.poll(() => bob.text()).toBe(merged)
-  // Neither person's text is mangled: each arrives whole (Yjs keeps a run typed by one person together).
-  expect(merged).toContain('Ada was here. ')
-  expect(merged).toContain('Bob too. ')
-  // What the view shows is the shared text.
-  await expect.poll(() => ada.shownText()).toBe(merged)
-  await expect.poll(() => bob.shownText()).toBe(merged)
+  const start = merged.slice(0, 10)
+  expect([...start].sort().join('')).toBe([...'[ada]{bob}'].sort().join(''))
+  expect([...start].filter((c) => '[ada]'.includes(c)).join('')).toBe('[ada]')
+  expect([...start].filter((c) => '{bob}'.includes(c)).join('')).toBe('{bob}')
+  expect(merged.slice(10)).toBe(expected)
 })
 
 test("a remote caret with the other person's name appears and moves", async ({ openPerson }) => {

@@ -59,6 +59,7 @@ export const test = base.extend<Fixtures, WorkerFixtures>({
     },
     { scope: 'worker', timeout: 60_000 },
   ],
+  // biome-ignore lint/correctness/noEmptyPattern: Playwright requires the fixtures argument to be destructured.
   docName: async ({}, use, testInfo) => {
     const slug = testInfo.title.replace(/[^A-Za-z0-9]+/g, '-').slice(0, 40)
     await use(`test/${slug}-${testInfo.workerIndex}-${Date.now().toString(36)}`)

@@ -1,0 +1,89 @@
+import { expect, test } from './fixtures.js'
+
+test('<tandem-editor> works in a plain HTML page with no bundler', async ({
+  browser,
+  web,
+  tandem,
+  docName,
+  openPerson,
+}) => {
+  // The whole page: one script tag and the element. Nothing is built for it.
+  const html = `<!doctype html>
+<html lang="en">
+  <head>
+    <meta charset="utf-8">
+    <title>Plain page</title>
+    <script type="module" src="/tandem-editor.js"></script>
+  </head>
+  <body>
+    <h1>Meeting notes</h1>
+    <tandem-editor server="${tandem.url}" doc="${docName}" name="Ada" color="#2f6fdd" style="height: 200px"></tandem-editor>
+  </body>
+</html>`
+  web.page('/plain.html', html)
+  const context = await browser.newContext()
+  const page = await context.newPage()
+  const loaded: string[] = []
+  page.on('request', (request) => loaded.push(new URL(request.url()).pathname))
+  await page.goto(`${web.url}/plain.html`)
+
+  const element = page.locator('tandem-editor')
+  const content = element.locator('.cm-content')
+  await expect(content).toBeVisible()
+  await expect
+    .poll(() => element.evaluate((el) => (el as HTMLElementTagNameMap['tandem-editor']).editor?.status))
+    .toBe('connected')
+  // The page fetched itself and the one module, nothing else.
+  expect(loaded).toEqual(['/plain.html', '/tandem-editor.js'])
+
+  // Someone else, on an app built with createEditor, edits the same document with the element's user.
+  const bob = await openPerson({ name: 'Bob' })
+  await content.click()
+  await page.keyboard.type('From the plain page.')
+  await expect.poll(() => bob.text()).toBe('From the plain page.')
+  await bob.typeAtEnd(' From the app.')
+  await expect(content.locator('.cm-line')).toContainText('From the plain page. From the app.')
+  await expect
+    .poll(() => element.evaluate((el) => (el as HTMLElementTagNameMap['tandem-editor']).editor?.text.toString()))
+    .toBe('From the plain page. From the app.')
+  await expect(bob.page.locator('.cm-tandem-caret-label')).toHaveText('Ada')
+
+  // DOM events: the element tells the page who is here.
+  await page.evaluate(() => {
+    const el = document.querySelector('tandem-editor')!
+    ;(window as { lastPeers?: string[] }).lastPeers = []
+    el.addEventListener('tandem-peers', (event) => {
+      const { peers } = (event as CustomEvent<{ peers: { name: string }[] }>).detail
+      ;(window as { lastPeers?: string[] }).lastPeers = peers.map((peer) => peer.name)
+    })
+  })
+  // Attributes are live: a new name reaches the others without reconnecting.
+  await element.evaluate((el) => el.setAttribute('name', 'Ada L.'))
+  await expect
+    .poll(async () => (await bob.page.evaluate(() => window.harness.editor!.peers)).map((p) => p.name))
+    .toEqual(['Bob', 'Ada L.'])
+  await expect
+    .poll(() => page.evaluate(() => (window as { lastPeers?: string[] }).lastPeers))
+    .toEqual(['Ada L.', 'Bob'])
+  await element.evaluate((el) => el.setAttribute('read-only', ''))
+  await expect(content).toHaveAttribute('aria-readonly', 'true')
+
+  // Taking the element out of the page closes its editor: the others see Ada leave.
+  await element.evaluate((el) => el.remove())
+  await expect
+    .poll(async () => (await bob.page.evaluate(() => window.harness.editor!.peers)).map((p) => p.name))
+    .toEqual(['Bob'])
+  await context.close()
+})
+
+test('<tandem-editor> shows a misconfiguration in place', async ({ page, web }) => {
+  web.page(
+    '/bad.html',
+    `<!doctype html><meta charset="utf-8"><script type="module" src="/tandem-editor.js"></script>
+<tandem-editor server="ftp://example.com" doc="notes"></tandem-editor>`,
+  )
+  await page.goto(`${web.url}/bad.html`)
+  await expect(page.locator('tandem-editor [role="alert"]')).toHaveText(
+    'Tandem editor: The serverUrl "ftp://example.com" is not a ws:// or wss:// URL. Pass a URL such as "wss://tandem.example.com" (or "ws://localhost:1234" in development).',
+  )
+})
