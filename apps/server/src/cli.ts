@@ -65,18 +65,6 @@ async function serve(args: string[]): Promise<number> {
     logger.fatal({ err: error }, `Tandem could not start: ${error instanceof Error ? error.message : error}`)
     return 1
   }
-  const shownHost = config.host.includes(':') ? `[${config.host}]` : config.host
-  logger.info(
-    { port: server.port, host: config.host, dataDir: config.store === 'sqlite' ? config.dataDir : null },
-    `listening on http://${shownHost}:${server.port} (WebSocket ws://${shownHost}:${server.port}/<document>)`,
-  )
-  if (!['localhost', '127.0.0.1', '::1'].includes(config.host)) {
-    logger.warn(
-      { host: config.host },
-      'listening beyond this machine with no access control: anyone who can reach it can edit every document',
-    )
-  }
-
   return new Promise<number>((resolve) => {
     let stopping = false
     const stop = (signal: NodeJS.Signals) => {
@@ -106,8 +94,22 @@ async function serve(args: string[]): Promise<number> {
         },
       )
     }
+    // Handle signals before announcing that the server listens: whoever waits for that line (a supervisor, a
+    // test) may stop the server right away, and a signal with no handler yet would kill it without a shutdown.
     process.on('SIGINT', stop)
     process.on('SIGTERM', stop)
+
+    const shownHost = config.host.includes(':') ? `[${config.host}]` : config.host
+    logger.info(
+      { port: server.port, host: config.host, dataDir: config.store === 'sqlite' ? config.dataDir : null },
+      `listening on http://${shownHost}:${server.port} (WebSocket ws://${shownHost}:${server.port}/<document>)`,
+    )
+    if (!['localhost', '127.0.0.1', '::1'].includes(config.host)) {
+      logger.warn(
+        { host: config.host },
+        'listening beyond this machine with no access control: anyone who can reach it can edit every document',
+      )
+    }
   })
 }
 
