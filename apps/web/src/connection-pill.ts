@@ -1,0 +1,131 @@
+/**
+ * The connection pill: what is true about the connection and the person's changes, in a few words.
+ *
+ * - "Connecting…": opening the page, not connected yet.
+ * - "Connected": connected, and this person has changed nothing yet.
+ * - "Saving…": connected, and a change of theirs is not yet stored on the server.
+ * - "All changes saved": the server acknowledged storing every change they made (its saved acknowledgement).
+ * - "Reconnecting…": the connection dropped; the editor is trying again, edits go on locally.
+ * - "Offline — changes kept on this device": the browser is offline, or the server has been unreachable for a
+ *   while; edits are kept in this browser (IndexedDB) and sent when the connection is back.
+ * - "Not connected": the server refused access for good (the page shows why).
+ */
+import type { Editor } from '@tandem/editor'
+import { h } from './dom.js'
+
+/** The states of the pill. */
+export type PillState = 'connecting' | 'connected' | 'saving' | 'saved' | 'reconnecting' | 'offline' | 'refused'
+
+/** What the pill says in each state. */
+export const PILL_TEXT: Record<PillState, string> = {
+  connecting: 'Connecting…',
+  connected: 'Connected',
+  saving: 'Saving…',
+  saved: 'All changes saved',
+  reconnecting: 'Reconnecting…',
+  offline: 'Offline — changes kept on this device',
+  refused: 'Not connected',
+}
+
+const PILL_DETAIL: Record<PillState, string> = {
+  connecting: 'Connecting to the server.',
+  connected: 'Connected: changes reach everyone here as they are typed.',
+  saving: 'Sending your latest changes to the server.',
+  saved: 'Every change you made is stored on the server.',
+  reconnecting: 'The connection to the server was lost. Trying again; keep typing, nothing is lost.',
+  offline: 'Not connected. Your changes are kept in this browser and sent as soon as the server can be reached.',
+  refused: 'The server refused the connection.',
+}
+
+/** Options of {@link createConnectionPill}. */
+export interface ConnectionPillOptions {
+  /** After this long without a connection, "Reconnecting…" becomes "Offline — …". @default 8000 */
+  offlineAfter?: number
+  /** Whether the changes are really kept on this device (the editor's offline copy is on). @default true */
+  keptLocally?: boolean
+}
+
+/** The pill. */
+export interface ConnectionPill {
+  readonly element: HTMLElement
+  readonly state: PillState
+  destroy(): void
+}
+
+/** Creates the pill for an editor and keeps it up to date. */
+export function createConnectionPill(editor: Editor, options: ConnectionPillOptions = {}): ConnectionPill {
+  const offlineAfter = options.offlineAfter ?? 8000
+  const element = h('span', { class: 'pill', role: 'status' })
+  let state: PillState = 'connecting'
+  let everConnected = false
+  let changed = false
+  let refused = false
+  let downSince = Date.now()
+  let timer: ReturnType<typeof setTimeout> | undefined
+
+  const compute = (): PillState => {
+    if (refused) return 'refused'
+    if (editor.status === 'connected') {
+      if (!editor.saved) return 'saving'
+      return changed ? 'saved' : 'connected'
+    }
+    if (!navigator.onLine || Date.now() - downSince >= offlineAfter) return 'offline'
+    return everConnected ? 'reconnecting' : 'connecting'
+  }
+
+  const render = () => {
+    state = compute()
+    clearTimeout(timer)
+    if (state === 'reconnecting' || state === 'connecting') {
+      timer = setTimeout(render, Math.max(0, downSince + offlineAfter - Date.now()) + 10)
+    }
+    let text = PILL_TEXT[state]
+    if (state === 'offline' && options.keptLocally === false) text = 'Offline'
+    if (element.textContent !== text) element.textContent = text
+    element.dataset.state = state
+    element.title = PILL_DETAIL[state]
+  }
+
+  let lastStatus = editor.status
+  const onStatus = (status: Editor['status']) => {
+    if (status === 'connected') {
+      everConnected = true
+      refused = false
+    } else if (lastStatus === 'connected') {
+      downSince = Date.now()
+    }
+    lastStatus = status
+    render()
+  }
+  const onUpdate = () => {
+    if (!editor.saved) changed = true
+    if (compute() !== state) render()
+  }
+  const onError = (error: { fatal: boolean }) => {
+    if (error.fatal) refused = true
+    render()
+  }
+  editor.on('status', onStatus)
+  editor.on('saved', render)
+  editor.on('error', onError)
+  editor.doc.on('update', onUpdate)
+  window.addEventListener('online', render)
+  window.addEventListener('offline', render)
+  render()
+
+  return {
+    element,
+    get state() {
+      return state
+    },
+    destroy() {
+      clearTimeout(timer)
+      editor.off('status', onStatus)
+      editor.off('saved', render)
+      editor.off('error', onError)
+      editor.doc.off('update', onUpdate)
+      window.removeEventListener('online', render)
+      window.removeEventListener('offline', render)
+    },
+  }
+}

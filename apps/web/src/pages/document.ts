@@ -1,0 +1,308 @@
+/**
+ * The document page (`/d/<name>`): the editor filling the page, and around it the shared title, the people
+ * here, the connection pill, the shared language, "Copy link", "Download", the counts and the theme toggle.
+ */
+import { type EditorView, placeholder, EditorView as View } from '@codemirror/view'
+import {
+  createEditor,
+  DEFAULT_LANGUAGE,
+  type Editor,
+  LANGUAGES,
+  type LanguageName,
+  type Peer,
+  resolveLanguage,
+} from '@tandem/editor'
+import * as Y from 'yjs'
+import { brand, identityButton, themeToggle } from '../chrome.js'
+import { copyText } from '../clipboard.js'
+import { createConnectionPill } from '../connection-pill.js'
+import { docPath } from '../doc-names.js'
+import { h, ICONS, icon } from '../dom.js'
+import { downloadName, downloadText } from '../download.js'
+import { type Identity, loadIdentity, saveIdentity, watchIdentity } from '../identity.js'
+import { openIdentityDialog } from '../identity-dialog.js'
+import { LANGUAGE_INFO } from '../languages.js'
+import { createPresenceBar } from '../presence-bar.js'
+import { rememberDoc, updateRecentTitle } from '../recent.js'
+import { serverUrl } from '../server-url.js'
+import type { AppTheme } from '../theme.js'
+import { toast } from '../toast.js'
+
+/** The longest title kept, in characters. */
+export const MAX_TITLE_LENGTH = 200
+
+/** Opens the document `name` in `root`. */
+export function documentPage(root: HTMLElement, name: string, theme: AppTheme): void {
+  let identity = loadIdentity()
+  rememberDoc(name)
+
+  const titleInput = h('input', {
+    class: 'title-input',
+    type: 'text',
+    'aria-label': 'Document title',
+    placeholder: 'Untitled',
+    maxlength: MAX_TITLE_LENGTH,
+    spellcheck: 'false',
+    autocomplete: 'off',
+  })
+  const editorHost = h('main', { class: 'editor-host' })
+  const banner = h('div', { class: 'banner', role: 'alert', hidden: true })
+  const languageSelect = h(
+    'select',
+    { id: 'language', class: 'select' },
+    ...LANGUAGES.slice()
+      .sort((a, b) => order(a) - order(b))
+      .map((language) => h('option', { value: language }, LANGUAGE_INFO[language].label)),
+  )
+  const counts = h('span', { class: 'counts', 'aria-live': 'off' })
+
+  const useOfflineCopy = typeof indexedDB !== 'undefined'
+  const editor: Editor = createEditor({
+    parent: editorHost,
+    serverUrl: serverUrl(location, import.meta.env.VITE_TANDEM_SERVER),
+    docName: name,
+    user: identity,
+    theme: theme.scheme,
+    offline: useOfflineCopy,
+    extensions: [
+      View.contentAttributes.of({ 'aria-label': 'Document text' }),
+      placeholder('Start typing. Everyone with the link can edit along with you.'),
+      View.updateListener.of((update) => {
+        if (update.docChanged) scheduleCounts()
+      }),
+    ],
+  })
+  editor.loaded.catch(() => toast('This browser could not keep an offline copy of the document.', 'error'))
+
+  const pill = createConnectionPill(editor, { keptLocally: useOfflineCopy })
+
+  const changeIdentity = () =>
+    openIdentityDialog(identity, (next) => {
+      saveIdentity(next)
+      setIdentity(next)
+    })
+  const me = identityButton(identity, changeIdentity)
+  const setIdentity = (next: Identity) => {
+    identity = next
+    editor.setUser(next)
+    me.update(next)
+  }
+  const stopWatchingIdentity = watchIdentity(setIdentity)
+
+  const presence = createPresenceBar({
+    onPeer: (peer) => goToCursor(editor, peer),
+    onSelf: changeIdentity,
+  })
+  presence.update(editor.peers)
+  editor.on('peers', (peers) => presence.update(peers))
+
+  const copyButton = h(
+    'button',
+    {
+      type: 'button',
+      class: 'button',
+      title: 'Copy the link to this document',
+      onclick: async () => {
+        const link = new URL(docPath(name), location.href).href
+        const copied = await copyText(link)
+        toast(
+          copied ? 'Link copied. Anyone with it can edit.' : 'Could not copy the link; copy it from the address bar.',
+        )
+      },
+    },
+    icon(ICONS.link),
+    h('span', { class: 'button-text' }, 'Copy link'),
+  )
+  const downloadButton = h(
+    'button',
+    {
+      type: 'button',
+      class: 'button',
+      title: 'Download the text as a file',
+      onclick: () => {
+        const language = currentLanguage(editor)
+        downloadText(
+          downloadName(currentTitle(editor), name, language),
+          editor.text.toString(),
+          LANGUAGE_INFO[language].type,
+        )
+      },
+    },
+    icon(ICONS.download),
+    h('span', { class: 'button-text' }, 'Download'),
+  )
+
+  root.replaceChildren(
+    h(
+      'div',
+      { class: 'doc-page' },
+      h(
+        'header',
+        { class: 'topbar' },
+        brand(),
+        h('div', { class: 'title-wrap' }, titleInput),
+        pill.element,
+        h('div', { class: 'topbar-end' }, presence.element),
+      ),
+      h(
+        'div',
+        { class: 'toolbar', role: 'toolbar', 'aria-label': 'Document' },
+        h('label', { class: 'select-label', for: 'language' }, 'Language'),
+        languageSelect,
+        copyButton,
+        downloadButton,
+        h('span', { class: 'toolbar-gap' }),
+        me.element,
+        themeToggle(theme),
+      ),
+      banner,
+      editorHost,
+      h(
+        'footer',
+        { class: 'statusbar' },
+        counts,
+        h('span', { class: 'doc-name', title: 'The name of this document' }, name),
+      ),
+    ),
+  )
+
+  // Title: everyone's, in the document's meta map. While the person types in it, their own text wins on
+  // screen; what others set shows once they leave the field.
+  const renderTitle = () => {
+    const title = currentTitle(editor)
+    if (document.activeElement !== titleInput && titleInput.value !== title) titleInput.value = title
+    document.title = title ? `${title} · Tandem` : 'Untitled · Tandem'
+    updateRecentTitle(name, title)
+  }
+  titleInput.addEventListener('input', () => {
+    editor.meta.set('title', titleInput.value.slice(0, MAX_TITLE_LENGTH))
+  })
+  titleInput.addEventListener('blur', renderTitle)
+  titleInput.addEventListener('keydown', (event) => {
+    if (event.key === 'Enter' || event.key === 'Escape') {
+      event.preventDefault()
+      editor.view.focus()
+    }
+  })
+
+  // Language: everyone's too; the editor follows meta.language by itself.
+  const renderLanguage = () => {
+    languageSelect.value = currentLanguage(editor)
+  }
+  languageSelect.addEventListener('change', () => {
+    editor.meta.set('language', languageSelect.value)
+  })
+
+  editor.meta.observe((event) => {
+    if (event.keysChanged.has('title')) renderTitle()
+    if (event.keysChanged.has('language')) renderLanguage()
+  })
+  renderTitle()
+  renderLanguage()
+
+  editor.on('error', (error) => {
+    banner.textContent = error.message
+    banner.hidden = false
+  })
+  editor.on('status', (status) => {
+    if (status === 'connected') banner.hidden = true
+  })
+
+  theme.onChange((scheme) => editor.setTheme(scheme))
+
+  // Counts, at most a few times a second: counting words in a long text is not free.
+  let countTimer: ReturnType<typeof setTimeout> | undefined
+  function scheduleCounts() {
+    if (countTimer !== undefined) return
+    countTimer = setTimeout(() => {
+      countTimer = undefined
+      renderCounts()
+    }, 150)
+  }
+  const renderCounts = () => {
+    const doc = editor.view.state.doc
+    counts.textContent = `${plural(doc.lines, 'line')} · ${plural(countWords(doc.toString()), 'word')}`
+  }
+  renderCounts()
+
+  // Leaving: tell the others at once (rather than when the server notices the closed socket). A page restored
+  // from the back/forward cache starts again, since its editor is gone.
+  window.addEventListener('pagehide', () => {
+    stopWatchingIdentity()
+    pill.destroy()
+    editor.destroy()
+  })
+  window.addEventListener('pageshow', (event) => {
+    if (event.persisted) location.reload()
+  })
+
+  editor.view.focus()
+}
+
+const languageOrder = Object.keys(LANGUAGE_INFO)
+
+function order(language: LanguageName): number {
+  return languageOrder.indexOf(language)
+}
+
+function currentTitle(editor: Editor): string {
+  const title = editor.meta.get('title')
+  return typeof title === 'string' ? title.slice(0, MAX_TITLE_LENGTH) : ''
+}
+
+function currentLanguage(editor: Editor): LanguageName {
+  return resolveLanguage(editor.meta.get('language')) ?? DEFAULT_LANGUAGE
+}
+
+/** Scrolls the editor to a person's cursor and shows their name on it for a moment. */
+function goToCursor(editor: Editor, peer: Peer): void {
+  const head = (editor.awareness.getStates().get(peer.clientId) as { cursor?: { head?: unknown } } | undefined)?.cursor
+    ?.head
+  const position = head ? absolutePosition(editor, head) : null
+  if (position === null) {
+    toast(`${peer.name} has not put their cursor in the text yet.`)
+    return
+  }
+  const view: EditorView = editor.view
+  view.dispatch({ effects: View.scrollIntoView(position, { y: 'center' }) })
+  requestAnimationFrame(() => {
+    const caret = view.dom.querySelector<HTMLElement>(`.cm-tandem-caret[data-client-id="${peer.clientId}"]`)
+    if (!caret) return
+    caret.classList.remove('is-located')
+    // Restart the highlight if it is still running from an earlier click.
+    void caret.offsetWidth
+    caret.classList.add('is-located')
+  })
+}
+
+function absolutePosition(editor: Editor, relative: unknown): number | null {
+  try {
+    const absolute = Y.createAbsolutePositionFromRelativePosition(
+      Y.createRelativePositionFromJSON(relative),
+      editor.doc,
+    )
+    if (!absolute || absolute.type !== editor.text) return null
+    return Math.min(absolute.index, editor.view.state.doc.length)
+  } catch {
+    return null
+  }
+}
+
+const wordSegmenter =
+  typeof Intl.Segmenter === 'function' ? new Intl.Segmenter(undefined, { granularity: 'word' }) : null
+
+/** Words as a person counts them: in any script (through Intl.Segmenter), punctuation not counted. */
+export function countWords(text: string): number {
+  if (wordSegmenter && text.length <= 200_000) {
+    let words = 0
+    for (const segment of wordSegmenter.segment(text)) if (segment.isWordLike) words++
+    return words
+  }
+  return text.match(/[\p{L}\p{N}]+(?:['’][\p{L}\p{N}]+)*/gu)?.length ?? 0
+}
+
+const pluralRules = new Intl.PluralRules('en')
+
+function plural(count: number, word: string): string {
+  return `${count.toLocaleString('en')} ${pluralRules.select(count) === 'one' ? word : `${word}s`}`
+}

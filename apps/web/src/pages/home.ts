@@ -1,0 +1,151 @@
+/**
+ * The home page (`/`): start a new document, open one by name or link, and the documents this browser opened
+ * recently.
+ */
+import { brand, identityButton, themeToggle } from '../chrome.js'
+import { docPath, newDocName, parseOpenInput, sentence } from '../doc-names.js'
+import { h, ICONS, icon } from '../dom.js'
+import { loadIdentity, saveIdentity, watchIdentity } from '../identity.js'
+import { openIdentityDialog } from '../identity-dialog.js'
+import { forgetDoc, type RecentDoc, recentDocs } from '../recent.js'
+import type { AppTheme } from '../theme.js'
+import { timeAgo } from '../time.js'
+
+/** Shows the home page in `root`. */
+export function homePage(root: HTMLElement, theme: AppTheme): void {
+  document.title = 'Tandem'
+  let identity = loadIdentity()
+  const me = identityButton(identity, () =>
+    openIdentityDialog(identity, (next) => {
+      saveIdentity(next)
+      identity = next
+      me.update(next)
+    }),
+  )
+  watchIdentity((next) => {
+    identity = next
+    me.update(next)
+  })
+
+  const newButton = h(
+    'button',
+    { type: 'button', class: 'button primary large', onclick: () => location.assign(docPath(newDocName())) },
+    icon(ICONS.plus),
+    h('span', {}, 'New document'),
+  )
+
+  const openInput = h('input', {
+    id: 'open-name',
+    type: 'text',
+    class: 'text-input',
+    name: 'name',
+    placeholder: 'team/notes, or a link',
+    autocomplete: 'off',
+    spellcheck: 'false',
+    'aria-describedby': 'open-error',
+  })
+  const openError = h('p', { id: 'open-error', class: 'field-error', 'aria-live': 'polite' })
+  const openForm = h(
+    'form',
+    { class: 'open-form', novalidate: true },
+    h('label', { for: 'open-name', class: 'field-label' }, 'Open a document by name'),
+    h('div', { class: 'open-row' }, openInput, h('button', { type: 'submit', class: 'button' }, 'Open')),
+    openError,
+  )
+  openForm.addEventListener('submit', (event) => {
+    event.preventDefault()
+    const result = parseOpenInput(openInput.value)
+    if (!result.ok) {
+      openError.textContent = sentence(result.error)
+      openInput.setAttribute('aria-invalid', 'true')
+      openInput.focus()
+      return
+    }
+    location.assign(docPath(result.name))
+  })
+  openInput.addEventListener('input', () => {
+    openError.textContent = ''
+    openInput.removeAttribute('aria-invalid')
+  })
+
+  const recentSection = h('section', { class: 'recent', 'aria-labelledby': 'recent-heading' })
+  const renderRecent = () => {
+    const docs = recentDocs()
+    recentSection.replaceChildren(
+      h('h2', { id: 'recent-heading' }, 'Recent documents'),
+      docs.length === 0
+        ? h('p', { class: 'muted empty' }, 'Documents you open in this browser show up here.')
+        : h('ul', { class: 'recent-list' }, ...docs.map((doc) => recentItem(doc, renderRecent))),
+    )
+  }
+  renderRecent()
+
+  root.replaceChildren(
+    h(
+      'div',
+      { class: 'home-page' },
+      h('header', { class: 'topbar' }, brand(), h('span', { class: 'toolbar-gap' }), me.element, themeToggle(theme)),
+      h(
+        'main',
+        { class: 'home-main' },
+        h(
+          'section',
+          { class: 'hero' },
+          h('h1', {}, 'Write together, in real time.'),
+          h(
+            'p',
+            { class: 'lead' },
+            'Start a document and share its link: everyone who opens it edits the same text, sees who is here ' +
+              'and where they are typing. Nothing is lost when the connection drops.',
+          ),
+          newButton,
+        ),
+        openForm,
+        recentSection,
+      ),
+    ),
+  )
+  // Coming back to this page (the back button) shows the list as it is now.
+  window.addEventListener('pageshow', (event) => {
+    if (event.persisted) renderRecent()
+  })
+}
+
+function recentItem(doc: RecentDoc, rerender: () => void): HTMLLIElement {
+  const title = doc.title.trim() || 'Untitled'
+  const when = new Date(doc.openedAt)
+  return h(
+    'li',
+    { class: 'recent-item' },
+    h(
+      'a',
+      { class: 'recent-link', href: docPath(doc.name) },
+      icon(ICONS.doc),
+      h(
+        'span',
+        { class: 'recent-text' },
+        h('span', { class: doc.title.trim() ? 'recent-title' : 'recent-title untitled' }, title),
+        h('span', { class: 'recent-name' }, doc.name),
+      ),
+      h(
+        'time',
+        { class: 'recent-time', datetime: when.toISOString(), title: when.toLocaleString() },
+        `opened ${timeAgo(doc.openedAt)}`,
+      ),
+    ),
+    h(
+      'button',
+      {
+        type: 'button',
+        class: 'icon-button subtle',
+        'aria-label': `Remove “${title}” from recent documents`,
+        title: 'Remove from this list (the document stays)',
+        onclick: () => {
+          forgetDoc(doc.name)
+          rerender()
+        },
+      },
+      icon(ICONS.close),
+    ),
+  )
+}
