@@ -1,0 +1,62 @@
+// The pictures of the document page in the README: three people in one document, light and dark.
+import { mkdir } from 'node:fs/promises'
+import { expect, test } from './fixtures.js'
+import { imagesDir } from './paths.js'
+
+const TEXT = `# Launch plan
+
+A short plan for the public launch. Edit anything: everyone here sees it as you type.
+
+## Goals
+- Ship the self-hosted release with the web app
+- Write the install guide and the embedding guide
+- Collect feedback from the first ten teams
+
+## Timeline
+1. Freeze features on Monday
+2. Test on phones and slow networks
+3. Publish the release notes on Thursday
+
+## Open questions
+- Which defaults should the Docker image use?
+- Do we need a read-only share link on day one?
+`
+
+test('screenshots of the document page with several people, light and dark', async ({ openPerson }) => {
+  await mkdir(imagesDir, { recursive: true })
+  const viewport = { width: 1200, height: 720 }
+  const ada = await openPerson({ name: 'Ada Lovelace', color: '#2f6fdd', viewport })
+  const grace = await openPerson({ name: 'Grace Hopper', color: '#d9480f', viewport })
+  const alan = await openPerson({ name: 'Alan Turing', color: '#2b8a3e', viewport })
+
+  await ada.title.fill('Launch plan')
+  await ada.editor.click()
+  await ada.page.keyboard.insertText(TEXT)
+  await expect.poll(() => alan.text()).toBe(TEXT)
+
+  // Grace is adding to the timeline; Alan has selected a word in the questions; Ada is in the goals.
+  await grace.page.locator('.cm-line', { hasText: '2. Test on phones' }).click()
+  await grace.page.keyboard.press('End')
+  await grace.page.keyboard.type(' and tablets')
+  await alan.page.locator('.cm-line', { hasText: 'Which defaults' }).click()
+  await alan.page.keyboard.press('End')
+  for (let i = 0; i < 4; i++) await alan.page.keyboard.press('Control+ArrowLeft')
+  await alan.page.keyboard.press('Control+Shift+ArrowRight')
+  await ada.page.locator('.cm-line', { hasText: 'install guide' }).click()
+  await ada.page.keyboard.press('End')
+
+  await expect(ada.count).toHaveText('3 people here')
+  await expect(ada.page.locator('.cm-tandem-selection')).toHaveText('Docker')
+  await expect(ada.pill).toHaveText('All changes saved')
+  await expect.poll(() => ada.text()).toContain('Test on phones and slow networks and tablets')
+  // Names on carets fade after a few seconds; in a picture they stay.
+  await ada.page.addStyleTag({
+    content: '.cm-tandem-caret-label { animation: none !important; opacity: 1 !important; }',
+  })
+
+  await ada.page.screenshot({ path: `${imagesDir}/web-document-light.png`, animations: 'disabled' })
+  await ada.page.emulateMedia({ colorScheme: 'dark' })
+  await expect(ada.page.locator('html')).toHaveAttribute('data-theme', 'dark')
+  await expect(ada.page.locator('.cm-editor')).toHaveCSS('background-color', 'rgb(30, 34, 39)')
+  await ada.page.screenshot({ path: `${imagesDir}/web-document-dark.png`, animations: 'disabled' })
+})
