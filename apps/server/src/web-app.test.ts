@@ -104,6 +104,18 @@ describe('webApp', () => {
     expect(post.status).toBe(404)
   })
 
+  it("shows a browser the app's own page for an unknown address, still as a 404", async () => {
+    const page = await fetch(`${url}/no/such/page`, { headers: { accept: 'text/html,*/*;q=0.8' } })
+    expect(page.status).toBe(404)
+    expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8')
+    expect(page.headers.get('cache-control')).toBe('no-store')
+    expect(await page.text()).toBe(INDEX)
+    // A dot-file stays hidden behind the same page.
+    const hidden = await fetch(`${url}/.env`, { headers: { accept: 'text/html' } })
+    expect(hidden.status).toBe(404)
+    expect(await hidden.text()).toBe(INDEX)
+  })
+
   it('says to run `pnpm build` while the app is not built', async () => {
     const missing = await serve(join(root, 'not-built'))
     try {

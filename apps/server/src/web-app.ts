@@ -69,16 +69,17 @@ The sync server itself is running: y-websocket clients connect to ws://<this hos
 /**
  * Koa middleware serving the web app from `options.dir`: `GET`/`HEAD` of `/` and `/d/*` answer index.html, an
  * existing file answers itself, and anything else passes to the next middleware (mount this after the API
- * routes and before the final 404). While the directory has no index.html, `/` and `/d/*` answer 503 with a
- * short text that says to run `pnpm build`. The directory is read on every request, so a rebuild shows at once.
+ * routes and before the final 404), except that a browser asking for a page that does not exist gets the app's
+ * own "page not found" (with status 404). While the directory has no index.html, `/` and `/d/*` answer 503 with
+ * a short text that says to run `pnpm build`. The directory is read on every request, so a rebuild shows at once.
  */
 export function webApp(options: WebAppOptions): Middleware {
   const root = resolve(options.dir)
+  const index = join(root, 'index.html')
   return async (ctx, next) => {
     if (ctx.method !== 'GET' && ctx.method !== 'HEAD') return next()
     const path = ctx.path
     if (path === '/' || path === '/index.html' || path.startsWith('/d/')) {
-      const index = join(root, 'index.html')
       const info = await fileStats(index)
       if (!info) {
         ctx.status = 503
@@ -92,8 +93,16 @@ export function webApp(options: WebAppOptions): Middleware {
     }
     const file = fileFor(root, path)
     const info = file ? await fileStats(file) : null
-    if (!file || !info) return next()
-    return send(ctx, file, info, path.startsWith('/assets/') ? IMMUTABLE : REVALIDATE)
+    if (file && info) return send(ctx, file, info, path.startsWith('/assets/') ? IMMUTABLE : REVALIDATE)
+    // A person who mistyped an address sees the app's "page not found" with a way home; programs get the 404.
+    const indexInfo = ctx.get('Accept').includes('text/html') ? await fileStats(index) : null
+    if (!indexInfo) return next()
+    ctx.set(PAGE_HEADERS)
+    ctx.set('Cache-Control', 'no-store')
+    ctx.status = 404
+    ctx.type = 'text/html; charset=utf-8'
+    ctx.length = indexInfo.size
+    if (ctx.method === 'GET') ctx.body = createReadStream(index)
   }
 }
 

@@ -72,16 +72,28 @@ test('opening a document by name says what is wrong with a name the server would
   await expect(page).toHaveURL(/\/d\/team\/plans$/)
 })
 
-test('a link with an invalid document name, and an unknown page, say so', async ({ openPerson, tandem }) => {
-  const ada = await openPerson({ path: null })
-  await ada.page.goto(`${tandem.httpUrl}/d/a%20b`)
-  await expect(ada.page.getByRole('heading', { name: 'This link does not open a document' })).toBeVisible()
-  await expect(ada.page.getByText('The document name has a character outside')).toBeVisible()
-  await ada.page.getByRole('link', { name: 'Go to the home page' }).click()
-  await expect(ada.page.getByRole('button', { name: 'New document' })).toBeVisible()
+test.describe('addresses that lead nowhere', () => {
+  // The browser itself logs the 404 of an address that does not exist as a console error.
+  test.use({ consoleErrors: 'allow' })
 
-  const response = await ada.page.request.get(`${tandem.httpUrl}/no/such/page`)
-  expect(response.status()).toBe(404)
+  test('a link with an invalid document name, and an unknown page, say so', async ({ openPerson, tandem }) => {
+    const ada = await openPerson({ path: null })
+    await ada.page.goto(`${tandem.httpUrl}/d/a%20b`)
+    await expect(ada.page.getByRole('heading', { name: 'This link does not open a document' })).toBeVisible()
+    await expect(ada.page.getByText('The document name has a character outside')).toBeVisible()
+    await ada.page.getByRole('link', { name: 'Go to the home page' }).click()
+    await expect(ada.page.getByRole('button', { name: 'New document' })).toBeVisible()
+
+    const response = await ada.page.goto(`${tandem.httpUrl}/no/such/page`)
+    expect(response?.status()).toBe(404)
+    await expect(ada.page.getByRole('heading', { name: 'Page not found' })).toBeVisible()
+    await expect(ada.page.getByRole('link', { name: 'Go to the home page' })).toHaveAttribute('href', '/')
+    for (const error of ada.errors) expect(error).toContain('404')
+    // A program (not a browser) gets the server's plain 404.
+    const plain = await ada.page.request.get(`${tandem.httpUrl}/no/such/page`, { headers: { accept: '*/*' } })
+    expect(plain.status()).toBe(404)
+    expect(await plain.text()).toContain('Not found.')
+  })
 })
 
 test('a person who never chose a name gets a friendly one, remembered across visits', async ({ openPerson }) => {

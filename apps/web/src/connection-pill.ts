@@ -55,7 +55,10 @@ export interface ConnectionPill {
 /** Creates the pill for an editor and keeps it up to date. */
 export function createConnectionPill(editor: Editor, options: ConnectionPillOptions = {}): ConnectionPill {
   const offlineAfter = options.offlineAfter ?? 8000
-  const element = h('span', { class: 'pill', role: 'status' })
+  const element = h('span', { class: 'pill' })
+  // Screen readers hear when the connection is lost or back, not every "Saving…" between keystrokes.
+  const announcer = h('span', { class: 'visually-hidden', role: 'status' })
+  let announced = 'online'
   let state: PillState = 'connecting'
   let everConnected = false
   let changed = false
@@ -84,6 +87,11 @@ export function createConnectionPill(editor: Editor, options: ConnectionPillOpti
     if (element.textContent !== text) element.textContent = text
     element.dataset.state = state
     element.title = PILL_DETAIL[state]
+    const category = ['connected', 'saving', 'saved'].includes(state) ? 'online' : state
+    if (category !== announced && (everConnected || category === 'refused' || category === 'offline')) {
+      announced = category
+      announcer.textContent = category === 'online' ? 'Connected again.' : text
+    }
   }
 
   let lastStatus = editor.status
@@ -111,6 +119,7 @@ export function createConnectionPill(editor: Editor, options: ConnectionPillOpti
   editor.doc.on('update', onUpdate)
   window.addEventListener('online', render)
   window.addEventListener('offline', render)
+  document.body.append(announcer)
   render()
 
   return {
@@ -126,6 +135,7 @@ export function createConnectionPill(editor: Editor, options: ConnectionPillOpti
       editor.doc.off('update', onUpdate)
       window.removeEventListener('online', render)
       window.removeEventListener('offline', render)
+      announcer.remove()
     },
   }
 }

@@ -2,7 +2,7 @@
  * The document page (`/d/<name>`): the editor filling the page, and around it the shared title, the people
  * here, the connection pill, the shared language, "Copy link", "Download", the counts and the theme toggle.
  */
-import { type EditorView, placeholder, EditorView as View } from '@codemirror/view'
+import { EditorView, placeholder } from '@codemirror/view'
 import {
   createEditor,
   DEFAULT_LANGUAGE,
@@ -50,8 +50,8 @@ export function documentPage(root: HTMLElement, name: string, theme: AppTheme): 
   const languageSelect = h(
     'select',
     { id: 'language', class: 'select' },
-    ...LANGUAGES.slice()
-      .sort((a, b) => order(a) - order(b))
+    ...(Object.keys(LANGUAGE_INFO) as LanguageName[])
+      .filter((language) => LANGUAGES.includes(language))
       .map((language) => h('option', { value: language }, LANGUAGE_INFO[language].label)),
   )
   const counts = h('span', { class: 'counts', 'aria-live': 'off' })
@@ -65,9 +65,9 @@ export function documentPage(root: HTMLElement, name: string, theme: AppTheme): 
     theme: theme.scheme,
     offline: useOfflineCopy,
     extensions: [
-      View.contentAttributes.of({ 'aria-label': 'Document text' }),
+      EditorView.contentAttributes.of({ 'aria-label': 'Document text' }),
       placeholder('Start typing. Everyone with the link can edit along with you.'),
-      View.updateListener.of((update) => {
+      EditorView.updateListener.of((update) => {
         if (update.docChanged) scheduleCounts()
       }),
     ],
@@ -239,12 +239,6 @@ export function documentPage(root: HTMLElement, name: string, theme: AppTheme): 
   editor.view.focus()
 }
 
-const languageOrder = Object.keys(LANGUAGE_INFO)
-
-function order(language: LanguageName): number {
-  return languageOrder.indexOf(language)
-}
-
 function currentTitle(editor: Editor): string {
   const title = editor.meta.get('title')
   return typeof title === 'string' ? title.slice(0, MAX_TITLE_LENGTH) : ''
@@ -263,8 +257,8 @@ function goToCursor(editor: Editor, peer: Peer): void {
     toast(`${peer.name} has not put their cursor in the text yet.`)
     return
   }
-  const view: EditorView = editor.view
-  view.dispatch({ effects: View.scrollIntoView(position, { y: 'center' }) })
+  const view = editor.view
+  view.dispatch({ effects: EditorView.scrollIntoView(position, { y: 'center' }) })
   requestAnimationFrame(() => {
     const caret = view.dom.querySelector<HTMLElement>(`.cm-tandem-caret[data-client-id="${peer.clientId}"]`)
     if (!caret) return
