@@ -25,9 +25,12 @@ A short plan for the public launch. Edit anything: everyone here sees it as you 
 test('screenshots of the document page with several people, light and dark', async ({ openPerson }) => {
   await mkdir(imagesDir, { recursive: true })
   const viewport = { width: 1200, height: 720 }
-  const ada = await openPerson({ name: 'Ada Lovelace', color: '#2f6fdd', viewport })
-  const grace = await openPerson({ name: 'Grace Hopper', color: '#d9480f', viewport })
-  const alan = await openPerson({ name: 'Alan Turing', color: '#2b8a3e', viewport })
+  // A fixed name (the server's data directory is new for each run), so that the pictures only change when the
+  // app does.
+  const path = '/d/team/launch-plan'
+  const ada = await openPerson({ name: 'Ada Lovelace', color: '#2f6fdd', viewport, path })
+  const grace = await openPerson({ name: 'Grace Hopper', color: '#d9480f', viewport, path })
+  const alan = await openPerson({ name: 'Alan Turing', color: '#2b8a3e', viewport, path })
 
   await ada.title.fill('Launch plan')
   await ada.editor.click()
