@@ -1,0 +1,124 @@
+/**
+ * Runs the `tandem` CLI from source as a child process (`node --conditions=source --import tsx
+ * apps/server/src/cli.ts ...`, from the repository root), with an environment free of Tandem's own variables
+ * unless a test sets them.
+ */
+import { type ChildProcess, spawn } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { repoRoot } from '@tandem/test-utils'
+
+const cliPath = join(repoRoot, 'apps/server/src/cli.ts')
+
+/** Every environment variable `tandem serve` reads, so that none leaks in from the shell running the tests. */
+const tandemVariables = [
+  'PORT',
+  'HOST',
+  'DATA_DIR',
+  'LOG_LEVEL',
+  'PING_INTERVAL',
+  'MAX_MESSAGE_SIZE',
+  'MAX_BUFFERED',
+  'UNLOAD_DELAY',
+  'COMMIT_DELAY',
+  'COMPACT_AFTER',
+  'SHUTDOWN_TIMEOUT',
+  'WEB_DIR',
+  'ALLOWED_ORIGINS',
+  'TRUST_PROXY',
+  'MAX_CONNECTIONS_PER_MINUTE',
+  'MAX_DOCS_PER_IP',
+  'AUTH_FAILURE_LIMIT',
+]
+
+function cliEnv(env: Record<string, string>): NodeJS.ProcessEnv {
+  const clean: NodeJS.ProcessEnv = {}
+  for (const [key, value] of Object.entries(process.env)) {
+    if (!tandemVariables.includes(key) && !key.startsWith('TANDEM_')) clean[key] = value
+  }
+  return { ...clean, ...env }
+}
+
+/** A CLI process started with {@link spawnCli}. */
+export interface CliProcess {
+  readonly child: ChildProcess
+  /** Every JSON log line printed on stdout so far. */
+  readonly logs: Record<string, unknown>[]
+  /** Everything printed so far. */
+  readonly output: { stdout: string; stderr: string }
+  /** Resolves with the exit code once the process has exited. */
+  readonly exited: Promise<number | null>
+}
+
+/** Starts the CLI with `args`; `env` is added to an environment without any Tandem variable. */
+export function spawnCli(args: string[], env: Record<string, string> = {}): CliProcess {
+  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', cliPath, ...args], {
+    cwd: repoRoot,
+    env: cliEnv(env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  const logs: Record<string, unknown>[] = []
+  const output = { stdout: '', stderr: '' }
+  let pending = ''
+  child.stdout?.on('data', (chunk: Buffer) => {
+    output.stdout += chunk.toString()
+    pending += chunk.toString()
+    let newline = pending.indexOf('\n')
+    while (newline !== -1) {
+      const line = pending.slice(0, newline)
+      pending = pending.slice(newline + 1)
+      newline = pending.indexOf('\n')
+      try {
+        logs.push(JSON.parse(line))
+      } catch {
+        // Not a log line (help text, the version).
+      }
+    }
+  })
+  child.stderr?.on('data', (chunk: Buffer) => {
+    output.stderr += chunk.toString()
+  })
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+  return { child, logs, output, exited }
+}
+
+/** Runs the CLI to its end; kills it and rejects if it runs longer than `timeoutMs`. */
+export async function runCli(
+  args: string[],
+  env: Record<string, string> = {},
+  timeoutMs = 30_000,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const run = spawnCli(args, env)
+  const timer = setTimeout(() => run.child.kill('SIGKILL'), timeoutMs)
+  const code = await run.exited
+  clearTimeout(timer)
+  if (run.child.signalCode === 'SIGKILL') throw new Error(`tandem ${args.join(' ')} ran longer than ${timeoutMs} ms.`)
+  return { code, ...run.output }
+}
+
+const signalNumbers: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 2, SIGTERM: 15 }
+
+/**
+ * Resolves once `signal`, sent to process `pid`, is no longer pending there (Linux, from /proc): it has been
+ * delivered to the process's handler. The kernel keeps at most one pending instance of a standard signal, so a
+ * second one sent before the first was delivered would be merged with it; waiting for this keeps them apart.
+ */
+export async function signalDelivered(pid: number, signal: NodeJS.Signals, timeoutMs = 5000): Promise<void> {
+  const bit = 1n << BigInt((signalNumbers[signal] ?? 0) - 1)
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    let status: string
+    try {
+      status = readFileSync(`/proc/${pid}/status`, 'utf8')
+    } catch {
+      return // The process is gone: nothing is pending any more.
+    }
+    const pending = [...status.matchAll(/^(?:SigPnd|ShdPnd):\s*([0-9a-f]+)$/gm)].reduce(
+      (mask, match) => mask | BigInt(`0x${match[1]}`),
+      0n,
+    )
+    if ((pending & bit) === 0n) return
+    if (Date.now() > deadline) throw new Error(`${signal} was still pending in process ${pid} after ${timeoutMs} ms.`)
+    await new Promise((resolve) => setImmediate(resolve))
+  }
+}
