@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream'
 import { docNameFromPath, EXTENSIONS_PARAM, parseExtensions } from '@tandem/protocol'
 import { type WebSocket, WebSocketServer } from 'ws'
 import type { AccessPolicy, UpgradeDecision } from './access-policy.js'
+import type { Connection } from './connection.js'
 import type { SyncMetrics } from './sync-metrics.js'
 import { noMetrics } from './sync-metrics.js'
 import type { SyncServer } from './sync-server.js'
@@ -50,6 +51,7 @@ export function attachSyncServer(server: Server, sync: SyncServer, options: Atta
     maxPayload: options.maxPayload ?? 16 * 1024 * 1024,
   })
   const alive = new WeakSet<WebSocket>()
+  const connections = new WeakMap<WebSocket, Connection>()
   let closed = false
 
   const onUpgrade = async (request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> => {
@@ -89,6 +91,7 @@ export function attachSyncServer(server: Server, sync: SyncServer, options: Atta
         readOnly: decision.readOnly,
         expiresAt: decision.expiresAt,
       })
+      connections.set(ws, connection)
       options.policy?.limits.opened(decision.ip, doc.name)
       ws.on('message', (data, isBinary) => connection.receive(data as Buffer, isBinary))
       ws.on('pong', () => alive.add(ws))
@@ -116,7 +119,11 @@ export function attachSyncServer(server: Server, sync: SyncServer, options: Atta
     for (const ws of wss.clients) {
       if (!alive.has(ws)) {
         metrics.error('heartbeat-timeout')
-        logger.info({}, 'dropping a connection that missed its ping')
+        const connection = connections.get(ws)
+        logger.info(
+          { doc: connection?.doc.name, connection: connection?.id },
+          'dropping a connection that missed its ping',
+        )
         ws.terminate()
         continue
       }
