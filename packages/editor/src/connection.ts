@@ -6,7 +6,7 @@
  * every close it clears the provider's `shouldConnect` (so the provider's own retry does nothing) and schedules
  * the next `provider.connect()` itself.
  */
-import { isPermanentClose, messageSync } from '@tandem/protocol'
+import { CloseCode, isPermanentClose, messageSync } from '@tandem/protocol'
 import * as encoding from 'lib0/encoding'
 import * as syncProtocol from 'y-protocols/sync'
 import type { WebsocketProvider } from 'y-websocket'
@@ -35,6 +35,8 @@ export interface ConnectionOptions {
   heartbeatInterval: number
   onStatus: (status: ConnectionStatus) => void
   onError: (error: EditorError) => void
+  /** Called with the token of each attempt, before it connects. */
+  onToken: (token: string | undefined) => void
 }
 
 /** @internal */
@@ -115,6 +117,7 @@ export class Connection {
       }
       if (generation !== this.generation || this.provider.ws !== null) return
     }
+    this.options.onToken(typeof token === 'string' ? token : undefined)
     this.provider.params = typeof token === 'string' ? { ...this.options.params, token } : { ...this.options.params }
     this.openedAt = 0
     this.provider.connect()
@@ -153,6 +156,13 @@ export class Connection {
     if (openedAt !== 0 && Date.now() - openedAt >= STABLE_CONNECTION_MS) this.attempt = 0
     if (!this.wanted) {
       this.setStatus('disconnected')
+      return
+    }
+    if (event?.code === CloseCode.tokenExpired && typeof this.options.token === 'function') {
+      // Fixable: the next attempt asks the token function for a fresh token. Through the backoff, so that a
+      // function that keeps returning the expired token does not make a tight loop.
+      this.setStatus('disconnected')
+      this.scheduleRetry()
       return
     }
     if (event && isPermanentClose(event.code)) {

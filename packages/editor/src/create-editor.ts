@@ -12,7 +12,11 @@ import { setTheme, type ThemeName, theme } from './theme.js'
 export interface EditorOptions extends SessionOptions {
   /** The element to put the editor in (it fills the element's height). Required. */
   parent: Element | DocumentFragment
-  /** The person can read, select and copy, but not type. Change it later with `setReadOnly()`. @default false */
+  /**
+   * The person can read, select and copy, but not type. Change it later with `setReadOnly()`. A Tandem token
+   * that grants only `read` makes the editor read-only too, whatever this says.
+   * @default false
+   */
   readOnly?: boolean
   /**
    * The syntax highlighting, for this editor only. Without it the editor follows the document's
@@ -38,7 +42,7 @@ export interface Editor extends Session {
   readonly view: EditorView
   /** Undo/redo of this person's own changes; `undo()`/`redo()` on it work like Mod-z/Mod-y. */
   readonly undoManager: Y.UndoManager
-  /** Whether the person can type (see the readOnly option). */
+  /** Whether the person cannot type: the readOnly option (or setReadOnly()), or a read-only token. */
   readonly readOnly: boolean
   /** Lets the person type again, or stops them. */
   setReadOnly(readOnly: boolean): void
@@ -81,7 +85,8 @@ export function createEditor(options: EditorOptions): Editor {
   let view: EditorView
   const undoManager = new Y.UndoManager(session.text)
   const readOnlyCompartment = new Compartment()
-  let isReadOnly = options.readOnly === true
+  let wantsReadOnly = options.readOnly === true
+  const effectiveReadOnly = () => wantsReadOnly || session.access === 'read'
   try {
     view = new EditorView({
       parent: options.parent,
@@ -91,7 +96,7 @@ export function createEditor(options: EditorOptions): Editor {
         collab(session, { undoManager }),
         language({ name: options.language, meta: session.meta }),
         theme(options.theme ?? 'light'),
-        readOnlyCompartment.of(readOnly(isReadOnly)),
+        readOnlyCompartment.of(readOnly(effectiveReadOnly())),
         options.extensions ?? [],
       ],
     })
@@ -101,11 +106,14 @@ export function createEditor(options: EditorOptions): Editor {
     throw error
   }
 
+  const applyReadOnly = () => view.dispatch({ effects: readOnlyCompartment.reconfigure(readOnly(effectiveReadOnly())) })
+  session.on('access', applyReadOnly)
+
   return {
     view,
     undoManager,
     get readOnly() {
-      return isReadOnly
+      return effectiveReadOnly()
     },
     doc: session.doc,
     text: session.text,
@@ -124,6 +132,9 @@ export function createEditor(options: EditorOptions): Editor {
     get peers() {
       return session.peers
     },
+    get access() {
+      return session.access
+    },
     loaded: session.loaded,
     get destroyed() {
       return session.destroyed
@@ -134,8 +145,8 @@ export function createEditor(options: EditorOptions): Editor {
     connect: () => session.connect(),
     disconnect: () => session.disconnect(),
     setReadOnly(value) {
-      isReadOnly = value === true
-      view.dispatch({ effects: readOnlyCompartment.reconfigure(readOnly(isReadOnly)) })
+      wantsReadOnly = value === true
+      applyReadOnly()
     },
     setLanguage: (name) => setLanguage(view, name),
     setTheme: (name) => setTheme(view, name),

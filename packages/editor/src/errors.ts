@@ -10,6 +10,8 @@ export type EditorErrorReason =
   | 'bad-request'
   /** The document is over the server's size limit (close 4413). */
   | 'document-too-large'
+  /** The token expired (close 4440) and the `token` option is a fixed string, so no fresh one can be had. */
+  | 'token-expired'
   /** The server refused the connection for good with another 44xx close code. */
   | 'refused'
   /** The `token` function threw or returned something other than a string. */
@@ -62,6 +64,13 @@ export function errorFromClose(code: number, reason: string): EditorError {
         code,
         fatal: true,
         message: `The document is larger than the server allows.${detail}`,
+      }
+    case CloseCode.tokenExpired:
+      return {
+        reason: 'token-expired',
+        code,
+        fatal: true,
+        message: `Access to this document has expired: sign in again to keep editing.${detail}`,
       }
     default:
       return { reason: 'refused', code, fatal: true, message: `The server refused the connection (${code}).${detail}` }

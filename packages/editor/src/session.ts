@@ -1,4 +1,4 @@
-import { EXTENSIONS_PARAM } from '@tandem/protocol'
+import { type Access, EXTENSIONS_PARAM } from '@tandem/protocol'
 import { Awareness } from 'y-protocols/awareness'
 import { WebsocketProvider } from 'y-websocket'
 import * as Y from 'yjs'
@@ -11,6 +11,7 @@ import { type OfflineCopy, openOfflineCopy } from './offline.js'
 import { type Peer, peersOf, watchPeers } from './peers.js'
 import { SavedAcknowledgement } from './saved-ack.js'
 import { normalizeServerUrl } from './server-url.js'
+import { tokenAccess } from './token-access.js'
 import { toAwarenessUser, type UserInfo } from './user.js'
 
 /** How to open a document on a Tandem (or any y-websocket) server. */
@@ -73,6 +74,8 @@ export interface SessionEvents {
   peers: [peers: Peer[]]
   /** Something went wrong that the page should tell the person about, such as access denied. */
   error: [error: EditorError]
+  /** The access the token grants changed (see `Session.access`). */
+  access: [access: Access | null]
 }
 
 /** A document open on a server: the Yjs document, the people present, and the connection. */
@@ -95,6 +98,12 @@ export interface Session {
   readonly saved: boolean
   /** The people present, local editor first. */
   readonly peers: Peer[]
+  /**
+   * What the current token grants, `read` or `write`, read from its claims; `null` without a token or for a
+   * token that is not a Tandem token. A hint for the page (the server enforces access): createEditor makes the
+   * view read-only for a `read` token.
+   */
+  readonly access: Access | null
   /** Resolves once the offline copy (with `offline: true`) is loaded into the document; at once without it. */
   readonly loaded: Promise<void>
   /** Whether destroy() was called. */
@@ -166,6 +175,7 @@ export function createSession(options: SessionOptions): Session {
   }
   provider.on('sync', onSync)
 
+  let access: Access | null = typeof token === 'string' ? tokenAccess(token) : null
   const connection = new Connection(provider, {
     params: provider.params,
     token,
@@ -173,6 +183,12 @@ export function createSession(options: SessionOptions): Session {
     heartbeatInterval,
     onStatus: (status) => emitter.emit('status', status),
     onError: (error) => emitter.emit('error', error),
+    onToken: (current) => {
+      const next = current === undefined ? null : tokenAccess(current)
+      if (next === access) return
+      access = next
+      emitter.emit('access', next)
+    },
   })
   const unwatchPeers = watchPeers(awareness, (peers) => emitter.emit('peers', peers))
   const offline: OfflineCopy | null = options.offline ? openOfflineCopy(serverUrl, docName, doc) : null
@@ -197,6 +213,9 @@ export function createSession(options: SessionOptions): Session {
     },
     get peers() {
       return peersOf(awareness)
+    },
+    get access() {
+      return access
     },
     loaded: offline ? offline.loaded : Promise.resolve(),
     get destroyed() {

@@ -199,3 +199,36 @@ test('the token goes in the URL, and a token function is asked again before each
     await server.close()
   }
 })
+
+test('close code 4440 (token expired): a fixed token ends in "token-expired"; a token function is asked again', async ({
+  openPerson,
+  page,
+  web,
+}) => {
+  const server = await startScriptedServer((n) => (n < 2 ? { close: 4440 } : { close: 4401 }))
+  try {
+    const ada = await openPerson({ name: 'Ada', serverUrl: server.url, token: 'fixed' })
+    await expect.poll(() => ada.events('error')).toHaveLength(1)
+    expect((await ada.events('error'))[0]).toMatchObject({ reason: 'token-expired', code: 4440, fatal: true })
+    expect(server.requests).toHaveLength(1)
+    await ada.context.close()
+
+    server.requests.length = 0
+    await page.goto(`${web.url}/harness/index.html`)
+    await page.evaluate((serverUrl) => {
+      let issued = 0
+      window.harness.create({ serverUrl, docName: 'expiry', user: { name: 'Bob' }, token: () => `fresh-${++issued}` })
+    }, server.url)
+    await expect.poll(() => page.evaluate(() => window.harness.log.filter((e) => e.type === 'error').length)).toBe(1)
+    expect(server.requests.map((url) => new URL(url, 'http://x').searchParams.get('token'))).toEqual([
+      'fresh-1',
+      'fresh-2',
+      'fresh-3',
+    ])
+    expect(await page.evaluate(() => window.harness.log.find((e) => e.type === 'error')?.value)).toMatchObject({
+      reason: 'unauthorized',
+    })
+  } finally {
+    await server.close()
+  }
+})
