@@ -13,6 +13,8 @@ export interface RecentDoc {
   title: string
   /** When it was last opened here, in ms since the epoch. */
   openedAt: number
+  /** The access token of the link it was opened with, on a server that needs one. */
+  token?: string
 }
 
 /** The localStorage key of the recent list. */
@@ -28,11 +30,16 @@ export function recentDocs(): RecentDoc[] {
   const docs: RecentDoc[] = []
   for (const entry of stored) {
     if (typeof entry !== 'object' || entry === null) continue
-    const { name, title, openedAt } = entry as Record<string, unknown>
+    const { name, title, openedAt, token } = entry as Record<string, unknown>
     if (typeof name !== 'string' || docNameError(name) !== null) continue
     if (typeof openedAt !== 'number' || !Number.isFinite(openedAt)) continue
     if (docs.some((doc) => doc.name === name)) continue
-    docs.push({ name, title: typeof title === 'string' ? title : '', openedAt })
+    docs.push({
+      name,
+      title: typeof title === 'string' ? title : '',
+      openedAt,
+      ...(typeof token === 'string' && token ? { token } : {}),
+    })
   }
   return docs.sort((a, b) => b.openedAt - a.openedAt)
 }
@@ -41,11 +48,12 @@ function save(docs: RecentDoc[]): void {
   writeJson(RECENT_KEY, docs.slice(0, MAX_RECENT))
 }
 
-/** Puts a document at the top of the list, as opened now. */
-export function rememberDoc(name: string, title?: string, now = Date.now()): void {
+/** Puts a document at the top of the list, as opened now (with the token of its link, if it had one). */
+export function rememberDoc(name: string, token: string | null = null, now = Date.now()): void {
   const docs = recentDocs()
   const existing = docs.find((doc) => doc.name === name)
-  const entry = { name, title: title ?? existing?.title ?? '', openedAt: now }
+  const kept = token ?? existing?.token
+  const entry: RecentDoc = { name, title: existing?.title ?? '', openedAt: now, ...(kept ? { token: kept } : {}) }
   save([entry, ...docs.filter((doc) => doc.name !== name)])
 }
 

@@ -13,6 +13,7 @@ import {
   resolveLanguage,
 } from '@tandem/editor'
 import * as Y from 'yjs'
+import { accessFromHash, tokenHash } from '../access-link.js'
 import { brand, identityButton, themeToggle } from '../chrome.js'
 import { copyText } from '../clipboard.js'
 import { createConnectionPill } from '../connection-pill.js'
@@ -23,7 +24,7 @@ import { type Identity, loadIdentity, saveIdentity, watchIdentity } from '../ide
 import { openIdentityDialog } from '../identity-dialog.js'
 import { LANGUAGE_INFO } from '../languages.js'
 import { createPresenceBar } from '../presence-bar.js'
-import { rememberDoc, updateRecentTitle } from '../recent.js'
+import { recentDocs, rememberDoc, updateRecentTitle } from '../recent.js'
 import { serverUrl } from '../server-url.js'
 import type { AppTheme } from '../theme.js'
 import { toast } from '../toast.js'
@@ -34,7 +35,11 @@ export const MAX_TITLE_LENGTH = 200
 /** Opens the document `name` in `root`. */
 export function documentPage(root: HTMLElement, name: string, theme: AppTheme): void {
   let identity = loadIdentity()
-  rememberDoc(name)
+  // A token in the link, or the one this browser last opened the document with (see access-link.ts).
+  const link = accessFromHash(location.hash)
+  const token = link.token ?? recentDocs().find((doc) => doc.name === name)?.token ?? null
+  const readOnly = accessFromHash(tokenHash(token)).access === 'read'
+  rememberDoc(name, token)
 
   const titleInput = h('input', {
     class: 'title-input',
@@ -64,6 +69,8 @@ export function documentPage(root: HTMLElement, name: string, theme: AppTheme): 
     user: identity,
     theme: theme.scheme,
     offline: useOfflineCopy,
+    readOnly,
+    ...(token ? { token } : {}),
     extensions: [
       EditorView.contentAttributes.of({ 'aria-label': 'Document text' }),
       placeholder('Start typing. Everyone with the link can edit along with you.'),
@@ -103,11 +110,11 @@ export function documentPage(root: HTMLElement, name: string, theme: AppTheme): 
       class: 'button',
       title: 'Copy the link to this document',
       onclick: async () => {
-        const link = new URL(docPath(name), location.href).href
-        const copied = await copyText(link)
-        toast(
-          copied ? 'Link copied. Anyone with it can edit.' : 'Could not copy the link; copy it from the address bar.',
-        )
+        // With the token, if any: the link gives whoever opens it the access it gave this person.
+        const shared = new URL(docPath(name) + tokenHash(token), location.href).href
+        const copied = await copyText(shared)
+        const who = readOnly ? 'Anyone with it can read.' : 'Anyone with it can edit.'
+        toast(copied ? `Link copied. ${who}` : 'Could not copy the link; copy it from the address bar.')
       },
     },
     icon(ICONS.link),
@@ -141,6 +148,7 @@ export function documentPage(root: HTMLElement, name: string, theme: AppTheme): 
         { class: 'topbar' },
         brand(),
         h('div', { class: 'title-wrap' }, titleInput),
+        readOnly ? h('span', { class: 'badge', title: 'The link gives read access only' }, 'Read only') : null,
         pill.element,
         h('div', { class: 'topbar-end' }, presence.element),
       ),
@@ -200,8 +208,18 @@ export function documentPage(root: HTMLElement, name: string, theme: AppTheme): 
   renderTitle()
   renderLanguage()
 
+  if (readOnly) {
+    titleInput.readOnly = true
+    languageSelect.disabled = true
+  }
+
   editor.on('error', (error) => {
-    banner.textContent = error.message
+    banner.textContent =
+      error.reason === 'unauthorized'
+        ? 'This server only opens documents through links with an access token (…#token=…). Ask for such a link.'
+        : error.reason === 'forbidden'
+          ? "This link's access token does not cover this document, or has expired. Ask for a new link."
+          : error.message
     banner.hidden = false
   })
   editor.on('status', (status) => {

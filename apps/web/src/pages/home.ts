@@ -2,6 +2,7 @@
  * The home page (`/`): start a new document, open one by name or link, and the documents this browser opened
  * recently.
  */
+import { tokenHash } from '../access-link.js'
 import { brand, identityButton, themeToggle } from '../chrome.js'
 import { docPath, newDocName, parseOpenInput, sentence } from '../doc-names.js'
 import { h, ICONS, icon } from '../dom.js'
@@ -119,7 +120,7 @@ function recentItem(doc: RecentDoc, rerender: () => void): HTMLLIElement {
     { class: 'recent-item' },
     h(
       'a',
-      { class: 'recent-link', href: docPath(doc.name) },
+      { class: 'recent-link', href: docPath(doc.name) + tokenHash(doc.token) },
       icon(ICONS.doc),
       h(
         'span',

@@ -1,0 +1,76 @@
+import { spawnSync } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { startTandem } from '@tandem/test-utils'
+import { expect, test } from './fixtures.js'
+import { repoDir, testDist } from './paths.js'
+
+test.describe('on a server that needs access tokens', () => {
+  // The browser logs the refused connection of the person without a token as a console error.
+  test.use({ consoleErrors: 'allow' })
+
+  test('a link with a token opens the document, a read-only link shows it without typing, no token says why', async ({
+    openPerson,
+  }) => {
+    const secret = randomBytes(32).toString('base64')
+    const server = await startTandem({
+      args: ['--web-dir', testDist, '--auth', 'token', '--max-connections-per-minute', '100000'],
+      env: { TANDEM_SECRET: secret },
+    })
+    const mint = (access: 'read' | 'write') => {
+      const result = spawnSync(
+        process.execPath,
+        [
+          '--conditions=source',
+          '--import',
+          'tsx',
+          'apps/server/src/cli.ts',
+          'token',
+          '--doc',
+          'team/*',
+          '--access',
+          access,
+        ],
+        { cwd: repoDir, env: { ...process.env, TANDEM_SECRET: secret }, encoding: 'utf8' },
+      )
+      expect(result.status, result.stderr).toBe(0)
+      return result.stdout.trim()
+    }
+    try {
+      const page = `${server.httpUrl}/d/team/plan`
+      const writer = await openPerson({ name: 'Ada Lovelace', path: null })
+      await writer.open(`${page}#token=${mint('write')}`)
+      await expect(writer.pill).toHaveText('Connected')
+      await writer.title.fill('Plan')
+      await writer.typeAtEnd('Only for the team.')
+      await expect(writer.pill).toHaveText('All changes saved')
+
+      const reader = await openPerson({ name: 'Bob Kahn', path: null })
+      await reader.open(`${page}#token=${mint('read')}`)
+      await expect.poll(() => reader.text()).toBe('Only for the team.')
+      await expect(reader.page.locator('.badge')).toHaveText('Read only')
+      await expect(reader.title).toHaveValue('Plan')
+      await expect(reader.title).not.toBeEditable()
+      await expect(reader.language).toBeDisabled()
+      await reader.editor.click()
+      await reader.page.keyboard.type('Bob tries to type.')
+      await expect.poll(() => reader.text()).toBe('Only for the team.')
+
+      const stranger = await openPerson({ name: 'Cy Twombly', path: null })
+      await stranger.open(page)
+      await expect(stranger.page.getByRole('alert')).toHaveText(
+        'This server only opens documents through links with an access token (…#token=…). Ask for such a link.',
+      )
+      await expect(stranger.pill).toHaveText('Not connected')
+
+      // The writer's recent list keeps the token, so the document opens from the home page too.
+      await writer.open(`${server.httpUrl}/`)
+      await writer.page.getByRole('link', { name: /Plan/ }).click()
+      // (Its offline copy from the first visit makes "All changes saved" as likely as "Connected".)
+      await expect(writer.pill).toHaveText(/^(Connected|All changes saved)$/)
+      await expect.poll(() => writer.text()).toBe('Only for the team.')
+      expect(new URL(writer.page.url()).hash).toMatch(/^#token=/)
+    } finally {
+      await server.dispose()
+    }
+  })
+})
