@@ -1,6 +1,6 @@
 // Measures what the editor adds to a page, minified and gzipped (level 9):
 //   - the base entry (`@tandem/editor`, everything createEditor needs, Yjs and CodeMirror included), which
-//     loads up front; the languages are separate chunks fetched on first use and are listed on their own;
+//     loads up front; each language is fetched on its first use, and what that adds is listed on its own;
 //   - the same without the peer dependencies (yjs, y-protocols, @codemirror/state, @codemirror/view), i.e. on
 //     top of an app that already has them;
 //   - the single-file <tandem-editor> element (everything inlined, languages included).
@@ -41,6 +41,8 @@ async function bundle(entry, { external = [], split = true } = {}) {
   }))
 }
 
+const sum = (chunks, key) => chunks.reduce((total, chunk) => total + chunk[key], 0)
+
 /** The chunks loaded up front: the entry and, transitively, what it imports statically. */
 function initial(chunks) {
   const byName = new Map(chunks.map((chunk) => [chunk.name, chunk]))
@@ -54,24 +56,27 @@ function initial(chunks) {
   return [...loaded]
 }
 
-/** The lazily loaded chunks, each named for the packages it holds. */
-function lazy(chunks) {
-  const up = new Set(initial(chunks))
-  return chunks
-    .filter((chunk) => !up.has(chunk))
-    .map((chunk) => {
-      const packages = new Set(
-        chunk.modules
-          .map((id) => /node_modules\/((?:@[^/]+\/)?[^/]+)\/(?!.*node_modules)/.exec(id)?.[1])
-          .filter(Boolean),
-      )
-      return { chunk: [...packages].sort().join(', ') || chunk.name, min: chunk.min, gzip: chunk.gzip }
-    })
-    .sort((a, b) => b.gzip - a.gzip)
+/** For each language: what its first use fetches on top of the base entry (its chunk and the chunks it imports). */
+function languages(chunks) {
+  const byName = new Map(chunks.map((chunk) => [chunk.name, chunk]))
+  const base = new Set(initial(chunks))
+  const result = []
+  for (const chunk of chunks) {
+    const language = chunk.modules.map((id) => /@codemirror\/lang-([a-z]+)\/dist/.exec(id)?.[1]).find(Boolean)
+    if (!language || base.has(chunk)) continue
+    const fetched = new Set()
+    const visit = (current) => {
+      if (!current || base.has(current) || fetched.has(current)) return
+      fetched.add(current)
+      for (const name of current.imports) visit(byName.get(name))
+    }
+    visit(chunk)
+    result.push({ language, min: sum([...fetched], 'min'), gzip: sum([...fetched], 'gzip') })
+  }
+  return result.sort((a, b) => a.language.localeCompare(b.language))
 }
 
 const kb = (bytes) => `${(bytes / 1024).toFixed(1)} KiB`
-const sum = (chunks, key) => chunks.reduce((total, chunk) => total + chunk[key], 0)
 
 const full = await bundle('src/index.ts')
 const withoutPeers = await bundle('src/index.ts', { external: peers })
@@ -82,7 +87,7 @@ const report = {
   machine: `${cpus()[0]?.model.trim() ?? 'unknown CPU'}, Node ${process.version}`,
   base: { min: sum(initial(full), 'min'), gzip: sum(initial(full), 'gzip'), chunks: initial(full).length },
   baseWithoutPeers: { min: sum(initial(withoutPeers), 'min'), gzip: sum(initial(withoutPeers), 'gzip') },
-  languages: lazy(full),
+  languages: languages(full),
   element: { min: sum(element, 'min'), gzip: sum(element, 'gzip') },
 }
 
@@ -98,8 +103,8 @@ if (process.argv.includes('--json')) {
   console.log(
     `| base entry without the peer dependencies | ${kb(report.baseWithoutPeers.min)} | ${kb(report.baseWithoutPeers.gzip)} |`,
   )
-  for (const chunk of report.languages) {
-    console.log(`| lazy chunk (first use of a language): ${chunk.chunk} | ${kb(chunk.min)} | ${kb(chunk.gzip)} |`)
+  for (const { language, min, gzip } of report.languages) {
+    console.log(`| + first use of lang-${language} (fetched then, on top of the base) | ${kb(min)} | ${kb(gzip)} |`)
   }
   console.log(
     `| \`tandem-editor.js\` (element, one file, all languages) | ${kb(report.element.min)} | ${kb(report.element.gzip)} |`,

@@ -26,6 +26,7 @@ export interface TandemEditorEventMap {
   'tandem-status': CustomEvent<{ status: ConnectionStatus }>
   'tandem-synced': CustomEvent<null>
   'tandem-saved': CustomEvent<null>
+  'tandem-unsaved': CustomEvent<null>
   'tandem-peers': CustomEvent<{ peers: Peer[] }>
   'tandem-error': CustomEvent<EditorError>
 }
@@ -139,6 +140,7 @@ export class TandemEditorElement extends Base {
       editor.on('status', (status) => this.fire('tandem-status', { status }))
       editor.on('synced', () => this.fire('tandem-synced', null))
       editor.on('saved', () => this.fire('tandem-saved', null))
+      editor.on('unsaved', () => this.fire('tandem-unsaved', null))
       editor.on('peers', (peers) => this.fire('tandem-peers', { peers }))
       editor.on('error', (error) => this.fire('tandem-error', error))
     } catch (error) {

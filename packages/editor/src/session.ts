@@ -70,6 +70,11 @@ export interface SessionEvents {
    * Needs a Tandem server; a stock y-websocket server never acknowledges, so this never fires there.
    */
   saved: []
+  /**
+   * A local change is not durable on the server yet: fires on the first change after everything was saved,
+   * so that a page can show "Saving…" until the next `saved`.
+   */
+  unsaved: []
   /** The people present changed: someone arrived, left, or changed name or colour. */
   peers: [peers: Peer[]]
   /** Something went wrong that the page should tell the person about, such as access denied. */
@@ -158,9 +163,7 @@ export function createSession(options: SessionOptions): Session {
   const ack = new SavedAcknowledgement(
     doc,
     (origin) => origin === provider,
-    (saved) => {
-      if (saved) emitter.emit('saved')
-    },
+    (saved) => emitter.emit(saved ? 'saved' : 'unsaved'),
   )
   provider = new WebsocketProvider(serverUrl, docName, doc, {
     connect: false,

@@ -50,6 +50,11 @@ test("saved fires after the server's commit, and what was saved survives kill -9
     })
     expect(savedRightAfter).toBe(false)
     await expect.poll(() => ada.events('saved')).toHaveLength(1)
+    // "unsaved" came first, at the change; then "saved", at the acknowledgement.
+    const order = await ada.page.evaluate(() =>
+      window.harness.log.filter((e) => e.type === 'saved' || e.type === 'unsaved').map((e) => e.type),
+    )
+    expect(order).toEqual(['unsaved', 'saved'])
     expect(await ada.page.evaluate(() => window.harness.editor!.saved)).toBe(true)
     await expect(ada.page.locator('#saved')).toHaveText('All changes saved')
 

@@ -12,7 +12,7 @@ import {
 type Config = Omit<EditorOptions, 'parent'>
 
 interface LogEntry {
-  type: 'status' | 'synced' | 'saved' | 'peers' | 'error'
+  type: 'status' | 'synced' | 'saved' | 'unsaved' | 'peers' | 'error'
   value?: unknown
 }
 
@@ -52,17 +52,15 @@ function create(config: Config): Editor {
     log.push({ type: 'saved' })
     savedNote.textContent = 'All changes saved'
   })
+  created.on('unsaved', () => {
+    log.push({ type: 'unsaved' })
+    savedNote.textContent = 'Saving…'
+  })
   created.on('peers', (peers) => {
     log.push({ type: 'peers', value: peers })
     renderPeers(peers)
   })
   created.on('error', (error) => log.push({ type: 'error', value: { ...error, cause: String(error.cause ?? '') } }))
-  created.on('status', () => {
-    if (!created.saved) savedNote.textContent = ''
-  })
-  created.doc.on('update', () => {
-    if (!created.saved) savedNote.textContent = 'Saving…'
-  })
   renderPeers(created.peers)
   return created
 }
