@@ -74,17 +74,17 @@ function parseWithBrowser(text: string): Rgb | null {
   return { r: Number(rgba[1]), g: Number(rgba[2]), b: Number(rgba[3]) }
 }
 
-/** Formats RGB as `#rrggbb`. */
+/** Formats RGB as `#rrggbb`. @internal */
 export function toHex({ r, g, b }: Rgb): string {
   return `#${[r, g, b].map((channel) => Math.round(channel).toString(16).padStart(2, '0')).join('')}`
 }
 
-/** Formats RGB with an alpha as `rgba(r, g, b, a)`. */
+/** Formats RGB with an alpha as `rgba(r, g, b, a)`. @internal */
 export function toRgba({ r, g, b }: Rgb, alpha: number): string {
   return `rgba(${Math.round(r)}, ${Math.round(g)}, ${Math.round(b)}, ${alpha})`
 }
 
-/** WCAG relative luminance, 0 (black) to 1 (white). */
+/** WCAG relative luminance, 0 (black) to 1 (white). @internal */
 export function luminance({ r, g, b }: Rgb): number {
   const linear = (channel: number) => {
     const c = channel / 255
@@ -93,7 +93,7 @@ export function luminance({ r, g, b }: Rgb): number {
   return 0.2126 * linear(r) + 0.7152 * linear(g) + 0.0722 * linear(b)
 }
 
-/** WCAG contrast ratio between two colours, 1 to 21. */
+/** WCAG contrast ratio between two colours, 1 to 21. @internal */
 export function contrast(a: Rgb, b: Rgb): number {
   const [light, dark] = [luminance(a), luminance(b)].sort((x, y) => y - x) as [number, number]
   return (light + 0.05) / (dark + 0.05)
@@ -102,7 +102,7 @@ export function contrast(a: Rgb, b: Rgb): number {
 const white: Rgb = { r: 255, g: 255, b: 255 }
 const black: Rgb = { r: 0, g: 0, b: 0 }
 
-/** The background colours of Tandem's light and dark themes. */
+/** The background colours of Tandem's light and dark themes. @internal */
 export const BACKGROUNDS = { light: white, dark: { r: 0x1e, g: 0x22, b: 0x27 } } as const
 
 function mix(from: Rgb, to: Rgb, amount: number): Rgb {
@@ -117,6 +117,7 @@ function mix(from: Rgb, to: Rgb, amount: number): Rgb {
  * The colour moved towards black (on a light editor) or white (on a dark one) just enough for a 3:1 contrast
  * with the editor's background, the WCAG minimum for graphical objects such as a caret. A colour that already
  * has it is returned unchanged.
+ * @internal
  */
 export function readableOn(color: Rgb, scheme: 'light' | 'dark'): Rgb {
   const background = BACKGROUNDS[scheme]
@@ -126,12 +127,12 @@ export function readableOn(color: Rgb, scheme: 'light' | 'dark'): Rgb {
   return result
 }
 
-/** Black or white, whichever reads better as text on `background`. */
+/** Black or white, whichever reads better as text on `background`. @internal */
 export function textColorOn(background: Rgb): string {
   return contrast(background, black) >= contrast(background, white) ? '#000000' : '#ffffff'
 }
 
-/** A stable default colour for a client id. */
+/** A stable default colour for a client id. @internal */
 export function defaultColor(clientId: number): string {
   return DEFAULT_COLORS[Math.abs(clientId) % DEFAULT_COLORS.length]!
 }

@@ -82,7 +82,8 @@ export class TandemEditorElement extends Base {
   }
 
   connectedCallback(): void {
-    this.schedule()
+    // Already running: the element was moved within the page (see disconnectedCallback).
+    if (!this.current) this.schedule()
   }
 
   disconnectedCallback(): void {

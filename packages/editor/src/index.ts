@@ -4,6 +4,7 @@ export { type CollabOptions, type CollabSource, collab } from './collab.js'
 export { DEFAULT_COLORS, parseColor, type Rgb } from './colors.js'
 export type { ConnectionStatus, TokenSource } from './connection.js'
 export { createEditor, type Editor, type EditorOptions } from './create-editor.js'
+export type { Listener } from './emitter.js'
 export type { EditorError, EditorErrorReason } from './errors.js'
 export {
   DEFAULT_LANGUAGE,

@@ -75,7 +75,10 @@ export interface SessionEvents {
    * so that a page can show "Saving…" until the next `saved`.
    */
   unsaved: []
-  /** The people present changed: someone arrived, left, or changed name or colour. */
+  /**
+   * The people present changed: someone arrived, left, or changed name or colour. Also fires once right
+   * after creation, with the local person alone.
+   */
   peers: [peers: Peer[]]
   /** Something went wrong that the page should tell the person about, such as access denied. */
   error: [error: EditorError]
@@ -255,11 +258,12 @@ export function createSession(options: SessionOptions): Session {
       emitter.clear()
     },
   }
-  if (options.connect !== false) {
-    // In a microtask, so that listeners added right after createSession() returns get the first `connecting`.
-    queueMicrotask(() => {
-      if (!destroyed && !touched) connection.start()
-    })
-  }
+  // In a microtask, so that listeners added right after createSession() returns get the first list of people
+  // (just the local person) and the first `connecting`.
+  queueMicrotask(() => {
+    if (destroyed) return
+    emitter.emit('peers', peersOf(awareness))
+    if (options.connect !== false && !touched) connection.start()
+  })
   return session
 }
