@@ -105,9 +105,9 @@ export function createConnectionPill(editor: Editor, options: ConnectionPillOpti
     lastStatus = status
     render()
   }
-  const onUpdate = () => {
-    if (!editor.saved) changed = true
-    if (compute() !== state) render()
+  const onUnsaved = () => {
+    changed = true
+    render()
   }
   const onError = (error: { fatal: boolean }) => {
     if (error.fatal) refused = true
@@ -116,7 +116,7 @@ export function createConnectionPill(editor: Editor, options: ConnectionPillOpti
   editor.on('status', onStatus)
   editor.on('saved', render)
   editor.on('error', onError)
-  editor.doc.on('update', onUpdate)
+  editor.on('unsaved', onUnsaved)
   window.addEventListener('online', render)
   window.addEventListener('offline', render)
   document.body.append(announcer)
@@ -132,7 +132,7 @@ export function createConnectionPill(editor: Editor, options: ConnectionPillOpti
       editor.off('status', onStatus)
       editor.off('saved', render)
       editor.off('error', onError)
-      editor.doc.off('update', onUpdate)
+      editor.off('unsaved', onUnsaved)
       window.removeEventListener('online', render)
       window.removeEventListener('offline', render)
       announcer.remove()

@@ -13,7 +13,7 @@ import {
   resolveLanguage,
 } from '@tandem/editor'
 import * as Y from 'yjs'
-import { accessFromHash, tokenHash } from '../access-link.js'
+import { tokenFromHash, tokenHash } from '../access-link.js'
 import { brand, identityButton, themeToggle } from '../chrome.js'
 import { copyText } from '../clipboard.js'
 import { createConnectionPill } from '../connection-pill.js'
@@ -36,9 +36,7 @@ export const MAX_TITLE_LENGTH = 200
 export function documentPage(root: HTMLElement, name: string, theme: AppTheme): void {
   let identity = loadIdentity()
   // A token in the link, or the one this browser last opened the document with (see access-link.ts).
-  const link = accessFromHash(location.hash)
-  const token = link.token ?? recentDocs().find((doc) => doc.name === name)?.token ?? null
-  const readOnly = accessFromHash(tokenHash(token)).access === 'read'
+  const token = tokenFromHash(location.hash) ?? recentDocs().find((doc) => doc.name === name)?.token ?? null
   rememberDoc(name, token)
 
   const titleInput = h('input', {
@@ -60,6 +58,11 @@ export function documentPage(root: HTMLElement, name: string, theme: AppTheme): 
       .map((language) => h('option', { value: language }, LANGUAGE_INFO[language].label)),
   )
   const counts = h('span', { class: 'counts', 'aria-live': 'off' })
+  const readOnlyBadge = h(
+    'span',
+    { class: 'badge', title: 'The link gives read access only', hidden: true },
+    'Read only',
+  )
 
   const useOfflineCopy = typeof indexedDB !== 'undefined'
   const editor: Editor = createEditor({
@@ -69,7 +72,6 @@ export function documentPage(root: HTMLElement, name: string, theme: AppTheme): 
     user: identity,
     theme: theme.scheme,
     offline: useOfflineCopy,
-    readOnly,
     ...(token ? { token } : {}),
     extensions: [
       EditorView.contentAttributes.of({ 'aria-label': 'Document text' }),
@@ -113,7 +115,7 @@ export function documentPage(root: HTMLElement, name: string, theme: AppTheme): 
         // With the token, if any: the link gives whoever opens it the access it gave this person.
         const shared = new URL(docPath(name) + tokenHash(token), location.href).href
         const copied = await copyText(shared)
-        const who = readOnly ? 'Anyone with it can read.' : 'Anyone with it can edit.'
+        const who = editor.access === 'read' ? 'Anyone with it can read.' : 'Anyone with it can edit.'
         toast(copied ? `Link copied. ${who}` : 'Could not copy the link; copy it from the address bar.')
       },
     },
@@ -148,7 +150,7 @@ export function documentPage(root: HTMLElement, name: string, theme: AppTheme): 
         { class: 'topbar' },
         brand(),
         h('div', { class: 'title-wrap' }, titleInput),
-        readOnly ? h('span', { class: 'badge', title: 'The link gives read access only' }, 'Read only') : null,
+        readOnlyBadge,
         pill.element,
         h('div', { class: 'topbar-end' }, presence.element),
       ),
@@ -208,10 +210,15 @@ export function documentPage(root: HTMLElement, name: string, theme: AppTheme): 
   renderTitle()
   renderLanguage()
 
-  if (readOnly) {
-    titleInput.readOnly = true
-    languageSelect.disabled = true
+  // A read-only token: the editor stops typing by itself; the title and language follow.
+  const renderAccess = () => {
+    const readOnly = editor.access === 'read'
+    titleInput.readOnly = readOnly
+    languageSelect.disabled = readOnly
+    readOnlyBadge.hidden = !readOnly
   }
+  editor.on('access', renderAccess)
+  renderAccess()
 
   editor.on('error', (error) => {
     banner.textContent =
