@@ -64,6 +64,12 @@ export class TandemEditorElement extends Base {
     this.container.className = 'container'
     this.container.part.add('editor')
     root.append(style, this.container)
+    // A token set as a property before this module loaded sits on the instance and hides the accessor.
+    if (Object.hasOwn(this, 'token')) {
+      const early = (this as { token?: TokenSource }).token
+      delete (this as { token?: TokenSource }).token
+      this.tokenSource = early
+    }
   }
 
   /** The editor inside, once `server` and `doc` are set and the element is in the page; else `null`. */
@@ -106,7 +112,8 @@ export class TandemEditorElement extends Base {
       else if (name === 'language') editor.setLanguage(value === null ? null : (value as LanguageName))
       else if (name === 'theme') editor.setTheme((value ?? 'light') as ThemeName)
     } catch (error) {
-      this.problem(error)
+      // The editor keeps running with its previous setting; the mistake goes to the console.
+      console.error(`<tandem-editor>: the ${name} attribute ${JSON.stringify(value)} was not applied.`, error)
     }
   }
 

@@ -25,6 +25,11 @@ export class Emitter<Events extends { [Name in keyof Events]: unknown[] }> {
     this.listeners.get(name)?.delete(listener as unknown as Listener<never[]>)
   }
 
+  /** Whether anything listens to `name`. */
+  has(name: keyof Events): boolean {
+    return (this.listeners.get(name)?.size ?? 0) > 0
+  }
+
   emit<Name extends keyof Events>(name: Name, ...args: Events[Name]): void {
     const set = this.listeners.get(name)
     if (!set) return

@@ -3,7 +3,7 @@
  * a document uses it, so the base bundle carries none of them.
  */
 import { Compartment, type Extension, StateEffect } from '@codemirror/state'
-import { type EditorView, type PluginValue, ViewPlugin, type ViewUpdate } from '@codemirror/view'
+import { EditorView, type PluginValue, ViewPlugin, type ViewUpdate } from '@codemirror/view'
 import type * as Y from 'yjs'
 
 /** The languages the editor highlights. `plain` is none. */
@@ -128,8 +128,8 @@ class LanguagePlugin implements PluginValue {
         // A later choice, or the view's end, wins over a slow chunk.
         if (this.destroyed || ticket !== this.loading) return
         this.loaded = name
-        this.view.dispatch({ effects: this.compartment.reconfigure(extension) })
-        this.view.dom.dataset.language = name
+        const attribute = EditorView.editorAttributes.of({ 'data-language': name })
+        this.view.dispatch({ effects: this.compartment.reconfigure([extension, attribute]) })
       },
       (error: unknown) => {
         console.error(`Tandem could not load the ${name} language; the text stays unhighlighted.`, error)

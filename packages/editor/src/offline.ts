@@ -17,24 +17,30 @@ export interface OfflineCopy {
 
 /**
  * Keeps `doc` in IndexedDB: loads what is stored, then stores every change. y-indexeddb is loaded on demand,
- * so pages that never use the offline option do not download it.
+ * so pages that never use the offline option do not download it. Where IndexedDB is missing or fails (some
+ * private windows and embedded browsers), the editor works on without the copy: `loaded` rejects with the
+ * reason, and a warning goes to the console.
  * @internal
  */
 export function openOfflineCopy(serverUrl: string, docName: string, doc: Y.Doc): OfflineCopy {
-  if (typeof indexedDB === 'undefined') {
-    throw new Error('The offline option needs IndexedDB, which this environment lacks; leave offline off here.')
-  }
   let destroyed = false
-  const persistence: Promise<IndexeddbPersistence | null> = import('y-indexeddb').then(({ IndexeddbPersistence }) =>
-    destroyed ? null : new IndexeddbPersistence(offlineKey(serverUrl, docName), doc),
-  )
+  const persistence: Promise<IndexeddbPersistence | null> =
+    typeof indexedDB === 'undefined'
+      ? Promise.reject(new Error('This browser has no IndexedDB, so the document is not kept offline.'))
+      : import('y-indexeddb').then(({ IndexeddbPersistence }) =>
+          destroyed ? null : new IndexeddbPersistence(offlineKey(serverUrl, docName), doc),
+        )
+  const loaded = persistence.then(async (opened) => {
+    await opened?.whenSynced
+  })
+  // Handled here so that a page that ignores `loaded` gets a warning instead of an unhandled rejection.
+  loaded.catch((error: unknown) => console.warn(`Tandem editor (${docName}): no offline copy.`, error))
   return {
-    loaded: persistence.then(async (opened) => {
-      await opened?.whenSynced
-    }),
+    loaded,
     async destroy() {
       destroyed = true
-      await (await persistence)?.destroy()
+      const opened = await persistence.catch(() => null)
+      await opened?.destroy()
     },
   }
 }

@@ -112,7 +112,10 @@ export interface Session {
    * view read-only for a `read` token.
    */
   readonly access: Access | null
-  /** Resolves once the offline copy (with `offline: true`) is loaded into the document; at once without it. */
+  /**
+   * Resolves once the offline copy (with `offline: true`) is loaded into the document; at once without it.
+   * Rejects where the browser cannot keep one (no or broken IndexedDB); the editor works on without it.
+   */
   readonly loaded: Promise<void>
   /** Whether destroy() was called. */
   readonly destroyed: boolean
@@ -188,7 +191,11 @@ export function createSession(options: SessionOptions): Session {
     reconnect,
     heartbeatInterval,
     onStatus: (status) => emitter.emit('status', status),
-    onError: (error) => emitter.emit('error', error),
+    onError: (error) => {
+      // An error nobody listens to would otherwise vanish, leaving a person staring at an editor that does not sync.
+      if (!emitter.has('error')) console.warn(`Tandem editor (${docName}): ${error.message}`)
+      emitter.emit('error', error)
+    },
     onToken: (current) => {
       const next = current === undefined ? null : tokenAccess(current)
       if (next === access) return
