@@ -73,4 +73,77 @@ test.describe('on a server that needs access tokens', () => {
       await server.dispose()
     }
   })
+  test('a person who may edit makes a view-only link that shows live edits but cannot type, and an edit link that can', async ({
+    openPerson,
+  }) => {
+    const secret = randomBytes(32).toString('base64')
+    const server = await startTandem({
+      args: ['--web-dir', testDist, '--auth', 'token', '--max-connections-per-minute', '100000'],
+      env: { TANDEM_SECRET: secret },
+    })
+    const result = spawnSync(
+      process.execPath,
+      [
+        '--conditions=source',
+        '--import',
+        'tsx',
+        'apps/server/src/cli.ts',
+        'token',
+        '--doc',
+        'team/*',
+        '--access',
+        'write',
+      ],
+      { cwd: repoDir, env: { ...process.env, TANDEM_SECRET: secret }, encoding: 'utf8' },
+    )
+    expect(result.status, result.stderr).toBe(0)
+    const teamToken = result.stdout.trim()
+    try {
+      const owner = await openPerson({ name: 'Ada Lovelace', path: null })
+      await owner.open(`${server.httpUrl}/d/team/launch#token=${teamToken}`)
+      await expect(owner.pill).toHaveText('Connected')
+      await owner.typeAtEnd('Draft one.')
+      // Someone holding a write token shares through links made for this document, not by copying their token.
+      await expect(owner.page.getByRole('button', { name: 'Copy link' })).toBeHidden()
+      const makeLink = async (kind: 'Create view-only link' | 'Create edit link') => {
+        await owner.page.getByRole('button', { name: 'Share' }).click()
+        const dialog = owner.page.getByRole('dialog', { name: 'Share this document' })
+        await dialog.getByRole('button', { name: kind }).click()
+        const field = dialog.getByRole('textbox', { name: 'Share link' })
+        await expect(field).toHaveValue(/\/d\/team\/launch#token=/)
+        const link = await field.inputValue()
+        await dialog.getByRole('button', { name: 'Done' }).click()
+        return link
+      }
+      const viewLink = await makeLink('Create view-only link')
+      const editLink = await makeLink('Create edit link')
+      expect(viewLink).not.toContain(teamToken)
+      expect(editLink).not.toContain(teamToken)
+
+      const viewer = await openPerson({ name: 'Bob Kahn', path: null })
+      await viewer.open(viewLink)
+      await expect.poll(() => viewer.text()).toBe('Draft one.')
+      await expect(viewer.page.locator('.badge')).toHaveText('Read only')
+      // Live edits from others arrive...
+      await owner.typeAtEnd(' Draft two.')
+      await expect.poll(() => viewer.text()).toBe('Draft one. Draft two.')
+      // ...and typing does nothing, on the page or on the server.
+      await viewer.editor.click()
+      await viewer.page.keyboard.type('Bob was here.')
+      await owner.typeAtEnd(' Draft three.')
+      await expect.poll(() => viewer.text()).toBe('Draft one. Draft two. Draft three.')
+      await expect.poll(() => owner.text()).toBe('Draft one. Draft two. Draft three.')
+      await expect(owner.pill).toHaveText('All changes saved')
+
+      const editor = await openPerson({ name: 'Cy Twombly', path: null })
+      await editor.open(editLink)
+      await expect.poll(() => editor.text()).toBe('Draft one. Draft two. Draft three.')
+      await expect(editor.page.locator('.badge')).toBeHidden()
+      await editor.typeAtEnd(' Cy edits too.')
+      await expect.poll(() => owner.text()).toBe('Draft one. Draft two. Draft three. Cy edits too.')
+      await expect.poll(() => viewer.text()).toBe('Draft one. Draft two. Draft three. Cy edits too.')
+    } finally {
+      await server.dispose()
+    }
+  })
 })

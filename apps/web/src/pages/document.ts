@@ -26,6 +26,7 @@ import { LANGUAGE_INFO } from '../languages.js'
 import { createPresenceBar } from '../presence-bar.js'
 import { recentDocs, rememberDoc, updateRecentTitle } from '../recent.js'
 import { serverUrl } from '../server-url.js'
+import { openShareDialog } from '../share-dialog.js'
 import type { AppTheme } from '../theme.js'
 import { toast } from '../toast.js'
 
@@ -65,9 +66,10 @@ export function documentPage(root: HTMLElement, name: string, theme: AppTheme): 
   )
 
   const useOfflineCopy = typeof indexedDB !== 'undefined'
+  const syncUrl = serverUrl(location, import.meta.env.VITE_TANDEM_SERVER)
   const editor: Editor = createEditor({
     parent: editorHost,
-    serverUrl: serverUrl(location, import.meta.env.VITE_TANDEM_SERVER),
+    serverUrl: syncUrl,
     docName: name,
     user: identity,
     theme: theme.scheme,
@@ -122,6 +124,20 @@ export function documentPage(root: HTMLElement, name: string, theme: AppTheme): 
     icon(ICONS.link),
     h('span', { class: 'button-text' }, 'Copy link'),
   )
+  // With a token that may write, links for others are made by the server, for this document only, rather than
+  // handing on this person's own token (which may cover more documents).
+  const shareButton = h(
+    'button',
+    {
+      type: 'button',
+      class: 'button',
+      title: 'Make a view-only or an edit link to this document',
+      hidden: true,
+      onclick: () => token && openShareDialog({ name, token, apiBase: syncUrl.replace(/^ws/, 'http') }),
+    },
+    icon(ICONS.link),
+    h('span', { class: 'button-text' }, 'Share'),
+  )
   const downloadButton = h(
     'button',
     {
@@ -160,6 +176,7 @@ export function documentPage(root: HTMLElement, name: string, theme: AppTheme): 
         h('label', { class: 'select-label', for: 'language' }, 'Language'),
         languageSelect,
         copyButton,
+        shareButton,
         downloadButton,
         h('span', { class: 'toolbar-gap' }),
         me.element,
@@ -216,6 +233,9 @@ export function documentPage(root: HTMLElement, name: string, theme: AppTheme): 
     titleInput.readOnly = readOnly
     languageSelect.disabled = readOnly
     readOnlyBadge.hidden = !readOnly
+    const canShare = token !== null && editor.access === 'write'
+    shareButton.hidden = !canShare
+    copyButton.hidden = canShare
   }
   editor.on('access', renderAccess)
   renderAccess()
