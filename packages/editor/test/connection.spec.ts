@@ -237,3 +237,27 @@ test('close code 4440 (token expired): a fixed token ends in "token-expired"; a 
     await server.close()
   }
 })
+
+test('reconnect delays grow exponentially to the cap, with jitter between half and all of each step', async ({
+  page,
+  web,
+}) => {
+  await page.goto(`${web.url}/harness/index.html`)
+  const bounds = await page.evaluate(() => {
+    const { reconnectDelay } = window.harness
+    const options = { minDelay: 250, maxDelay: 10_000 }
+    return [0, 1, 2, 3, 5, 6, 20].map((attempt) => [
+      reconnectDelay(attempt, options, () => 0),
+      reconnectDelay(attempt, options, () => 1),
+    ])
+  })
+  expect(bounds).toEqual([
+    [125, 250],
+    [250, 500],
+    [500, 1000],
+    [1000, 2000],
+    [4000, 8000],
+    [5000, 10_000],
+    [5000, 10_000],
+  ])
+})

@@ -2,7 +2,8 @@ import { startTandem } from '@tandem/test-utils'
 import { expect, test } from './fixtures.js'
 
 test('edits made offline merge with everyone else’s when the connection returns', async ({ openPerson }) => {
-  const ada = await openPerson({ name: 'Ada' })
+  // A backoff of a minute: reconnecting within the test's wait can only come from the browser's 'online' event.
+  const ada = await openPerson({ name: 'Ada', reconnect: { minDelay: 60_000, maxDelay: 60_000 } })
   const bob = await openPerson({ name: 'Bob' })
   await ada.typeAtEnd('Shared start.')
   await expect.poll(() => bob.text()).toBe('Shared start.')
