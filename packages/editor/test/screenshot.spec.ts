@@ -55,7 +55,8 @@ test('screenshot of two people editing', async ({ openPerson, browser }) => {
     await expect(viewer.page.locator('.cm-tandem-caret-label')).toHaveText(other)
     await expect(viewer.page.locator('.cm-tandem-caret-label')).toHaveCSS('opacity', '1')
     await expect(viewer.page.locator('#peers li')).toHaveCount(2)
-    shots.push(await viewer.page.locator('body').screenshot())
+    // Animations stopped (the blinking cursor among them), so that the same picture comes out every run.
+    shots.push(await viewer.page.locator('body').screenshot({ animations: 'disabled' }))
   }
 
   const page = await browser.newPage({ viewport: { width: 1480, height: 380 } })
