@@ -257,7 +257,20 @@ describe('a read-only connection', () => {
 })
 
 describe('awareness', () => {
-  it("refuses a connection that changes another client's awareness, which stays as it was", async () => {
+  const nameIn = (client: TestClient, id: number) =>
+    (client.provider.awareness.getStates().get(id) as { user?: { name?: string } } | undefined)?.user?.name
+
+  /** An awareness message setting `state` for `clientId` at `clock`, as anyone could craft it. */
+  function awarenessFor(clientId: number, clock: number, state: object): Uint8Array {
+    const fake = new Awareness(new Y.Doc())
+    fake.states.set(clientId, state)
+    fake.meta.set(clientId, { clock, lastUpdated: Date.now() })
+    const message = encodeAwarenessMessage(encodeAwarenessUpdate(fake, [clientId]))
+    fake.destroy()
+    return message
+  }
+
+  it("ignores a connection that sets another client's awareness: the state stays as its owner set it", async () => {
     const server = await startTandem()
     cleanups.push(() => server.dispose())
     const ada = connectClient(server.url, 'people')
@@ -265,29 +278,70 @@ describe('awareness', () => {
     ada.provider.awareness.setLocalStateField('user', { name: 'Ada', color: '#30bced' })
     const observer = connectClient(server.url, 'people')
     cleanups.push(() => observer.destroy())
-    const nameOf = (id: number) =>
-      (observer.provider.awareness.getStates().get(id) as { user?: { name?: string } })?.user?.name
-    await waitFor(() => nameOf(ada.doc.clientID) === 'Ada', 'Ada to be seen')
+    await waitFor(() => nameIn(observer, ada.doc.clientID) === 'Ada', 'Ada to be seen')
 
     const attacker = await openRawClient(server.url, 'people')
     cleanups.push(() => attacker.ws.terminate())
-    const fake = new Awareness(new Y.Doc())
-    fake.clientID = ada.doc.clientID
-    fake.states.set(ada.doc.clientID, { user: { name: 'Mallory', color: '#000000' } })
-    fake.meta.set(ada.doc.clientID, { clock: 1000, lastUpdated: Date.now() })
-    attacker.send(encodeAwarenessMessage(encodeAwarenessUpdate(fake, [ada.doc.clientID])))
-    const closed = await attacker.closed
-    fake.destroy()
-    expect(closed.code).toBe(CloseCode.policyViolation)
-    expect(closed.reason).toContain('belongs to another connection')
-    // A marker from Ada after the forgery: once seen, the forgery would have been seen too.
+    attacker.send(awarenessFor(ada.doc.clientID, 1000, { user: { name: 'Mallory', color: '#000000' } }))
+    // Handled in order: once the query is answered, the forgery was handled too.
+    attacker.send(encodeQueryAwarenessMessage())
+    const answer = await attacker.next((frame) => frame[0] === 1 && attacker.received.indexOf(frame) > 1)
+    expect(new TextDecoder().decode(answer)).toContain('"Ada"')
+    // The server checks on Ada, who answers: Ada stays, and so does what Ada set.
+    await waitFor(() => server.logs.some((l) => l.msg === 'a probed connection answered'), 'Ada to answer the probe')
     ada.provider.awareness.setLocalStateField('cursor', { anchor: 1, head: 1 })
     await waitFor(
       () =>
         (observer.provider.awareness.getStates().get(ada.doc.clientID) as { cursor?: unknown })?.cursor !== undefined,
       'the marker',
     )
-    expect(nameOf(ada.doc.clientID)).toBe('Ada')
+    expect(nameIn(observer, ada.doc.clientID)).toBe('Ada')
+    expect(
+      server.logs.some(
+        (l) => l.msg === 'holding back awareness for client ids another connection owns, and probing that connection',
+      ),
+    ).toBe(true)
+  })
+
+  it('hands a person their presence back when they reconnect while the old connection silently died', async () => {
+    const server = await startTandem()
+    cleanups.push(() => server.dispose())
+    const observer = connectClient(server.url, 'return')
+    cleanups.push(() => observer.destroy())
+    await observer.synced()
+    // The old connection: it set the state, then went silent (it answers no ping, as after a network drop).
+    const clientId = 424242
+    const old = await openRawClient(server.url, 'return', { autoPong: false })
+    cleanups.push(() => old.ws.terminate())
+    old.send(awarenessFor(clientId, 3, { user: { name: 'Grace', color: '#ee6352' } }))
+    await waitFor(() => nameIn(observer, clientId) === 'Grace', 'Grace to be seen')
+    // The same person on a new connection, with a newer state.
+    const again = await openRawClient(server.url, 'return')
+    cleanups.push(() => again.ws.terminate())
+    const claimedAt = Date.now()
+    again.send(awarenessFor(clientId, 4, { user: { name: 'Grace Hopper', color: '#ee6352' } }))
+    await waitFor(() => nameIn(observer, clientId) === 'Grace Hopper', 'the new connection to take over', 15_000)
+    expect(Date.now() - claimedAt).toBeLessThan(10_000)
+    expect((await old.closed).code).toBe(1006)
+    expect(again.ws.readyState).toBe(WebSocket.OPEN)
+  })
+
+  it('closes a connection that sets more awareness states than a person needs', async () => {
+    const server = await startTandem()
+    cleanups.push(() => server.dispose())
+    const flooder = await openRawClient(server.url, 'crowd')
+    cleanups.push(() => flooder.ws.terminate())
+    const fake = new Awareness(new Y.Doc())
+    const ids = Array.from({ length: 17 }, (_, i) => 1000 + i)
+    for (const id of ids) {
+      fake.states.set(id, { user: { name: `Fake ${id}` } })
+      fake.meta.set(id, { clock: 1, lastUpdated: Date.now() })
+    }
+    flooder.send(encodeAwarenessMessage(encodeAwarenessUpdate(fake, ids)))
+    fake.destroy()
+    const closed = await flooder.closed
+    expect(closed.code).toBe(CloseCode.policyViolation)
+    expect(closed.reason).toContain('at most 16 awareness states')
   })
 })
 

@@ -12,6 +12,7 @@ import {
   syncUpdate,
 } from '@tandem/protocol'
 import * as decoding from 'lib0/decoding'
+import * as encoding from 'lib0/encoding'
 import { applyAwarenessUpdate, encodeAwarenessUpdate } from 'y-protocols/awareness'
 import * as Y from 'yjs'
 import type { Document, Peer } from './document.js'
@@ -29,6 +30,8 @@ export interface SyncSocket {
   close(code: number, reason: string): void
   /** Drops the connection at once, without a closing handshake. */
   terminate(): void
+  /** Sends a ping; the transport calls {@link Connection.handlePong} when the answer arrives. Optional. */
+  ping?(): void
 }
 
 /** Per-connection settings. */
@@ -53,6 +56,8 @@ export interface ConnectionContext {
   readonly metrics: SyncMetrics
   /** Cut a connection off once this many bytes wait to be sent to it. */
   readonly maxBufferedBytes: number
+  /** How long a probed connection has to answer its ping, in ms. */
+  readonly probeTimeout: number
   /** Called once, when the connection has ended. */
   onClosed(connection: Connection): void
 }
@@ -86,6 +91,7 @@ export class Connection implements Peer {
   private closed = false
   private detached = false
   private expiryTimer: ReturnType<typeof setTimeout> | null = null
+  private probeTimer: ReturnType<typeof setTimeout> | null = null
   private readOnlyWarned = false
 
   constructor(
@@ -167,6 +173,28 @@ export class Connection implements Peer {
     this.detach()
   }
 
+  probe(): void {
+    if (this.closed || this.probeTimer !== null || !this.socket.ping) return
+    this.probeTimer = setTimeout(() => {
+      this.probeTimer = null
+      this.context.metrics.error('heartbeat-timeout')
+      this.context.logger.info(
+        { doc: this.doc.name, connection: this.id },
+        'dropping a connection that did not answer a probe',
+      )
+      this.terminate()
+    }, this.context.probeTimeout)
+    this.socket.ping()
+  }
+
+  /** Call when the transport reports a pong. */
+  handlePong(): void {
+    if (this.probeTimer === null) return
+    clearTimeout(this.probeTimer)
+    this.probeTimer = null
+    this.context.logger.debug({ doc: this.doc.name, connection: this.id }, 'a probed connection answered')
+  }
+
   /** Call when the transport reports that the socket closed. */
   handleClosed(): void {
     this.closed = true
@@ -177,6 +205,7 @@ export class Connection implements Peer {
     if (this.detached) return
     this.detached = true
     if (this.expiryTimer !== null) clearTimeout(this.expiryTimer)
+    if (this.probeTimer !== null) clearTimeout(this.probeTimer)
     this.doc.removePeer(this)
     this.context.onClosed(this)
   }
@@ -206,8 +235,8 @@ export class Connection implements Peer {
       case messageAwareness: {
         const payload = readOrReject(() => decoding.readVarUint8Array(decoder))
         assertConsumed(decoder)
-        this.checkAwarenessOwnership(payload)
-        applyOrReject(() => applyAwarenessUpdate(this.doc.awareness, payload, this))
+        const allowed = this.ownAwareness(payload)
+        if (allowed) applyOrReject(() => applyAwarenessUpdate(this.doc.awareness, allowed, this))
         return
       }
       case messageQueryAwareness: {
@@ -248,33 +277,34 @@ export class Connection implements Peer {
   }
 
   /**
-   * Refuses an awareness update that would set or remove the state of a client id another connection owns.
-   * Entries that would change nothing pass: the stock y-websocket client re-broadcasts every awareness change
-   * it applies, other people's included, so echoes of others' states at their current clock are routine.
+   * The part of an awareness update this connection may apply: entries for client ids another connection owns
+   * are held back as a claim (see `Document.claimAwareness`). Entries that would change nothing pass: the stock
+   * y-websocket client re-broadcasts every awareness change it applies, other people's included, so echoes of
+   * others' states at their current clock are routine. Returns `null` when nothing is left to apply.
    */
-  private checkAwarenessOwnership(payload: Uint8Array): void {
+  private ownAwareness(payload: Uint8Array): Uint8Array | null {
     const decoder = decoding.createDecoder(payload)
     const awareness = this.doc.awareness
-    const entries = readOrReject(() => decoding.readVarUint(decoder))
+    const count = readOrReject(() => decoding.readVarUint(decoder))
+    const kept: { id: number; clock: number; state: string }[] = []
+    const claimed: number[] = []
     const ids = new Set(this.awarenessIds)
-    for (let i = 0; i < entries; i++) {
+    for (let i = 0; i < count; i++) {
       const id = readOrReject(() => decoding.readVarUint(decoder))
       const clock = readOrReject(() => decoding.readVarUint(decoder))
       const state = readOrReject(() => decoding.readVarString(decoder))
       const current = awareness.meta.get(id)?.clock ?? 0
       // The same test applyAwarenessUpdate makes before it changes anything.
       const takesEffect = current < clock || (current === clock && state === 'null' && awareness.states.has(id))
-      if (!takesEffect) continue
       const owner = this.doc.awarenessOwner(id)
-      if (owner !== undefined && owner !== this) {
-        throw new RejectedMessage(
-          CloseCode.policyViolation,
-          'awareness-forgery',
-          `client ${id} belongs to another connection`,
-        )
+      if (takesEffect && owner !== undefined && owner !== this) {
+        claimed.push(id)
+        continue
       }
-      ids.add(id)
+      if (takesEffect) ids.add(id)
+      kept.push({ id, clock, state })
     }
+    assertConsumed(decoder)
     if (ids.size > MAX_AWARENESS_IDS_PER_CONNECTION) {
       throw new RejectedMessage(
         CloseCode.policyViolation,
@@ -282,6 +312,22 @@ export class Connection implements Peer {
         `a connection may set at most ${MAX_AWARENESS_IDS_PER_CONNECTION} awareness states`,
       )
     }
+    if (claimed.length === 0) return payload
+    this.context.metrics.error('awareness-forgery')
+    this.context.logger.info(
+      { doc: this.doc.name, connection: this.id, clients: claimed },
+      'holding back awareness for client ids another connection owns, and probing that connection',
+    )
+    this.doc.claimAwareness(this, claimed, payload)
+    if (kept.length === 0) return null
+    const encoder = encoding.createEncoder()
+    encoding.writeVarUint(encoder, kept.length)
+    for (const { id, clock, state } of kept) {
+      encoding.writeVarUint(encoder, id)
+      encoding.writeVarUint(encoder, clock)
+      encoding.writeVarString(encoder, state)
+    }
+    return encoding.toUint8Array(encoder)
   }
 
   private scheduleExpiry(): void {

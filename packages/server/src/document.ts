@@ -1,5 +1,5 @@
 import { encodeAwarenessMessage, encodeUpdateMessage } from '@tandem/protocol'
-import { Awareness, encodeAwarenessUpdate, removeAwarenessStates } from 'y-protocols/awareness'
+import { Awareness, applyAwarenessUpdate, encodeAwarenessUpdate, removeAwarenessStates } from 'y-protocols/awareness'
 import * as Y from 'yjs'
 import type { StoredDoc } from './doc-store.js'
 import type { PersistedDoc, Persistence } from './persistence.js'
@@ -12,6 +12,8 @@ export interface Peer {
   send(message: Uint8Array): void
   /** Called after a storage commit that stored updates of this document. */
   onDocCommitted(): void
+  /** Checks at once that the peer is still there, and drops it if it does not answer. */
+  probe(): void
 }
 
 const mixedOrigins = Symbol('mixed origins')
@@ -37,6 +39,8 @@ export class Document implements PersistedDoc {
   private destroyed = false
   /** Which peer set each awareness client id, so no other peer can change it. */
   private readonly awarenessOwners = new Map<number, Peer>()
+  /** The latest awareness update of a peer that tried to set ids another peer owns, by id. */
+  private readonly claims = new Map<number, { peer: Peer; update: Uint8Array }>()
 
   constructor(
     readonly name: string,
@@ -72,14 +76,42 @@ export class Document implements PersistedDoc {
     return this.awarenessOwners.get(clientId)
   }
 
-  /** Removes a peer and the awareness states it controlled; the others see them leave at once. */
+  /**
+   * Records that `peer` sent an awareness update setting `ids` that other peers own, and asks those owners to
+   * prove they are still there. A person whose connection dropped without a close (the server has not noticed
+   * yet) reconnects with the same client id: if the old connection turns out gone, the new one takes the ids
+   * over and this update is applied then. If the owners answer, nothing changes: the claim was a forgery.
+   */
+  claimAwareness(peer: Peer, ids: readonly number[], update: Uint8Array): void {
+    for (const id of ids) {
+      this.claims.set(id, { peer, update })
+      this.awarenessOwners.get(id)?.probe()
+    }
+  }
+
+  /**
+   * Removes a peer and the awareness states it controlled; the others see them leave at once, except states
+   * that a live peer claimed (see {@link claimAwareness}), which pass to that peer.
+   */
   removePeer(peer: Peer): void {
     if (!this.peers.delete(peer)) return
-    if (peer.awarenessIds.size > 0) {
-      const ids = [...peer.awarenessIds].filter((id) => this.awareness.states.has(id))
-      peer.awarenessIds.clear()
-      removeAwarenessStates(this.awareness, ids, peer)
+    for (const [id, claim] of this.claims) if (claim.peer === peer) this.claims.delete(id)
+    const removed: number[] = []
+    const handedOver = new Map<Peer, Uint8Array>()
+    for (const id of peer.awarenessIds) {
+      const claim = this.claims.get(id)
+      if (claim && this.peers.has(claim.peer)) {
+        this.claims.delete(id)
+        this.awarenessOwners.set(id, claim.peer)
+        claim.peer.awarenessIds.add(id)
+        handedOver.set(claim.peer, claim.update)
+      } else if (this.awareness.states.has(id)) {
+        removed.push(id)
+      }
     }
+    peer.awarenessIds.clear()
+    if (removed.length > 0) removeAwarenessStates(this.awareness, removed, peer)
+    for (const [claimant, update] of handedOver) applyAwarenessUpdate(this.awareness, update, claimant)
   }
 
   /** Stops everything; the document must not be used afterwards. */

@@ -20,6 +20,11 @@ export interface SyncServerOptions extends PersistenceOptions {
   unloadDelay?: number
   /** Cut a connection off once this many bytes wait to be sent to it. @default 8 MiB */
   maxBufferedBytes?: number
+  /**
+   * How long a connection has to answer when the server checks on it out of turn (another connection claims
+   * its awareness client ids, as a person reconnecting after a silent drop does), in ms. @default 5000
+   */
+  probeTimeout?: number
 }
 
 /**
@@ -34,6 +39,7 @@ export class SyncServer {
   private readonly registry: DocRegistry
   private readonly connections = new Set<Connection>()
   private readonly maxBufferedBytes: number
+  private readonly probeTimeout: number
   private closing: Promise<boolean> | null = null
 
   constructor(options: SyncServerOptions = {}) {
@@ -41,6 +47,7 @@ export class SyncServer {
     this.logger = options.logger ?? silentLogger
     this.metrics = options.metrics ?? noMetrics
     this.maxBufferedBytes = options.maxBufferedBytes ?? 8 * 1024 * 1024
+    this.probeTimeout = options.probeTimeout ?? 5000
     this.persistence = new Persistence(this.store, this.logger, this.metrics, options)
     this.registry = new DocRegistry(
       this.store,
@@ -90,6 +97,7 @@ export class SyncServer {
         logger: this.logger,
         metrics: this.metrics,
         maxBufferedBytes: this.maxBufferedBytes,
+        probeTimeout: this.probeTimeout,
         onClosed: (closed) => {
           if (this.connections.delete(closed)) this.registry.release(closed.doc)
         },

@@ -94,7 +94,10 @@ export function attachSyncServer(server: Server, sync: SyncServer, options: Atta
       connections.set(ws, connection)
       options.policy?.limits.opened(decision.ip, doc.name)
       ws.on('message', (data, isBinary) => connection.receive(data as Buffer, isBinary))
-      ws.on('pong', () => alive.add(ws))
+      ws.on('pong', () => {
+        alive.add(ws)
+        connection.handlePong()
+      })
       ws.on('close', () => {
         connection.handleClosed()
         options.policy?.limits.closed(decision.ip, doc.name)
