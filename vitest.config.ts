@@ -8,6 +8,7 @@ const projects = {
   '@tandem/store-sqlite': 'packages/store-sqlite',
   '@tandem/test-utils': 'packages/test-utils',
   '@tandem/server-app': 'apps/server',
+  '@tandem/bench': 'packages/bench',
 }
 
 export default defineConfig({

@@ -1,0 +1,119 @@
+import * as decoding from 'lib0/decoding'
+import { WebSocket } from 'ws'
+import * as Y from 'yjs'
+import { MESSAGE_SAVED, MESSAGE_SYNC, SYNC_STEP1, SYNC_STEP2, SYNC_UPDATE, syncMessage } from '../wire.js'
+
+/** How to connect a {@link DocClient}. */
+export interface DocClientOptions {
+  url: string
+  room: string
+  /** See `LiteClientOptions.serverSyncs`. */
+  serverSyncs: boolean
+  saved?: boolean
+  /** Called after every remote update has been applied to the client's document. */
+  onApplied?(): void
+  onSaved?(count: number): void
+}
+
+/** When a {@link DocClient}'s first sync happened, in `performance.now()` ms. */
+export interface SyncTimings {
+  started: number
+  opened: number
+  /** The server's step 2 (the whole document) arrived. */
+  received: number
+  /** ...and was applied to the client's Y.Doc. */
+  applied: number
+  /** Size of that step 2 message. */
+  bytes: number
+}
+
+/**
+ * A client with a real Y.Doc, like a y-websocket provider without the reconnection logic: for measuring how
+ * long a fresh client takes to hold a whole document, and for replaying traces where clients must end with the
+ * right text.
+ */
+export class DocClient {
+  readonly doc = new Y.Doc()
+  readonly text = this.doc.getText('content')
+  readonly timings: SyncTimings = { started: performance.now(), opened: 0, received: 0, applied: 0, bytes: 0 }
+  changesSent = 0
+  private isSynced = false
+  private syncedResolve: (() => void) | null = null
+  readonly synced: Promise<void>
+  private readonly ws: WebSocket
+
+  constructor(private readonly options: DocClientOptions) {
+    this.synced = new Promise((resolve) => {
+      this.syncedResolve = resolve
+    })
+    this.ws = new WebSocket(`${options.url}/${options.room}${options.saved ? '?tandem=saved' : ''}`, {
+      perMessageDeflate: false,
+    })
+    this.ws.binaryType = 'nodebuffer'
+    this.ws.on('error', () => {})
+    this.ws.on('open', () => {
+      this.timings.opened = performance.now()
+      this.ws.send(syncMessage(SYNC_STEP1, Y.encodeStateVector(this.doc)))
+      if (!options.serverSyncs) this.markSynced()
+    })
+    this.ws.on('message', (data: Buffer) => this.receive(data))
+  }
+
+  /** Resolves once synced, or rejects after `timeoutMs`. */
+  async waitSynced(timeoutMs: number): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`not synced within ${timeoutMs} ms`)), timeoutMs)
+    })
+    try {
+      await Promise.race([this.synced, timeout])
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+
+  /** Applies a (pre-encoded) local update and sends it, as a person's edit. */
+  sendUpdate(update: Uint8Array): void {
+    Y.applyUpdate(this.doc, update, this)
+    this.changesSent++
+    this.ws.send(syncMessage(SYNC_UPDATE, update))
+  }
+
+  close(): void {
+    this.ws.close()
+    this.doc.destroy()
+  }
+
+  private markSynced(): void {
+    this.isSynced = true
+    this.syncedResolve?.()
+  }
+
+  private receive(data: Buffer): void {
+    const decoder = decoding.createDecoder(data)
+    const type = decoding.readVarUint(decoder)
+    if (type === MESSAGE_SAVED) {
+      this.options.onSaved?.(decoding.readVarUint(decoder))
+      return
+    }
+    if (type !== MESSAGE_SYNC) return
+    const subtype = decoding.readVarUint(decoder)
+    const payload = decoding.readVarUint8Array(decoder)
+    if (subtype === SYNC_STEP1) {
+      this.changesSent++
+      this.ws.send(syncMessage(SYNC_STEP2, Y.encodeStateAsUpdate(this.doc, payload)))
+      return
+    }
+    const first = subtype === SYNC_STEP2 && !this.isSynced
+    if (first) {
+      this.timings.received = performance.now()
+      this.timings.bytes = data.byteLength
+    }
+    Y.applyUpdate(this.doc, payload, 'remote')
+    if (first && this.options.serverSyncs) {
+      this.timings.applied = performance.now()
+      this.markSynced()
+    }
+    this.options.onApplied?.()
+  }
+}

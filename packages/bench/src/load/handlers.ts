@@ -1,0 +1,26 @@
+import { prepareColdDoc, releaseHolders, syncFresh, uploadColdDoc } from './cold-clients.js'
+import { prepareCollab, runCollabReplay } from './collab-clients.js'
+import { closeFanout, openFanout, runFanoutStage } from './fanout-clients.js'
+import { runIdle } from './idle-clients.js'
+import { runCommitThroughput } from './persistence-clients.js'
+
+/**
+ * Everything the load process can be asked to do, by name. The orchestrator calls these through
+ * {@link LoadProcess} (or in its own process, in tests); arguments and results are structured-cloneable.
+ */
+export const loadHandlers = {
+  openFanout,
+  runFanoutStage,
+  closeFanout,
+  runIdle,
+  prepareColdDoc,
+  uploadColdDoc,
+  syncFresh,
+  releaseHolders,
+  runCommitThroughput,
+  prepareCollab,
+  runCollabReplay,
+}
+
+/** The load process's API. */
+export type LoadApi = typeof loadHandlers

@@ -1,0 +1,106 @@
+import { resolve } from 'node:path'
+import { SERVER_KINDS, type ServerKind } from './servers/server-under-test.js'
+
+/** The scenarios, in the order a full run runs them. */
+export const SCENARIOS = ['fanout', 'big-rooms', 'idle', 'cold-load', 'persistence', 'collab', 'browser'] as const
+export type ScenarioId = (typeof SCENARIOS)[number]
+
+/** What `pnpm bench` was asked to do. */
+export interface BenchOptions {
+  scenarios: ScenarioId[]
+  servers: ServerKind[]
+  quick: boolean
+  /** Run the servers under `node --cpu-prof` and summarise where their time goes. */
+  profile: boolean
+  /** Write the tables and charts into docs/benchmarks.md and docs/images/. */
+  publish: boolean
+  /** Results directory of this run; a new timestamped one under packages/bench/results by default. */
+  outDir: string | null
+  tracesDir: string | null
+  /** Pin the server and the load generator to their cores with taskset. */
+  pin: boolean
+  help: boolean
+}
+
+/** The `pnpm bench --help` text. */
+export const HELP = `Usage: pnpm bench [options]
+
+Benchmarks Tandem against the reference y-websocket server and a raw ws broadcaster on this machine. Each
+server runs in its own process pinned to core 1 (taskset), the load generator in another pinned to core 0.
+Results (Markdown, JSON, SVG charts) go to packages/bench/results/<date>/. See docs/benchmarks.md.
+
+Options:
+  --scenario <list>  Scenarios to run, comma-separated (default: all):
+                       fanout       50 rooms x 10 clients: latency, CPU, and the knee of the insert rate
+                       big-rooms    5 rooms x 100 clients: the same
+                       idle         1k/5k/10k idle connections over 1k rooms: sync time, RSS per connection
+                       cold-load    a fresh client syncing a 100k-edit and the automerge-paper document,
+                                    from memory and (Tandem + SQLite) from storage after a restart
+                       persistence  committed updates/s and saved-acknowledgement delays
+                       collab       the friendsforever trace replayed by two clients
+                       browser      Chromium: keystroke-to-remote-render, opening automerge-paper
+  --servers <list>   Servers to compare (default: all): ${SERVER_KINDS.join(', ')}
+  --quick            Short stages and fewer steps (a few minutes); figures are rougher.
+  --profile          Run the servers under node --cpu-prof and summarise their top functions (slows them
+                     down: use it to see where time goes, not for the figures).
+  --publish          Write the tables and charts into docs/benchmarks.md and docs/images/.
+  --out <dir>        Results directory (default: packages/bench/results/<date>).
+  --traces <dir>     The editing traces (default: $TANDEM_TRACES, else ../shared/traces beside the repo).
+  --no-pin           Do not pin processes to cores.
+  -h, --help         Show this help.
+
+Examples:
+  pnpm bench                                   the full run (about 20 minutes on 2 cores)
+  pnpm bench --quick --scenario fanout         one scenario, quickly
+  pnpm bench --profile --scenario fanout --servers tandem-sqlite`
+
+/** Parses the command line; throws a message for the user on a bad option. */
+export function parseOptions(args: readonly string[]): BenchOptions {
+  const options: BenchOptions = {
+    scenarios: [...SCENARIOS],
+    servers: [...SERVER_KINDS],
+    quick: false,
+    profile: false,
+    publish: false,
+    outDir: null,
+    tracesDir: null,
+    pin: true,
+    help: false,
+  }
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] as string
+    const value = () => {
+      const next = args[++i]
+      if (next === undefined || next.startsWith('--')) throw new Error(`Option ${arg} needs a value.`)
+      return next
+    }
+    if (arg === '--') continue
+    else if (arg === '-h' || arg === '--help') options.help = true
+    else if (arg === '--quick') options.quick = true
+    else if (arg === '--profile') options.profile = true
+    else if (arg === '--publish') options.publish = true
+    else if (arg === '--no-pin') options.pin = false
+    else if (arg === '--out') options.outDir = resolve(value())
+    else if (arg === '--traces') options.tracesDir = resolve(value())
+    else if (arg === '--scenario' || arg === '--scenarios') options.scenarios = pick(value(), SCENARIOS, 'scenario')
+    else if (arg === '--servers' || arg === '--server') options.servers = pick(value(), SERVER_KINDS, 'server')
+    else throw new Error(`Unknown option "${arg}". Run "pnpm bench --help" for the options.`)
+  }
+  // The raw broadcaster is the yardstick of every ratio: it always runs when a scenario compares servers.
+  if (!options.servers.includes('raw')) options.servers.unshift('raw')
+  return options
+}
+
+function pick<T extends string>(raw: string, allowed: readonly T[], what: string): T[] {
+  const picked = raw
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean)
+  for (const name of picked) {
+    if (!(allowed as readonly string[]).includes(name)) {
+      throw new Error(`Unknown ${what} "${name}"; choose from ${allowed.join(', ')}.`)
+    }
+  }
+  // In the canonical order, whatever order they were given in.
+  return allowed.filter((name) => picked.includes(name))
+}

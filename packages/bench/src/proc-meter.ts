@@ -1,0 +1,75 @@
+import { readFileSync } from 'node:fs'
+
+// Linux reports process times in clock ticks; USER_HZ is 100 on every mainstream distribution and architecture.
+const TICKS_PER_SECOND = 100
+
+/**
+ * Reads another process's CPU time and memory from /proc, so that every server is measured the same way from
+ * outside, whatever it reports about itself. On systems without /proc every reading is `NaN`.
+ */
+export class ProcMeter {
+  constructor(readonly pid: number) {}
+
+  /** User plus system CPU time the process has used so far, in seconds. */
+  cpuSeconds(): number {
+    try {
+      const stat = readFileSync(`/proc/${this.pid}/stat`, 'utf8')
+      // The command name (field 2) may contain spaces; the fields after its closing parenthesis do not.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+      return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND
+    } catch {
+      return Number.NaN
+    }
+  }
+
+  /** Resident set size (VmRSS) in bytes. */
+  rssBytes(): number {
+    try {
+      const status = readFileSync(`/proc/${this.pid}/status`, 'utf8')
+      const match = /^VmRSS:\s+(\d+) kB/m.exec(status)
+      return match ? Number(match[1]) * 1024 : Number.NaN
+    } catch {
+      return Number.NaN
+    }
+  }
+
+  /** Starts sampling RSS every `intervalMs`; the returned function stops and gives the peak seen. */
+  watchPeakRss(intervalMs = 200): () => number {
+    let peak = this.rssBytes()
+    const timer = setInterval(() => {
+      const rss = this.rssBytes()
+      if (rss > peak) peak = rss
+    }, intervalMs)
+    return () => {
+      clearInterval(timer)
+      return Math.max(peak, this.rssBytes())
+    }
+  }
+}
+
+/** CPU use over an interval, in cores (1.0 = one core busy the whole time), for a process measured from outside. */
+export class CpuWindow {
+  private readonly startCpu: number
+  private readonly startWall = performance.now()
+
+  constructor(private readonly meter: ProcMeter) {
+    this.startCpu = meter.cpuSeconds()
+  }
+
+  /** Cores used since the window opened. */
+  cores(): number {
+    const seconds = (performance.now() - this.startWall) / 1000
+    return (this.meter.cpuSeconds() - this.startCpu) / seconds
+  }
+
+  /** CPU seconds used since the window opened. */
+  seconds(): number {
+    return this.meter.cpuSeconds() - this.startCpu
+  }
+}
+
+/** The calling process's own CPU use since `start` (from `process.cpuUsage()`), in cores. */
+export function ownCores(start: NodeJS.CpuUsage, startWall: number): number {
+  const used = process.cpuUsage(start)
+  return (used.user + used.system) / 1000 / (performance.now() - startWall)
+}

@@ -1,0 +1,270 @@
+import type { StageResult } from '../load/fanout-clients.js'
+import type { RunResults } from '../results.js'
+import { type FanoutScenarioResult, stagePasses } from '../scenarios/fanout.js'
+import { SERVER_LABELS, type ServerKind } from '../servers/server-under-test.js'
+import { fixed, kib, mb, ms, ratio, table, whole } from './format.js'
+
+const label = (kind: ServerKind) => SERVER_LABELS[kind]
+
+/** The fan-out tables: knee and fixed-rate comparison, then every stage of the sweeps. */
+export function fanoutTables(scenario: FanoutScenarioResult): string {
+  const { config } = scenario
+  const raw = scenario.servers.find((s) => s.server === 'raw')
+  const summary = table(
+    [
+      'server',
+      'knee (inserts/s)',
+      '× raw',
+      'deliveries/s at knee',
+      `at ${config.fixedRate.toLocaleString('en')}/s: CPU (cores)`,
+      '× raw',
+      'p50 / p99 / max (ms)',
+      'p99 × raw',
+      'peak RSS (MB)',
+      'markers missing from the documents',
+    ],
+    scenario.servers.map((s) => {
+      const atKnee = kneeStage(s.stages, s.knee)
+      return [
+        label(s.server) + (s.error ? ` (failed: ${s.error.split('\n')[0]})` : ''),
+        s.knee === null ? 'below the first rate' : whole(s.knee),
+        ratio(s.knee, raw?.knee),
+        whole(atKnee?.deliveriesPerSec),
+        fixed(s.fixed?.serverCpuCores),
+        ratio(s.fixed?.serverCpuCores, raw?.fixed?.serverCpuCores),
+        s.fixed ? `${ms(s.fixed.latency.p50)} / ${ms(s.fixed.latency.p99)} / ${ms(s.fixed.latency.max)}` : '—',
+        ratio(s.fixed?.latency.p99, raw?.fixed?.latency.p99),
+        mb(Math.max(...s.stages.map((stage) => stage.serverRssPeakBytes))),
+        s.missingInDocs === null ? 'n/a (keeps no document)' : `${whole(s.missingInDocs)} of ${whole(s.markers)}`,
+      ]
+    }),
+  )
+  const rates = [...new Set(scenario.servers.flatMap((s) => s.stages.map((stage) => stage.rate)))].sort((a, b) => a - b)
+  const sweep = table(
+    ['inserts/s', ...scenario.servers.map((s) => label(s.server))],
+    rates.map((rate) => [
+      whole(rate),
+      ...scenario.servers.map((s) => {
+        const stage = s.stages.filter((candidate) => candidate.rate === rate).at(-1)
+        return stage ? stageCell(stage) : ''
+      }),
+    ]),
+  )
+  return [
+    summary,
+    '',
+    `Every stage of the sweep (${(config.stageMs / 1000).toFixed(1)} s of inserts, then up to ${(config.drainMs / 1000).toFixed(1)} s for ` +
+      'the last deliveries): p99 latency, server CPU, load generator CPU; ✓ meets the knee conditions.',
+    '',
+    sweep,
+  ].join('\n')
+}
+
+function kneeStage(stages: StageResult[], knee: number | null): StageResult | undefined {
+  return knee === null ? undefined : stages.filter((stage) => stage.rate === knee).at(-1)
+}
+
+function stageCell(stage: StageResult): string {
+  const problems = [
+    stage.lost > 0 ? `${whole(stage.lost)} lost` : '',
+    stage.dropped > 0 ? `${stage.dropped} dropped` : '',
+    stage.sentRate < stage.rate * 0.97 ? `sent only ${whole(stage.sentRate)}/s` : '',
+  ].filter(Boolean)
+  return (
+    `${ms(stage.latency.p99)} ms, ${fixed(stage.serverCpuCores)} / ${fixed(stage.loadCpuCores)} cores ` +
+    `${stagePasses(stage) ? '✓' : '✗'}${problems.length ? ` (${problems.join(', ')})` : ''}`
+  )
+}
+
+/** The idle-capacity table. */
+export function idleTable(results: NonNullable<RunResults['idle']>): string {
+  const raw = (connections: number) => results.runs.find((r) => r.server === 'raw' && r.connections === connections)
+  return table(
+    [
+      'server',
+      'connections',
+      'all connected and synced (s)',
+      '× raw',
+      'everyone sees everyone (s)',
+      'RSS per connection (KiB)',
+      '× raw',
+      'dropped',
+      'failed',
+    ],
+    results.runs.map((r) => [
+      label(r.server) + (r.error ? ' (failed)' : ''),
+      whole(r.connections),
+      fixed(r.connectMs / 1000),
+      ratio(r.connectMs, raw(r.connections)?.connectMs),
+      r.server === 'raw' ? 'n/a' : fixed(r.allPresentMs / 1000) + (r.incomplete ? ` (${r.incomplete} incomplete)` : ''),
+      kib(r.rssPerConnectionBytes),
+      ratio(r.rssPerConnectionBytes, raw(r.connections)?.rssPerConnectionBytes),
+      whole(r.dropped),
+      whole(r.failed),
+    ]),
+  )
+}
+
+/** The cold-load tables. */
+export function coldTables(results: NonNullable<RunResults['cold']>): string {
+  const docs = table(
+    ['document', 'edits', 'characters', 'Y.encodeStateAsUpdate (bytes)', 'uploaded as'],
+    results.docs.map((d) => [
+      d.doc,
+      whole(d.edits),
+      whole(d.textLength),
+      whole(d.stateBytes),
+      `${whole(d.updates)} updates`,
+    ]),
+  )
+  const reference = (doc: string) => results.runs.find((r) => r.server === 'reference' && r.doc === doc)
+  const state = (doc: string) => results.docs.find((d) => d.doc === doc)?.stateBytes
+  const runs = table(
+    [
+      'document',
+      'server',
+      'fresh client synced, from memory (ms)',
+      'of which the server (ms)',
+      '× reference',
+      'from storage after a restart (ms)',
+      '× reference from memory',
+      'stored bytes (after upload / after restart)',
+      '× state',
+    ],
+    results.runs.map((r) => {
+      const serverPart = r.fromMemory.map((sync) => sync.received - sync.opened).sort((a, b) => a - b)
+      return [
+        r.doc,
+        label(r.server) + (r.error ? ' (failed)' : ''),
+        ms(r.fromMemoryMs),
+        ms(serverPart[Math.floor(serverPart.length / 2)]),
+        ratio(r.fromMemoryMs, reference(r.doc)?.fromMemoryMs),
+        ms(r.fromStorageMs),
+        ratio(r.fromStorageMs, reference(r.doc)?.fromMemoryMs),
+        r.storedBytes === null ? '—' : `${whole(r.storedBytes)} / ${whole(r.storedBytesAfterRestart)}`,
+        ratio(Math.max(r.storedBytes ?? Number.NaN, r.storedBytesAfterRestart ?? 0), state(r.doc)),
+      ]
+    }),
+  )
+  const database =
+    results.databaseBytes === null
+      ? ''
+      : `\n\nTandem + SQLite's database files (tandem.sqlite, WAL) after the restarts: ${whole(results.databaseBytes)} bytes.`
+  return `${docs}\n\n${runs}${database}`
+}
+
+/** The persistence tables. */
+export function persistenceTables(results: NonNullable<RunResults['persistence']>): string {
+  const parts: string[] = []
+  if (results.throughput.length > 0) {
+    parts.push(
+      table(
+        ['server', 'writers × window', 'committed updates/s', 'saved p50 / p99 / max (ms)', 'server CPU (cores)'],
+        results.throughput.map((r) => [
+          label(r.server),
+          `${r.rooms} × ${r.window}`,
+          whole(r.committedPerSec),
+          `${ms(r.ack.p50)} / ${ms(r.ack.p99)} / ${ms(r.ack.max)}`,
+          fixed(r.serverCpuCores),
+        ]),
+      ),
+    )
+  }
+  const load = results.underLoad
+  if (load) {
+    parts.push(
+      table(
+        [
+          'server',
+          'fan-out 50 × 10 at',
+          'saved p50 / p99 / max (ms)',
+          'unacknowledged',
+          'delivery p99 (ms)',
+          'lost',
+          'server CPU',
+        ],
+        [
+          [
+            label(load.server),
+            `${whole(load.rate)} inserts/s (${load.kneeSource})`,
+            load.ack ? `${ms(load.ack.p50)} / ${ms(load.ack.p99)} / ${ms(load.ack.max)}` : '—',
+            whole(load.unacked),
+            ms(load.latency.p99),
+            whole(load.lost),
+            fixed(load.serverCpuCores),
+          ],
+        ],
+      ),
+    )
+  }
+  return parts.join('\n\n')
+}
+
+/** The real-collaboration table. */
+export function collabTable(results: NonNullable<RunResults['collab']>): string {
+  const raw = (mode: string) => results.runs.find((r) => r.server === 'raw' && r.mode === mode)
+  return table(
+    ['server', 'replay', 'transactions', 'p50 / p99 / max (ms)', 'p99 × raw', 'both clients end right', 'fresh client'],
+    results.runs.map((r) => [
+      label(r.server),
+      `${r.mode}, ${whole(r.rate)}/s`,
+      whole(r.txns),
+      `${ms(r.latency.p50)} / ${ms(r.latency.p99)} / ${ms(r.latency.max)}`,
+      ratio(r.latency.p99, raw(r.mode)?.latency.p99),
+      r.clientsMatch.every(Boolean) ? 'yes' : 'NO',
+      r.freshMatches === null ? 'n/a' : r.freshMatches ? 'yes' : 'NO',
+    ]),
+  )
+}
+
+/** The browser table. */
+export function browserTable(results: NonNullable<RunResults['browser']>): string {
+  const raw = results.servers.find((s) => s.server === 'raw')
+  return table(
+    [
+      'server',
+      'keystroke → remote DOM p50 / p99 (ms)',
+      'keystroke → next frame p50 / p99 / max (ms)',
+      'p99 × raw',
+      'typist: keydown → sent p50 / p99',
+      'watcher: message → DOM p50 / p99',
+      'missing',
+      'open automerge-paper: synced / rendered (ms)',
+    ],
+    results.servers.map((s) => {
+      const open = s.open.length > 0 ? s.open[Math.floor(s.open.length / 2)] : undefined
+      return [
+        label(s.server) + (s.error ? ` (failed: ${s.error.split('\n')[0]})` : ''),
+        `${ms(s.latencyDom.p50)} / ${ms(s.latencyDom.p99)}`,
+        `${ms(s.latencyFrame.p50)} / ${ms(s.latencyFrame.p99)} / ${ms(s.latencyFrame.max)}`,
+        ratio(s.latencyFrame.p99, raw?.latencyFrame.p99),
+        `${ms(s.typistSide.p50)} / ${ms(s.typistSide.p99)}`,
+        `${ms(s.receiverSide.p50)} / ${ms(s.receiverSide.p99)}`,
+        whole(s.missing),
+        open ? `${ms(open.syncedMs)} / ${ms(open.renderedMs)}` : s.server === 'raw' ? 'n/a (keeps no document)' : '—',
+      ]
+    }),
+  )
+}
+
+/** The CPU profile summaries. */
+export function profileTables(results: RunResults): string {
+  return results.profiles
+    .map((p) => {
+      const areas = p.areas
+        .filter((a) => a.area !== 'idle' && a.percent >= 1)
+        .map((a) => `${a.area} ${a.percent.toFixed(1)}%`)
+        .join(', ')
+      return [
+        `**${label(p.server as ServerKind)}, ${p.scenario}** (${p.file}): ${whole(p.totalMs)} ms sampled, ${p.idlePercent.toFixed(1)}% idle. By area: ${areas}.`,
+        '',
+        table(
+          ['self time', '%', 'function', 'where'],
+          p.top
+            .slice(0, 12)
+            .map((f) => [`${whole(f.selfMs)} ms`, f.percent.toFixed(1), `\`${f.name}\``, `\`${f.where}\``]),
+        ),
+      ].join('\n')
+    })
+    .join('\n\n')
+}

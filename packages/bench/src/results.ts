@@ -1,0 +1,31 @@
+import type { MachineInfo } from './machine.js'
+import type { BenchOptions } from './options.js'
+import type { ProfileSummary } from './profile-summary.js'
+import type { BrowserScenarioResult } from './scenarios/browser.js'
+import type { ColdScenarioResult } from './scenarios/cold-load.js'
+import type { CollabScenarioResult } from './scenarios/collab.js'
+import type { FanoutScenarioResult } from './scenarios/fanout.js'
+import type { IdleScenarioResult } from './scenarios/idle.js'
+import type { PersistenceScenarioResult } from './scenarios/persistence.js'
+
+/** Everything one run measured: what `results.json` holds and every report is made from. */
+export interface RunResults {
+  machine: MachineInfo
+  options: Pick<BenchOptions, 'quick' | 'profile' | 'pin' | 'scenarios' | 'servers'>
+  /** Whether taskset pinned the processes. */
+  pinned: boolean
+  startedAt: string
+  finishedAt: string
+  durationSec: number
+  /** The machine's 1-minute load average, sampled every 10 s through the run. */
+  load: { min: number; mean: number; max: number; samples: number[] }
+  fanout?: FanoutScenarioResult
+  bigRooms?: FanoutScenarioResult
+  idle?: IdleScenarioResult
+  cold?: ColdScenarioResult
+  persistence?: PersistenceScenarioResult
+  collab?: CollabScenarioResult
+  browser?: BrowserScenarioResult
+  profiles: ProfileSummary[]
+  skipped: { scenario: string; reason: string }[]
+}

@@ -1,0 +1,183 @@
+import type { StageResult } from '../load/fanout-clients.js'
+import type { RunContext } from '../run-context.js'
+import type { ServerKind, ServerUnderTest } from '../servers/server-under-test.js'
+
+/** One fan-out configuration: rooms × clients, the insert rates to sweep, and the rate compared at fixed load. */
+export interface FanoutConfig {
+  rooms: number
+  clientsPerRoom: number
+  /** Combined insert rates to try, ascending. */
+  rates: number[]
+  /** The rate at which CPU and latency are compared (it is one of `rates`). */
+  fixedRate: number
+  stageMs: number
+  drainMs: number
+}
+
+/** The knee's conditions: p99 within this, nothing lost. */
+export const KNEE_P99_MS = 100
+
+/** One server's fan-out sweep. */
+export interface FanoutServerResult {
+  server: ServerKind
+  connectMs: number
+  stages: StageResult[]
+  /** The highest rate with p99 ≤ 100 ms, nothing lost, no connection dropped (null: not even the first). */
+  knee: number | null
+  /** The stage at the fixed comparison rate. */
+  fixed: StageResult | null
+  /** Markers sent in the whole sweep, and how many were missing from the final documents (null: raw). */
+  markers: number
+  missingInDocs: number | null
+  error?: string
+}
+
+/** The fan-out scenario's results, for one configuration. */
+export interface FanoutScenarioResult {
+  config: FanoutConfig
+  servers: FanoutServerResult[]
+}
+
+/** The sweeps of a full run and of `--quick`. */
+export function fanoutConfig(kind: 'fanout' | 'big-rooms', quick: boolean): FanoutConfig {
+  if (kind === 'fanout') {
+    return quick
+      ? {
+          rooms: 50,
+          clientsPerRoom: 10,
+          rates: [1000, 2500, 5000, 8000],
+          fixedRate: 2500,
+          stageMs: 1500,
+          drainMs: 2000,
+        }
+      : {
+          rooms: 50,
+          clientsPerRoom: 10,
+          rates: [1000, 2500, 4000, 5500, 7000, 8500, 10_000, 12_000, 14_000, 16_000, 20_000],
+          fixedRate: 2500,
+          stageMs: 4000,
+          drainMs: 3000,
+        }
+  }
+  return quick
+    ? { rooms: 5, clientsPerRoom: 100, rates: [250, 500, 1000, 1500], fixedRate: 500, stageMs: 1500, drainMs: 2000 }
+    : {
+        rooms: 5,
+        clientsPerRoom: 100,
+        rates: [250, 500, 750, 1000, 1250, 1500, 2000, 2500, 3000, 4000],
+        fixedRate: 500,
+        stageMs: 4000,
+        drainMs: 3000,
+      }
+}
+
+/** Whether a stage meets the knee's conditions. */
+export function stagePasses(stage: StageResult): boolean {
+  return (
+    stage.latency.p99 <= KNEE_P99_MS &&
+    stage.lost === 0 &&
+    stage.dropped === 0 &&
+    stage.duplicates === 0 &&
+    // A load generator that could not send at the rate asked has not tested it.
+    stage.sentRate >= stage.rate * 0.97
+  )
+}
+
+/**
+ * Sweeps the insert rate on every server: stages at rising rates until one fails the knee's conditions twice
+ * (a failing stage is retried once, as the machine may have hiccupped; not in quick mode), then one stage
+ * halfway between the last good rate and the failing one. The clients stay connected through the sweep; the rooms are checked for
+ * completeness at the end.
+ */
+export async function runFanout(ctx: RunContext, kind: 'fanout' | 'big-rooms'): Promise<FanoutScenarioResult> {
+  const config = fanoutConfig(kind, ctx.options.quick)
+  const result: FanoutScenarioResult = { config, servers: [] }
+  ctx.log(`\n▶ ${kind}: ${config.rooms} rooms × ${config.clientsPerRoom} clients`)
+  for (const server of ctx.servers()) {
+    ctx.log(`  ${server}`)
+    try {
+      result.servers.push(await ctx.withServer(server, kind, (running) => sweep(ctx, running, config)))
+    } catch (error) {
+      ctx.log(`    failed: ${(error as Error).message}`)
+      const message = (error as Error).message
+      result.servers.push({
+        server,
+        connectMs: 0,
+        stages: [],
+        knee: null,
+        fixed: null,
+        markers: 0,
+        missingInDocs: null,
+        error: message,
+      })
+    }
+  }
+  return result
+}
+
+async function sweep(ctx: RunContext, server: ServerUnderTest, config: FanoutConfig): Promise<FanoutServerResult> {
+  const { connectMs } = await ctx.load.call('openFanout', {
+    url: server.url,
+    serverPid: server.pid,
+    serverSyncs: server.serverSyncs,
+    rooms: config.rooms,
+    clientsPerRoom: config.clientsPerRoom,
+    roomPrefix: `fanout-${config.rooms}x${config.clientsPerRoom}`,
+  })
+  let swept: { stages: StageResult[]; knee: number | null }
+  try {
+    swept = await stages(ctx, config)
+  } catch (error) {
+    await ctx.load.call('closeFanout').catch(() => {})
+    throw error
+  }
+  const closed = await ctx.load.call('closeFanout')
+  const { knee } = swept
+  ctx.log(
+    `    knee ${knee === null ? 'below the first rate' : `${knee.toLocaleString('en')} inserts/s`}` +
+      (closed.missingInDocs === null
+        ? ''
+        : `; ${closed.missingInDocs} of ${closed.markers} markers missing from the documents`),
+  )
+  return {
+    server: server.kind,
+    connectMs,
+    stages: swept.stages,
+    knee,
+    fixed: swept.stages.find((stage) => stage.rate === config.fixedRate) ?? null,
+    markers: closed.markers,
+    missingInDocs: closed.missingInDocs,
+  }
+}
+
+async function stages(ctx: RunContext, config: FanoutConfig): Promise<{ stages: StageResult[]; knee: number | null }> {
+  const run = (rate: number, durationMs = config.stageMs) =>
+    ctx.load.call('runFanoutStage', { rate, durationMs, drainMs: config.drainMs })
+  const done: StageResult[] = []
+  let knee: number | null = null
+  let firstFailure: number | null = null
+  // Warm-up, not recorded: the JIT, the documents' first items, the sockets' buffers.
+  await run((config.rates[0] as number) / 2, 1000)
+  for (const rate of config.rates) {
+    let stage = await run(rate)
+    if (!stagePasses(stage) && stage.dropped === 0 && !ctx.options.quick) {
+      ctx.log('    retrying once')
+      stage = await run(rate)
+    }
+    done.push(stage)
+    if (!stagePasses(stage)) {
+      firstFailure = rate
+      break
+    }
+    knee = rate
+  }
+  if (firstFailure !== null && knee !== null && !ctx.options.quick) {
+    const middle = Math.round((knee + firstFailure) / 2 / 50) * 50
+    if (middle > knee && middle < firstFailure) {
+      const stage = await run(middle)
+      done.push(stage)
+      if (stagePasses(stage)) knee = middle
+    }
+  }
+  return { stages: done, knee }
+}

@@ -1,0 +1,213 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { createRequire } from 'node:module'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { fromSource, modulePath, repoRoot } from '../paths.js'
+import { hasTaskset } from '../pinning.js'
+import { freePort } from './free-port.js'
+import { track, untrack } from './process-registry.js'
+
+/** The servers a run compares. */
+export const SERVER_KINDS = ['raw', 'tandem-sqlite', 'tandem-memory', 'reference'] as const
+export type ServerKind = (typeof SERVER_KINDS)[number]
+
+/** How each server is named in tables and charts. */
+export const SERVER_LABELS: Record<ServerKind, string> = {
+  raw: 'raw ws broadcaster',
+  'tandem-sqlite': 'Tandem + SQLite',
+  'tandem-memory': 'Tandem, memory',
+  reference: 'y-websocket reference',
+}
+
+/** How to start a server under test. */
+export interface StartOptions {
+  /** Pin the server to this CPU core with taskset (where taskset exists); `null` leaves it unpinned. */
+  core: number | null
+  /** Write a CPU profile (`node --cpu-prof`) into this directory when the server stops. @default none */
+  profileDir?: string | null
+  /** Run Tandem from its TypeScript sources through tsx instead of its build. @default when no build exists */
+  fromSource?: boolean
+}
+
+const READY_TIMEOUT_MS = 30_000
+const STOP_TIMEOUT_MS = 20_000
+let profileCount = 0
+
+/**
+ * One server under test, in its own process on a loopback port: Tandem (the real `tandem serve` CLI, with
+ * SQLite or in memory), the reference y-websocket server (in memory: its LevelDB persistence is not built
+ * here), or the raw broadcaster. Every process is registered so that a failed or interrupted run still stops it.
+ */
+export class ServerUnderTest {
+  private child: ChildProcess | null = null
+  private output: string[] = []
+  port = 0
+
+  private constructor(
+    readonly kind: ServerKind,
+    private readonly options: StartOptions,
+    /** Tandem + SQLite's data directory (a new temporary one, removed by `dispose()`). */
+    readonly dataDir: string | null,
+  ) {}
+
+  /** Starts a server and resolves once it answers HTTP on its port. */
+  static async start(kind: ServerKind, options: StartOptions): Promise<ServerUnderTest> {
+    const dataDir = kind === 'tandem-sqlite' ? await mkdtemp(join(tmpdir(), 'tandem-bench-')) : null
+    const server = new ServerUnderTest(kind, options, dataDir)
+    try {
+      await server.launch()
+    } catch (error) {
+      await server.dispose()
+      throw error
+    }
+    return server
+  }
+
+  get label(): string {
+    return SERVER_LABELS[this.kind]
+  }
+
+  /** `ws://127.0.0.1:PORT`. */
+  get url(): string {
+    return `ws://127.0.0.1:${this.port}`
+  }
+
+  get httpUrl(): string {
+    return `http://127.0.0.1:${this.port}`
+  }
+
+  get pid(): number {
+    const pid = this.child?.pid
+    if (pid === undefined) throw new Error(`The ${this.label} server is not running.`)
+    return pid
+  }
+
+  /** Whether the server speaks the sync protocol (everything but the raw broadcaster). */
+  get serverSyncs(): boolean {
+    return this.kind !== 'raw'
+  }
+
+  /** Whether the server sends Tandem's saved acknowledgement. */
+  get sendsSaved(): boolean {
+    return this.kind === 'tandem-sqlite' || this.kind === 'tandem-memory'
+  }
+
+  /** The last lines the process printed, for error messages. */
+  get recentOutput(): string {
+    return this.output.join('').slice(-4000)
+  }
+
+  /** Stops the process (gracefully, so Tandem saves and compacts) and starts it again on a new port. */
+  async restart(): Promise<void> {
+    await this.stop()
+    await this.launch()
+  }
+
+  /** Stops the process: SIGTERM, then SIGKILL if it has not exited within 20 s. */
+  async stop(): Promise<void> {
+    const child = this.child
+    if (!child) return
+    this.child = null
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((resolve) => child.once('exit', resolve))
+      child.kill('SIGTERM')
+      const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS)
+      await exited
+      clearTimeout(timer)
+    }
+    untrack(child)
+  }
+
+  /** Stops the process and removes its temporary data directory. */
+  async dispose(): Promise<void> {
+    await this.stop()
+    if (this.dataDir) await rm(this.dataDir, { recursive: true, force: true })
+  }
+
+  private async launch(): Promise<void> {
+    this.port = await freePort()
+    const [command, args, env] = this.command()
+    const child = spawn(command, args, {
+      cwd: repoRoot,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    track(child)
+    this.child = child
+    const keep = (chunk: Buffer) => {
+      this.output.push(chunk.toString())
+      if (this.output.length > 200) this.output.splice(0, 100)
+    }
+    child.stdout?.on('data', keep)
+    child.stderr?.on('data', keep)
+    await this.waitUntilReady(child)
+  }
+
+  private command(): [string, string[], Record<string, string>] {
+    const node: string[] = []
+    const env: Record<string, string> = {}
+    if (this.options.profileDir) {
+      node.push('--cpu-prof', `--cpu-prof-dir=${this.options.profileDir}`)
+      node.push(`--cpu-prof-name=${this.kind}-${++profileCount}.cpuprofile`)
+    }
+    let script: string[]
+    if (this.kind === 'raw') {
+      if (fromSource) node.push('--import', 'tsx')
+      script = [modulePath('servers/raw-broadcaster'), '--port', String(this.port), '--host', '127.0.0.1']
+    } else if (this.kind === 'reference') {
+      if (this.options.profileDir) node.push('--import', modulePath('servers/exit-on-signal'))
+      script = [referenceServerScript()]
+      Object.assign(env, { HOST: '127.0.0.1', PORT: String(this.port) })
+    } else {
+      const source = this.options.fromSource ?? !tandemBuildExists()
+      if (source) node.push('--conditions=source', '--import', 'tsx')
+      script = [
+        source ? join(repoRoot, 'apps/server/src/cli.ts') : join(repoRoot, 'apps/server/bin/tandem.js'),
+        'serve',
+        ...['--host', '127.0.0.1', '--port', String(this.port), '--log-level', 'warn'],
+        ...(this.kind === 'tandem-sqlite' ? ['--data-dir', this.dataDir as string] : ['--store', 'memory']),
+        // The per-IP limits protect a public server; every load client here comes from 127.0.0.1.
+        ...['--max-connections-per-minute', '1000000', '--max-docs-per-ip', '1000000'],
+      ]
+    }
+    const args = [...node, ...script]
+    if (this.options.core !== null && hasTaskset()) {
+      return ['taskset', ['-c', String(this.options.core), process.execPath, ...args], env]
+    }
+    return [process.execPath, args, env]
+  }
+
+  private async waitUntilReady(child: ChildProcess): Promise<void> {
+    const deadline = Date.now() + READY_TIMEOUT_MS
+    while (Date.now() < deadline) {
+      if (child.exitCode !== null || child.signalCode !== null) {
+        throw new Error(`The ${this.label} server exited before it was ready:\n${this.recentOutput}`)
+      }
+      try {
+        await fetch(this.httpUrl, { signal: AbortSignal.timeout(1000) })
+        return
+      } catch {
+        await new Promise((resolve) => setTimeout(resolve, 50))
+      }
+    }
+    throw new Error(
+      `The ${this.label} server did not answer within ${READY_TIMEOUT_MS / 1000} s:\n${this.recentOutput}`,
+    )
+  }
+}
+
+function tandemBuildExists(): boolean {
+  const require = createRequire(import.meta.url)
+  try {
+    require.resolve(join(repoRoot, 'apps/server/dist/cli.js'))
+    return true
+  } catch {
+    return false
+  }
+}
+
+function referenceServerScript(): string {
+  const require = createRequire(import.meta.url)
+  return join(dirname(require.resolve('@y/websocket-server/package.json')), 'src/server.js')
+}
