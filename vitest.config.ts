@@ -6,6 +6,7 @@ const projects = {
   '@tandem/protocol': 'packages/protocol',
   '@tandem/server': 'packages/server',
   '@tandem/store-sqlite': 'packages/store-sqlite',
+  '@tandem/store-postgres': 'packages/store-postgres',
   '@tandem/test-utils': 'packages/test-utils',
   '@tandem/server-app': 'apps/server',
   '@tandem/bench': 'packages/bench',

@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // `pnpm test`: every check and every test, in the order that fails fastest. It installs what the browser
-// tests need (Chromium) when it can (Debian or Ubuntu, as root), and otherwise says what to install.
+// tests need (Chromium) and the PostgreSQL server the store tests start, when it can (Debian or Ubuntu, as root),
+// and otherwise says what to install.
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, readFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 
 const root = new URL('..', import.meta.url).pathname
@@ -45,6 +46,38 @@ function ensureChromium() {
       'CHROMIUM_PATH to a Chromium or Chrome executable, then run `pnpm test` again.',
   )
 }
+
+/** Finds the PostgreSQL server binaries for the store tests, installing Debian's package when possible. */
+function ensurePostgres() {
+  const found = () =>
+    [process.env.POSTGRES_BIN, ...(process.env.PATH ?? '').split(':')].some(
+      (dir) => dir && existsSync(join(dir, 'initdb')),
+    ) ||
+    (existsSync('/usr/lib/postgresql') &&
+      readdirSync('/usr/lib/postgresql').some((version) =>
+        existsSync(join('/usr/lib/postgresql', version, 'bin/initdb')),
+      ))
+  if (found()) return
+  const isDebian = existsSync('/etc/debian_version')
+  const isRoot = process.getuid?.() === 0
+  if (isDebian && isRoot) {
+    console.log('\n▶ Installing PostgreSQL for the store tests (apt-get install postgresql)')
+    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }
+    const update = spawnSync('apt-get', ['update'], { stdio: 'inherit', env })
+    const install = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', 'postgresql'], {
+      stdio: 'inherit',
+      env,
+    })
+    if (update.status === 0 && install.status === 0 && found()) return
+  }
+  fail(
+    'The PostgreSQL store tests need the PostgreSQL server binaries (initdb, postgres). Install them ' +
+      '(Debian/Ubuntu: `sudo apt-get install postgresql`) or set POSTGRES_BIN to the directory that holds them, ' +
+      'then run `pnpm test` again.',
+  )
+}
+
+if (existsSync(join(root, 'packages/store-postgres'))) ensurePostgres()
 
 const hasBrowserTests = existsSync(join(root, 'playwright.config.ts'))
 const chromium = hasBrowserTests ? ensureChromium() : null

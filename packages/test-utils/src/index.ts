@@ -1,5 +1,6 @@
 export { type ClientOptions, connectClient, type TestClient, waitFor } from './clients.js'
 export { runDocStoreContract, type StoreUnderTest } from './doc-store-contract.js'
+export { type PostgresServer, type PostgresServerOptions, startPostgres } from './postgres-server.js'
 export { type CloseInfo, openRawClient, type RawClient } from './raw-client.js'
 export { freePort, type ReferenceServer, startReferenceServer } from './reference-server.js'
 export { repoRoot, startTandem, type TandemProcess, type TandemProcessOptions } from './server-process.js'

@@ -1,0 +1,250 @@
+import { freePort, type PostgresServer, runDocStoreContract, startPostgres } from '@tandem/test-utils'
+import pg from 'pg'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { SCHEMA_LOCK_CLASS, SCHEMA_LOCK_KEY } from './advisory-locks.js'
+import { openPostgresStore, type PostgresStore, SCHEMA_VERSION } from './index.js'
+
+// One server for the file; each test gets its own schema, an empty store. Nothing here crashes the server, so
+// fsync = off costs no truth here; durability is tested against a server with fsync on (durability.test.ts).
+let server: PostgresServer
+beforeAll(async () => {
+  server = await startPostgres({ fsync: false })
+})
+afterAll(async () => {
+  await server?.stop()
+})
+
+runDocStoreContract('PostgresStore', async () => {
+  const url = await server.createSchema()
+  let current = await openPostgresStore({ url })
+  return {
+    store: current,
+    reopen: async () => {
+      await current.close()
+      current = await openPostgresStore({ url })
+      return current
+    },
+    cleanup: () => current.close(),
+  }
+})
+
+describe('PostgresStore', () => {
+  const opened: PostgresStore[] = []
+  const clients: pg.Client[] = []
+
+  async function open(url: string, poolSize?: number): Promise<PostgresStore> {
+    const store = await openPostgresStore({ url, ...(poolSize ? { poolSize } : {}) })
+    opened.push(store)
+    return store
+  }
+
+  async function connect(url: string): Promise<pg.Client> {
+    const client = new pg.Client(url)
+    await client.connect()
+    clients.push(client)
+    return client
+  }
+
+  afterEach(async () => {
+    for (const store of opened.splice(0)) await store.close()
+    for (const client of clients.splice(0)) await client.end()
+  })
+
+  it('migrates a new database once; opening it again keeps its schema version, history and data', async () => {
+    const url = await server.createSchema()
+    const first = await open(url)
+    await first.append([{ name: 'doc', update: Uint8Array.of(7) }])
+    await first.close()
+    const admin = await connect(url)
+    const history = (await admin.query('SELECT version, applied_at FROM tandem_schema ORDER BY version')).rows
+
+    const again = await open(url)
+
+    expect(SCHEMA_VERSION).toBe(1)
+    expect(history.map((row) => row.version)).toEqual([1])
+    expect((await admin.query('SELECT version, applied_at FROM tandem_schema ORDER BY version')).rows).toEqual(history)
+    expect(await again.settings()).toMatchObject({ schemaVersion: 1, synchronousCommit: 'on', fsync: 'off' })
+    expect(await again.load('doc')).toEqual({ snapshot: null, updates: [Uint8Array.of(7)] })
+  })
+
+  it('migrates a new database exactly once when several instances open it at the same moment', async () => {
+    const url = await server.createSchema()
+
+    const stores = await Promise.all([open(url), open(url), open(url), open(url)])
+    await stores[0]!.append([{ name: 'doc', update: Uint8Array.of(1) }])
+
+    const admin = await connect(url)
+    expect((await admin.query('SELECT version FROM tandem_schema')).rows).toEqual([{ version: 1 }])
+    expect(await stores[3]!.load('doc')).toEqual({ snapshot: null, updates: [Uint8Array.of(1)] })
+  })
+
+  it('waits for the schema lock before migrating, so only one instance migrates at a time', async () => {
+    const url = await server.createSchema()
+    const admin = await connect(url)
+    await admin.query('SELECT pg_advisory_lock($1, $2)', [SCHEMA_LOCK_CLASS, SCHEMA_LOCK_KEY])
+
+    let settled = false
+    const opening = open(url).finally(() => {
+      settled = true
+    })
+    await expect.poll(() => advisoryWaiters(admin), { timeout: 10_000 }).toBe(1)
+    expect(settled).toBe(false)
+    expect((await admin.query("SELECT to_regclass('documents') AS t")).rows).toEqual([{ t: null }])
+
+    await admin.query('SELECT pg_advisory_unlock($1, $2)', [SCHEMA_LOCK_CLASS, SCHEMA_LOCK_KEY])
+    expect(await (await opening).settings()).toMatchObject({ schemaVersion: SCHEMA_VERSION })
+  })
+
+  it('refuses a database written by a newer schema version, naming both versions, and leaves it untouched', async () => {
+    const url = await server.createSchema()
+    await (await open(url)).close()
+    const admin = await connect(url)
+    await admin.query('INSERT INTO tandem_schema (version) VALUES ($1)', [SCHEMA_VERSION + 1])
+
+    await expect(openPostgresStore({ url })).rejects.toThrow(
+      `Cannot open the PostgreSQL database at ${server.url}: its schema version is ${SCHEMA_VERSION + 1}, but this ` +
+        `version of @tandem/store-postgres only knows versions up to ${SCHEMA_VERSION}; upgrade Tandem to open ` +
+        'it, or point it at another database.',
+    )
+    expect((await admin.query('SELECT version FROM tandem_schema ORDER BY version')).rows).toEqual([
+      { version: 1 },
+      { version: SCHEMA_VERSION + 1 },
+    ])
+  })
+
+  it('stores nothing from a batch whose transaction fails part-way', async () => {
+    const url = await server.createSchema()
+    const store = await open(url)
+    await store.append([{ name: 'kept', update: Uint8Array.of(1) }])
+    // The trigger makes PostgreSQL itself abort on the third row, after the batch's documents rows were written.
+    const admin = await connect(url)
+    await admin.query(`
+      CREATE FUNCTION reject_poison() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN RAISE EXCEPTION 'poisoned update'; END $$;
+      CREATE TRIGGER reject_poison BEFORE INSERT ON updates FOR EACH ROW WHEN (NEW.name = 'poison')
+        EXECUTE FUNCTION reject_poison();`)
+
+    await expect(
+      store.append([
+        { name: 'kept', update: Uint8Array.of(2) },
+        { name: 'fresh', update: Uint8Array.of(3) },
+        { name: 'poison', update: Uint8Array.of(4) },
+      ]),
+    ).rejects.toThrow('poisoned update')
+
+    expect(await store.load('kept')).toEqual({ snapshot: null, updates: [Uint8Array.of(1)] })
+    expect(await store.load('fresh')).toBeNull()
+    expect((await store.list()).map(({ name, size }) => [name, size])).toEqual([['kept', 1]])
+    await store.append([{ name: 'kept', update: Uint8Array.of(5) }])
+    expect(await store.load('kept')).toEqual({ snapshot: null, updates: [Uint8Array.of(1), Uint8Array.of(5)] })
+  })
+
+  it('opens at most poolSize connections, queueing the calls beyond them', async () => {
+    const url = await server.createSchema()
+    const store = await open(url, 3)
+    await store.append([{ name: 'doc', update: Uint8Array.of(1) }])
+    const admin = await connect(url)
+    await admin.query('BEGIN')
+    await admin.query('LOCK TABLE documents IN ACCESS EXCLUSIVE MODE')
+
+    const calls = Array.from({ length: 7 }, () => store.list())
+    await expect.poll(() => store.stats(), { timeout: 10_000 }).toEqual({ size: 3, total: 3, idle: 0, waiting: 4 })
+    await expect.poll(() => lockWaiters(admin), { timeout: 10_000 }).toBe(3)
+    expect(await connectionsOf(admin)).toBe(3)
+
+    await admin.query('COMMIT')
+    const results = await Promise.all(calls)
+    expect(results.map((rows) => rows.map(({ name, size }) => [name, size]))).toEqual(
+      Array.from({ length: 7 }, () => [['doc', 1]]),
+    )
+    expect(store.stats()).toMatchObject({ size: 3, total: 3, waiting: 0 })
+  })
+
+  it('defaults to a pool of 10 and refuses a pool size that is not a whole number of 1 or more', async () => {
+    const url = await server.createSchema()
+    expect((await open(url)).stats().size).toBe(10)
+    await expect(openPostgresStore({ url, poolSize: 0 })).rejects.toThrow(
+      'openPostgresStore got 0 as poolSize; pass a whole number of connections, 1 or more, or leave it out for 10.',
+    )
+    await expect(openPostgresStore({ url: '' })).rejects.toThrow('openPostgresStore needs the URL of the database')
+  })
+
+  it('lists names by code unit also in a database whose collation sorts them otherwise', async () => {
+    const url = await server.createDatabase('icu_en', [
+      '--template=template0',
+      '--locale-provider=icu',
+      '--icu-locale=en-US',
+    ])
+    const admin = await connect(url)
+    const natural = await admin.query("SELECT n FROM unnest(ARRAY['b', 'B', 'a', 'A']) AS n ORDER BY n")
+    expect(natural.rows.map((row) => row.n)).toEqual(['a', 'A', 'b', 'B'])
+    const store = await open(url)
+
+    await store.append(['b', 'B', 'a', 'A', '_x'].map((name) => ({ name, update: Uint8Array.of(1) })))
+
+    expect((await store.list()).map((row) => row.name)).toEqual(['A', 'B', '_x', 'a', 'b'])
+  })
+
+  it('rejects an unreachable database naming it without its password, and closes what it opened', async () => {
+    const port = await freePort()
+    const url = `postgres://tandem:secret@127.0.0.1:${port}/tandem`
+
+    const refusal = openPostgresStore({ url, connectionTimeoutMs: 2000 })
+
+    await expect(refusal).rejects.toThrow(
+      `Cannot open the PostgreSQL database at postgres://tandem@127.0.0.1:${port}/tandem: connect ECONNREFUSED ` +
+        `127.0.0.1:${port}. Check that PostgreSQL is running there and that the URL, user, password and database ` +
+        'name are right.',
+    )
+    await expect(refusal).rejects.not.toThrow('secret')
+  })
+
+  it('rejects names PostgreSQL cannot store as written, before writing anything', async () => {
+    const store = await open(await server.createSchema())
+
+    await expect(store.append([{ name: 'a\u0000b', update: Uint8Array.of(1) }])).rejects.toThrow(
+      'PostgresStore.append (entry 0) got the document name "a\\u0000b", which holds a NUL character or a lone ' +
+        'UTF-16 surrogate that PostgreSQL cannot store as written; pass a name of valid Unicode text without NUL.',
+    )
+    await expect(store.load('a\ud800')).rejects.toThrow('PostgresStore.load got the document name "a\\ud800"')
+    await expect(store.compact('', Uint8Array.of(1))).rejects.toThrow(
+      "PostgresStore.compact got an empty string as a document name; pass the document's name as a non-empty string.",
+    )
+    expect(await store.list()).toEqual([])
+  })
+
+  it('rejects every call after close with a sentence saying to open a new store', async () => {
+    const url = await server.createSchema()
+    const store = await open(url)
+    await store.close()
+    await expect(store.close()).resolves.toBeUndefined()
+
+    const message = `This PostgresStore (${server.url}) is closed; open a new one with openPostgresStore().`
+    await expect(store.load('doc')).rejects.toThrow(message)
+    await expect(store.append([{ name: 'doc', update: Uint8Array.of(1) }])).rejects.toThrow(message)
+    await expect(store.check()).rejects.toThrow(message)
+  })
+})
+
+async function advisoryWaiters(admin: pg.Client): Promise<number> {
+  const { rows } = await admin.query<{ count: number }>(
+    "SELECT count(*)::integer AS count FROM pg_locks WHERE locktype = 'advisory' AND NOT granted",
+  )
+  return rows[0]!.count
+}
+
+async function lockWaiters(admin: pg.Client): Promise<number> {
+  const { rows } = await admin.query<{ count: number }>(
+    `SELECT count(*)::integer AS count FROM pg_stat_activity
+     WHERE application_name = 'tandem' AND datname = current_database() AND wait_event_type = 'Lock'`,
+  )
+  return rows[0]!.count
+}
+
+async function connectionsOf(admin: pg.Client): Promise<number> {
+  const { rows } = await admin.query<{ count: number }>(
+    `SELECT count(*)::integer AS count FROM pg_stat_activity
+     WHERE application_name = 'tandem' AND datname = current_database()`,
+  )
+  return rows[0]!.count
+}

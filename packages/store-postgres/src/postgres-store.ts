@@ -1,0 +1,259 @@
+import { randomUUID } from 'node:crypto'
+import type { DocInfo, DocStore, StoredDoc, StoreEntry } from '@tandem/server'
+import type { Pool, PoolClient } from 'pg'
+import { mergeState } from './merge-state.js'
+import {
+  deleteUpdates,
+  insertUpdates,
+  lockForCompaction,
+  type NamedQuery,
+  selectCompactionInputs,
+  selectDoc,
+  selectInfo,
+  selectList,
+  selectMergeParts,
+  touchDocuments,
+  writeSnapshot,
+} from './queries.js'
+import { schemaVersion } from './schema.js'
+import { assertName, assertUpdate, checkEntries } from './validate.js'
+
+/** The connection pool of a {@link PostgresStore}, as counted by the pool. */
+export interface PostgresPoolStats {
+  /** The most connections the store opens at once. */
+  readonly size: number
+  /** Connections open now, busy or idle. */
+  readonly total: number
+  /** Open connections waiting for work. */
+  readonly idle: number
+  /** Calls waiting for a connection because all `size` are busy. */
+  readonly waiting: number
+}
+
+/** What a {@link PostgresStore}'s database runs with, read back from PostgreSQL. */
+export interface PostgresSettings {
+  /** `server_version`, for example `'15.18'`. */
+  readonly serverVersion: string
+  /** The highest version in `tandem_schema`: the schema version this build of the store writes, once open. */
+  readonly schemaVersion: number
+  /**
+   * The database's own `synchronous_commit`. When it is `'off'`, the store raises it to `'on'` for its own
+   * writes, so that `append` and `compact` still resolve only once the commit is flushed to the WAL on disk.
+   */
+  readonly synchronousCommit: string
+  /** The server's `fsync`; `'off'` means a crash of the machine (not only of PostgreSQL) can lose commits. */
+  readonly fsync: string
+}
+
+/** @internal */
+export interface PostgresStoreInit {
+  readonly pool: Pool
+  readonly poolSize: number
+  readonly location: string
+  readonly raiseSynchronousCommit: boolean
+}
+
+/**
+ * A {@link DocStore} on PostgreSQL, for several Tandem instances sharing one database. Each document is a row in
+ * `documents` holding its compacted snapshot and its size, plus rows in the `updates` log; a connection pool
+ * serves concurrent calls. Open one with {@link openPostgresStore}, which also migrates the schema.
+ *
+ * Every write is one transaction, and a call resolves only after PostgreSQL reports the commit (flushed to its
+ * WAL, as `synchronous_commit` is at least `on` for the store's writes). If the connection breaks during the
+ * COMMIT itself the outcome cannot be known: the call rejects although the commit may have happened. Appending
+ * a Yjs update twice is harmless, so retrying is always safe.
+ *
+ * Compaction is safe with several instances writing the same document: see {@link PostgresStore.compact}.
+ */
+export class PostgresStore implements DocStore {
+  /**
+   * A random id for this store object, recorded with every log row and snapshot it writes; compaction merges
+   * whatever carries another id (see {@link PostgresStore.compact}).
+   */
+  readonly instanceId: string = randomUUID()
+  /** The database, as `postgres://user@host:port/database` (never with the password), for messages and logs. */
+  readonly location: string
+  private readonly pool: Pool
+  private readonly poolSize: number
+  private readonly raiseSynchronousCommit: boolean
+  private closed = false
+
+  /** @internal Use {@link openPostgresStore}, which migrates the schema first. */
+  constructor(init: PostgresStoreInit) {
+    this.pool = init.pool
+    this.poolSize = init.poolSize
+    this.location = init.location
+    this.raiseSynchronousCommit = init.raiseSynchronousCommit
+  }
+
+  async load(name: string): Promise<StoredDoc | null> {
+    this.assertOpen()
+    assertName(name, 'load')
+    const { rows } = await this.pool.query<{ snapshot: Buffer | null; updates: Buffer[] }>(query(selectDoc, [name]))
+    const row = rows[0]
+    if (!row) return null
+    return { snapshot: row.snapshot ? asUint8Array(row.snapshot) : null, updates: row.updates.map(asUint8Array) }
+  }
+
+  async append(entries: readonly StoreEntry[]): Promise<void> {
+    this.assertOpen()
+    checkEntries(entries)
+    if (entries.length === 0) return
+    const names = entries.map((entry) => entry.name)
+    const updates = entries.map((entry) => entry.update)
+    await this.transaction(async (client) => {
+      await client.query(query(touchDocuments, [names, updates]))
+      await client.query(query(insertUpdates, [names, updates, this.instanceId]))
+    })
+  }
+
+  /**
+   * Replaces the snapshot of `name` and deletes the log rows it replaces, safely while other instances append
+   * to and compact the same document. In one transaction:
+   *
+   * 1. Takes a per-document advisory lock (`pg_advisory_xact_lock` on a hash of the name), so compactions of one
+   *    document, from any instance, run one after the other; appends never take it and never wait for it.
+   * 2. Reads which log rows are committed (their ids) and who wrote them and the snapshot.
+   * 3. Chooses the new snapshot. When the old snapshot and every one of those rows were written by this store
+   *    object, the caller's guarantee covers them and `state` is written as it is, byte for byte, as with one
+   *    instance. Otherwise another instance wrote some of them, and `state` may lack its edits: the old snapshot,
+   *    the rows and `state` are applied to a fresh Y.Doc and its encoded state is written instead (marked as
+   *    merged, so the next compaction merges again rather than trusting any one caller).
+   * 4. Writes the new snapshot first, then deletes exactly the rows it read, by id. Deleting by id rather than
+   *    "every row up to the highest id" matters: ids are taken when a row is inserted, not when it commits, so a
+   *    row with a lower id can commit after step 2; it is left in the log for the next compaction.
+   *
+   * A second compaction waiting on the lock sees the first one's snapshot and remaining rows once it runs, so
+   * nothing either instance or a concurrent appender wrote is lost. Rejects, changing nothing, when a merge
+   * meets bytes that are not a Yjs update.
+   */
+  async compact(name: string, state: Uint8Array): Promise<void> {
+    this.assertOpen()
+    assertName(name, 'compact')
+    assertUpdate(state, `the state passed to compact for document "${name}"`)
+    await this.transaction(async (client) => {
+      await client.query(query(lockForCompaction, [name]))
+      const { rows } = await client.query<CompactionInputs>(query(selectCompactionInputs, [name, this.instanceId]))
+      const inputs = rows[0] ?? { foreign_snapshot: false, foreign_rows: false, ids: [], replaced_bytes: '0' }
+      let snapshot = state
+      let writer: string | null = this.instanceId
+      if (inputs.foreign_snapshot || inputs.foreign_rows) {
+        const parts = await client.query<{ snapshot: Buffer | null; updates: Buffer[] }>(
+          query(selectMergeParts, [name, inputs.ids]),
+        )
+        const stored = parts.rows[0]
+        snapshot = mergeState(name, [...(stored?.snapshot ? [stored.snapshot] : []), ...(stored?.updates ?? []), state])
+        writer = null
+      }
+      await client.query(query(writeSnapshot, [name, snapshot, writer, inputs.replaced_bytes]))
+      if (inputs.ids.length > 0) await client.query(query(deleteUpdates, [name, inputs.ids]))
+    })
+  }
+
+  async list(): Promise<DocInfo[]> {
+    this.assertOpen()
+    const { rows } = await this.pool.query<InfoRow>(query(selectList, []))
+    return rows.map(toDocInfo)
+  }
+
+  async info(name: string): Promise<DocInfo | null> {
+    this.assertOpen()
+    assertName(name, 'info')
+    const { rows } = await this.pool.query<InfoRow>(query(selectInfo, [name]))
+    return rows[0] ? toDocInfo(rows[0]) : null
+  }
+
+  async check(): Promise<void> {
+    this.assertOpen()
+    try {
+      const { rows } = await this.pool.query<{ one: number }>('SELECT 1 AS one')
+      if (rows[0]?.one !== 1) throw new Error(`it answered ${JSON.stringify(rows)} to SELECT 1`)
+    } catch (cause) {
+      const reason = cause instanceof Error ? cause.message : String(cause)
+      throw new Error(`The PostgreSQL database at ${this.location} is not answering: ${reason}.`, { cause })
+    }
+  }
+
+  /**
+   * Waits for calls in progress to finish, then closes every connection. Calling it again does nothing; any other
+   * method rejects once the store is closed.
+   */
+  async close(): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    await this.pool.end()
+  }
+
+  /** Counts the pool's connections and waiting calls: for metrics, and for tests that hold it to its size. */
+  stats(): PostgresPoolStats {
+    return {
+      size: this.poolSize,
+      total: this.pool.totalCount,
+      idle: this.pool.idleCount,
+      waiting: this.pool.waitingCount,
+    }
+  }
+
+  /** Reads back what the database runs with: for health reports, and for tests that hold the store to its promises. */
+  async settings(): Promise<PostgresSettings> {
+    this.assertOpen()
+    const { rows } = await this.pool.query<Omit<PostgresSettings, 'schemaVersion'>>(
+      `SELECT current_setting('server_version') AS "serverVersion",
+        current_setting('synchronous_commit') AS "synchronousCommit", current_setting('fsync') AS fsync`,
+    )
+    return { ...rows[0]!, schemaVersion: await schemaVersion(this.pool) }
+  }
+
+  /** Runs `work` in one transaction on one pooled connection, rolling back when it throws. */
+  private async transaction(work: (client: PoolClient) => Promise<void>): Promise<void> {
+    const client = await this.pool.connect()
+    let broken: Error | undefined
+    try {
+      await client.query('BEGIN')
+      if (this.raiseSynchronousCommit) await client.query('SET LOCAL synchronous_commit = on')
+      await work(client)
+      await client.query('COMMIT')
+    } catch (error) {
+      // A connection that cannot even roll back is broken: release(error) closes it instead of reusing it.
+      await client.query('ROLLBACK').catch((rollbackError: Error) => {
+        broken = rollbackError
+      })
+      throw error
+    } finally {
+      client.release(broken)
+    }
+  }
+
+  private assertOpen(): void {
+    if (this.closed) {
+      throw new Error(`This PostgresStore (${this.location}) is closed; open a new one with openPostgresStore().`)
+    }
+  }
+}
+
+interface CompactionInputs {
+  foreign_snapshot: boolean
+  foreign_rows: boolean
+  ids: string[]
+  replaced_bytes: string
+}
+
+interface InfoRow {
+  name: string
+  size: string
+  updated_at: Date
+}
+
+function query(named: NamedQuery, values: unknown[]): { name: string; text: string; values: unknown[] } {
+  return { name: named.name, text: named.text, values }
+}
+
+function toDocInfo(row: InfoRow): DocInfo {
+  return { name: row.name, size: Number(row.size), updatedAt: row.updated_at }
+}
+
+// pg returns each bytea as a Buffer that owns its memory; a plain view of it is what the contract promises,
+// without copying the bytes.
+function asUint8Array(buffer: Buffer): Uint8Array {
+  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength)
+}

@@ -1,0 +1,115 @@
+import { COMPACTION_LOCK_CLASS } from './advisory-locks.js'
+
+// Every SQL statement a PostgresStore runs. Each has a name, so pg prepares it once per connection and then
+// sends only the parameters.
+
+/** A query pg prepares once per connection under `name`. @internal */
+export interface NamedQuery {
+  readonly name: string
+  readonly text: string
+}
+
+/**
+ * Creates each document of an append batch when missing and adds the batch's bytes to its size. Rows are
+ * locked in name order, so two batches over the same documents never wait for each other in a cycle.
+ * $1 names, $2 updates (parallel arrays).
+ *
+ * @internal
+ */
+export const touchDocuments: NamedQuery = {
+  name: 'tandem-touch-documents',
+  text: `INSERT INTO documents AS d (name, size)
+    SELECT name, sum(octet_length(data)) FROM unnest($1::text[], $2::bytea[]) AS batch (name, data)
+    GROUP BY name ORDER BY name
+    ON CONFLICT (name) DO UPDATE SET
+      size = d.size + excluded.size,
+      -- greatest() keeps updated_at from moving backwards when transactions commit out of start order.
+      updated_at = greatest(d.updated_at, excluded.updated_at)`,
+}
+
+/** Appends a batch to the log in the batch's order. $1 names, $2 updates, $3 writer. @internal */
+export const insertUpdates: NamedQuery = {
+  name: 'tandem-insert-updates',
+  text: `INSERT INTO updates (name, writer, data)
+    SELECT name, $3, data FROM unnest($1::text[], $2::bytea[]) WITH ORDINALITY AS batch (name, data, position)
+    ORDER BY position`,
+}
+
+/** The snapshot and log of one document, read in one statement so both come from the same moment. @internal */
+export const selectDoc: NamedQuery = {
+  name: 'tandem-select-doc',
+  text: `SELECT d.snapshot, ARRAY(SELECT u.data FROM updates u WHERE u.name = d.name ORDER BY u.id) AS updates
+    FROM documents d WHERE d.name = $1`,
+}
+
+/** Serializes compactions of one document across every instance, until the transaction ends. @internal */
+export const lockForCompaction: NamedQuery = {
+  name: 'tandem-lock-compaction',
+  text: `SELECT pg_advisory_xact_lock(${COMPACTION_LOCK_CLASS}, hashtext($1))`,
+}
+
+/**
+ * What compaction needs to decide whether it must merge, without reading any bytes: whether the snapshot or any
+ * committed log row came from another instance than $2, the ids of the committed log rows, and how many bytes the
+ * snapshot and those rows hold. One statement, so the ids and the sizes describe the same rows. $1 name, $2 writer.
+ *
+ * @internal
+ */
+export const selectCompactionInputs: NamedQuery = {
+  name: 'tandem-compaction-inputs',
+  text: `SELECT
+      d.snapshot IS NOT NULL AND d.snapshot_writer IS DISTINCT FROM $2::uuid AS foreign_snapshot,
+      coalesce(log.foreign_rows, false) AS foreign_rows,
+      log.ids,
+      coalesce(octet_length(d.snapshot), 0) + log.bytes AS replaced_bytes
+    FROM documents d, LATERAL (
+      SELECT bool_or(u.writer <> $2::uuid) AS foreign_rows,
+        coalesce(array_agg(u.id ORDER BY u.id), '{}') AS ids,
+        coalesce(sum(octet_length(u.data)), 0) AS bytes
+      FROM updates u WHERE u.name = d.name
+    ) AS log
+    WHERE d.name = $1`,
+}
+
+/** The bytes of the snapshot and of the given log rows, for a merge. $1 name, $2 ids. @internal */
+export const selectMergeParts: NamedQuery = {
+  name: 'tandem-merge-parts',
+  text: `SELECT d.snapshot,
+      ARRAY(SELECT u.data FROM updates u WHERE u.name = d.name AND u.id = ANY($2::bigint[]) ORDER BY u.id) AS updates
+    FROM documents d WHERE d.name = $1`,
+}
+
+/**
+ * Writes the new snapshot, creating the document when missing. The size drops by the bytes being replaced ($4:
+ * old snapshot plus merged rows) and grows by the new snapshot's, so rows appended meanwhile stay counted.
+ * $1 name, $2 snapshot, $3 snapshot writer (NULL for merged state), $4 replaced bytes.
+ *
+ * @internal
+ */
+export const writeSnapshot: NamedQuery = {
+  name: 'tandem-write-snapshot',
+  text: `INSERT INTO documents AS d (name, snapshot, snapshot_writer, size) VALUES ($1, $2::bytea, $3::uuid, octet_length($2::bytea))
+    ON CONFLICT (name) DO UPDATE SET
+      snapshot = excluded.snapshot,
+      snapshot_writer = excluded.snapshot_writer,
+      size = d.size - $4::bigint + excluded.size,
+      updated_at = greatest(d.updated_at, excluded.updated_at)`,
+}
+
+/** Deletes exactly the log rows a compaction replaced. $1 name, $2 ids. @internal */
+export const deleteUpdates: NamedQuery = {
+  name: 'tandem-delete-updates',
+  text: 'DELETE FROM updates WHERE name = $1 AND id = ANY($2::bigint[])',
+}
+
+/** @internal */
+export const selectInfo: NamedQuery = {
+  name: 'tandem-select-info',
+  text: 'SELECT name, size, updated_at FROM documents WHERE name = $1',
+}
+
+/** @internal */
+export const selectList: NamedQuery = {
+  name: 'tandem-select-list',
+  text: 'SELECT name, size, updated_at FROM documents ORDER BY name',
+}

@@ -1,0 +1,95 @@
+import type { ClientBase } from 'pg'
+import { SCHEMA_LOCK_CLASS, SCHEMA_LOCK_KEY } from './advisory-locks.js'
+
+// Each entry moves the schema from version `index` to `index + 1`. Entries are never edited once released: a
+// change to the schema is a new entry, so every database walks the same path to the current version.
+const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE documents (
+    -- COLLATE "C" orders names by code unit whatever the database's locale, as the DocStore contract lists them.
+    name text COLLATE "C" PRIMARY KEY,
+    snapshot bytea,
+    -- The store instance whose caller's state the snapshot is, byte for byte; NULL when the snapshot holds state
+    -- merged from several instances (or there is none). See PostgresStore.compact.
+    snapshot_writer uuid,
+    size bigint NOT NULL DEFAULT 0,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    updated_at timestamptz NOT NULL DEFAULT now()
+  );
+
+  CREATE TABLE updates (
+    id bigserial PRIMARY KEY,
+    name text COLLATE "C" NOT NULL REFERENCES documents (name) ON DELETE CASCADE,
+    -- The store instance that appended the row.
+    writer uuid NOT NULL,
+    data bytea NOT NULL
+  );
+
+  CREATE INDEX updates_by_name ON updates (name, id);
+  `,
+]
+
+/**
+ * The schema version this build of the store writes, recorded in the `tandem_schema` table (one row per applied
+ * version). A database with a higher version was written by a newer Tandem and is refused rather than misread.
+ */
+export const SCHEMA_VERSION = MIGRATIONS.length
+
+/**
+ * The database was written by a newer version of Tandem. Its message already says what to do.
+ *
+ * @internal
+ */
+export class NewerSchemaError extends Error {
+  override readonly name = 'NewerSchemaError'
+}
+
+/**
+ * Brings the database's schema up to {@link SCHEMA_VERSION} in one transaction, under an advisory lock so that
+ * instances starting at the same moment migrate one after the other: the first migrates, the others find the
+ * schema current and change nothing. Safe to run on every start.
+ *
+ * @internal
+ */
+export async function migrate(client: ClientBase): Promise<void> {
+  await client.query('BEGIN')
+  try {
+    await client.query('SELECT pg_advisory_xact_lock($1, $2)', [SCHEMA_LOCK_CLASS, SCHEMA_LOCK_KEY])
+    // Checked before creating, so a role without CREATE rights can still open a database that is already current.
+    const { rows } = await client.query<{ exists: boolean }>(
+      "SELECT to_regclass('tandem_schema') IS NOT NULL AS exists",
+    )
+    if (!rows[0]?.exists) {
+      await client.query(
+        'CREATE TABLE tandem_schema (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())',
+      )
+    }
+    const current = await schemaVersion(client)
+    if (current > SCHEMA_VERSION) {
+      throw new NewerSchemaError(
+        `its schema version is ${current}, but this version of @tandem/store-postgres only knows versions up to ` +
+          `${SCHEMA_VERSION}; upgrade Tandem to open it, or point it at another database.`,
+      )
+    }
+    for (let version = current; version < SCHEMA_VERSION; version++) {
+      await client.query(MIGRATIONS[version]!)
+      await client.query('INSERT INTO tandem_schema (version) VALUES ($1)', [version + 1])
+    }
+    await client.query('COMMIT')
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => {})
+    throw error
+  }
+}
+
+/**
+ * The highest version recorded in `tandem_schema`, 0 when none is.
+ *
+ * @internal
+ */
+export async function schemaVersion(client: Pick<ClientBase, 'query'>): Promise<number> {
+  const { rows } = await client.query<{ version: number }>(
+    'SELECT coalesce(max(version), 0)::integer AS version FROM tandem_schema',
+  )
+  return rows[0]?.version ?? 0
+}
