@@ -73,3 +73,37 @@ export function ownCores(start: NodeJS.CpuUsage, startWall: number): number {
   const used = process.cpuUsage(start)
   return (used.user + used.system) / 1000 / (performance.now() - startWall)
 }
+
+/**
+ * CPU used by the whole machine, from /proc/stat: with the server's and the load generator's own use taken
+ * away, it shows how much other work (another user's tests, say) ran during a measurement.
+ */
+export class MachineCpu {
+  private readonly start = MachineCpu.read()
+  private readonly startWall = performance.now()
+
+  /** Busy cores of the whole machine since construction (NaN without /proc). */
+  busyCores(): number {
+    const end = MachineCpu.read()
+    const total = end.total - this.start.total
+    if (!(total > 0)) return Number.NaN
+    const seconds = (performance.now() - this.startWall) / 1000
+    // Ticks are per core: busy ticks over elapsed seconds gives cores.
+    return (end.busy - this.start.busy) / TICKS_PER_SECOND / seconds
+  }
+
+  private static read(): { busy: number; total: number } {
+    try {
+      const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0] as string
+      const [user, nice, system, idle, iowait, irq, softirq, steal] = line
+        .trim()
+        .split(/\s+/)
+        .slice(1)
+        .map(Number) as number[]
+      const busy = (user ?? 0) + (nice ?? 0) + (system ?? 0) + (irq ?? 0) + (softirq ?? 0) + (steal ?? 0)
+      return { busy, total: busy + (idle ?? 0) + (iowait ?? 0) }
+    } catch {
+      return { busy: Number.NaN, total: Number.NaN }
+    }
+  }
+}

@@ -7,6 +7,7 @@ export interface ProfileEntry {
   /** Where it is defined: a package name and file, `node:` internals, or a V8 pseudo-frame. */
   where: string
   selfMs: number
+  /** Percent of the busy (non-idle) samples. */
   percent: number
 }
 
@@ -16,10 +17,13 @@ export interface ProfileSummary {
   scenario: string
   file: string
   totalMs: number
-  /** Time in (idle): waiting for I/O, not computing. */
+  /**
+   * Share of the samples in (idle): the event loop waiting, and also libuv's socket reads and the kernel's TCP
+   * work, which V8's sampler cannot see into (so /proc's CPU time is the figure to compare servers by).
+   */
   idlePercent: number
   top: ProfileEntry[]
-  /** Self time by area: yjs, lib0, ws, better-sqlite3, Tandem's server, node internals, GC... */
+  /** Self time by area (yjs, lib0, ws, better-sqlite3, Tandem's server, node internals, GC...), as a share of busy time. */
   areas: { area: string; percent: number }[]
 }
 
@@ -72,7 +76,9 @@ export async function summarizeProfile(
     const area = areaOf(frame.functionName, frame.url)
     byArea.set(area, (byArea.get(area) ?? 0) + us)
   }
-  const percent = (us: number) => (total > 0 ? (us / total) * 100 : 0)
+  const busy = total - idle
+  // Shares of the busy (non-idle) samples: what the core did when it did something.
+  const percent = (us: number) => (busy > 0 ? (us / busy) * 100 : 0)
   const top = [...byFunction.values()]
     .filter((entry) => entry.name !== '(idle)')
     .sort((a, b) => b.selfMs - a.selfMs)
@@ -82,9 +88,10 @@ export async function summarizeProfile(
     ...labels,
     file: basename(file),
     totalMs: Math.round(total / 1000),
-    idlePercent: percent(idle),
+    idlePercent: total > 0 ? (idle / total) * 100 : 0,
     top,
     areas: [...byArea.entries()]
+      .filter(([area]) => area !== 'idle')
       .map(([area, us]) => ({ area, percent: percent(us) }))
       .sort((a, b) => b.percent - a.percent),
   }

@@ -48,6 +48,7 @@ export class DocClient {
     })
     this.ws = new WebSocket(`${options.url}/${options.room}${options.saved ? '?tandem=saved' : ''}`, {
       perMessageDeflate: false,
+      handshakeTimeout: 30_000,
     })
     this.ws.binaryType = 'nodebuffer'
     this.ws.on('error', () => {})

@@ -1,4 +1,4 @@
-import { ownCores, ProcMeter } from '../proc-meter.js'
+import { MachineCpu, ownCores, ProcMeter } from '../proc-meter.js'
 import { type Cdf, cdfOf, Samples, type Summary, summarize } from '../stats.js'
 import { encodeInsertUpdate, markersInUpdate, markerText, SYNC_UPDATE, syncMessage } from '../wire.js'
 import { connectMany, type LiteClient } from './lite-client.js'
@@ -57,6 +57,11 @@ export interface StageResult {
   serverRssEndBytes: number
   /** CPU of the load generator itself: near 1.0 it, not the server, is the limit. */
   loadCpuCores: number
+  /**
+   * CPU that other processes on the machine used during the stage (the machine's busy cores less the
+   * server's and the load generator's). Well above zero, something else competed for the cores.
+   */
+  otherCpuCores: number
 }
 
 interface SimClient {
@@ -90,6 +95,9 @@ interface Session {
 }
 
 let session: Session | null = null
+
+/** Other processes using more than this much CPU during a stage disturbed it. */
+export const DISTURBED_CORES = 0.15
 
 // Yjs client ids of the load clients; any unique numbers will do.
 const CLIENT_ID_BASE = 1_000_000
@@ -219,6 +227,7 @@ export async function runFanoutStage(options: StageOptions): Promise<StageResult
   const stopRss = s.meter.watchPeakRss()
   const cpuBefore = s.meter.cpuSeconds()
   const ownBefore = process.cpuUsage()
+  const machine = new MachineCpu()
   const started = performance.now()
   s.stageStartedAt = started
   let sent = 0
@@ -240,6 +249,7 @@ export async function runFanoutStage(options: StageOptions): Promise<StageResult
   const sendMs = performance.now() - started
   const serverCpuCores = (s.meter.cpuSeconds() - cpuBefore) / (sendMs / 1000)
   const loadCpuCores = ownCores(ownBefore, started)
+  const otherCpuCores = Math.max(0, machine.busyCores() - serverCpuCores - loadCpuCores)
   const framesPerSec = ((framesReceived(clients) - framesBefore) * 1000) / sendMs
   const expected = total * (s.setup.clientsPerRoom - 1)
   const stageDeliveries = () => s.deliveries - deliveriesBefore
@@ -265,10 +275,12 @@ export async function runFanoutStage(options: StageOptions): Promise<StageResult
     serverRssPeakBytes: stopRss(),
     serverRssEndBytes: s.meter.rssBytes(),
     loadCpuCores,
+    otherCpuCores,
   }
   progress(
     `    ${rate.toLocaleString('en')} inserts/s: p50 ${result.latency.p50.toFixed(1)} ms, p99 ${result.latency.p99.toFixed(1)} ms, ` +
       `lost ${result.lost}, server ${result.serverCpuCores.toFixed(2)} cores, load ${result.loadCpuCores.toFixed(2)} cores` +
+      (otherCpuCores > DISTURBED_CORES ? `, other processes ${otherCpuCores.toFixed(2)} cores` : '') +
       (result.ack ? `, saved p99 ${result.ack.p99.toFixed(1)} ms` : ''),
   )
   // Let stragglers of a failed stage settle before the next one starts.

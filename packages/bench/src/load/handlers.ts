@@ -3,6 +3,7 @@ import { prepareCollab, runCollabReplay } from './collab-clients.js'
 import { closeFanout, openFanout, runFanoutStage } from './fanout-clients.js'
 import { runIdle } from './idle-clients.js'
 import { runCommitThroughput } from './persistence-clients.js'
+import { closeWatchers, openWatchers } from './watch-clients.js'
 
 /**
  * Everything the load process can be asked to do, by name. The orchestrator calls these through
@@ -20,6 +21,8 @@ export const loadHandlers = {
   runCommitThroughput,
   prepareCollab,
   runCollabReplay,
+  openWatchers,
+  closeWatchers,
 }
 
 /** The load process's API. */

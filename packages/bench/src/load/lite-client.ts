@@ -41,6 +41,9 @@ export interface LiteClientOptions {
   handlers?: LiteHandlers
 }
 
+/** An upgrade not answered this long counts as failed. */
+const HANDSHAKE_TIMEOUT_MS = 30_000
+
 /**
  * A simulated person without a Y.Doc: it does the sync handshake as an empty client, then sends pre-encoded
  * messages and hands what arrives to its handlers. Costs a socket and a few objects, so one load process can
@@ -79,7 +82,10 @@ export class LiteClient {
   /** Opens a client; resolves once the socket is open (the handshake then runs on its own). */
   static connect(options: LiteClientOptions): Promise<LiteClient> {
     const query = options.saved ? '?tandem=saved' : ''
-    const ws = new WebSocket(`${options.url}/${options.room}${query}`, { perMessageDeflate: false })
+    const ws = new WebSocket(`${options.url}/${options.room}${query}`, {
+      perMessageDeflate: false,
+      handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
+    })
     const client = new LiteClient(ws, options)
     return new Promise((resolve, reject) => {
       const onError = (error: Error) => reject(error)

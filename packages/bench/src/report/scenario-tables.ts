@@ -1,4 +1,5 @@
-import type { StageResult } from '../load/fanout-clients.js'
+import type { FreshSync } from '../load/cold-clients.js'
+import { DISTURBED_CORES, type StageResult } from '../load/fanout-clients.js'
 import type { RunResults } from '../results.js'
 import { type FanoutScenarioResult, stagePasses } from '../scenarios/fanout.js'
 import { SERVER_LABELS, type ServerKind } from '../servers/server-under-test.js'
@@ -69,6 +70,7 @@ function stageCell(stage: StageResult): string {
     stage.lost > 0 ? `${whole(stage.lost)} lost` : '',
     stage.dropped > 0 ? `${stage.dropped} dropped` : '',
     stage.sentRate < stage.rate * 0.97 ? `sent only ${whole(stage.sentRate)}/s` : '',
+    stage.otherCpuCores > DISTURBED_CORES ? `other processes used ${fixed(stage.otherCpuCores)} cores` : '',
   ].filter(Boolean)
   return (
     `${ms(stage.latency.p99)} ms, ${fixed(stage.serverCpuCores)} / ${fixed(stage.loadCpuCores)} cores ` +
@@ -124,33 +126,38 @@ export function coldTables(results: NonNullable<RunResults['cold']>): string {
       'document',
       'server',
       'fresh client synced, from memory (ms)',
-      'of which the server (ms)',
       '× reference',
       'from storage after a restart (ms)',
       '× reference from memory',
       'stored bytes (after upload / after restart)',
       '× state',
     ],
-    results.runs.map((r) => {
-      const serverPart = r.fromMemory.map((sync) => sync.received - sync.opened).sort((a, b) => a - b)
-      return [
-        r.doc,
-        label(r.server) + (r.error ? ' (failed)' : ''),
-        ms(r.fromMemoryMs),
-        ms(serverPart[Math.floor(serverPart.length / 2)]),
-        ratio(r.fromMemoryMs, reference(r.doc)?.fromMemoryMs),
-        ms(r.fromStorageMs),
-        ratio(r.fromStorageMs, reference(r.doc)?.fromMemoryMs),
-        r.storedBytes === null ? '—' : `${whole(r.storedBytes)} / ${whole(r.storedBytesAfterRestart)}`,
-        ratio(Math.max(r.storedBytes ?? Number.NaN, r.storedBytesAfterRestart ?? 0), state(r.doc)),
-      ]
-    }),
+    results.runs.map((r) => [
+      r.doc,
+      label(r.server) + (r.error ? ' (failed)' : ''),
+      `${ms(r.fromMemoryMs)} (${phases(r.fromMemory)})`,
+      ratio(r.fromMemoryMs, reference(r.doc)?.fromMemoryMs),
+      r.fromStorageMs === null ? '—' : `${ms(r.fromStorageMs)} (${phases(r.fromStorage)})`,
+      ratio(r.fromStorageMs, reference(r.doc)?.fromMemoryMs),
+      r.storedBytes === null ? '—' : `${whole(r.storedBytes)} / ${whole(r.storedBytesAfterRestart)}`,
+      ratio(Math.max(r.storedBytes ?? Number.NaN, r.storedBytesAfterRestart ?? 0), state(r.doc)),
+    ]),
   )
   const database =
     results.databaseBytes === null
       ? ''
       : `\n\nTandem + SQLite's database files (tandem.sqlite, WAL) after the restarts: ${whole(results.databaseBytes)} bytes.`
   return `${docs}\n\n${runs}${database}`
+}
+
+/**
+ * The median sync's three phases: connection open (on Tandem this includes loading the document), the
+ * server's answer (its step 1 to our step 2, i.e. encoding the document), and the client applying it.
+ */
+function phases(syncs: FreshSync[]): string {
+  if (syncs.length === 0) return '—'
+  const sync = [...syncs].sort((a, b) => a.totalMs - b.totalMs)[Math.floor(syncs.length / 2)] as FreshSync
+  return `${ms(sync.opened - sync.started)} + ${ms(sync.received - sync.opened)} + ${ms(sync.applied - sync.received)}`
 }
 
 /** The persistence tables. */

@@ -29,7 +29,7 @@ export function replayModes(quick: boolean): ReplayMode[] {
         { name: 'fast', rate: 2000, count: 4000 },
       ]
     : [
-        { name: 'typing', rate: 10, count: 200 },
+        { name: 'typing', rate: 10, count: 150 },
         { name: 'fast', rate: 2000, count: 0 },
       ]
 }

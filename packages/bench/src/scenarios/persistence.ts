@@ -20,7 +20,7 @@ const DEFAULT_HALF_KNEE = 2500
  */
 export async function runPersistence(ctx: RunContext): Promise<PersistenceScenarioResult> {
   const result: PersistenceScenarioResult = { throughput: [], underLoad: null }
-  const durationMs = ctx.options.quick ? 2000 : 8000
+  const durationMs = ctx.options.quick ? 1500 : 8000
   ctx.log('\n▶ persistence')
   for (const server of ctx.servers((kind) => kind === 'tandem-sqlite' || kind === 'tandem-memory')) {
     ctx.log(`  ${server}: commit throughput`)
@@ -45,9 +45,11 @@ export async function runPersistence(ctx: RunContext): Promise<PersistenceScenar
   const rate = knee === null ? DEFAULT_HALF_KNEE : Math.round(knee / 2)
   const kneeSource =
     knee === null
-      ? `${DEFAULT_HALF_KNEE} inserts/s (no fan-out knee measured in this run)`
-      : `half of the knee, ${knee} inserts/s`
-  ctx.log(`  tandem-sqlite: saved acknowledgements under fan-out at ${rate} inserts/s (${kneeSource})`)
+      ? 'no fan-out knee was measured in this run'
+      : `half of the knee, ${knee.toLocaleString('en')} inserts/s`
+  ctx.log(
+    `  tandem-sqlite: saved acknowledgements under fan-out at ${rate.toLocaleString('en')} inserts/s (${kneeSource})`,
+  )
   try {
     result.underLoad = await ctx.withServer('tandem-sqlite', 'persistence', async (running) => {
       await ctx.load.call('openFanout', {
@@ -60,7 +62,11 @@ export async function runPersistence(ctx: RunContext): Promise<PersistenceScenar
         saved: true,
       })
       try {
-        await ctx.load.call('runFanoutStage', { rate: rate / 2, durationMs: 1000, drainMs: 2000 })
+        await ctx.load.call('runFanoutStage', {
+          rate: rate / 2,
+          durationMs: ctx.options.quick ? 500 : 1000,
+          drainMs: 2000,
+        })
         const stage = await ctx.load.call('runFanoutStage', { rate, durationMs: durationMs, drainMs: 5000 })
         return { ...stage, server: 'tandem-sqlite' as const, kneeSource }
       } finally {

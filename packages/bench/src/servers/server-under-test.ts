@@ -16,7 +16,7 @@ export type ServerKind = (typeof SERVER_KINDS)[number]
 export const SERVER_LABELS: Record<ServerKind, string> = {
   raw: 'raw ws broadcaster',
   'tandem-sqlite': 'Tandem + SQLite',
-  'tandem-memory': 'Tandem, memory',
+  'tandem-memory': 'Tandem (memory)',
   reference: 'y-websocket reference',
 }
 
