@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `pnpm bench`: runs the benchmark scenarios and writes their report. See --help and docs/benchmarks.md.
-import { mkdir, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { LoadProcess } from './load/load-process.js'
 import { describeMachine, loadAverage } from './machine.js'
@@ -33,6 +33,13 @@ async function main(argv: string[]): Promise<number> {
     console.log(HELP)
     return 0
   }
+  if (options.reportDir) {
+    const results = JSON.parse(await readFile(join(options.reportDir, 'results.json'), 'utf8')) as RunResults
+    const { markdown, charts } = await writeReport(results, options.reportDir)
+    console.log(`Report: ${join(options.reportDir, 'results.md')}`)
+    if (options.publish) console.log(`Published to ${await publish(markdown, charts)}`)
+    return 0
+  }
   options.tracesDir = findTracesDir(options.tracesDir ?? undefined)
   const started = new Date()
   const outDir = options.outDir ?? join(defaultResultsDir, started.toISOString().replace(/[:.]/g, '-').slice(0, 19))
@@ -60,6 +67,7 @@ async function main(argv: string[]): Promise<number> {
       pin: options.pin,
       scenarios: options.scenarios,
       servers: options.servers,
+      rate: options.rate,
     },
     pinned,
     startedAt: started.toISOString(),

@@ -19,6 +19,10 @@ export interface BenchOptions {
   tracesDir: string | null
   /** Pin the server and the load generator to their cores with taskset. */
   pin: boolean
+  /** Fan-out scenarios: one stage at this rate instead of the sweep (to profile a given load). */
+  rate: number | null
+  /** Re-render the report of an earlier run (its results directory) instead of running anything. */
+  reportDir: string | null
   help: boolean
 }
 
@@ -43,8 +47,11 @@ Options:
   --quick            Short stages and fewer steps (a few minutes); figures are rougher.
   --profile          Run the servers under node --cpu-prof and summarise their top functions (slows them
                      down: use it to see where time goes, not for the figures).
+  --rate <n>         Fan-out scenarios: one stage at n inserts/s instead of the sweep (e.g. to profile it).
   --publish          Write the tables and charts into docs/benchmarks.md and docs/images/.
   --out <dir>        Results directory (default: packages/bench/results/<date>).
+  --report <dir>     Run nothing: re-render the report (and charts) of an earlier run from its results.json;
+                     with --publish, publish it.
   --traces <dir>     The editing traces (default: $TANDEM_TRACES, else ../shared/traces beside the repo).
   --no-pin           Do not pin processes to cores.
   -h, --help         Show this help.
@@ -52,7 +59,7 @@ Options:
 Examples:
   pnpm bench                                   the full run (about 20 minutes on 2 cores)
   pnpm bench --quick --scenario fanout         one scenario, quickly
-  pnpm bench --profile --scenario fanout --servers tandem-sqlite`
+  pnpm bench --profile --scenario fanout --rate 2500 --servers tandem-sqlite`
 
 /** Parses the command line; throws a message for the user on a bad option. */
 export function parseOptions(args: readonly string[]): BenchOptions {
@@ -65,6 +72,8 @@ export function parseOptions(args: readonly string[]): BenchOptions {
     outDir: null,
     tracesDir: null,
     pin: true,
+    reportDir: null,
+    rate: null,
     help: false,
   }
   for (let i = 0; i < args.length; i++) {
@@ -81,7 +90,12 @@ export function parseOptions(args: readonly string[]): BenchOptions {
     else if (arg === '--publish') options.publish = true
     else if (arg === '--no-pin') options.pin = false
     else if (arg === '--out') options.outDir = resolve(value())
-    else if (arg === '--traces') options.tracesDir = resolve(value())
+    else if (arg === '--report') options.reportDir = resolve(value())
+    else if (arg === '--rate') {
+      const rate = Number(value())
+      if (!Number.isFinite(rate) || rate <= 0) throw new Error('--rate needs a positive number of inserts per second.')
+      options.rate = rate
+    } else if (arg === '--traces') options.tracesDir = resolve(value())
     else if (arg === '--scenario' || arg === '--scenarios') options.scenarios = pick(value(), SCENARIOS, 'scenario')
     else if (arg === '--servers' || arg === '--server') options.servers = pick(value(), SERVER_KINDS, 'server')
     else throw new Error(`Unknown option "${arg}". Run "pnpm bench --help" for the options.`)

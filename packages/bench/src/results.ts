@@ -11,7 +11,7 @@ import type { PersistenceScenarioResult } from './scenarios/persistence.js'
 /** Everything one run measured: what `results.json` holds and every report is made from. */
 export interface RunResults {
   machine: MachineInfo
-  options: Pick<BenchOptions, 'quick' | 'profile' | 'pin' | 'scenarios' | 'servers'>
+  options: Pick<BenchOptions, 'quick' | 'profile' | 'pin' | 'scenarios' | 'servers'> & { rate?: number | null }
   /** Whether taskset pinned the processes. */
   pinned: boolean
   startedAt: string

@@ -36,7 +36,9 @@ export function renderMarkdown(results: RunResults, charts: Chart[], imagePath: 
         ['date', machine.date.replace('T', ' ').replace(/\.\d+Z$/, ' UTC')],
         [
           'run',
-          `${results.options.quick ? 'quick' : 'full'}, ${Math.round(results.durationSec / 60)} min${results.options.profile ? ', under --cpu-prof (figures not comparable)' : ''}`,
+          `${results.options.quick ? 'quick' : 'full'}, ${Math.round(results.durationSec / 60)} min` +
+            (results.options.rate ? `, fan-out at ${results.options.rate} inserts/s only` : '') +
+            (results.options.profile ? ', under --cpu-prof (figures not comparable)' : ''),
         ],
         [
           'pinning',

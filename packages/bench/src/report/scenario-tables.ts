@@ -1,7 +1,7 @@
 import type { FreshSync } from '../load/cold-clients.js'
 import { DISTURBED_CORES, type StageResult } from '../load/fanout-clients.js'
 import type { RunResults } from '../results.js'
-import { type FanoutScenarioResult, stagePasses } from '../scenarios/fanout.js'
+import { type FanoutScenarioResult, kneeIsLowerBound, stagePasses } from '../scenarios/fanout.js'
 import { SERVER_LABELS, type ServerKind } from '../servers/server-under-test.js'
 import { fixed, kib, mb, ms, ratio, table, whole } from './format.js'
 
@@ -28,7 +28,7 @@ export function fanoutTables(scenario: FanoutScenarioResult): string {
       const atKnee = kneeStage(s.stages, s.knee)
       return [
         label(s.server) + (s.error ? ` (failed: ${s.error.split('\n')[0]})` : ''),
-        s.knee === null ? 'below the first rate' : whole(s.knee),
+        s.knee === null ? 'below the first rate' : `${kneeIsLowerBound(s, config) ? '≥ ' : ''}${whole(s.knee)}`,
         ratio(s.knee, raw?.knee),
         whole(atKnee?.deliveriesPerSec),
         fixed(s.fixed?.serverCpuCores),

@@ -64,11 +64,19 @@ export function fanoutConfig(kind: 'fanout' | 'big-rooms', quick: boolean): Fano
     : {
         rooms: 5,
         clientsPerRoom: 100,
-        rates: [250, 500, 750, 1000, 1250, 1500, 2000, 2500, 3000, 4000, 5000, 6000, 8000],
+        rates: [250, 500, 750, 1000, 1250, 1500, 2000, 2500, 3000, 4000, 5000, 6000, 8000, 10_000, 12_000, 16_000],
         fixedRate: 500,
         stageMs: 4000,
         drainMs: 3000,
       }
+}
+
+/**
+ * Whether the sweep reached its highest rate without a failing stage: then the knee is at least that rate
+ * (the sweep found no limit), not the limit itself.
+ */
+export function kneeIsLowerBound(server: FanoutServerResult, config: FanoutConfig): boolean {
+  return server.knee !== null && server.knee === Math.max(...config.rates) && server.stages.every(stagePasses)
 }
 
 /** Whether a stage meets the knee's conditions. */
@@ -90,7 +98,9 @@ export function stagePasses(stage: StageResult): boolean {
  * completeness at the end.
  */
 export async function runFanout(ctx: RunContext, kind: 'fanout' | 'big-rooms'): Promise<FanoutScenarioResult> {
-  const config = fanoutConfig(kind, ctx.options.quick)
+  const swept = fanoutConfig(kind, ctx.options.quick)
+  const rate = ctx.options.rate
+  const config = rate === null ? swept : { ...swept, rates: [rate], fixedRate: rate }
   const result: FanoutScenarioResult = { config, servers: [] }
   ctx.log(`\n▶ ${kind}: ${config.rooms} rooms × ${config.clientsPerRoom} clients`)
   for (const server of ctx.servers()) {
@@ -179,7 +189,7 @@ async function stages(ctx: RunContext, config: FanoutConfig): Promise<{ stages: 
     }
     knee = rate
   }
-  if (firstFailure !== null && knee !== null && !ctx.options.quick) {
+  if (firstFailure !== null && knee !== null && !ctx.options.quick && config.rates.length > 1) {
     const middle = Math.round((knee + firstFailure) / 2 / 50) * 50
     if (middle > knee && middle < firstFailure) {
       const stage = await run(middle)

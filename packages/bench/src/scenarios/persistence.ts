@@ -41,7 +41,10 @@ export async function runPersistence(ctx: RunContext): Promise<PersistenceScenar
     }
   }
   if (!ctx.options.servers.includes('tandem-sqlite')) return result
-  const knee = ctx.results.fanout?.servers.find((entry) => entry.server === 'tandem-sqlite')?.knee ?? null
+  // A fan-out run at one --rate found no knee.
+  const knee = ctx.options.rate
+    ? null
+    : (ctx.results.fanout?.servers.find((entry) => entry.server === 'tandem-sqlite')?.knee ?? null)
   const rate = knee === null ? DEFAULT_HALF_KNEE : Math.round(knee / 2)
   const kneeSource =
     knee === null
