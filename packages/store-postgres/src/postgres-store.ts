@@ -16,7 +16,7 @@ import {
   writeSnapshot,
 } from './queries.js'
 import { schemaVersion } from './schema.js'
-import { assertName, assertUpdate, checkEntries } from './validate.js'
+import { check } from './validate.js'
 
 /** The connection pool of a {@link PostgresStore}, as counted by the pool. */
 export interface PostgresPoolStats {
@@ -88,7 +88,7 @@ export class PostgresStore implements DocStore {
 
   async load(name: string): Promise<StoredDoc | null> {
     this.assertOpen()
-    assertName(name, 'load')
+    check.name(name, 'load')
     const { rows } = await this.pool.query<{ snapshot: Buffer | null; updates: Buffer[] }>(query(selectDoc, [name]))
     const row = rows[0]
     if (!row) return null
@@ -97,7 +97,7 @@ export class PostgresStore implements DocStore {
 
   async append(entries: readonly StoreEntry[]): Promise<void> {
     this.assertOpen()
-    checkEntries(entries)
+    check.entries(entries)
     if (entries.length === 0) return
     const names = entries.map((entry) => entry.name)
     const updates = entries.map((entry) => entry.update)
@@ -129,8 +129,8 @@ export class PostgresStore implements DocStore {
    */
   async compact(name: string, state: Uint8Array): Promise<void> {
     this.assertOpen()
-    assertName(name, 'compact')
-    assertUpdate(state, `the state passed to compact for document "${name}"`)
+    check.name(name, 'compact')
+    check.update(state, `the state passed to compact for document "${name}"`)
     await this.transaction(async (client) => {
       await client.query(query(lockForCompaction, [name]))
       const { rows } = await client.query<CompactionInputs>(query(selectCompactionInputs, [name, this.instanceId]))
@@ -158,7 +158,7 @@ export class PostgresStore implements DocStore {
 
   async info(name: string): Promise<DocInfo | null> {
     this.assertOpen()
-    assertName(name, 'info')
+    check.name(name, 'info')
     const { rows } = await this.pool.query<InfoRow>(query(selectInfo, [name]))
     return rows[0] ? toDocInfo(rows[0]) : null
   }

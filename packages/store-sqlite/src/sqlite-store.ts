@@ -2,7 +2,7 @@ import type { DocInfo, DocStore, StoredDoc, StoreEntry } from '@tandem/server'
 import Database from 'better-sqlite3'
 import { migrate, NewerSchemaError } from './schema.js'
 import { prepareStatements, type Statements } from './statements.js'
-import { assertName, assertUpdate, checkEntries } from './validate.js'
+import { check } from './validate.js'
 
 /** How to open a {@link SqliteStore}. */
 export interface SqliteStoreOptions {
@@ -115,13 +115,13 @@ export class SqliteStore implements DocStore {
 
   async load(name: string): Promise<StoredDoc | null> {
     this.assertOpen()
-    assertName(name, 'load')
+    check.name(name, 'load')
     return this.loadTransaction(name)
   }
 
   async append(entries: readonly StoreEntry[]): Promise<void> {
     this.assertOpen()
-    checkEntries(entries)
+    check.entries(entries)
     if (entries.length === 0) return
     // IMMEDIATE takes the write lock up front: a deferred transaction that later needs it fails at once with
     // SQLITE_BUSY in WAL mode instead of waiting for busy_timeout.
@@ -130,8 +130,8 @@ export class SqliteStore implements DocStore {
 
   async compact(name: string, state: Uint8Array): Promise<void> {
     this.assertOpen()
-    assertName(name, 'compact')
-    assertUpdate(state, `the state passed to compact for document "${name}"`)
+    check.name(name, 'compact')
+    check.update(state, `the state passed to compact for document "${name}"`)
     this.compactTransaction.immediate(name, state, Date.now())
   }
 
@@ -142,7 +142,7 @@ export class SqliteStore implements DocStore {
 
   async info(name: string): Promise<DocInfo | null> {
     this.assertOpen()
-    assertName(name, 'info')
+    check.name(name, 'info')
     const row = this.statements.selectInfo.get(name)
     return row ? toDocInfo(row) : null
   }

@@ -1,0 +1,67 @@
+import type { StoreEntry } from './doc-store.js'
+
+/**
+ * Checks a {@link DocStore} runs on its callers' arguments. Callers are other parts of Tandem, so a bad argument
+ * is a bug: the checks throw before anything is written, with a sentence that names the store and the fix.
+ */
+export interface StoreArgumentChecks {
+  /** Throws unless `name` is a non-empty string. */
+  name(name: unknown, method: string): asserts name is string
+  /** Throws unless `update` is a Uint8Array; `what` says which argument it is. */
+  update(update: unknown, what: string): asserts update is Uint8Array
+  /** Throws unless every entry of an `append` batch is valid, so a bad entry rejects the whole batch. */
+  entries(entries: readonly StoreEntry[]): void
+}
+
+/**
+ * The argument checks of the store called `store` (e.g. `'SqliteStore'`), plus `extraNameCheck` for names
+ * the store's engine cannot hold.
+ */
+export function storeArgumentChecks(
+  store: string,
+  extraNameCheck?: (name: string, method: string) => void,
+): StoreArgumentChecks {
+  const checks: StoreArgumentChecks = {
+    name(name, method) {
+      if (typeof name !== 'string' || name === '') {
+        throw new TypeError(
+          `${store}.${method} got ${describe(name)} as a document name; pass the document's name as a non-empty string.`,
+        )
+      }
+      extraNameCheck?.(name, method)
+    },
+    update(update, what) {
+      if (!(update instanceof Uint8Array)) {
+        throw new TypeError(
+          `${store} got ${describe(update)} as ${what}; pass the Yjs update as a Uint8Array (for example from Y.encodeStateAsUpdate).`,
+        )
+      }
+    },
+    entries(entries) {
+      if (!Array.isArray(entries)) {
+        throw new TypeError(
+          `${store}.append got ${describe(entries)}; pass an array of { name, update } entries, even for one entry.`,
+        )
+      }
+      entries.forEach((entry: StoreEntry | undefined, index) => {
+        if (typeof entry !== 'object' || entry === null) {
+          throw new TypeError(
+            `${store}.append got ${describe(entry)} as entry ${index}; pass { name, update } objects.`,
+          )
+        }
+        checks.name(entry.name, `append (entry ${index})`)
+        checks.update(entry.update, `the update of entry ${index} (document "${entry.name}")`)
+      })
+    },
+  }
+  return checks
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null'
+  if (value === undefined) return 'undefined'
+  if (value === '') return 'an empty string'
+  if (Array.isArray(value)) return 'an array'
+  if (typeof value === 'object') return `an instance of ${value.constructor?.name ?? 'Object'}`
+  return `a ${typeof value}`
+}
