@@ -1,8 +1,7 @@
-import { spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { startTandem } from '@tandem/test-utils'
+import { mintToken, startTandem } from '@tandem/test-utils'
 import { expect, test } from './fixtures.js'
-import { repoDir, testDist } from './paths.js'
+import { testDist } from './paths.js'
 
 test.describe('on a server that needs access tokens', () => {
   // The browser logs the refused connection of the person without a token as a console error.
@@ -16,36 +15,18 @@ test.describe('on a server that needs access tokens', () => {
       args: ['--web-dir', testDist, '--auth', 'token', '--max-connections-per-minute', '100000'],
       env: { TANDEM_SECRET: secret },
     })
-    const mint = (access: 'read' | 'write') => {
-      const result = spawnSync(
-        process.execPath,
-        [
-          '--conditions=source',
-          '--import',
-          'tsx',
-          'apps/server/src/cli.ts',
-          'token',
-          '--doc',
-          'team/*',
-          '--access',
-          access,
-        ],
-        { cwd: repoDir, env: { ...process.env, TANDEM_SECRET: secret }, encoding: 'utf8' },
-      )
-      expect(result.status, result.stderr).toBe(0)
-      return result.stdout.trim()
-    }
+    const mint = (access: 'read' | 'write') => mintToken(secret, { docs: ['team/*'], access })
     try {
       const page = `${server.httpUrl}/d/team/plan`
       const writer = await openPerson({ name: 'Ada Lovelace', path: null })
-      await writer.open(`${page}#token=${mint('write')}`)
+      await writer.open(`${page}#token=${await mint('write')}`)
       await expect(writer.pill).toHaveText('Connected')
       await writer.title.fill('Plan')
       await writer.typeAtEnd('Only for the team.')
       await expect(writer.pill).toHaveText('All changes saved')
 
       const reader = await openPerson({ name: 'Bob Kahn', path: null })
-      await reader.open(`${page}#token=${mint('read')}`)
+      await reader.open(`${page}#token=${await mint('read')}`)
       await expect.poll(() => reader.text()).toBe('Only for the team.')
       await expect(reader.page.locator('.badge')).toHaveText('Read only')
       await expect(reader.title).toHaveValue('Plan')
@@ -81,23 +62,7 @@ test.describe('on a server that needs access tokens', () => {
       args: ['--web-dir', testDist, '--auth', 'token', '--max-connections-per-minute', '100000'],
       env: { TANDEM_SECRET: secret },
     })
-    const result = spawnSync(
-      process.execPath,
-      [
-        '--conditions=source',
-        '--import',
-        'tsx',
-        'apps/server/src/cli.ts',
-        'token',
-        '--doc',
-        'team/*',
-        '--access',
-        'write',
-      ],
-      { cwd: repoDir, env: { ...process.env, TANDEM_SECRET: secret }, encoding: 'utf8' },
-    )
-    expect(result.status, result.stderr).toBe(0)
-    const teamToken = result.stdout.trim()
+    const teamToken = await mintToken(secret, { docs: ['team/*'], access: 'write' })
     try {
       const owner = await openPerson({ name: 'Ada Lovelace', path: null })
       await owner.open(`${server.httpUrl}/d/team/launch#token=${teamToken}`)

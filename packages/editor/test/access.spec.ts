@@ -1,9 +1,7 @@
 // The editor against a Tandem server with access control on (--auth token): what a person sees when they may
 // not open a document, may only read it, or hold a token that runs out while they work.
-import { spawn } from 'node:child_process'
-import { startTandem, type TandemProcess } from '@tandem/test-utils'
+import { mintToken, startTandem, type TandemProcess } from '@tandem/test-utils'
 import { expect, test } from './fixtures.js'
-import { repoDir } from './paths.js'
 
 const secret = 'tandem-test-secret-'.padEnd(64, 'x')
 
@@ -22,32 +20,7 @@ async function withAuthServer(run: (server: TandemProcess) => Promise<void>): Pr
 
 /** A token from the real `tandem token` command. */
 function mint(doc: string, access: 'read' | 'write', ttl = '1h'): Promise<string> {
-  const child = spawn(
-    process.execPath,
-    [
-      '--conditions=source',
-      '--import',
-      'tsx',
-      'apps/server/src/cli.ts',
-      'token',
-      '--doc',
-      doc,
-      '--access',
-      access,
-      '--ttl',
-      ttl,
-    ],
-    { cwd: repoDir, env: { ...process.env, TANDEM_SECRET: secret } },
-  )
-  let out = ''
-  child.stdout.on('data', (chunk) => {
-    out += chunk
-  })
-  return new Promise((resolve, reject) =>
-    child.on('exit', (code) =>
-      code === 0 ? resolve(out.trim()) : reject(new Error(`tandem token exited with ${code}`)),
-    ),
-  )
+  return mintToken(secret, { docs: [doc], access, ttl })
 }
 
 test('without a token: "unauthorized", and no retrying', async ({ openPerson }) => {
