@@ -12,6 +12,7 @@ import { renderMarkdown } from './report/markdown.js'
 import { publish } from './report/publish.js'
 import { evaluateTargets } from './report/targets.js'
 import type { RunResults } from './results.js'
+import { readRevision } from './revision.js'
 import { RunContext } from './run-context.js'
 import { runBrowser } from './scenarios/browser.js'
 import { runColdLoad } from './scenarios/cold-load.js'
@@ -61,6 +62,7 @@ async function main(argv: string[]): Promise<number> {
 
   const results: RunResults = {
     machine,
+    revision: readRevision(),
     options: {
       quick: options.quick,
       profile: options.profile,

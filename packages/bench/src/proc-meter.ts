@@ -107,3 +107,21 @@ export class MachineCpu {
     }
   }
 }
+
+/** Other processes using more than this much CPU during a measurement disturbed it. */
+export const DISTURBED_CORES = 0.15
+
+/**
+ * How much CPU other processes took during a measurement: the machine's busy cores less the server's and this
+ * (load) process's own. Start it when the measurement starts.
+ */
+export class OtherCpu {
+  private readonly machine = new MachineCpu()
+  private readonly own = process.cpuUsage()
+  private readonly wall = performance.now()
+
+  /** Cores used by other processes since the start, given the server's cores over the same period. */
+  cores(serverCores: number): number {
+    return Math.max(0, this.machine.busyCores() - serverCores - ownCores(this.own, this.wall))
+  }
+}

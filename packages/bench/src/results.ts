@@ -1,6 +1,7 @@
 import type { MachineInfo } from './machine.js'
 import type { BenchOptions } from './options.js'
 import type { ProfileSummary } from './profile-summary.js'
+import type { Revision } from './revision.js'
 import type { BrowserScenarioResult } from './scenarios/browser.js'
 import type { ColdScenarioResult } from './scenarios/cold-load.js'
 import type { CollabScenarioResult } from './scenarios/collab.js'
@@ -11,6 +12,8 @@ import type { PersistenceScenarioResult } from './scenarios/persistence.js'
 /** Everything one run measured: what `results.json` holds and every report is made from. */
 export interface RunResults {
   machine: MachineInfo
+  /** The commit measured (absent in reports of runs made before it was recorded). */
+  revision?: Revision
   options: Pick<BenchOptions, 'quick' | 'profile' | 'pin' | 'scenarios' | 'servers'> & { rate?: number | null }
   /** Whether taskset pinned the processes. */
   pinned: boolean

@@ -1,5 +1,5 @@
 import * as Y from 'yjs'
-import { CpuWindow, ProcMeter } from '../proc-meter.js'
+import { CpuWindow, OtherCpu, ProcMeter } from '../proc-meter.js'
 import { type Cdf, Samples, type Summary } from '../stats.js'
 import { type ConcurrentTrace, readTrace } from '../traces.js'
 import { type PreparedReplay, prepareConcurrentReplay, textAfter } from './concurrent-replay.js'
@@ -34,6 +34,8 @@ export interface ReplayResult {
   freshMatches: boolean | null
   expectedLength: number
   serverCpuCores: number
+  /** CPU other processes used meanwhile (see `StageResult.otherCpuCores`). */
+  otherCpuCores: number
 }
 
 let prepared: PreparedReplay | null = null
@@ -92,6 +94,7 @@ export async function runCollabReplay(setup: ReplaySetup): Promise<ReplayResult>
   }
   await Promise.all(clients.map((client) => client.waitSynced(30_000)))
   const cpu = new CpuWindow(new ProcMeter(setup.serverPid))
+  const others = new OtherCpu()
   const started = performance.now()
   const next = [0, 0]
   // Bounded: the pace plus a minute for stragglers.
@@ -124,6 +127,7 @@ export async function runCollabReplay(setup: ReplaySetup): Promise<ReplayResult>
   await waitFor(done, 60_000, 5)
   const durationMs = performance.now() - started
   const serverCpuCores = cpu.cores()
+  const otherCpuCores = others.cores(serverCpuCores)
   const clientsMatch = clients.map((client) => client.text.toString() === expected)
   let freshMatches: boolean | null = null
   if (setup.serverSyncs) {
@@ -143,6 +147,7 @@ export async function runCollabReplay(setup: ReplaySetup): Promise<ReplayResult>
     freshMatches,
     expectedLength: expected.length,
     serverCpuCores,
+    otherCpuCores,
   }
   progress(
     `    ${count.toLocaleString('en')} transactions at ${setup.rate.toLocaleString('en')}/s: p50 ${result.latency.p50.toFixed(1)} ms, ` +

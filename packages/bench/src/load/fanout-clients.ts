@@ -1,4 +1,4 @@
-import { MachineCpu, ownCores, ProcMeter } from '../proc-meter.js'
+import { DISTURBED_CORES, OtherCpu, ownCores, ProcMeter } from '../proc-meter.js'
 import { type Cdf, cdfOf, Samples, type Summary, summarize } from '../stats.js'
 import { encodeInsertUpdate, markersInUpdate, markerText, SYNC_UPDATE, syncMessage } from '../wire.js'
 import { connectMany, type LiteClient } from './lite-client.js'
@@ -95,9 +95,6 @@ interface Session {
 }
 
 let session: Session | null = null
-
-/** Other processes using more than this much CPU during a stage disturbed it. */
-export const DISTURBED_CORES = 0.15
 
 // Yjs client ids of the load clients; any unique numbers will do.
 const CLIENT_ID_BASE = 1_000_000
@@ -227,7 +224,7 @@ export async function runFanoutStage(options: StageOptions): Promise<StageResult
   const stopRss = s.meter.watchPeakRss()
   const cpuBefore = s.meter.cpuSeconds()
   const ownBefore = process.cpuUsage()
-  const machine = new MachineCpu()
+  const others = new OtherCpu()
   const started = performance.now()
   s.stageStartedAt = started
   let sent = 0
@@ -249,7 +246,7 @@ export async function runFanoutStage(options: StageOptions): Promise<StageResult
   const sendMs = performance.now() - started
   const serverCpuCores = (s.meter.cpuSeconds() - cpuBefore) / (sendMs / 1000)
   const loadCpuCores = ownCores(ownBefore, started)
-  const otherCpuCores = Math.max(0, machine.busyCores() - serverCpuCores - loadCpuCores)
+  const otherCpuCores = others.cores(serverCpuCores)
   const framesPerSec = ((framesReceived(clients) - framesBefore) * 1000) / sendMs
   const expected = total * (s.setup.clientsPerRoom - 1)
   const stageDeliveries = () => s.deliveries - deliveriesBefore

@@ -1,4 +1,4 @@
-import { CpuWindow, ProcMeter } from '../proc-meter.js'
+import { CpuWindow, OtherCpu, ProcMeter } from '../proc-meter.js'
 import { awarenessMessage, readAwarenessClients } from '../wire.js'
 import { connectMany } from './lite-client.js'
 import { progress } from './progress.js'
@@ -37,6 +37,8 @@ export interface IdleResult {
   /** (RSS after − RSS before) / connections. */
   rssPerConnectionBytes: number
   serverCpuSeconds: number
+  /** CPU other processes used while connecting (see `StageResult.otherCpuCores`). */
+  otherCpuCores: number
 }
 
 const CLIENT_ID_BASE = 2_000_000
@@ -51,6 +53,7 @@ export async function runIdle(setup: IdleSetup): Promise<IdleResult> {
   const meter = new ProcMeter(setup.serverPid)
   const rssBeforeBytes = meter.rssBytes()
   const cpu = new CpuWindow(meter)
+  const others = new OtherCpu()
   const expected = (index: number) => Math.ceil((setup.connections - (index % setup.rooms)) / setup.rooms) - 1
   const seen: Set<number>[] = Array.from({ length: setup.connections }, () => new Set())
   let complete = 0
@@ -93,6 +96,7 @@ export async function runIdle(setup: IdleSetup): Promise<IdleResult> {
       ),
   )
   const connectMs = performance.now() - started
+  const otherCpuCores = others.cores(cpu.cores())
   await waitFor(() => complete >= setup.connections - failed, PRESENCE_TIMEOUT_MS, 20)
   const allPresentMs = performance.now() - started
   progress(
@@ -113,6 +117,7 @@ export async function runIdle(setup: IdleSetup): Promise<IdleResult> {
     rssAfterBytes,
     rssPerConnectionBytes: (rssAfterBytes - rssBeforeBytes) / setup.connections,
     serverCpuSeconds: cpu.seconds(),
+    otherCpuCores,
   }
   for (const client of clients) client?.close()
   return result

@@ -1,4 +1,4 @@
-import { CpuWindow, ProcMeter } from '../proc-meter.js'
+import { CpuWindow, OtherCpu, ProcMeter } from '../proc-meter.js'
 import { Samples, type Summary } from '../stats.js'
 import { encodeInsertUpdate, SYNC_UPDATE, syncMessage } from '../wire.js'
 import { connectMany, type LiteClient } from './lite-client.js'
@@ -29,6 +29,8 @@ export interface ThroughputResult {
   ack: Summary
   serverCpuCores: number
   serverRssEndBytes: number
+  /** CPU other processes used meanwhile (see `StageResult.otherCpuCores`). */
+  otherCpuCores: number
 }
 
 const CLIENT_ID_BASE = 3_000_000
@@ -88,6 +90,7 @@ export async function runCommitThroughput(setup: ThroughputSetup): Promise<Throu
   // The handshake's own step 2 is acknowledged first; start from a clean slate.
   await waitFor(() => writers.every((w) => w.acked >= w.lite.changesSent), 10_000)
   const cpu = new CpuWindow(meter)
+  const others = new OtherCpu()
   started = performance.now()
   sending = true
   for (const writer of writers) while (writer.lite.changesSent - writer.acked < setup.window) send(writer)
@@ -95,6 +98,7 @@ export async function runCommitThroughput(setup: ThroughputSetup): Promise<Throu
   sending = false
   const elapsed = performance.now() - started
   const serverCpuCores = cpu.cores()
+  const otherCpuCores = others.cores(serverCpuCores)
   await waitFor(() => writers.every((w) => w.acked >= w.lite.changesSent), 10_000)
   const sent = writers.reduce((total, w) => total + w.lite.changesSent, 0)
   const acked = writers.reduce((total, w) => total + w.acked, 0)
@@ -107,6 +111,7 @@ export async function runCommitThroughput(setup: ThroughputSetup): Promise<Throu
     ack: delays.summary(),
     serverCpuCores,
     serverRssEndBytes: meter.rssBytes(),
+    otherCpuCores,
   }
   progress(
     `    ${setup.rooms} writers × window ${setup.window}: ${Math.round(result.committedPerSec).toLocaleString('en')} ` +

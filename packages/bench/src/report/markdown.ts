@@ -32,6 +32,12 @@ export function renderMarkdown(results: RunResults, charts: Chart[], imagePath: 
         ['CPU', `${machine.cpuModel}, ${machine.cores} cores`],
         ['memory', `${machine.memoryGiB} GiB`],
         ['Node.js', machine.node],
+        [
+          'code',
+          results.revision?.commit
+            ? `commit ${results.revision.commit}${results.revision.serverDirty ? ' with uncommitted changes to the server' : ''}`
+            : '—',
+        ],
         ['OS', machine.os],
         ['date', machine.date.replace('T', ' ').replace(/\.\d+Z$/, ' UTC')],
         [

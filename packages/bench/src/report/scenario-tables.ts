@@ -1,5 +1,6 @@
 import type { FreshSync } from '../load/cold-clients.js'
-import { DISTURBED_CORES, type StageResult } from '../load/fanout-clients.js'
+import type { StageResult } from '../load/fanout-clients.js'
+import { DISTURBED_CORES } from '../proc-meter.js'
 import type { RunResults } from '../results.js'
 import { type FanoutScenarioResult, kneeIsLowerBound, stagePasses } from '../scenarios/fanout.js'
 import { SERVER_LABELS, type ServerKind } from '../servers/server-under-test.js'
@@ -234,7 +235,7 @@ export function browserTable(results: NonNullable<RunResults['browser']>): strin
       'keystroke → next frame p50 / p99 / max (ms)',
       'p99 × raw',
       'typist: keydown → sent p50 / p99',
-      'watcher: message → DOM p50 / p99',
+      'receiver: message → DOM p50 / p99',
       'missing',
       'open automerge-paper: synced / rendered (ms)',
     ],

@@ -1,6 +1,7 @@
 import type { ReplayResult } from '../load/collab-clients.js'
 import type { RunContext } from '../run-context.js'
 import type { ServerKind } from '../servers/server-under-test.js'
+import { undisturbed } from './undisturbed.js'
 
 /** A replay mode: a pace and how much of the trace. */
 export interface ReplayMode {
@@ -46,15 +47,17 @@ export async function runCollab(ctx: RunContext): Promise<CollabScenarioResult> 
     await ctx
       .withServer(server, 'collab', async (running) => {
         for (const mode of modes) {
-          const run = await ctx.load.call('runCollabReplay', {
-            url: running.url,
-            serverPid: running.pid,
-            serverSyncs: running.serverSyncs,
-            room: `friendsforever-${mode.name}`,
-            tracesDir,
-            rate: mode.rate,
-            count: mode.count,
-          })
+          const run = await undisturbed(ctx, () =>
+            ctx.load.call('runCollabReplay', {
+              url: running.url,
+              serverPid: running.pid,
+              serverSyncs: running.serverSyncs,
+              room: `friendsforever-${mode.name}`,
+              tracesDir,
+              rate: mode.rate,
+              count: mode.count,
+            }),
+          )
           result.runs.push({ ...run, server, mode: mode.name })
         }
       })

@@ -1,6 +1,7 @@
-import { DISTURBED_CORES, type StageResult } from '../load/fanout-clients.js'
+import type { StageResult } from '../load/fanout-clients.js'
 import type { RunContext } from '../run-context.js'
 import type { ServerKind, ServerUnderTest } from '../servers/server-under-test.js'
+import { undisturbed } from './undisturbed.js'
 
 /** One fan-out configuration: rooms × clients, the insert rates to sweep, and the rate compared at fixed load. */
 export interface FanoutConfig {
@@ -161,16 +162,8 @@ async function sweep(ctx: RunContext, server: ServerUnderTest, config: FanoutCon
 }
 
 async function stages(ctx: RunContext, config: FanoutConfig): Promise<{ stages: StageResult[]; knee: number | null }> {
-  // On a shared machine another process may take a core during a stage: such a stage is measured again.
-  const run = async (rate: number, durationMs = config.stageMs) => {
-    let stage = await ctx.load.call('runFanoutStage', { rate, durationMs, drainMs: config.drainMs })
-    for (let retry = 0; retry < (ctx.options.quick ? 1 : 3) && stage.otherCpuCores > DISTURBED_CORES; retry++) {
-      ctx.log(`    other processes used ${stage.otherCpuCores.toFixed(2)} cores: measuring again`)
-      await new Promise((resolve) => setTimeout(resolve, 3000))
-      stage = await ctx.load.call('runFanoutStage', { rate, durationMs, drainMs: config.drainMs })
-    }
-    return stage
-  }
+  const run = (rate: number, durationMs = config.stageMs) =>
+    undisturbed(ctx, () => ctx.load.call('runFanoutStage', { rate, durationMs, drainMs: config.drainMs }))
   const done: StageResult[] = []
   let knee: number | null = null
   let firstFailure: number | null = null

@@ -1,6 +1,7 @@
 import type { IdleResult } from '../load/idle-clients.js'
 import type { RunContext } from '../run-context.js'
 import type { ServerKind } from '../servers/server-under-test.js'
+import { undisturbed } from './undisturbed.js'
 
 /** The idle-capacity scenario's results: one measurement per server and connection count. */
 export interface IdleScenarioResult {
@@ -24,16 +25,19 @@ export async function runIdleScenario(ctx: RunContext): Promise<IdleScenarioResu
     ctx.log(`  ${server}`)
     for (const connections of levels) {
       try {
-        const run = await ctx.withServer(server, 'idle', (running) =>
-          ctx.load.call('runIdle', {
-            url: running.url,
-            serverPid: running.pid,
-            serverSyncs: running.serverSyncs,
-            connections,
-            rooms,
-            roomPrefix: 'idle',
-            holdMs,
-          }),
+        // A fresh server for every attempt: a repeat must start from the same memory.
+        const run = await undisturbed(ctx, () =>
+          ctx.withServer(server, 'idle', (running) =>
+            ctx.load.call('runIdle', {
+              url: running.url,
+              serverPid: running.pid,
+              serverSyncs: running.serverSyncs,
+              connections,
+              rooms,
+              roomPrefix: 'idle',
+              holdMs,
+            }),
+          ),
         )
         result.runs.push({ server, ...run })
         ctx.log(
@@ -61,5 +65,6 @@ function emptyIdle(connections: number, rooms: number): IdleResult {
     rssAfterBytes: Number.NaN,
     rssPerConnectionBytes: Number.NaN,
     serverCpuSeconds: Number.NaN,
+    otherCpuCores: Number.NaN,
   }
 }

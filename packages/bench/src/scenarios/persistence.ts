@@ -2,6 +2,7 @@ import type { StageResult } from '../load/fanout-clients.js'
 import type { ThroughputResult } from '../load/persistence-clients.js'
 import type { RunContext } from '../run-context.js'
 import type { ServerKind } from '../servers/server-under-test.js'
+import { undisturbed } from './undisturbed.js'
 
 /** The persistence scenario's results. */
 export interface PersistenceScenarioResult {
@@ -25,15 +26,17 @@ export async function runPersistence(ctx: RunContext): Promise<PersistenceScenar
   for (const server of ctx.servers((kind) => kind === 'tandem-sqlite' || kind === 'tandem-memory')) {
     ctx.log(`  ${server}: commit throughput`)
     try {
-      const run = await ctx.withServer(server, 'persistence', (running) =>
-        ctx.load.call('runCommitThroughput', {
-          url: running.url,
-          serverPid: running.pid,
-          rooms: 50,
-          window: 32,
-          durationMs,
-          roomPrefix: 'persist',
-        }),
+      const run = await undisturbed(ctx, () =>
+        ctx.withServer(server, 'persistence', (running) =>
+          ctx.load.call('runCommitThroughput', {
+            url: running.url,
+            serverPid: running.pid,
+            rooms: 50,
+            window: 32,
+            durationMs,
+            roomPrefix: 'persist',
+          }),
+        ),
       )
       result.throughput.push({ server, ...run })
     } catch (error) {
@@ -70,7 +73,7 @@ export async function runPersistence(ctx: RunContext): Promise<PersistenceScenar
           durationMs: ctx.options.quick ? 500 : 1000,
           drainMs: 2000,
         })
-        const stage = await ctx.load.call('runFanoutStage', { rate, durationMs: durationMs, drainMs: 5000 })
+        const stage = await undisturbed(ctx, () => ctx.load.call('runFanoutStage', { rate, durationMs, drainMs: 5000 }))
         return { ...stage, server: 'tandem-sqlite' as const, kneeSource }
       } finally {
         await ctx.load.call('closeFanout')
