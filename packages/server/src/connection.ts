@@ -267,9 +267,9 @@ export class Connection implements Peer {
     const store = this.doc.ydoc.store
     applyOrReject(() => Y.applyUpdate(this.doc.ydoc, update, this))
     if (!this.options.saved) return
-    if (store.pendingStructs !== null || store.pendingDs !== null) {
-      // Part of an update waits for content the server has not seen; it is not stored until that arrives, so
-      // nothing from now on can be acknowledged as saved yet.
+    if (store.pendingStructs !== null && !integrated(this.doc.ydoc, update)) {
+      // Part of this update waits for content the server has not seen; it is not stored until that arrives, so
+      // it, and what this connection sends after it, cannot be acknowledged as saved yet.
       return
     }
     this.ackPending = { count: this.changesReceived, seq: this.doc.acceptedSeq }
@@ -343,6 +343,15 @@ export class Connection implements Peer {
       Math.max(wait, 0),
     )
   }
+}
+
+/** Whether every struct of `update` is now part of `doc` (none of it is left pending). */
+function integrated(doc: Y.Doc, update: Uint8Array): boolean {
+  const known = Y.decodeStateVector(Y.encodeStateVector(doc))
+  for (const [client, clock] of Y.decodeStateVector(Y.encodeStateVectorFromUpdate(update))) {
+    if ((known.get(client) ?? 0) < clock) return false
+  }
+  return true
 }
 
 function readOrReject<T>(read: () => T): T {

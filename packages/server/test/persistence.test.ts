@@ -1,6 +1,7 @@
-import { CloseCode, encodeUpdateMessage } from '@tandem/protocol'
+import { CloseCode, encodeQueryAwarenessMessage, encodeUpdateMessage } from '@tandem/protocol'
 import { openRawClient, waitFor } from '@tandem/test-utils'
 import { describe, expect, it } from 'vitest'
+import * as Y from 'yjs'
 import { setup } from './harness.js'
 
 describe('persistence', () => {
@@ -62,5 +63,22 @@ describe('persistence', () => {
     await reader.synced()
     expect(reader.text.toString()).toBe('good text')
     expect(await store.storedText('poison')).toBe('good text')
+  })
+
+  it("keeps acknowledging others while one client's update waits for content the server has not seen", async () => {
+    const { url, connect } = await setup()
+    const writer = connect('gaps', true)
+    await writer.synced()
+    // An update that depends on an earlier one the server never receives: Yjs keeps it pending.
+    const source = new Y.Doc()
+    source.getText('content').insert(0, 'never sent')
+    const before = Y.encodeStateVector(source)
+    source.getText('content').insert(10, ', and this depends on it')
+    const gap = await openRawClient(url, 'gaps')
+    gap.send(encodeUpdateMessage(Y.encodeStateAsUpdate(source, before)))
+    gap.send(encodeQueryAwarenessMessage())
+    await gap.next((frame) => frame[0] === 1)
+    writer.text.insert(0, 'mine')
+    await waitFor(() => writer.saves.sent > 0 && writer.saves.saved, "the writer's own edit to be acknowledged")
   })
 })
