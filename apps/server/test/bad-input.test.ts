@@ -7,15 +7,15 @@ import type { Socket } from 'node:net'
 import { CloseCode, encodeSyncStep1Message, encodeUpdateMessage } from '@tandem/protocol'
 import {
   type CloseInfo,
-  connectClient,
   openRawClient,
   type RawClient,
   startTandem,
   type TandemProcess,
   type TestClient,
+  useTestClients,
   waitFor,
 } from '@tandem/test-utils'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { describeFrame, type MalformedFrame, malformedFrames } from './support/malformed-frames.js'
 import { logLines, metricValue, rawUpgrade, readMetric, scrapeMetrics, within } from './support/probes.js'
@@ -34,23 +34,7 @@ const NAMED_CODES = [
   CloseCode.internalError,
 ]
 
-const clients: TestClient[] = []
-const raws: RawClient[] = []
-const connect = (...args: Parameters<typeof connectClient>) => {
-  const client = connectClient(...args)
-  clients.push(client)
-  return client
-}
-const openRaw = async (...args: Parameters<typeof openRawClient>) => {
-  const raw = await openRawClient(...args)
-  raws.push(raw)
-  return raw
-}
-afterEach(() => {
-  for (const client of clients.splice(0)) client.destroy()
-  for (const raw of raws.splice(0)) raw.ws.terminate()
-})
-
+const { connect, openRaw, closeAll } = useTestClients()
 /** Two stock clients in `room`, synced. */
 async function pair(server: TandemProcess, room: string): Promise<[TestClient, TestClient]> {
   const a = connect(server.url, room)
@@ -194,7 +178,7 @@ describe('bad frames', () => {
     expect(await getText(server, calmRoom)).toEqual({ status: 200, body: expected })
 
     // And so is what storage holds: read back after a restart.
-    for (const client of clients.splice(0)) client.destroy()
+    closeAll()
     await server.restart()
     expect(await getText(server, calmRoom)).toEqual({ status: 200, body: expected })
   })

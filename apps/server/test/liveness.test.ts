@@ -3,16 +3,8 @@
  * answering pings is dropped within a few intervals and its presence leaves with it; one that answers stays.
  */
 import { encodeAwarenessMessage } from '@tandem/protocol'
-import {
-  connectClient,
-  openRawClient,
-  type RawClient,
-  startTandem,
-  type TandemProcess,
-  type TestClient,
-  waitFor,
-} from '@tandem/test-utils'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { startTandem, type TandemProcess, type TestClient, useTestClients, waitFor } from '@tandem/test-utils'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Awareness, encodeAwarenessUpdate } from 'y-protocols/awareness'
 import * as Y from 'yjs'
 import { logLines, readMetric, within } from './support/probes.js'
@@ -20,25 +12,10 @@ import { logLines, readMetric, within } from './support/probes.js'
 const PING_INTERVAL = 200
 
 let server: TandemProcess
-const clients: TestClient[] = []
-const raws: RawClient[] = []
-const connect = (...args: Parameters<typeof connectClient>) => {
-  const client = connectClient(...args)
-  clients.push(client)
-  return client
-}
-const openRaw = async (...args: Parameters<typeof openRawClient>) => {
-  const raw = await openRawClient(...args)
-  raws.push(raw)
-  return raw
-}
+const { connect, openRaw } = useTestClients()
 
 beforeAll(async () => {
   server = await startTandem({ args: ['--ping-interval', String(PING_INTERVAL)] })
-})
-afterEach(() => {
-  for (const client of clients.splice(0)) client.destroy()
-  for (const raw of raws.splice(0)) raw.ws.terminate()
 })
 afterAll(async () => {
   await server?.dispose()

@@ -3,17 +3,9 @@
  * the reference y-websocket server (@y/websocket-server 0.1.1) in the same run.
  */
 import { encodeAwarenessMessage, encodeQueryAwarenessMessage, messageAwareness, messageSaved } from '@tandem/protocol'
-import {
-  connectClient,
-  openRawClient,
-  type RawClient,
-  startReferenceServer,
-  startTandem,
-  type TestClient,
-  waitFor,
-} from '@tandem/test-utils'
+import { type connectClient, startReferenceServer, startTandem, useTestClients, waitFor } from '@tandem/test-utils'
 import * as decoding from 'lib0/decoding'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Awareness, applyAwarenessUpdate, encodeAwarenessUpdate } from 'y-protocols/awareness'
 import * as Y from 'yjs'
 
@@ -27,17 +19,11 @@ const servers: [string, () => Promise<ServerUnderTest>][] = [
   ['the reference y-websocket server', () => startReferenceServer()],
 ]
 
-const clients: TestClient[] = []
-const raws: RawClient[] = []
-afterEach(() => {
-  for (const client of clients.splice(0)) client.destroy()
-  for (const raw of raws.splice(0)) raw.ws.terminate()
-})
+const { connect: connectTo, openRaw } = useTestClients()
 
 /** A raw connection that announces an awareness state for a made-up client id. */
 async function rawPerson(url: string, room: string, name: string) {
-  const raw = await openRawClient(url, room)
-  raws.push(raw)
+  const raw = await openRaw(url, room)
   const awareness = new Awareness(new Y.Doc())
   awareness.setLocalState({ user: { name, color: '#30bced' } })
   raw.send(encodeAwarenessMessage(encodeAwarenessUpdate(awareness, [awareness.clientID])))
@@ -62,9 +48,7 @@ const isAwareness = (frame: Uint8Array) => frame[0] === messageAwareness
 describe.each(servers)('with %s, a stock y-websocket client', (_label, start) => {
   let server: ServerUnderTest
   const connect = (room: string, options?: Parameters<typeof connectClient>[2]) => {
-    const client = connectClient(server.url, room, options)
-    clients.push(client)
-    return client
+    return connectTo(server.url, room, options)
   }
   beforeAll(async () => {
     server = await start()
@@ -133,8 +117,7 @@ describe('Tandem extensions', () => {
 
   // The reference server ignores query-awareness; Tandem answers it, as y-protocols defines it.
   it('answers query-awareness with every state in the room', async () => {
-    const a = connectClient(server.url, 'query')
-    clients.push(a)
+    const a = connectTo(server.url, 'query')
     a.provider.awareness.setLocalStateField('user', { name: 'Grace', color: '#ee6352' })
     await a.synced()
     const { raw, clientID } = await rawPerson(server.url, 'query', 'Ada')
@@ -148,10 +131,8 @@ describe('Tandem extensions', () => {
   })
 
   it('never sends a stock client a message type it does not know', async () => {
-    const raw = await openRawClient(server.url, 'stock')
-    raws.push(raw)
-    const writer = connectClient(server.url, 'stock')
-    clients.push(writer)
+    const raw = await openRaw(server.url, 'stock')
+    const writer = connectTo(server.url, 'stock')
     await writer.synced()
     writer.text.insert(0, 'saved, but nobody is told')
     await waitFor(async () => {
@@ -163,8 +144,7 @@ describe('Tandem extensions', () => {
   })
 
   it('acknowledges a client that opted in once its changes are committed', async () => {
-    const client = connectClient(server.url, 'acked', { saved: true })
-    clients.push(client)
+    const client = connectTo(server.url, 'acked', { saved: true })
     await client.synced()
     client.text.insert(0, 'durable')
     await waitFor(() => client.saves.sent > 0 && client.saves.saved, 'the saved acknowledgement')
