@@ -19,6 +19,8 @@ export interface BenchOptions {
   tracesDir: string | null
   /** Pin the server and the load generator to their cores with taskset. */
   pin: boolean
+  /** Idle scenario: a heap snapshot of every server at the largest connection count, summarised. */
+  heap: boolean
   /** Fan-out scenarios: one stage at this rate instead of the sweep (to profile a given load). */
   rate: number | null
   /** Re-render the report of an earlier run (its results directory) instead of running anything. */
@@ -48,6 +50,8 @@ Options:
   --profile          Run the servers under node --cpu-prof and summarise their top functions (slows them
                      down: use it to see where time goes, not for the figures).
   --rate <n>         Fan-out scenarios: one stage at n inserts/s instead of the sweep (e.g. to profile it).
+  --heap             Idle scenario: take a heap snapshot of each server at the largest connection count and
+                     summarise its memory per connection by kind of object (the files stay in the results).
   --publish          Write the tables and charts into docs/benchmarks.md and docs/images/.
   --out <dir>        Results directory (default: packages/bench/results/<date>).
   --report <dir>     Run nothing: re-render the report (and charts) of an earlier run from its results.json;
@@ -74,6 +78,7 @@ export function parseOptions(args: readonly string[]): BenchOptions {
     pin: true,
     reportDir: null,
     rate: null,
+    heap: false,
     help: false,
   }
   for (let i = 0; i < args.length; i++) {
@@ -89,6 +94,7 @@ export function parseOptions(args: readonly string[]): BenchOptions {
     else if (arg === '--profile') options.profile = true
     else if (arg === '--publish') options.publish = true
     else if (arg === '--no-pin') options.pin = false
+    else if (arg === '--heap') options.heap = true
     else if (arg === '--out') options.outDir = resolve(value())
     else if (arg === '--report') options.reportDir = resolve(value())
     else if (arg === '--rate') {

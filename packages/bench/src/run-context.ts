@@ -35,12 +35,23 @@ export class RunContext {
     return this.options.servers.filter(filter)
   }
 
-  /** Starts `kind` on the server core, runs `body` against it, and always stops it (collecting a profile). */
-  async withServer<T>(kind: ServerKind, scenario: string, body: (server: ServerUnderTest) => Promise<T>): Promise<T> {
+  /**
+   * Starts `kind` on the server core, runs `body` against it, and always stops it (collecting a profile). With
+   * `heap`, the server can write heap snapshots (into the run's heap directory).
+   */
+  async withServer<T>(
+    kind: ServerKind,
+    scenario: string,
+    body: (server: ServerUnderTest) => Promise<T>,
+    { heap = false }: { heap?: boolean } = {},
+  ): Promise<T> {
     const profileDir = this.options.profile ? join(this.outDir, 'profiles', scenario) : null
     if (profileDir) await mkdir(profileDir, { recursive: true })
+    const heapDir = heap ? join(this.outDir, 'heap') : null
+    if (heapDir) await mkdir(heapDir, { recursive: true })
     const before = profileDir ? new Set(await readdir(profileDir)) : new Set<string>()
-    const server = await ServerUnderTest.start(kind, { core: this.options.pin ? SERVER_CORE : null, profileDir })
+    const core = this.options.pin ? SERVER_CORE : null
+    const server = await ServerUnderTest.start(kind, { core, profileDir, heapDir })
     try {
       return await body(server)
     } finally {

@@ -1,7 +1,7 @@
 import { prepareColdDoc, releaseHolders, syncFresh, uploadColdDoc } from './cold-clients.js'
 import { prepareCollab, runCollabReplay } from './collab-clients.js'
 import { closeFanout, openFanout, runFanoutStage } from './fanout-clients.js'
-import { runIdle } from './idle-clients.js'
+import { closeIdle, openIdle, runIdle } from './idle-clients.js'
 import { runCommitThroughput } from './persistence-clients.js'
 import { closeWatchers, openWatchers } from './watch-clients.js'
 
@@ -14,6 +14,8 @@ export const loadHandlers = {
   runFanoutStage,
   closeFanout,
   runIdle,
+  openIdle,
+  closeIdle,
   prepareColdDoc,
   uploadColdDoc,
   syncFresh,

@@ -1,6 +1,6 @@
 import { CpuWindow, OtherCpu, ProcMeter } from '../proc-meter.js'
 import { awarenessMessage, readAwarenessClients } from '../wire.js'
-import { connectMany } from './lite-client.js'
+import { connectMany, type LiteClient } from './lite-client.js'
 import { progress } from './progress.js'
 import { sleep, waitFor } from './wait.js'
 
@@ -50,6 +50,16 @@ const PRESENCE_TIMEOUT_MS = 60_000
  * room, whichever server relays it. Then the connections idle for `holdMs` and the server's RSS is read.
  */
 export async function runIdle(setup: IdleSetup): Promise<IdleResult> {
+  const result = await openIdle(setup)
+  closeIdle()
+  return result
+}
+
+let open: LiteClient[] = []
+
+/** {@link runIdle} without the end: the connections stay open (for a heap snapshot) until {@link closeIdle}. */
+export async function openIdle(setup: IdleSetup): Promise<IdleResult> {
+  closeIdle()
   const meter = new ProcMeter(setup.serverPid)
   const rssBeforeBytes = meter.rssBytes()
   const cpu = new CpuWindow(meter)
@@ -119,6 +129,12 @@ export async function runIdle(setup: IdleSetup): Promise<IdleResult> {
     serverCpuSeconds: cpu.seconds(),
     otherCpuCores,
   }
-  for (const client of clients) client?.close()
+  open = clients.filter((client): client is LiteClient => client !== undefined)
   return result
+}
+
+/** Closes the connections {@link openIdle} left open. */
+export function closeIdle(): void {
+  for (const client of open) client.close()
+  open = []
 }

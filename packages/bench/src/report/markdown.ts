@@ -8,6 +8,7 @@ import {
   coldTables,
   collabTable,
   fanoutTables,
+  heapTables,
   idleTable,
   persistenceTables,
   profileTables,
@@ -82,6 +83,7 @@ export function renderMarkdown(results: RunResults, charts: Chart[], imagePath: 
   if (results.idle) {
     out.push('\n### Idle capacity\n')
     out.push(idleTable(results.idle), chart('bench-idle-sync'), chart('bench-idle-rss'))
+    if (results.idle.heap) out.push('\nHeap snapshots at the largest connection count:\n', heapTables(results.idle))
   }
   if (results.cold) {
     out.push('\n### Cold load\n')

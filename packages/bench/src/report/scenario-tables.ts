@@ -79,6 +79,13 @@ function stageCell(stage: StageResult): string {
   )
 }
 
+/** A note for a measurement that other processes disturbed even after its repeats (older runs: none). */
+function disturbed(otherCpuCores: number | undefined): string {
+  return otherCpuCores !== undefined && otherCpuCores > DISTURBED_CORES
+    ? ` (disturbed: other processes used ${fixed(otherCpuCores)} cores)`
+    : ''
+}
+
 /** The idle-capacity table. */
 export function idleTable(results: NonNullable<RunResults['idle']>): string {
   const raw = (connections: number) => results.runs.find((r) => r.server === 'raw' && r.connections === connections)
@@ -95,7 +102,7 @@ export function idleTable(results: NonNullable<RunResults['idle']>): string {
       'failed',
     ],
     results.runs.map((r) => [
-      label(r.server) + (r.error ? ' (failed)' : ''),
+      label(r.server) + (r.error ? ' (failed)' : '') + disturbed(r.otherCpuCores),
       whole(r.connections),
       fixed(r.connectMs / 1000),
       ratio(r.connectMs, raw(r.connections)?.connectMs),
@@ -106,6 +113,24 @@ export function idleTable(results: NonNullable<RunResults['idle']>): string {
       whole(r.failed),
     ]),
   )
+}
+
+/** With --heap: each server's JavaScript heap per connection, by kind of object, and the closure scopes kept per connection. */
+export function heapTables(results: NonNullable<RunResults['idle']>): string {
+  return (results.heap ?? [])
+    .map((heap) => {
+      const scopes = heap.contexts.map((c) => `{${c.variables}} ×${whole(c.count)}`).join('; ')
+      return [
+        `**${label(heap.server as ServerKind)}**, ${whole(heap.connections)} connections (${heap.file}): JavaScript heap ` +
+          `${mb(heap.totalBytes)} MB, ${kib(heap.perConnectionBytes)} KiB per connection. Closure scopes kept per connection: ${scopes || 'none'}.`,
+        '',
+        table(
+          ['kind of object', 'per connection', 'bytes per connection'],
+          heap.top.map((t) => [`\`${t.kind}\``, fixed(t.perConnection, 1), whole(t.bytesPerConnection)]),
+        ),
+      ].join('\n')
+    })
+    .join('\n\n')
 }
 
 /** The cold-load tables. */
@@ -169,7 +194,7 @@ export function persistenceTables(results: NonNullable<RunResults['persistence']
       table(
         ['server', 'writers × window', 'committed updates/s', 'saved p50 / p99 / max (ms)', 'server CPU (cores)'],
         results.throughput.map((r) => [
-          label(r.server),
+          label(r.server) + disturbed(r.otherCpuCores),
           `${r.rooms} × ${r.window}`,
           whole(r.committedPerSec),
           `${ms(r.ack.p50)} / ${ms(r.ack.p99)} / ${ms(r.ack.max)}`,
@@ -193,7 +218,7 @@ export function persistenceTables(results: NonNullable<RunResults['persistence']
         ],
         [
           [
-            label(load.server),
+            label(load.server) + disturbed(load.otherCpuCores),
             `${whole(load.rate)} inserts/s (${load.kneeSource})`,
             load.ack ? `${ms(load.ack.p50)} / ${ms(load.ack.p99)} / ${ms(load.ack.max)}` : '—',
             whole(load.unacked),
@@ -214,7 +239,7 @@ export function collabTable(results: NonNullable<RunResults['collab']>): string 
   return table(
     ['server', 'replay', 'transactions', 'p50 / p99 / max (ms)', 'p99 × raw', 'both clients end right', 'fresh client'],
     results.runs.map((r) => [
-      label(r.server),
+      label(r.server) + disturbed(r.otherCpuCores),
       `${r.mode}, ${whole(r.rate)}/s`,
       whole(r.txns),
       `${ms(r.latency.p50)} / ${ms(r.latency.p99)} / ${ms(r.latency.max)}`,

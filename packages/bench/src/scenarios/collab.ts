@@ -42,6 +42,7 @@ export async function runCollab(ctx: RunContext): Promise<CollabScenarioResult> 
   const result: CollabScenarioResult = { modes, runs: [] }
   ctx.log('\n▶ collab: friendsforever, two people')
   await ctx.load.call('prepareCollab', tracesDir)
+  let attempt = 0
   for (const server of ctx.servers()) {
     ctx.log(`  ${server}`)
     await ctx
@@ -52,7 +53,8 @@ export async function runCollab(ctx: RunContext): Promise<CollabScenarioResult> 
               url: running.url,
               serverPid: running.pid,
               serverSyncs: running.serverSyncs,
-              room: `friendsforever-${mode.name}`,
+              // A new room for every attempt: a repeat in the same room would start with the whole trace.
+              room: `friendsforever-${mode.name}-${++attempt}`,
               tracesDir,
               rate: mode.rate,
               count: mode.count,

@@ -1,3 +1,4 @@
+import { type HeapSummary, summarizeHeap } from '../heap-summary.js'
 import type { IdleResult } from '../load/idle-clients.js'
 import type { RunContext } from '../run-context.js'
 import type { ServerKind } from '../servers/server-under-test.js'
@@ -8,6 +9,8 @@ export interface IdleScenarioResult {
   rooms: number
   levels: number[]
   runs: (IdleResult & { server: ServerKind; error?: string })[]
+  /** With --heap: each server's heap at the largest connection count. */
+  heap?: HeapSummary[]
 }
 
 /**
@@ -20,23 +23,38 @@ export async function runIdleScenario(ctx: RunContext): Promise<IdleScenarioResu
   const levels = ctx.options.quick ? [1000, 5000] : [1000, 5000, 10_000]
   const holdMs = ctx.options.quick ? 500 : 3000
   const result: IdleScenarioResult = { rooms, levels, runs: [] }
+  const top = Math.max(...levels)
+  const heap = new Map<ServerKind, HeapSummary>()
   ctx.log(`\n▶ idle: ${levels.map((n) => n.toLocaleString('en')).join(' / ')} connections over ${rooms} rooms`)
   for (const server of ctx.servers()) {
     ctx.log(`  ${server}`)
     for (const connections of levels) {
       try {
+        const setup = { connections, rooms, roomPrefix: 'idle', holdMs }
+        const snapshot = ctx.options.heap && connections === top
         // A fresh server for every attempt: a repeat must start from the same memory.
         const run = await undisturbed(ctx, () =>
-          ctx.withServer(server, 'idle', (running) =>
-            ctx.load.call('runIdle', {
-              url: running.url,
-              serverPid: running.pid,
-              serverSyncs: running.serverSyncs,
-              connections,
-              rooms,
-              roomPrefix: 'idle',
-              holdMs,
-            }),
+          ctx.withServer(
+            server,
+            'idle',
+            async (running) => {
+              const measured = await ctx.load.call('openIdle', {
+                ...setup,
+                url: running.url,
+                serverPid: running.pid,
+                serverSyncs: running.serverSyncs,
+              })
+              try {
+                if (snapshot) {
+                  const file = await running.heapSnapshot()
+                  heap.set(server, await summarizeHeap(file, server, connections - measured.failed))
+                }
+              } finally {
+                await ctx.load.call('closeIdle')
+              }
+              return measured
+            },
+            { heap: snapshot },
           ),
         )
         result.runs.push({ server, ...run })
@@ -49,6 +67,7 @@ export async function runIdleScenario(ctx: RunContext): Promise<IdleScenarioResu
       }
     }
   }
+  if (heap.size > 0) result.heap = [...heap.values()]
   return result
 }
 

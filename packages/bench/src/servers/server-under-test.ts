@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, readdir, rm } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
@@ -28,6 +28,8 @@ export interface StartOptions {
   profileDir?: string | null
   /** Run Tandem from its TypeScript sources through tsx instead of its build. @default when no build exists */
   fromSource?: boolean
+  /** Let {@link ServerUnderTest.heapSnapshot} write heap snapshots into this directory. @default none */
+  heapDir?: string | null
 }
 
 const READY_TIMEOUT_MS = 30_000
@@ -119,6 +121,30 @@ export class ServerUnderTest {
     untrack(child)
   }
 
+  /**
+   * Has the process write a heap snapshot (it must have been started with `heapDir`) and resolves with its
+   * path once written: the process stops answering while it writes.
+   */
+  async heapSnapshot(): Promise<string> {
+    const dir = this.options.heapDir
+    if (!dir) throw new Error('Start the server with heapDir to take heap snapshots.')
+    const before = new Set(await readdir(dir))
+    process.kill(this.pid, 'SIGUSR2')
+    const deadline = Date.now() + 300_000
+    while (Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 500))
+      const written = (await readdir(dir)).find((file) => !before.has(file) && file.endsWith('.heapsnapshot'))
+      if (!written) continue
+      try {
+        await fetch(this.httpUrl, { signal: AbortSignal.timeout(60_000) })
+        return join(dir, written)
+      } catch {
+        // Still writing.
+      }
+    }
+    throw new Error(`The ${this.label} server wrote no heap snapshot within 5 minutes.`)
+  }
+
   /** Stops the process and removes its temporary data directory. */
   async dispose(): Promise<void> {
     await this.stop()
@@ -147,6 +173,7 @@ export class ServerUnderTest {
   private command(): [string, string[], Record<string, string>] {
     const node: string[] = []
     const env: Record<string, string> = {}
+    if (this.options.heapDir) node.push('--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${this.options.heapDir}`)
     if (this.options.profileDir) {
       node.push('--cpu-prof', `--cpu-prof-dir=${this.options.profileDir}`)
       node.push(`--cpu-prof-name=${this.kind}-${++profileCount}.cpuprofile`)
