@@ -29,9 +29,13 @@ export function fanoutTables(scenario: FanoutScenarioResult): string {
       const atKnee = kneeStage(s.stages, s.knee)
       return [
         label(s.server) + (s.error ? ` (failed: ${s.error.split('\n')[0]})` : ''),
-        s.knee === null ? 'below the first rate' : `${kneeIsLowerBound(s, config) ? '≥ ' : ''}${whole(s.knee)}`,
-        ratio(s.knee, raw?.knee),
-        whole(atKnee?.deliveriesPerSec),
+        config.rates.length === 1
+          ? 'not swept'
+          : s.knee === null
+            ? 'below the first rate'
+            : `${kneeIsLowerBound(s, config) ? '≥ ' : ''}${whole(s.knee)}`,
+        config.rates.length === 1 ? '—' : ratio(s.knee, raw?.knee),
+        config.rates.length === 1 ? '—' : whole(atKnee?.deliveriesPerSec),
         fixed(s.fixed?.serverCpuCores),
         ratio(s.fixed?.serverCpuCores, raw?.fixed?.serverCpuCores),
         s.fixed ? `${ms(s.fixed.latency.p50)} / ${ms(s.fixed.latency.p99)} / ${ms(s.fixed.latency.max)}` : '—',
