@@ -123,7 +123,8 @@ function sweepSeries(scenario: FanoutScenarioResult): Series[] {
   return scenario.servers.map((s) => ({
     name: SERVER_LABELS[s.server],
     color: SERVER_COLORS[s.server],
-    points: [...s.stages]
+    // A repeated stage counts once: its last attempt, as in the knee.
+    points: [...new Map(s.stages.map((stage) => [stage.rate, stage])).values()]
       .sort((a, b) => a.rate - b.rate)
       .map((stage) => [stage.rate, Math.max(stage.latency.p99, 0.1)]),
   }))
