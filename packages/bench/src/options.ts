@@ -46,7 +46,8 @@ Options:
                        collab       the friendsforever trace replayed by two clients
                        browser      Chromium: keystroke-to-remote-render, opening automerge-paper
   --servers <list>   Servers to compare (default: all): ${SERVER_KINDS.join(', ')}
-  --quick            Short stages and fewer steps (a few minutes); figures are rougher.
+  --quick            Short stages, fewer steps, no repeats of disturbed measurements (under 3 minutes);
+                     figures are rougher.
   --profile          Run the servers under node --cpu-prof and summarise their top functions (slows them
                      down: use it to see where time goes, not for the figures).
   --rate <n>         Fan-out scenarios: one stage at n inserts/s instead of the sweep (e.g. to profile it).
