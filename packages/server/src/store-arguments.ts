@@ -49,8 +49,12 @@ export function storeArgumentChecks(
             `${store}.append got ${describe(entry)} as entry ${index}; pass { name, update } objects.`,
           )
         }
-        checks.name(entry.name, `append (entry ${index})`)
-        checks.update(entry.update, `the update of entry ${index} (document "${entry.name}")`)
+        // Messages are built only for a bad entry: this runs for every update the server stores.
+        if (typeof entry.name !== 'string' || entry.name === '') checks.name(entry.name, `append (entry ${index})`)
+        else extraNameCheck?.(entry.name, `append (entry ${index})`)
+        if (!(entry.update instanceof Uint8Array)) {
+          checks.update(entry.update, `the update of entry ${index} (document "${entry.name}")`)
+        }
       })
     },
   }
