@@ -9,6 +9,21 @@ export {
 export { CloseCode, type CloseCodeValue, isPermanentClose } from './close-codes.js'
 export { type DocNameResult, docNameError, docNameFromPath, isValidDocName, MAX_DOC_NAME_LENGTH } from './doc-name.js'
 export {
+  decodeInstanceMessage,
+  encodeInstanceAwareness,
+  encodeInstanceCommitted,
+  encodeInstanceSyncReply,
+  encodeInstanceSyncRequest,
+  encodeInstanceUpdate,
+  type InstanceMessage,
+  instanceAwareness,
+  instanceCommitted,
+  instanceSyncReply,
+  instanceSyncRequest,
+  instanceUpdate,
+  MalformedInstanceMessage,
+} from './instance-messages.js'
+export {
   EXTENSIONS_PARAM,
   type Extension,
   messageAuth,
