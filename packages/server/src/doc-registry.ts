@@ -1,5 +1,6 @@
 import type { DocStore } from './doc-store.js'
 import { Document } from './document.js'
+import type { Fanout } from './fanout.js'
 import type { Logger } from './logger.js'
 import type { Persistence } from './persistence.js'
 import type { SyncMetrics } from './sync-metrics.js'
@@ -29,6 +30,8 @@ export class DocRegistry {
     private readonly metrics: SyncMetrics,
     /** How long a document stays loaded after its last holder left, in ms. */
     private readonly unloadDelay: number,
+    /** The other instances, when scaled out. */
+    private readonly fanout: Fanout | null = null,
   ) {}
 
   /** Documents in memory or loading. */
@@ -89,8 +92,10 @@ export class DocRegistry {
       if (entry.unloadTimer !== null) clearTimeout(entry.unloadTimer)
       entry.unloadTimer = null
     }
+    for (const doc of this.documents()) this.fanout?.storeUnconfirmed(doc)
     const saved = await this.persistence.flushAll(deadline)
     for (const doc of this.documents()) {
+      this.fanout?.leave(doc)
       if (saved && Date.now() < deadline) await this.persistence.compact(doc)
       doc.destroy()
     }
@@ -100,24 +105,29 @@ export class DocRegistry {
 
   private async load(name: string): Promise<Document> {
     const started = performance.now()
-    let stored: Awaited<ReturnType<DocStore['load']>>
+    const doc = new Document(name, this.persistence, this.metrics)
+    const fail = (error: unknown, message: string): never => {
+      this.fanout?.leave(doc)
+      doc.destroy()
+      this.metrics.error('load-failed')
+      this.logger.error({ err: error, doc: name }, message)
+      throw error
+    }
+    // Scaled out, the document listens to the other instances first, so nothing they send while it loads is lost.
+    if (this.fanout) await this.fanout.join(doc)
+    let stored: Awaited<ReturnType<DocStore['load']>> = null
     try {
       stored = await this.store.load(name)
     } catch (error) {
-      this.metrics.error('load-failed')
-      this.logger.error({ err: error, doc: name }, 'loading a document from storage failed')
-      throw error
+      fail(error, 'loading a document from storage failed')
     }
-    const doc = new Document(name, this.persistence, this.metrics)
     try {
       doc.restore(stored)
     } catch (error) {
-      doc.destroy()
-      this.metrics.error('load-failed')
-      this.logger.error({ err: error, doc: name }, 'the stored document could not be applied; it is left as it is')
-      throw error
+      fail(error, 'the stored document could not be applied; it is left as it is')
     }
     doc.start()
+    this.fanout?.started(doc)
     this.logger.debug({ doc: name, ms: Math.round(performance.now() - started) }, 'document loaded')
     return doc
   }
@@ -135,6 +145,7 @@ export class DocRegistry {
     if (!doc || entry.refs > 0) return
     entry.unloading = true
     try {
+      this.fanout?.storeUnconfirmed(doc)
       await this.persistence.saved(doc)
       if (entry.refs === 0) await this.persistence.compact(doc)
     } finally {
@@ -142,11 +153,12 @@ export class DocRegistry {
     }
     // A holder may have arrived, or an edit slipped in, while saving: then the document stays.
     if (entry.refs > 0) return
-    if (this.persistence.hasUnsaved(doc)) {
+    if (this.persistence.hasUnsaved(doc) || (this.fanout?.storeUnconfirmed(doc) ?? 0) > 0) {
       this.scheduleUnload(name, entry)
       return
     }
     if (this.entries.get(name) === entry) this.entries.delete(name)
+    this.fanout?.leave(doc)
     doc.destroy()
     this.logger.debug({ doc: name }, 'document unloaded')
   }

@@ -16,6 +16,24 @@ export interface Peer {
   probe(): void
 }
 
+/**
+ * What a document needs of the other instances holding it, when the server is scaled out (see `Fanout`): it
+ * publishes its own clients' changes and says when they are stored.
+ */
+export interface DocumentLink {
+  /** Sends an update this instance's clients made; `seq` is the document's accepted count including it. */
+  publishUpdate(update: Uint8Array, seq: number): void
+  /** Sends an awareness update of this instance's clients. */
+  publishAwareness(update: Uint8Array): void
+  /** Says that the first `seq` accepted updates are stored. */
+  committed(seq: number): void
+}
+
+/** The origin of a change another instance made and stores itself: relayed here, neither stored nor published. */
+export const remoteOrigin = Symbol('another instance')
+/** The origin of a change caught up from storage or another instance: stored here, not published. */
+export const catchUpOrigin = Symbol('catch-up')
+
 const mixedOrigins = Symbol('mixed origins')
 
 /**
@@ -32,9 +50,14 @@ export class Document implements PersistedDoc {
   acceptedSeq = 0
   committedSeq = 0
   logLength = 0
+  /** The other instances holding this document, when scaled out. */
+  link: DocumentLink | null = null
   private outgoing: Uint8Array[] = []
   private outgoingOrigin: unknown = null
   private awarenessChanged = new Set<number>()
+  /** This instance's changes of the turn, for the other instances. */
+  private unpublished: Uint8Array[] = []
+  private awarenessUnpublished = new Set<number>()
   private flushScheduled = false
   private destroyed = false
   /** Which peer set each awareness client id, so no other peer can change it. */
@@ -69,6 +92,17 @@ export class Document implements PersistedDoc {
   /** Called by the write queue after a commit; tells every peer. */
   onCommitted(): void {
     for (const peer of this.peers) peer.onDocCommitted()
+    this.link?.committed(this.committedSeq)
+  }
+
+  /** Queues an update for storage that is already applied (one another instance did not confirm storing). */
+  store(update: Uint8Array): void {
+    this.persistence.enqueue(this, update)
+  }
+
+  /** The awareness client ids this instance's connections set. */
+  localAwarenessIds(): number[] {
+    return [...this.awarenessOwners.keys()]
   }
 
   /** The peer that set the awareness state of `clientId`, if one did. */
@@ -123,14 +157,21 @@ export class Document implements PersistedDoc {
     this.awareness.destroy()
     this.ydoc.destroy()
     this.outgoing = []
+    this.unpublished = []
     this.awarenessChanged.clear()
+    this.awarenessUnpublished.clear()
   }
 
   private readonly onUpdate = (update: Uint8Array, origin: unknown): void => {
-    this.persistence.enqueue(this, update)
-    if (this.peers.size === 0) return
-    this.outgoingOrigin = this.outgoing.length === 0 || origin === this.outgoingOrigin ? origin : mixedOrigins
-    this.outgoing.push(update)
+    if (origin !== remoteOrigin) this.persistence.enqueue(this, update)
+    const publish = this.link !== null && origin !== remoteOrigin && origin !== catchUpOrigin
+    if (publish) this.unpublished.push(update)
+    if (this.peers.size > 0) {
+      this.outgoingOrigin = this.outgoing.length === 0 || origin === this.outgoingOrigin ? origin : mixedOrigins
+      this.outgoing.push(update)
+    } else if (!publish) {
+      return
+    }
     this.scheduleFlush()
   }
 
@@ -139,20 +180,24 @@ export class Document implements PersistedDoc {
     origin: unknown,
   ): void => {
     const peer = this.peers.has(origin as Peer) ? (origin as Peer) : null
+    // Changes of this instance's clients (a leaving peer's removal included) go to the other instances too.
+    const publish = this.link !== null && origin !== remoteOrigin && origin !== 'timeout'
     for (const id of [...added, ...updated]) {
       if (peer) {
         peer.awarenessIds.add(id)
         this.awarenessOwners.set(id, peer)
       }
       this.awarenessChanged.add(id)
+      if (publish) this.awarenessUnpublished.add(id)
     }
     for (const id of removed) {
       peer?.awarenessIds.delete(id)
       this.awarenessOwners.delete(id)
       this.awarenessChanged.add(id)
+      if (publish) this.awarenessUnpublished.add(id)
     }
-    if (this.peers.size > 0) this.scheduleFlush()
-    else this.awarenessChanged.clear()
+    if (this.peers.size === 0) this.awarenessChanged.clear()
+    if (this.awarenessChanged.size > 0 || this.awarenessUnpublished.size > 0) this.scheduleFlush()
   }
 
   private scheduleFlush(): void {
@@ -164,19 +209,36 @@ export class Document implements PersistedDoc {
   private readonly flush = (): void => {
     this.flushScheduled = false
     if (this.destroyed) return
-    if (this.outgoing.length > 0) {
-      const update = this.outgoing.length === 1 ? (this.outgoing[0] as Uint8Array) : Y.mergeUpdates(this.outgoing)
+    const { outgoing, unpublished } = this
+    let merged: Uint8Array | null = null
+    if (outgoing.length > 0) {
+      merged = mergeAll(outgoing)
       const skip = this.outgoingOrigin
       this.outgoing = []
       this.outgoingOrigin = null
-      this.broadcast(encodeUpdateMessage(update), skip)
+      this.broadcast(encodeUpdateMessage(merged), skip)
     }
+    if (unpublished.length > 0) {
+      this.unpublished = []
+      // When every change of the turn was this instance's own, the merged update is the one to publish.
+      this.link?.publishUpdate(
+        merged && unpublished.length === outgoing.length ? merged : mergeAll(unpublished),
+        this.acceptedSeq,
+      )
+    }
+    let awareness: Uint8Array | null = null
     if (this.awarenessChanged.size > 0) {
-      const update = encodeAwarenessUpdate(this.awareness, [...this.awarenessChanged])
-      this.awarenessChanged.clear()
+      awareness = encodeAwarenessUpdate(this.awareness, [...this.awarenessChanged])
       // Awareness goes to everyone, the sender included, as the reference server does.
-      this.broadcast(encodeAwarenessMessage(update), null)
+      this.broadcast(encodeAwarenessMessage(awareness), null)
     }
+    if (this.awarenessUnpublished.size > 0) {
+      const ids = [...this.awarenessUnpublished]
+      const same = ids.length === this.awarenessChanged.size && ids.every((id) => this.awarenessChanged.has(id))
+      this.link?.publishAwareness(same && awareness ? awareness : encodeAwarenessUpdate(this.awareness, ids))
+      this.awarenessUnpublished.clear()
+    }
+    this.awarenessChanged.clear()
   }
 
   private broadcast(message: Uint8Array, skip: unknown): void {
@@ -188,4 +250,8 @@ export class Document implements PersistedDoc {
     }
     if (receivers > 0) this.metrics.messageSent(receivers, message.byteLength)
   }
+}
+
+function mergeAll(updates: Uint8Array[]): Uint8Array {
+  return updates.length === 1 ? (updates[0] as Uint8Array) : Y.mergeUpdates(updates)
 }

@@ -28,7 +28,9 @@ function isTextPath(path: string): boolean {
 /**
  * Koa middleware serving Tandem's HTTP endpoints:
  * - `GET /healthz`: the process is alive.
- * - `GET /readyz`: the store answers (503 with the reason otherwise, and while shutting down).
+ * - `GET /readyz`: each dependency's state: the store answers (503 with the reason otherwise, and while shutting
+ *   down); scaled out, the bus too (`"degraded"` while it is down: documents still load, save and sync on this
+ *   instance, and catch up with the other instances when the bus is back).
  * - `GET /metrics`: Prometheus text.
  * - `GET /api/docs`: every stored document with its size and last update (with tokens: the ones the token covers).
  * - `GET /api/docs/:name/text`: a document's `content` text; the name is URL-encoded (`team%2Fnotes`).
@@ -62,9 +64,17 @@ export function syncRoutes(sync: SyncServer, options: RoutesOptions = {}): Middl
     if (path === '/healthz') {
       ctx.body = { status: 'ok' }
     } else if (path === '/readyz') {
-      const problem = sync.isClosing ? 'shutting down' : await storeProblem(sync, readyTimeout)
-      ctx.status = problem === null ? 200 : 503
-      ctx.body = problem === null ? { status: 'ready', store: 'ok' } : { status: 'unavailable', store: problem }
+      const bus = sync.fanout?.bus
+      const [store, busProblem] = await Promise.all([
+        sync.isClosing ? 'shutting down' : problemOf(() => sync.store.check(), readyTimeout),
+        bus ? problemOf(() => bus.check(), readyTimeout) : null,
+      ])
+      ctx.status = store === null ? 200 : 503
+      ctx.body = {
+        status: store !== null ? 'unavailable' : busProblem !== null ? 'degraded' : 'ready',
+        store: store ?? 'ok',
+        ...(bus ? { [bus.name]: busProblem ?? 'ok' } : {}),
+      }
     } else if (path === '/metrics') {
       const registry = options.registry
       if (!registry) return ctx.throw(404, 'Metrics are not enabled on this server.')
@@ -107,13 +117,14 @@ function decodeOrNull(encoded: string): string | null {
   }
 }
 
-async function storeProblem(sync: SyncServer, timeoutMs: number): Promise<string | null> {
+/** What is wrong with a dependency, by its `check()`, or `null` when nothing is. */
+async function problemOf(check: () => Promise<void>, timeoutMs: number): Promise<string | null> {
   let timer: ReturnType<typeof setTimeout> | undefined
   const timeout = new Promise<string>((resolve) => {
     timer = setTimeout(() => resolve(`no answer within ${timeoutMs} ms`), timeoutMs)
   })
   try {
-    return await Promise.race([sync.store.check().then(() => null), timeout])
+    return await Promise.race([check().then(() => null), timeout])
   } catch (error) {
     return error instanceof Error ? error.message : String(error)
   } finally {

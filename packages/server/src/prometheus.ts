@@ -44,6 +44,33 @@ export function createPrometheusMetrics(): PrometheusMetrics {
     help: 'Updates committed to storage.',
     registers,
   })
+  const busPublished = new Counter({
+    name: 'tandem_bus_published_total',
+    help: 'Messages published to the other instances, by outcome (sent, or dropped while the bus was down).',
+    labelNames: ['outcome'],
+    registers,
+  })
+  const busPublishedBytes = new Counter({
+    name: 'tandem_bus_published_bytes_total',
+    help: 'Bytes published to the other instances.',
+    registers,
+  })
+  const busReceived = new Counter({
+    name: 'tandem_bus_received_total',
+    help: 'Messages received from the other instances.',
+    registers,
+  })
+  const busReceivedBytes = new Counter({
+    name: 'tandem_bus_received_bytes_total',
+    help: 'Bytes received from the other instances.',
+    registers,
+  })
+  const busLag = new Histogram({
+    name: 'tandem_bus_lag_seconds',
+    help: "Time from another instance's publish to its arrival here (by the two machines' clocks).",
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers,
+  })
   const errors = new Counter({ name: 'tandem_errors_total', help: 'Errors, by kind.', labelNames: ['kind'], registers })
   let observed: SyncServer | null = null
   new Gauge({
@@ -76,6 +103,15 @@ export function createPrometheusMetrics(): PrometheusMetrics {
       committed(seconds, entries) {
         commitSeconds.observe(seconds)
         committedUpdates.inc(entries)
+      },
+      busPublished(bytes, dropped) {
+        busPublished.inc({ outcome: dropped ? 'dropped' : 'sent' })
+        if (!dropped) busPublishedBytes.inc(bytes)
+      },
+      busReceived(bytes, lagMs) {
+        busReceived.inc()
+        busReceivedBytes.inc(bytes)
+        busLag.observe(Math.max(0, lagMs) / 1000)
       },
       error(kind: ErrorKind) {
         errors.inc({ kind })

@@ -9,6 +9,10 @@ export interface SyncMetrics {
   messageSent(receivers: number, bytes: number): void
   /** A storage commit of `entries` updates finished in `seconds`. */
   committed(seconds: number, entries: number): void
+  /** A message went to the other instances over the bus; `dropped` when the bus was down. */
+  busPublished(bytes: number, dropped: boolean): void
+  /** A message of another instance arrived over the bus, `lagMs` after it was sent (by the sender's clock). */
+  busReceived(bytes: number, lagMs: number): void
   /** Something went wrong; `kind` is one of {@link ErrorKind}. */
   error(kind: ErrorKind): void
 }
@@ -27,6 +31,8 @@ export type ErrorKind =
   | 'internal-error'
   | 'read-only-write'
   | 'awareness-forgery'
+  | 'bus-malformed'
+  | 'bus-unconfirmed'
 
 const discard = (): void => {}
 
@@ -35,5 +41,7 @@ export const noMetrics: SyncMetrics = {
   messageReceived: discard,
   messageSent: discard,
   committed: discard,
+  busPublished: discard,
+  busReceived: discard,
   error: discard,
 }

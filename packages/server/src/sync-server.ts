@@ -3,15 +3,22 @@ import { Connection, type ConnectionOptions, type SyncSocket } from './connectio
 import { DocRegistry } from './doc-registry.js'
 import type { DocInfo, DocStore } from './doc-store.js'
 import type { Document } from './document.js'
+import { Fanout, type FanoutOptions } from './fanout.js'
 import { type Logger, silentLogger } from './logger.js'
 import { MemoryStore } from './memory-store.js'
+import type { MessageBus } from './message-bus.js'
 import { Persistence, type PersistenceOptions } from './persistence.js'
 import { noMetrics, type SyncMetrics } from './sync-metrics.js'
 
 /** Settings of the sync core. */
-export interface SyncServerOptions extends PersistenceOptions {
+export interface SyncServerOptions extends PersistenceOptions, FanoutOptions {
   /** Where documents are kept. @default a new {@link MemoryStore} (nothing survives a restart) */
   store?: DocStore
+  /**
+   * The bus to the other instances of a scaled-out deployment (`@tandem/redis`), which then edit the same
+   * documents live with this one. @default none: a single instance
+   */
+  bus?: MessageBus
   /** Where the core logs. @default silentLogger */
   logger?: Logger
   /** Where the core reports metrics. @default noMetrics */
@@ -37,6 +44,8 @@ export class SyncServer {
   private readonly metrics: SyncMetrics
   private readonly persistence: Persistence
   private readonly registry: DocRegistry
+  /** The other instances, when scaled out. */
+  readonly fanout: Fanout | null
   private readonly connections = new Set<Connection>()
   private readonly maxBufferedBytes: number
   private readonly probeTimeout: number
@@ -49,12 +58,14 @@ export class SyncServer {
     this.maxBufferedBytes = options.maxBufferedBytes ?? 8 * 1024 * 1024
     this.probeTimeout = options.probeTimeout ?? 5000
     this.persistence = new Persistence(this.store, this.logger, this.metrics, options)
+    this.fanout = options.bus ? new Fanout(options.bus, this.store, this.logger, this.metrics, options) : null
     this.registry = new DocRegistry(
       this.store,
       this.persistence,
       this.logger,
       this.metrics,
       options.unloadDelay ?? 3000,
+      this.fanout,
     )
   }
 
@@ -127,7 +138,7 @@ export class SyncServer {
 
   /**
    * Shuts down: refuses new documents, closes every connection with 1001 (going away), commits everything,
-   * and closes the store. Resolves whether everything was saved before `timeoutMs`. Calling it again returns
+   * and closes the bus and the store. Resolves whether everything was saved before `timeoutMs`. Calling it again returns
    * the same promise.
    */
   close(timeoutMs = 8000): Promise<boolean> {
@@ -139,6 +150,11 @@ export class SyncServer {
     for (const connection of [...this.connections]) connection.close(CloseCode.goingAway, 'server shutting down')
     const saved = await this.registry.closeAll(deadline)
     if (!saved) this.logger.error({}, 'shutdown deadline passed before every document was saved')
+    try {
+      await this.fanout?.close()
+    } catch (error) {
+      this.logger.error({ err: error }, 'closing the bus failed')
+    }
     try {
       await this.store.close()
     } catch (error) {
