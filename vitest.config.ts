@@ -7,6 +7,7 @@ const projects = {
   '@tandem/server': 'packages/server',
   '@tandem/store-sqlite': 'packages/store-sqlite',
   '@tandem/store-postgres': 'packages/store-postgres',
+  '@tandem/redis': 'packages/redis',
   '@tandem/test-utils': 'packages/test-utils',
   '@tandem/server-app': 'apps/server',
   '@tandem/bench': 'packages/bench',

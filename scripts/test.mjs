@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// `pnpm test`: every check and every test, in the order that fails fastest. It installs what the browser
-// tests need (Chromium) and the PostgreSQL server the store tests start, when it can (Debian or Ubuntu, as root),
-// and otherwise says what to install.
+// `pnpm test`: every check and every test, in the order that fails fastest. It installs what the tests need
+// when it can (Debian or Ubuntu, as root): Chromium for the browser tests, and the PostgreSQL and Redis servers
+// the store and scale-out tests start. Otherwise it says what to install.
 import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -24,60 +24,67 @@ function fail(message) {
 const [major, minor] = process.versions.node.split('.').map(Number)
 if (major < 20 || (major === 20 && minor < 19)) fail(`Tandem needs Node.js 20.19 or newer; this is ${process.version}.`)
 
-/** Finds Chromium for the browser tests, installing Debian's package when possible. */
-function ensureChromium() {
-  const candidates = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter(Boolean)
-  const found = candidates.find((path) => existsSync(path))
-  if (found) return found
-  const isDebian = existsSync('/etc/debian_version')
-  const isRoot = process.getuid?.() === 0
-  if (isDebian && isRoot) {
-    console.log('\n▶ Installing Chromium for the browser tests (apt-get install chromium)')
+/**
+ * Makes sure a program the tests need is here: `found()` says whether it is. When it is not, installs Debian's
+ * `pkg` with apt where it can (Debian or Ubuntu, as root), and otherwise stops with `hint`.
+ */
+function ensurePackage(pkg, purpose, found, hint) {
+  if (found()) return
+  if (existsSync('/etc/debian_version') && process.getuid?.() === 0) {
+    console.log(`\n▶ Installing ${pkg} for ${purpose} (apt-get install ${pkg})`)
     const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }
     const update = spawnSync('apt-get', ['update'], { stdio: 'inherit', env })
-    const install = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', 'chromium'], {
-      stdio: 'inherit',
-      env,
-    })
-    if (update.status === 0 && install.status === 0 && existsSync('/usr/bin/chromium')) return '/usr/bin/chromium'
+    const install = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', pkg], { stdio: 'inherit', env })
+    if (update.status === 0 && install.status === 0 && found()) return
   }
-  fail(
-    'The browser tests need Chromium. Install it (Debian/Ubuntu: `sudo apt-get install chromium`) or set ' +
-      'CHROMIUM_PATH to a Chromium or Chrome executable, then run `pnpm test` again.',
-  )
+  fail(`${purpose[0].toUpperCase()}${purpose.slice(1)} need ${hint}, then run \`pnpm test\` again.`)
 }
 
-/** Finds the PostgreSQL server binaries for the store tests, installing Debian's package when possible. */
+const onPath = (binary, fromEnv) =>
+  [fromEnv, ...(process.env.PATH ?? '').split(':')].some((dir) => dir && existsSync(join(dir, binary)))
+
+/** Chromium for the browser tests. */
+function ensureChromium() {
+  const candidates = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter(Boolean)
+  const found = () => candidates.find((path) => existsSync(path))
+  ensurePackage(
+    'chromium',
+    'the browser tests',
+    found,
+    'Chromium. Install it (Debian/Ubuntu: `sudo apt-get install chromium`) or set CHROMIUM_PATH to a Chromium or Chrome executable',
+  )
+  return found() ?? '/usr/bin/chromium'
+}
+
+/** The PostgreSQL server binaries, which the store and scale-out tests start. */
 function ensurePostgres() {
   const found = () =>
-    [process.env.POSTGRES_BIN, ...(process.env.PATH ?? '').split(':')].some(
-      (dir) => dir && existsSync(join(dir, 'initdb')),
-    ) ||
+    onPath('initdb', process.env.POSTGRES_BIN) ||
     (existsSync('/usr/lib/postgresql') &&
       readdirSync('/usr/lib/postgresql').some((version) =>
         existsSync(join('/usr/lib/postgresql', version, 'bin/initdb')),
       ))
-  if (found()) return
-  const isDebian = existsSync('/etc/debian_version')
-  const isRoot = process.getuid?.() === 0
-  if (isDebian && isRoot) {
-    console.log('\n▶ Installing PostgreSQL for the store tests (apt-get install postgresql)')
-    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }
-    const update = spawnSync('apt-get', ['update'], { stdio: 'inherit', env })
-    const install = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', 'postgresql'], {
-      stdio: 'inherit',
-      env,
-    })
-    if (update.status === 0 && install.status === 0 && found()) return
-  }
-  fail(
-    'The PostgreSQL store tests need the PostgreSQL server binaries (initdb, postgres). Install them ' +
-      '(Debian/Ubuntu: `sudo apt-get install postgresql`) or set POSTGRES_BIN to the directory that holds them, ' +
-      'then run `pnpm test` again.',
+  ensurePackage(
+    'postgresql',
+    'the PostgreSQL tests',
+    found,
+    'the PostgreSQL server binaries (initdb, postgres). Install them (Debian/Ubuntu: `sudo apt-get install postgresql`) or set POSTGRES_BIN to the directory that holds them',
+  )
+}
+
+/** redis-server, which the Redis and scale-out tests start. */
+function ensureRedis() {
+  const found = () => (process.env.REDIS_SERVER && existsSync(process.env.REDIS_SERVER)) || onPath('redis-server')
+  ensurePackage(
+    'redis-server',
+    'the Redis tests',
+    found,
+    'redis-server. Install it (Debian/Ubuntu: `sudo apt-get install redis-server`) or set REDIS_SERVER to its path',
   )
 }
 
 if (existsSync(join(root, 'packages/store-postgres'))) ensurePostgres()
+if (existsSync(join(root, 'packages/redis'))) ensureRedis()
 
 const hasBrowserTests = existsSync(join(root, 'playwright.config.ts'))
 const chromium = hasBrowserTests ? ensureChromium() : null

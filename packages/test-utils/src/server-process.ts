@@ -68,7 +68,8 @@ export async function startTandem(options: TandemProcessOptions = {}): Promise<T
     args.push('--data-dir', dataDir, ...(options.args ?? []))
     const proc = spawn(process.execPath, args, {
       cwd: repoRoot,
-      env: { ...process.env, LOG_LEVEL: 'debug', ...options.env },
+      // A database or Redis of the machine's own never leaks into a test server.
+      env: { ...process.env, DATABASE_URL: '', REDIS_URL: '', LOG_LEVEL: 'debug', ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     })
     let stderr = ''

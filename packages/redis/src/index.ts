@@ -1,0 +1,1 @@
+export { openRedisBus, RedisBus, type RedisBusOptions } from './redis-bus.js'
