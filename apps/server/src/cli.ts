@@ -101,7 +101,11 @@ async function serve(args: string[]): Promise<number> {
 
     const shownHost = config.host.includes(':') ? `[${config.host}]` : config.host
     logger.info(
-      { port: server.port, host: config.host, dataDir: config.store === 'sqlite' ? config.dataDir : null },
+      {
+        port: server.port,
+        host: config.host,
+        dataDir: config.store === 'sqlite' && config.databaseUrl === null ? config.dataDir : null,
+      },
       `listening on http://${shownHost}:${server.port} (WebSocket ws://${shownHost}:${server.port}/<document>)`,
     )
     if (!['localhost', '127.0.0.1', '::1'].includes(config.host)) {

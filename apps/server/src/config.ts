@@ -11,6 +11,8 @@ export interface ServeConfig {
   host: string
   dataDir: string
   store: 'sqlite' | 'memory'
+  databaseUrl: string | null
+  redisUrl: string | null
   logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent'
   pingInterval: number
   maxMessageSize: number
@@ -58,6 +60,24 @@ const settings: { [K in keyof ServeConfig]: Setting<K> }[keyof ServeConfig][] = 
     'sqlite, or memory to keep nothing across restarts.',
     'sqlite',
     oneOf(['sqlite', 'memory'] as const),
+  ),
+  setting(
+    'databaseUrl',
+    'database-url',
+    'DATABASE_URL',
+    '<url>',
+    'Store documents in PostgreSQL (postgres://user:pass@host/db) instead of SQLite; instances share it.',
+    '',
+    optionalUrl(['postgres:', 'postgresql:']),
+  ),
+  setting(
+    'redisUrl',
+    'redis-url',
+    'REDIS_URL',
+    '<url>',
+    'Redis through which instances on one database edit together (redis://host:6379, rediss:// for TLS).',
+    '',
+    optionalUrl(['redis:', 'rediss:']),
   ),
   setting('logLevel', 'log-level', 'LOG_LEVEL', '<level>', `One of ${logLevels.join(', ')}.`, 'info', oneOf(logLevels)),
   setting(
@@ -261,12 +281,35 @@ export function readServeConfig(args: readonly string[], env: NodeJS.ProcessEnv)
           : [s.fallback, `--${s.flag}`]
     config[s.key] = s.parse(raw, source)
   }
-  return config as ServeConfig
+  const checked = config as ServeConfig
+  if (checked.databaseUrl !== null && checked.store === 'memory') {
+    throw new ConfigError('--store memory and --database-url contradict each other; choose one.')
+  }
+  if (checked.redisUrl !== null && checked.databaseUrl === null) {
+    throw new ConfigError(
+      '--redis-url needs --database-url: instances that edit documents together must store them in one database.',
+    )
+  }
+  return checked
+}
+
+/** A URL with its password replaced by `***`, for messages and logs. */
+export function redactUrl(raw: string): string {
+  try {
+    const url = new URL(raw)
+    if (url.password !== '') url.password = '***'
+    return url.toString()
+  } catch {
+    return raw.replace(/\/\/([^:/@]*):[^@/]*@/, '//$1:***@')
+  }
 }
 
 /** The `tandem serve --help` text. */
 export function serveHelp(): string {
-  const rows = settings.map((s) => [`--${s.flag} ${s.value}`, `${s.help} [env ${s.env}, default ${s.fallback}]`])
+  const rows = settings.map((s) => [
+    `--${s.flag} ${s.value}`,
+    `${s.help} [env ${s.env}, default ${s.fallback || 'none'}]`,
+  ])
   const width = Math.max(...rows.map(([left]) => (left as string).length)) + 2
   return [
     'Usage: tandem serve [options]',
@@ -278,6 +321,24 @@ export function serveHelp(): string {
     ...rows.map(([left, right]) => `  ${(left as string).padEnd(width)}${right}`),
     `  ${'-h, --help'.padEnd(width)}Show this help.`,
   ].join('\n')
+}
+
+function optionalUrl(protocols: readonly string[]) {
+  return (raw: string, name: string): string | null => {
+    if (raw.trim() === '') return null
+    let url: URL
+    try {
+      url = new URL(raw.trim())
+    } catch {
+      throw new ConfigError(`${name} must be a URL like ${protocols[0]}//host (got "${redactUrl(raw)}").`)
+    }
+    if (!protocols.includes(url.protocol)) {
+      throw new ConfigError(
+        `${name} must start with ${protocols.map((protocol) => `${protocol}//`).join(' or ')} (got "${redactUrl(raw)}").`,
+      )
+    }
+    return raw.trim()
+  }
 }
 
 function optionalText(raw: string): string | null {

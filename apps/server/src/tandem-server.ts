@@ -1,5 +1,6 @@
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { openRedisBus } from '@tandem/redis'
 import {
   AccessPolicy,
   attachSyncServer,
@@ -7,14 +8,16 @@ import {
   type DocStore,
   type Logger,
   MemoryStore,
+  type MessageBus,
   SyncServer,
   syncRoutes,
   TokenAuthority,
   tokenRoutes,
 } from '@tandem/server'
+import { openPostgresStore } from '@tandem/store-postgres'
 import { openSqliteStore } from '@tandem/store-sqlite'
 import Koa from 'koa'
-import { ConfigError, type ServeConfig } from './config.js'
+import { ConfigError, redactUrl, type ServeConfig } from './config.js'
 import type { Secrets } from './secrets.js'
 import { webApp } from './web-app.js'
 
@@ -53,14 +56,35 @@ export async function createAccessPolicy(config: ServeConfig, secrets: Secrets):
   })
 }
 
+/** Opens the configured store: PostgreSQL with a database URL, else SQLite in the data directory, or memory. */
+async function openStore(config: ServeConfig): Promise<DocStore> {
+  if (config.databaseUrl !== null) return openPostgresStore({ url: config.databaseUrl })
+  return config.store === 'memory' ? new MemoryStore() : openSqliteStore({ dataDir: config.dataDir })
+}
+
 /** Starts the whole server (store, sync core, WebSocket endpoint, HTTP routes) as configured. */
 export async function startServer(config: ServeConfig, secrets: Secrets, logger: Logger): Promise<RunningServer> {
   const policy = await createAccessPolicy(config, secrets)
-  const store: DocStore =
-    config.store === 'memory' ? new MemoryStore() : await openSqliteStore({ dataDir: config.dataDir })
+  const store = await openStore(config)
+  let bus: MessageBus | undefined
+  if (config.redisUrl !== null) {
+    try {
+      bus = await openRedisBus({ url: config.redisUrl, logger })
+    } catch (error) {
+      await store.close()
+      throw error
+    }
+  }
+  if (config.databaseUrl !== null) {
+    logger.info(
+      { database: redactUrl(config.databaseUrl), redis: bus ? redactUrl(config.redisUrl ?? '') : null },
+      'scaled-out storage',
+    )
+  }
   const prometheus = createPrometheusMetrics()
   const sync = new SyncServer({
     store,
+    bus,
     logger,
     metrics: prometheus.metrics,
     unloadDelay: config.unloadDelay,

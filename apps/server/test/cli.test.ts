@@ -148,6 +148,30 @@ describe.concurrent('help, version and configuration errors', () => {
       {},
       'tandem: --max-message-size must be a size of at least 1024 bytes, like 65536, 512KiB or 16MiB (got "12XB").',
     ],
+    [
+      'a database URL of another kind, without echoing its password',
+      ['serve'],
+      { DATABASE_URL: 'mysql://admin:hunter2@db/tandem' },
+      'tandem: DATABASE_URL must start with postgres:// or postgresql:// (got "mysql://admin:***@db/tandem").',
+    ],
+    [
+      'a Redis URL that does not parse',
+      ['serve', '--database-url', 'postgres://db/tandem', '--redis-url', 'localhost:6379'],
+      {},
+      'tandem: --redis-url must start with redis:// or rediss:// (got "localhost:6379").',
+    ],
+    [
+      'Redis without a shared database',
+      ['serve', '--redis-url', 'redis://127.0.0.1:6379'],
+      {},
+      'tandem: --redis-url needs --database-url: instances that edit documents together must store them in one database.',
+    ],
+    [
+      'a database URL with the memory store',
+      ['serve', '--store', 'memory', '--database-url', 'postgres://db/tandem'],
+      {},
+      'tandem: --store memory and --database-url contradict each other; choose one.',
+    ],
   ] as [string, string[], Record<string, string>, string][])(
     'refuses %s with exit code 2 and a message naming the setting and value',
     async (_, args, env, message) => {

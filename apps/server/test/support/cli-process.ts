@@ -15,6 +15,8 @@ const tandemVariables = [
   'PORT',
   'HOST',
   'DATA_DIR',
+  'DATABASE_URL',
+  'REDIS_URL',
   'LOG_LEVEL',
   'PING_INTERVAL',
   'MAX_MESSAGE_SIZE',
