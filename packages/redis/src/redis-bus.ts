@@ -125,7 +125,7 @@ export class RedisBus implements MessageBus {
 
   async check(): Promise<void> {
     if (this.publisher.status !== 'ready' || this.subscriber.status !== 'ready') {
-      throw new Error(`not connected to Redis at ${this.where} (${this.publisher.status}); reconnecting`)
+      throw new Error(`not connected to Redis at ${this.where} (connection ${this.publisher.status})`)
     }
     await withTimeout(this.publisher.ping(), 2000)
   }
