@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `pnpm test`: every check and every test, in the order that fails fastest. It installs what the tests need
-// when it can (Debian or Ubuntu, as root): Chromium for the browser tests, and the PostgreSQL and Redis servers
-// the store and scale-out tests start. Otherwise it says what to install.
+// when it can (Debian or Ubuntu, as root): Chromium for the browser tests, the PostgreSQL and Redis servers the
+// store and scale-out tests start, and nginx for the tests of the documented proxy configurations. Otherwise it
+// says what to install.
 import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -83,8 +84,21 @@ function ensureRedis() {
   )
 }
 
+/** nginx, which the tests of the documented proxy configurations run. */
+function ensureNginx() {
+  const found = () =>
+    (process.env.NGINX && existsSync(process.env.NGINX)) || onPath('nginx') || existsSync('/usr/sbin/nginx')
+  ensurePackage(
+    'nginx',
+    'the reverse-proxy tests',
+    found,
+    'nginx. Install it (Debian/Ubuntu: `sudo apt-get install nginx`) or set NGINX to its path',
+  )
+}
+
 if (existsSync(join(root, 'packages/store-postgres'))) ensurePostgres()
 if (existsSync(join(root, 'packages/redis'))) ensureRedis()
+ensureNginx()
 
 const hasBrowserTests = existsSync(join(root, 'playwright.config.ts'))
 const chromium = hasBrowserTests ? ensureChromium() : null
