@@ -159,6 +159,7 @@ describe('several Tandem instances on PostgreSQL and Redis', () => {
       const metrics = await (await fetch(`${instance.httpUrl}/metrics`)).text()
       expect(Number(/tandem_bus_published_total\{outcome="sent"\} (\d+)/.exec(metrics)?.[1])).toBeGreaterThan(0)
       expect(Number(/tandem_bus_received_total (\d+)/.exec(metrics)?.[1])).toBeGreaterThan(0)
+      expect(metrics).toMatch(/^tandem_bus_subscribed_documents 5$/m)
       expect(await (await fetch(`${instance.httpUrl}/readyz`)).json()).toEqual({
         status: 'ready',
         store: 'ok',

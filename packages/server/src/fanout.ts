@@ -69,6 +69,11 @@ export class Fanout {
     bus.onReconnect(() => this.resyncAll())
   }
 
+  /** Documents subscribed to on the bus. */
+  get documentCount(): number {
+    return this.rooms.size
+  }
+
   /** Subscribes to the document's topic; call before loading it. Messages wait until {@link started}. */
   async join(doc: Document): Promise<void> {
     const room = new Room(this, doc)

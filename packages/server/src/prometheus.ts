@@ -89,6 +89,14 @@ export function createPrometheusMetrics(): PrometheusMetrics {
       this.set(observed?.documentCount ?? 0)
     },
   })
+  new Gauge({
+    name: 'tandem_bus_subscribed_documents',
+    help: 'Documents this instance follows on the bus to the other instances (0 when not scaled out).',
+    registers,
+    collect() {
+      this.set(observed?.fanout?.documentCount ?? 0)
+    },
+  })
   return {
     registry,
     metrics: {
