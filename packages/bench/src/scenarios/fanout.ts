@@ -161,33 +161,54 @@ async function sweep(ctx: RunContext, server: ServerUnderTest, config: FanoutCon
   }
 }
 
-async function stages(ctx: RunContext, config: FanoutConfig): Promise<{ stages: StageResult[]; knee: number | null }> {
-  const run = (rate: number, durationMs = config.stageMs) =>
-    undisturbed(ctx, () => ctx.load.call('runFanoutStage', { rate, durationMs, drainMs: config.drainMs }))
-  const done: StageResult[] = []
+function stages(ctx: RunContext, config: FanoutConfig): Promise<{ stages: StageResult[]; knee: number | null }> {
+  return sweepRates(ctx, config, (rate, durationMs) =>
+    undisturbed(ctx, () => ctx.load.call('runFanoutStage', { rate, durationMs, drainMs: config.drainMs })),
+  )
+}
+
+/**
+ * The sweep of {@link runFanout} over an open fan-out session, each stage measured by `measure`: a warm-up at half
+ * the first rate, then rising rates until one fails the knee's conditions (retried once, not in quick mode), then
+ * one stage halfway between the last good rate and the failing one. Rates in `always` are measured even after a
+ * failure (those a report compares at), though they no longer move the knee.
+ */
+export async function sweepRates<T extends StageResult>(
+  ctx: RunContext,
+  config: Pick<FanoutConfig, 'rates' | 'stageMs'>,
+  measure: (rate: number, durationMs: number) => Promise<T>,
+  always: readonly number[] = [],
+): Promise<{ stages: T[]; knee: number | null }> {
+  const run = (rate: number, durationMs = config.stageMs) => measure(rate, durationMs)
+  const done: T[] = []
   let knee: number | null = null
   let firstFailure: number | null = null
   // Warm-up, not recorded: the JIT, the documents' first items, the sockets' buffers.
   await run((config.rates[0] as number) / 2, 1000)
   for (const rate of config.rates) {
+    if (firstFailure !== null) {
+      if (!always.includes(rate)) continue
+      done.push(await run(rate))
+      continue
+    }
     let stage = await run(rate)
     if (!stagePasses(stage) && stage.dropped === 0 && !ctx.options.quick) {
       ctx.log('    retrying once')
       stage = await run(rate)
     }
     done.push(stage)
-    if (!stagePasses(stage)) {
-      firstFailure = rate
-      break
+    if (stagePasses(stage)) {
+      knee = rate
+      continue
     }
-    knee = rate
-  }
-  if (firstFailure !== null && knee !== null && !ctx.options.quick && config.rates.length > 1) {
-    const middle = Math.round((knee + firstFailure) / 2 / 50) * 50
-    if (middle > knee && middle < firstFailure) {
-      const stage = await run(middle)
-      done.push(stage)
-      if (stagePasses(stage)) knee = middle
+    firstFailure = rate
+    if (knee !== null && !ctx.options.quick && config.rates.length > 1) {
+      const middle: number = Math.round((knee + firstFailure) / 2 / 50) * 50
+      if (middle > knee && middle < firstFailure) {
+        const between = await run(middle)
+        done.push(between)
+        if (stagePasses(between)) knee = middle
+      }
     }
   }
   return { stages: done, knee }
