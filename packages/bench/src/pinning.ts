@@ -17,3 +17,9 @@ export function pinSelf(core: number): boolean {
   if (!hasTaskset()) return false
   return spawnSync('taskset', ['-a', '-p', '-c', String(core), String(process.pid)]).status === 0
 }
+
+/** Pins every thread of another, running process to `core`; returns whether it could. */
+export function pinProcess(pid: number, core: number): boolean {
+  if (!hasTaskset()) return false
+  return spawnSync('taskset', ['-a', '-p', '-c', String(core), String(pid)]).status === 0
+}

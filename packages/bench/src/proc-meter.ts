@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 
 // Linux reports process times in clock ticks; USER_HZ is 100 on every mainstream distribution and architecture.
 const TICKS_PER_SECOND = 100
@@ -44,6 +44,53 @@ export class ProcMeter {
       clearInterval(timer)
       return Math.max(peak, this.rssBytes())
     }
+  }
+}
+
+/**
+ * CPU time of a process and of its children together, from /proc: for a server made of several processes, such as
+ * PostgreSQL's postmaster and the backends it forks. Children that have exited count through the parent's
+ * `cutime`/`cstime` (the parent reaps them).
+ */
+export class ProcTreeMeter {
+  constructor(readonly pid: number) {}
+
+  /** User plus system CPU time, in seconds, of the process, its live children and its reaped ones. */
+  cpuSeconds(): number {
+    let ticks = 0
+    let found = false
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue
+      const fields = statFields(Number(entry))
+      if (!fields) continue
+      const pid = Number(entry)
+      // Fields after the command name: [1] is the parent pid, [11] utime, [12] stime, [13] cutime, [14] cstime.
+      if (pid !== this.pid && Number(fields[1]) !== this.pid) continue
+      if (pid === this.pid) found = true
+      ticks += Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])
+    }
+    return found ? ticks / TICKS_PER_SECOND : Number.NaN
+  }
+
+  /** The process and its live children. */
+  pids(): number[] {
+    const pids: number[] = []
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue
+      const pid = Number(entry)
+      if (pid === this.pid || Number(statFields(pid)?.[1]) === this.pid) pids.push(pid)
+    }
+    return pids
+  }
+}
+
+function statFields(pid: number): string[] | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  } catch {
+    // The process has just exited.
+    return null
   }
 }
 

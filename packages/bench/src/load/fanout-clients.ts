@@ -1,4 +1,4 @@
-import { DISTURBED_CORES, OtherCpu, ownCores, ProcMeter } from '../proc-meter.js'
+import { DISTURBED_CORES, OtherCpu, ownCores, ProcMeter, ProcTreeMeter } from '../proc-meter.js'
 import { type Cdf, cdfOf, Samples, type Summary, summarize } from '../stats.js'
 import { encodeInsertUpdate, markersInUpdate, markerText, SYNC_UPDATE, syncMessage } from '../wire.js'
 import { connectMany, type LiteClient } from './lite-client.js'
@@ -8,6 +8,17 @@ import { sleep, waitFor } from './wait.js'
 /** A fan-out session: rooms of clients that stay connected across the stages of a sweep. */
 export interface FanoutSetup {
   url: string
+  /**
+   * More instances serving the same rooms: each room's clients are spread round-robin over `url` and these (the
+   * room's first client on `url`, its second on the first of these, ...), and the completeness check asks every
+   * one of them. @default none
+   */
+  moreUrls?: string[]
+  /**
+   * Other processes whose CPU (and memory) each stage reports beside the server's: the other instances, Redis,
+   * PostgreSQL. Their CPU is not counted as other processes' disturbing the stage. @default none
+   */
+  watched?: WatchedProcess[]
   /** The server's pid, to read its CPU and memory from /proc. */
   serverPid: number
   serverSyncs: boolean
@@ -17,6 +28,25 @@ export interface FanoutSetup {
   roomPrefix: string
   /** Every client opts in to Tandem's saved acknowledgement, and ack delays are measured. @default false */
   saved?: boolean
+}
+
+/** A process a fan-out session measures beside the server. */
+export interface WatchedProcess {
+  name: string
+  pid: number
+  /** Count the CPU of its child processes too (PostgreSQL's backends); its RSS is then not read. @default false */
+  tree?: boolean
+}
+
+/** What a stage measured of one watched process. */
+export interface WatchedStage {
+  name: string
+  /** CPU while the inserts were sent, in cores. */
+  cpuCores: number
+  /** CPU seconds from the stage's start until its last delivery arrived (or the drain ended). */
+  cpuSeconds: number
+  /** Peak RSS during the stage (NaN for a process tree). */
+  rssPeakBytes: number
 }
 
 /** One stage: every client inserting at a combined `rate` for `durationMs`. */
@@ -55,6 +85,10 @@ export interface StageResult {
   serverCpuCores: number
   serverRssPeakBytes: number
   serverRssEndBytes: number
+  /** The server's CPU seconds from the stage's start until its last delivery arrived (or the drain ended). */
+  serverCpuSeconds?: number
+  /** The watched processes, in the order of the session's setup (none when it watched none). */
+  watched?: WatchedStage[]
   /** CPU of the load generator itself: near 1.0 it, not the server, is the limit. */
   loadCpuCores: number
   /**
@@ -79,6 +113,7 @@ interface Session {
   setup: FanoutSetup
   clients: SimClient[]
   meter: ProcMeter
+  watched: { process: WatchedProcess; cpu: () => number; rss: ProcMeter | null }[]
   /** Per marker: when it was sent, by which client, and how many others received it. */
   sentAt: Float64Array
   senderOf: Int32Array
@@ -108,6 +143,10 @@ export async function openFanout(setup: FanoutSetup): Promise<{ connectMs: numbe
     setup,
     clients: [],
     meter: new ProcMeter(setup.serverPid),
+    watched: (setup.watched ?? []).map((process) => {
+      const meter = process.tree ? new ProcTreeMeter(process.pid) : new ProcMeter(process.pid)
+      return { process, cpu: () => meter.cpuSeconds(), rss: process.tree ? null : new ProcMeter(process.pid) }
+    }),
     sentAt: new Float64Array(capacity),
     senderOf: new Int32Array(capacity),
     received: new Uint16Array(capacity),
@@ -123,6 +162,7 @@ export async function openFanout(setup: FanoutSetup): Promise<{ connectMs: numbe
   session = s
   const started = performance.now()
   const byIndex: SimClient[] = new Array(count)
+  const urls = [setup.url, ...(setup.moreUrls ?? [])]
   const { clients, failed } = await connectMany(count, (index) => {
     // Consecutive clients are in different rooms, so the round-robin sender spreads every burst over rooms.
     const room = index % setup.rooms
@@ -137,7 +177,8 @@ export async function openFanout(setup: FanoutSetup): Promise<{ connectMs: numbe
     }
     byIndex[index] = sim
     return {
-      url: setup.url,
+      // The room's n-th client: clients of one room are spread round-robin over the instances.
+      url: urls[Math.floor(index / setup.rooms) % urls.length] as string,
       room: `${setup.roomPrefix}-${room}`,
       serverSyncs: setup.serverSyncs,
       saved: setup.saved,
@@ -223,6 +264,8 @@ export async function runFanoutStage(options: StageOptions): Promise<StageResult
   const framesBefore = framesReceived(clients)
   const stopRss = s.meter.watchPeakRss()
   const cpuBefore = s.meter.cpuSeconds()
+  const watchedBefore = s.watched.map((w) => w.cpu())
+  const watchedRss = s.watched.map((w) => w.rss?.watchPeakRss() ?? (() => Number.NaN))
   const ownBefore = process.cpuUsage()
   const others = new OtherCpu()
   const started = performance.now()
@@ -246,12 +289,21 @@ export async function runFanoutStage(options: StageOptions): Promise<StageResult
   const sendMs = performance.now() - started
   const serverCpuCores = (s.meter.cpuSeconds() - cpuBefore) / (sendMs / 1000)
   const loadCpuCores = ownCores(ownBefore, started)
-  const otherCpuCores = others.cores(serverCpuCores)
+  const watchedSent = s.watched.map((w, i) => w.cpu() - (watchedBefore[i] as number))
+  const watchedCores = watchedSent.map((seconds) => seconds / (sendMs / 1000))
+  const otherCpuCores = others.cores(serverCpuCores + watchedCores.reduce((sum, cores) => sum + cores, 0))
   const framesPerSec = ((framesReceived(clients) - framesBefore) * 1000) / sendMs
   const expected = total * (s.setup.clientsPerRoom - 1)
   const stageDeliveries = () => s.deliveries - deliveriesBefore
   await waitFor(() => stageDeliveries() >= expected && (!s.setup.saved || unackedCount(s) === 0), drainMs)
   const deliveries = stageDeliveries()
+  const serverCpuSeconds = s.meter.cpuSeconds() - cpuBefore
+  const watched: WatchedStage[] = s.watched.map((w, i) => ({
+    name: w.process.name,
+    cpuCores: watchedCores[i] as number,
+    cpuSeconds: w.cpu() - (watchedBefore[i] as number),
+    rssPeakBytes: (watchedRss[i] as () => number)(),
+  }))
   const latencies = s.latencies.sorted()
   const result: StageResult = {
     rate,
@@ -271,6 +323,8 @@ export async function runFanoutStage(options: StageOptions): Promise<StageResult
     serverCpuCores,
     serverRssPeakBytes: stopRss(),
     serverRssEndBytes: s.meter.rssBytes(),
+    serverCpuSeconds,
+    ...(watched.length > 0 ? { watched } : {}),
     loadCpuCores,
     otherCpuCores,
   }
@@ -299,7 +353,8 @@ function framesReceived(clients: SimClient[]): number {
 
 /**
  * Ends the session. On a server that keeps documents, a fresh client joins every room and checks that every
- * marker ever sent to it is in the room's document (the completeness check).
+ * marker ever sent to it is in the room's document (the completeness check); with several instances, on every
+ * one of them, and the markers missing are summed over the instances.
  */
 export async function closeFanout(): Promise<{ markers: number; missingInDocs: number | null }> {
   const s = session
@@ -307,21 +362,27 @@ export async function closeFanout(): Promise<{ markers: number; missingInDocs: n
   session = null
   let missingInDocs: number | null = null
   if (s.setup.serverSyncs) {
-    const present = new Uint8Array(s.nextMarker)
-    const { failed, clients } = await connectMany(s.setup.rooms, (room) => ({
-      url: s.setup.url,
-      room: `${s.setup.roomPrefix}-${room}`,
-      serverSyncs: true,
-      handlers: {
-        synced: (bytes, start, end) =>
-          markersInUpdate(bytes, start, end, (id) => {
-            if (id < present.length) present[id] = 1
-          }),
-      },
-    }))
-    for (const client of clients) client?.close()
-    missingInDocs = failed > 0 ? s.nextMarker : present.reduce((missing, seen) => missing + (seen ? 0 : 1), 0)
+    missingInDocs = 0
+    for (const url of [s.setup.url, ...(s.setup.moreUrls ?? [])]) missingInDocs += await missingOn(s, url)
   }
   for (const client of s.clients) client.lite.close()
   return { markers: s.nextMarker, missingInDocs }
+}
+
+/** How many of the session's markers a fresh client of each room on `url` does not find in the room's document. */
+async function missingOn(s: Session, url: string): Promise<number> {
+  const present = new Uint8Array(s.nextMarker)
+  const { failed, clients } = await connectMany(s.setup.rooms, (room) => ({
+    url,
+    room: `${s.setup.roomPrefix}-${room}`,
+    serverSyncs: true,
+    handlers: {
+      synced: (bytes, start, end) =>
+        markersInUpdate(bytes, start, end, (id) => {
+          if (id < present.length) present[id] = 1
+        }),
+    },
+  }))
+  for (const client of clients) client?.close()
+  return failed > 0 ? s.nextMarker : present.reduce((missing, seen) => missing + (seen ? 0 : 1), 0)
 }

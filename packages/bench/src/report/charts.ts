@@ -10,6 +10,7 @@ export const SERVER_COLORS: Record<ServerKind, string> = {
   'tandem-sqlite': '#0969da',
   'tandem-memory': '#54aeff',
   reference: '#cf222e',
+  'tandem-postgres': '#8250df',
 }
 
 /** One chart of a run: its file name (without .svg), caption and SVG text. */

@@ -8,9 +8,13 @@ import { hasTaskset } from '../pinning.js'
 import { freePort } from './free-port.js'
 import { track, untrack } from './process-registry.js'
 
-/** The servers a run compares. */
+/** The servers a run compares (`--servers`). */
 export const SERVER_KINDS = ['raw', 'tandem-sqlite', 'tandem-memory', 'reference'] as const
-export type ServerKind = (typeof SERVER_KINDS)[number]
+/**
+ * Every server the harness can start: those of {@link SERVER_KINDS}, and Tandem on PostgreSQL (optionally with
+ * Redis), which only the scale-out scenario starts, on the database and Redis it starts for them.
+ */
+export type ServerKind = (typeof SERVER_KINDS)[number] | 'tandem-postgres'
 
 /** How each server is named in tables and charts. */
 export const SERVER_LABELS: Record<ServerKind, string> = {
@@ -18,6 +22,7 @@ export const SERVER_LABELS: Record<ServerKind, string> = {
   'tandem-sqlite': 'Tandem + SQLite',
   'tandem-memory': 'Tandem (memory)',
   reference: 'y-websocket reference',
+  'tandem-postgres': 'Tandem + PostgreSQL',
 }
 
 /** How to start a server under test. */
@@ -30,6 +35,10 @@ export interface StartOptions {
   fromSource?: boolean
   /** Let {@link ServerUnderTest.heapSnapshot} write heap snapshots into this directory. @default none */
   heapDir?: string | null
+  /** Tandem + PostgreSQL only (and required there): the database URL (`--database-url`). */
+  databaseUrl?: string
+  /** Tandem + PostgreSQL only: the Redis through which it relays updates to other instances (`--redis-url`). @default none */
+  redisUrl?: string | null
 }
 
 const READY_TIMEOUT_MS = 30_000
@@ -92,7 +101,14 @@ export class ServerUnderTest {
 
   /** Whether the server sends Tandem's saved acknowledgement. */
   get sendsSaved(): boolean {
-    return this.kind === 'tandem-sqlite' || this.kind === 'tandem-memory'
+    return this.kind === 'tandem-sqlite' || this.kind === 'tandem-memory' || this.kind === 'tandem-postgres'
+  }
+
+  /** Tandem's Prometheus metrics (`GET /metrics`), as text. */
+  async metrics(): Promise<string> {
+    const response = await fetch(`${this.httpUrl}/metrics`, { signal: AbortSignal.timeout(10_000) })
+    if (!response.ok) throw new Error(`GET /metrics of the ${this.label} server answered ${response.status}.`)
+    return response.text()
   }
 
   /** The last lines the process printed, for error messages. */
@@ -154,9 +170,13 @@ export class ServerUnderTest {
   private async launch(): Promise<void> {
     this.port = await freePort()
     const [command, args, env] = this.command()
+    const inherited = { ...process.env }
+    // Only the options say where a server under test stores documents and whether it talks to other instances.
+    delete inherited.DATABASE_URL
+    delete inherited.REDIS_URL
     const child = spawn(command, args, {
       cwd: repoRoot,
-      env: { ...process.env, ...env },
+      env: { ...inherited, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     })
     track(child)
@@ -193,7 +213,7 @@ export class ServerUnderTest {
         source ? join(repoRoot, 'apps/server/src/cli.ts') : join(repoRoot, 'apps/server/bin/tandem.js'),
         'serve',
         ...['--host', '127.0.0.1', '--port', String(this.port), '--log-level', 'warn'],
-        ...(this.kind === 'tandem-sqlite' ? ['--data-dir', this.dataDir as string] : ['--store', 'memory']),
+        ...this.storeArgs(),
         // The per-IP limits protect a public server; every load client here comes from 127.0.0.1.
         ...['--max-connections-per-minute', '1000000', '--max-docs-per-ip', '1000000'],
       ]
@@ -203,6 +223,14 @@ export class ServerUnderTest {
       return ['taskset', ['-c', String(this.options.core), process.execPath, ...args], env]
     }
     return [process.execPath, args, env]
+  }
+
+  private storeArgs(): string[] {
+    if (this.kind === 'tandem-sqlite') return ['--data-dir', this.dataDir as string]
+    if (this.kind === 'tandem-memory') return ['--store', 'memory']
+    const { databaseUrl, redisUrl } = this.options
+    if (!databaseUrl) throw new Error('Start Tandem + PostgreSQL with a databaseUrl.')
+    return ['--database-url', databaseUrl, ...(redisUrl ? ['--redis-url', redisUrl] : [])]
   }
 
   private async waitUntilReady(child: ChildProcess): Promise<void> {
