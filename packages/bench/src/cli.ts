@@ -20,6 +20,7 @@ import { runCollab } from './scenarios/collab.js'
 import { runFanout } from './scenarios/fanout.js'
 import { runIdleScenario } from './scenarios/idle.js'
 import { runPersistence } from './scenarios/persistence.js'
+import { runScaleOut } from './scenarios/scale-out.js'
 import { killAll } from './servers/process-registry.js'
 
 async function main(argv: string[]): Promise<number> {
@@ -132,6 +133,9 @@ async function runScenario(ctx: RunContext, scenario: ScenarioId): Promise<void>
       return
     case 'persistence':
       results.persistence = await runPersistence(ctx)
+      return
+    case 'scale-out':
+      results.scaleOut = await runScaleOut(ctx)
       return
     case 'collab':
       if (!options.tracesDir) {

@@ -2,7 +2,16 @@ import { resolve } from 'node:path'
 import { SERVER_KINDS, type ServerKind } from './servers/server-under-test.js'
 
 /** The scenarios, in the order a full run runs them. */
-export const SCENARIOS = ['fanout', 'big-rooms', 'idle', 'cold-load', 'persistence', 'collab', 'browser'] as const
+export const SCENARIOS = [
+  'fanout',
+  'big-rooms',
+  'idle',
+  'cold-load',
+  'persistence',
+  'scale-out',
+  'collab',
+  'browser',
+] as const
 export type ScenarioId = (typeof SCENARIOS)[number]
 
 /** What `pnpm bench` was asked to do. */
@@ -43,6 +52,10 @@ Options:
                        cold-load    a fresh client syncing a 100k-edit and the automerge-paper document,
                                     from memory and (Tandem + SQLite) from storage after a restart
                        persistence  committed updates/s and saved-acknowledgement delays
+                       scale-out    50 rooms x 10 clients on 1, 2 and 3 Tandem instances on PostgreSQL and
+                                    Redis (each room's clients spread over them) against 1 instance without
+                                    Redis: latency, CPU of every process, bus messages and bytes per update;
+                                    all Tandem, whatever --servers says (needs PostgreSQL and redis-server)
                        collab       the friendsforever trace replayed by two clients
                        browser      Chromium: keystroke-to-remote-render, opening automerge-paper
   --servers <list>   Servers to compare (default: all): ${SERVER_KINDS.join(', ')}
@@ -50,7 +63,7 @@ Options:
                      figures are rougher.
   --profile          Run the servers under node --cpu-prof and summarise their top functions (slows them
                      down: use it to see where time goes, not for the figures).
-  --rate <n>         Fan-out scenarios: one stage at n inserts/s instead of the sweep (e.g. to profile it).
+  --rate <n>         Fan-out and scale-out scenarios: one stage at n inserts/s instead of the sweep (e.g. to profile it).
   --heap             Idle scenario: take a heap snapshot of each server at the largest connection count and
                      summarise its memory per connection by kind of object (the files stay in the results).
   --publish          Write the tables and charts into docs/benchmarks.md and docs/images/.

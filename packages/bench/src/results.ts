@@ -8,6 +8,7 @@ import type { CollabScenarioResult } from './scenarios/collab.js'
 import type { FanoutScenarioResult } from './scenarios/fanout.js'
 import type { IdleScenarioResult } from './scenarios/idle.js'
 import type { PersistenceScenarioResult } from './scenarios/persistence.js'
+import type { ScaleOutScenarioResult } from './scenarios/scale-out.js'
 
 /** Everything one run measured: what `results.json` holds and every report is made from. */
 export interface RunResults {
@@ -27,6 +28,7 @@ export interface RunResults {
   idle?: IdleScenarioResult
   cold?: ColdScenarioResult
   persistence?: PersistenceScenarioResult
+  scaleOut?: ScaleOutScenarioResult
   collab?: CollabScenarioResult
   browser?: BrowserScenarioResult
   profiles: ProfileSummary[]

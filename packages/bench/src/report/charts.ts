@@ -1,7 +1,9 @@
 import type { RunResults } from '../results.js'
 import type { FanoutScenarioResult } from '../scenarios/fanout.js'
+import { setupLabel } from '../scenarios/scale-out.js'
 import { SERVER_KINDS, SERVER_LABELS, type ServerKind } from '../servers/server-under-test.js'
 import type { Cdf } from '../stats.js'
+import { stageAt } from './scale-out-tables.js'
 import { renderBarChart, renderLineChart, type Series } from './svg-chart.js'
 
 /** The colour of each server in every chart. */
@@ -81,6 +83,27 @@ export function chartsFor(results: RunResults): Chart[] {
         yLabel: 'seconds',
         categories,
         series: bars((r) => r.connectMs / 1000),
+      }),
+    })
+  }
+  if (results.scaleOut) {
+    const { config, runs } = results.scaleOut
+    const colors = ['#0969da', '#bf8700', '#cf222e', '#8250df']
+    charts.push({
+      name: 'bench-scale-out-p99',
+      caption: `Scale-out, ${config.rooms} × ${config.clientsPerRoom}: p99 delivery latency by number of instances, at each fixed insert rate`,
+      svg: renderBarChart({
+        title: `Scale-out, ${config.rooms} rooms × ${config.clientsPerRoom} clients: p99 latency by instances`,
+        yLabel: 'p99 delivery latency (ms)',
+        categories: runs.map((run) => setupLabel(run.setup)),
+        series: config.fixedRates.map((rate, i) => ({
+          name: `${rate.toLocaleString('en')} inserts/s`,
+          color: colors[i % colors.length] as string,
+          points: runs.flatMap((run, index): [number, number][] => {
+            const stage = stageAt(run, rate)
+            return stage ? [[index, stage.latency.p99]] : []
+          }),
+        })),
       }),
     })
   }

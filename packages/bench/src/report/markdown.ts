@@ -3,6 +3,7 @@ import { SERVER_LABELS } from '../servers/server-under-test.js'
 import { TRACES_ATTRIBUTION } from '../traces.js'
 import type { Chart } from './charts.js'
 import { fixed, table } from './format.js'
+import { scaleOutTables } from './scale-out-tables.js'
 import {
   browserTable,
   coldTables,
@@ -92,6 +93,18 @@ export function renderMarkdown(results: RunResults, charts: Chart[], imagePath: 
   if (results.persistence) {
     out.push('\n### Persistence\n')
     out.push(persistenceTables(results.persistence))
+  }
+  if (results.scaleOut) {
+    const { config, postgres, redis, pinned } = results.scaleOut
+    out.push(`\n### Scale-out: ${config.rooms} rooms × ${config.clientsPerRoom} clients on 1, 2 and 3 instances\n`)
+    out.push(
+      `${postgres}; ${redis}. Each room's clients are spread round-robin over the instances. ` +
+        (pinned
+          ? 'Every instance, Redis and PostgreSQL share core 1; the load generator has core 0.'
+          : 'Nothing is pinned.') +
+        '\n',
+    )
+    out.push(scaleOutTables(results.scaleOut), chart('bench-scale-out-p99'))
   }
   if (results.collab) {
     out.push('\n### Real collaboration: friendsforever\n')
