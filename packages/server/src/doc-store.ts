@@ -34,13 +34,17 @@ export interface DocStore {
   load(name: string): Promise<StoredDoc | null>
   /**
    * Appends every entry to its document's log in one atomic commit: when the promise resolves all of them are
-   * durable, and when it rejects none of them is stored.
+   * durable. When it rejects, none of them should be stored; a store whose connection can break during the
+   * COMMIT itself (a network database) cannot always know, and may have stored them. The caller retries, which
+   * is safe: applying a Yjs update twice changes nothing.
    */
   append(entries: readonly StoreEntry[]): Promise<void>
   /**
    * Replaces the snapshot of `name` with `state` and deletes its log, in one transaction that writes the new
    * snapshot before deleting what it replaces. The caller guarantees that `state` contains the old snapshot
-   * and every log entry committed for `name` so far.
+   * and every log entry it appended through this store. A store that several server instances write at once
+   * (PostgreSQL) cannot trust one caller's `state` to hold the others' entries: it merges what it deletes into
+   * the snapshot it writes, and deletes only the entries it read.
    */
   compact(name: string, state: Uint8Array): Promise<void>
   /** Every stored document, ordered by name. */
