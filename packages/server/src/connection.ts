@@ -15,6 +15,7 @@ import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
 import { applyAwarenessUpdate, encodeAwarenessUpdate } from 'y-protocols/awareness'
 import * as Y from 'yjs'
+import { AwarenessIds } from './awareness-ids.js'
 import type { Document, Peer } from './document.js'
 import type { Logger } from './logger.js'
 import type { ErrorKind, SyncMetrics } from './sync-metrics.js'
@@ -50,7 +51,7 @@ export interface ConnectionOptions {
 /** The most awareness client ids one connection may set; a stock client uses one. */
 export const MAX_AWARENESS_IDS_PER_CONNECTION = 16
 
-/** What a connection needs of its server. */
+/** What a connection needs of its server: one object, shared by all of the server's connections. */
 export interface ConnectionContext {
   readonly logger: Logger
   readonly metrics: SyncMetrics
@@ -84,22 +85,30 @@ let nextConnectionId = 1
 export class Connection implements Peer {
   /** A process-unique id, for logs. */
   readonly id = nextConnectionId++
-  readonly awarenessIds = new Set<number>()
+  readonly awarenessIds = new AwarenessIds()
   private changesReceived = 0
   /** The latest count of changes waiting for a commit, and the document sequence number that covers them. */
   private ackPending: { count: number; seq: number } | null = null
   private closed = false
   private detached = false
+  private readOnlyWarned = false
   private expiryTimer: ReturnType<typeof setTimeout> | null = null
   private probeTimer: ReturnType<typeof setTimeout> | null = null
-  private readOnlyWarned = false
+  // The options are kept as fields, not as the object passed in: one object less per connection.
+  private readonly saved: boolean
+  private readonly readOnly: boolean
+  private readonly expiresAt: Date | null
 
   constructor(
     private readonly socket: SyncSocket,
     readonly doc: Document,
     private readonly context: ConnectionContext,
-    private readonly options: ConnectionOptions = {},
-  ) {}
+    options: ConnectionOptions = {},
+  ) {
+    this.saved = options.saved ?? false
+    this.readOnly = options.readOnly ?? false
+    this.expiresAt = options.expiresAt ?? null
+  }
 
   /** Starts the sync: the server's step 1 and the awareness of everyone present. */
   open(): void {
@@ -251,7 +260,7 @@ export class Connection implements Peer {
   }
 
   private applyUpdate(update: Uint8Array): void {
-    if (this.options.readOnly) {
+    if (this.readOnly) {
       // Never applied, relayed or stored, and never acknowledged as saved.
       this.context.metrics.error('read-only-write')
       if (!this.readOnlyWarned) {
@@ -266,7 +275,7 @@ export class Connection implements Peer {
     this.changesReceived++
     const store = this.doc.ydoc.store
     applyOrReject(() => Y.applyUpdate(this.doc.ydoc, update, this))
-    if (!this.options.saved) return
+    if (!this.saved) return
     if (store.pendingStructs !== null && !integrated(this.doc.ydoc, update)) {
       // Part of this update waits for content the server has not seen; it is not stored until that arrives, so
       // it, and what this connection sends after it, cannot be acknowledged as saved yet.
@@ -288,7 +297,8 @@ export class Connection implements Peer {
     const count = readOrReject(() => decoding.readVarUint(decoder))
     const kept: { id: number; clock: number; state: string }[] = []
     const claimed: number[] = []
-    const ids = new Set(this.awarenessIds)
+    // Ids this update would add to the connection's own; usually none (a client updates its own state).
+    const added: number[] = []
     for (let i = 0; i < count; i++) {
       const id = readOrReject(() => decoding.readVarUint(decoder))
       const clock = readOrReject(() => decoding.readVarUint(decoder))
@@ -301,17 +311,20 @@ export class Connection implements Peer {
         claimed.push(id)
         continue
       }
-      if (takesEffect) ids.add(id)
+      if (takesEffect && !this.awarenessIds.has(id) && !added.includes(id)) {
+        added.push(id)
+        // Checked as they come, so `added` stays short.
+        if (this.awarenessIds.size + added.length > MAX_AWARENESS_IDS_PER_CONNECTION) {
+          throw new RejectedMessage(
+            CloseCode.policyViolation,
+            'awareness-forgery',
+            `a connection may set at most ${MAX_AWARENESS_IDS_PER_CONNECTION} awareness states`,
+          )
+        }
+      }
       kept.push({ id, clock, state })
     }
     assertConsumed(decoder)
-    if (ids.size > MAX_AWARENESS_IDS_PER_CONNECTION) {
-      throw new RejectedMessage(
-        CloseCode.policyViolation,
-        'awareness-forgery',
-        `a connection may set at most ${MAX_AWARENESS_IDS_PER_CONNECTION} awareness states`,
-      )
-    }
     if (claimed.length === 0) return payload
     this.context.metrics.error('awareness-forgery')
     this.context.logger.info(
@@ -331,7 +344,7 @@ export class Connection implements Peer {
   }
 
   private scheduleExpiry(): void {
-    const expiresAt = this.options.expiresAt
+    const expiresAt = this.expiresAt
     if (!expiresAt) return
     // setTimeout holds at most ~24.8 days; a later expiry re-arms.
     const wait = Math.min(expiresAt.getTime() - Date.now(), 2 ** 31 - 1)

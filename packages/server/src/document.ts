@@ -1,6 +1,7 @@
 import { encodeAwarenessMessage, encodeUpdateMessage } from '@tandem/protocol'
 import { Awareness, applyAwarenessUpdate, encodeAwarenessUpdate, removeAwarenessStates } from 'y-protocols/awareness'
 import * as Y from 'yjs'
+import type { AwarenessIdSet } from './awareness-ids.js'
 import type { StoredDoc } from './doc-store.js'
 import type { PersistedDoc, Persistence } from './persistence.js'
 import type { SyncMetrics } from './sync-metrics.js'
@@ -8,7 +9,7 @@ import type { SyncMetrics } from './sync-metrics.js'
 /** What a document needs of a connection: somewhere to send, and the awareness ids it controls. */
 export interface Peer {
   /** Client ids whose awareness this peer set; removed when it leaves. */
-  readonly awarenessIds: Set<number>
+  readonly awarenessIds: AwarenessIdSet
   send(message: Uint8Array): void
   /** Called after a storage commit that stored updates of this document. */
   onDocCommitted(): void

@@ -101,6 +101,7 @@ export async function startInProcess(options: SyncServerOptions & AttachOptions 
   return {
     sync,
     server,
+    endpoint,
     url: `ws://127.0.0.1:${port}`,
     async close() {
       endpoint.close()
