@@ -2,8 +2,6 @@ import {
   CloseCode,
   encodeAwarenessMessage,
   encodeSavedMessage,
-  encodeSyncStep1Message,
-  encodeSyncStep2Message,
   messageAwareness,
   messageQueryAwareness,
   messageSync,
@@ -114,7 +112,7 @@ export class Connection implements Peer {
   open(): void {
     this.scheduleExpiry()
     this.doc.peers.add(this)
-    this.send(encodeSyncStep1Message(Y.encodeStateVector(this.doc.ydoc)))
+    this.send(this.doc.source.step1Message())
     const states = this.doc.awareness.getStates()
     if (states.size > 0) {
       this.send(encodeAwarenessMessage(encodeAwarenessUpdate(this.doc.awareness, [...states.keys()])))
@@ -228,8 +226,7 @@ export class Connection implements Peer {
         const payload = readOrReject(() => decoding.readVarUint8Array(decoder))
         assertConsumed(decoder)
         if (subtype === syncStep1) {
-          const update = applyOrReject(() => Y.encodeStateAsUpdate(this.doc.ydoc, payload))
-          this.send(encodeSyncStep2Message(update))
+          this.send(applyOrReject(() => this.doc.source.step2Message(payload)))
         } else if (subtype === syncStep2 || subtype === syncUpdate) {
           this.applyUpdate(payload)
         } else {
@@ -273,6 +270,11 @@ export class Connection implements Peer {
       return
     }
     this.changesReceived++
+    // A client with nothing the server lacks answers step 1 with an empty update: applying it changes nothing.
+    if (isEmptyUpdate(update)) {
+      if (this.saved) this.acknowledgeWhenCommitted()
+      return
+    }
     const store = this.doc.ydoc.store
     applyOrReject(() => Y.applyUpdate(this.doc.ydoc, update, this))
     if (!this.saved) return
@@ -281,6 +283,11 @@ export class Connection implements Peer {
       // it, and what this connection sends after it, cannot be acknowledged as saved yet.
       return
     }
+    this.acknowledgeWhenCommitted()
+  }
+
+  /** Acknowledges every change received so far once the document's accepted updates are committed. */
+  private acknowledgeWhenCommitted(): void {
     this.ackPending = { count: this.changesReceived, seq: this.doc.acceptedSeq }
     this.onDocCommitted()
   }
@@ -356,6 +363,11 @@ export class Connection implements Peer {
       Math.max(wait, 0),
     )
   }
+}
+
+/** Whether `update` is the Yjs v1 update of nothing: no structs, no deletions. */
+function isEmptyUpdate(update: Uint8Array): boolean {
+  return update.length === 2 && update[0] === 0 && update[1] === 0
 }
 
 /** Whether every struct of `update` is now part of `doc` (none of it is left pending). */

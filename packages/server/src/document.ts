@@ -5,6 +5,7 @@ import type { AwarenessIdSet } from './awareness-ids.js'
 import type { StoredDoc } from './doc-store.js'
 import type { PersistedDoc, Persistence } from './persistence.js'
 import type { SyncMetrics } from './sync-metrics.js'
+import { SyncSource } from './sync-source.js'
 
 /** What a document needs of a connection: somewhere to send, and the awareness ids it controls. */
 export interface Peer {
@@ -27,8 +28,9 @@ const mixedOrigins = Symbol('mixed origins')
  * whose own updates were all of the turn's updates is not sent its own changes back.
  */
 export class Document implements PersistedDoc {
-  readonly ydoc = new Y.Doc()
-  readonly awareness = new Awareness(this.ydoc)
+  /** The Y.Doc and the encodings newcomers are synced from. */
+  readonly source = new SyncSource()
+  readonly awareness = new Awareness(this.source.raw)
   readonly peers = new Set<Peer>()
   acceptedSeq = 0
   committedSeq = 0
@@ -52,6 +54,11 @@ export class Document implements PersistedDoc {
     this.awareness.setLocalState(null)
   }
 
+  /** The Y.Doc. */
+  get ydoc(): Y.Doc {
+    return this.source.doc
+  }
+
   /** Applies what storage holds; call once, before {@link start}, so none of it is stored again. */
   restore(stored: StoredDoc | null): void {
     if (!stored) return
@@ -63,7 +70,7 @@ export class Document implements PersistedDoc {
 
   /** Starts persisting and relaying changes. */
   start(): void {
-    this.ydoc.on('update', this.onUpdate)
+    this.source.raw.on('update', this.onUpdate)
     this.awareness.on('update', this.onAwarenessUpdate)
   }
 
@@ -119,10 +126,10 @@ export class Document implements PersistedDoc {
   destroy(): void {
     if (this.destroyed) return
     this.destroyed = true
-    this.ydoc.off('update', this.onUpdate)
+    this.source.raw.off('update', this.onUpdate)
     this.awareness.off('update', this.onAwarenessUpdate)
     this.awareness.destroy()
-    this.ydoc.destroy()
+    this.source.raw.destroy()
     this.outgoing = []
     this.awarenessChanged.clear()
   }
