@@ -25,7 +25,11 @@ import type { ErrorKind, SyncMetrics } from './sync-metrics.js'
 export interface SyncSocket {
   /** Bytes queued for sending and not yet handed to the network. */
   readonly bufferedAmount: number
-  send(data: Uint8Array): void
+  /**
+   * Sends one message. A transport that takes `sent` calls it once the message has been handed to the network
+   * (or has failed to be); one that ignores it only makes the server apply a document's stored state later.
+   */
+  send(data: Uint8Array, sent?: () => void): void
   close(code: number, reason: string): void
   /** Drops the connection at once, without a closing handshake. */
   terminate(): void
@@ -140,8 +144,11 @@ export class Connection implements Peer {
     }
   }
 
-  /** Sends one message, or cuts the connection off if the client stopped reading. */
-  send(message: Uint8Array): void {
+  /**
+   * Sends one message, or cuts the connection off if the client stopped reading. `sent` is called once the
+   * message has been handed to the network, or has failed to be.
+   */
+  send(message: Uint8Array, sent?: () => void): void {
     if (this.closed) return
     if (this.socket.bufferedAmount > this.context.maxBufferedBytes) {
       this.context.metrics.error('slow-consumer')
@@ -150,9 +157,11 @@ export class Connection implements Peer {
         'terminating a connection that stopped reading',
       )
       this.terminate()
+      sent?.()
       return
     }
-    this.socket.send(message)
+    if (sent) this.socket.send(message, sent)
+    else this.socket.send(message)
   }
 
   onDocCommitted(): void {
@@ -226,7 +235,15 @@ export class Connection implements Peer {
         const payload = readOrReject(() => decoding.readVarUint8Array(decoder))
         assertConsumed(decoder)
         if (subtype === syncStep1) {
-          this.send(applyOrReject(() => this.doc.source.step2Message(payload)))
+          const source = this.doc.source
+          const fromStorage = source.deferred
+          const answer = applyOrReject(() => source.step2Message(payload))
+          if (fromStorage && source.deferred) {
+            // Answered with the stored bytes: the server applies them once they are on their way.
+            this.send(answer, () => source.applySoon())
+          } else {
+            this.send(answer)
+          }
         } else if (subtype === syncStep2 || subtype === syncUpdate) {
           this.applyUpdate(payload)
         } else {
@@ -270,7 +287,8 @@ export class Connection implements Peer {
       return
     }
     this.changesReceived++
-    // A client with nothing the server lacks answers step 1 with an empty update: applying it changes nothing.
+    // A client with nothing the server lacks answers step 1 with an empty update: applying it would change
+    // nothing (and would apply a document's stored state early).
     if (isEmptyUpdate(update)) {
       if (this.saved) this.acknowledgeWhenCommitted()
       return

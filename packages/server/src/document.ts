@@ -5,7 +5,7 @@ import type { AwarenessIdSet } from './awareness-ids.js'
 import type { StoredDoc } from './doc-store.js'
 import type { PersistedDoc, Persistence } from './persistence.js'
 import type { SyncMetrics } from './sync-metrics.js'
-import { SyncSource } from './sync-source.js'
+import { SyncSource, storedOrigin } from './sync-source.js'
 
 /** What a document needs of a connection: somewhere to send, and the awareness ids it controls. */
 export interface Peer {
@@ -54,17 +54,20 @@ export class Document implements PersistedDoc {
     this.awareness.setLocalState(null)
   }
 
-  /** The Y.Doc. */
+  /** The Y.Doc; reading it applies the stored state first if that is still waiting (see {@link SyncSource}). */
   get ydoc(): Y.Doc {
     return this.source.doc
   }
 
-  /** Applies what storage holds; call once, before {@link start}, so none of it is stored again. */
+  /**
+   * Takes what storage holds, to apply when first needed; call once, before {@link start}. Throws when the
+   * stored bytes are not a readable update.
+   */
   restore(stored: StoredDoc | null): void {
     if (!stored) return
     const parts = stored.snapshot ? [stored.snapshot, ...stored.updates] : [...stored.updates]
     if (parts.length === 0) return
-    Y.applyUpdate(this.ydoc, parts.length === 1 ? (parts[0] as Uint8Array) : Y.mergeUpdates(parts), 'storage')
+    this.source.restore(parts.length === 1 ? (parts[0] as Uint8Array) : Y.mergeUpdates(parts))
     this.logLength = stored.updates.length
   }
 
@@ -135,6 +138,8 @@ export class Document implements PersistedDoc {
   }
 
   private readonly onUpdate = (update: Uint8Array, origin: unknown): void => {
+    // The stored state, applied late: it is in storage, and every connection has it or asks for it.
+    if (origin === storedOrigin) return
     this.persistence.enqueue(this, update)
     if (this.peers.size === 0) return
     this.outgoingOrigin = this.outgoing.length === 0 || origin === this.outgoingOrigin ? origin : mixedOrigins
