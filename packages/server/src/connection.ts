@@ -116,7 +116,7 @@ export class Connection implements Peer {
   open(): void {
     this.scheduleExpiry()
     this.doc.peers.add(this)
-    this.send(this.doc.source.step1Message())
+    this.doc.source.sendStep1((message) => this.send(message))
     const states = this.doc.awareness.getStates()
     if (states.size > 0) {
       this.send(encodeAwarenessMessage(encodeAwarenessUpdate(this.doc.awareness, [...states.keys()])))

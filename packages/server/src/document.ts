@@ -5,7 +5,7 @@ import type { AwarenessIdSet } from './awareness-ids.js'
 import type { StoredDoc } from './doc-store.js'
 import type { PersistedDoc, Persistence } from './persistence.js'
 import type { SyncMetrics } from './sync-metrics.js'
-import { SyncSource, storedOrigin } from './sync-source.js'
+import { SyncSource } from './sync-source.js'
 
 /** What a document needs of a connection: somewhere to send, and the awareness ids it controls. */
 export interface Peer {
@@ -60,8 +60,8 @@ export class Document implements PersistedDoc {
   }
 
   /**
-   * Takes what storage holds, to apply when first needed; call once, before {@link start}. Throws when the
-   * stored bytes are not a readable update.
+   * Takes what storage holds, to apply when first needed (see {@link SyncSource}); call once, before
+   * {@link start}, so none of it is stored again.
    */
   restore(stored: StoredDoc | null): void {
     if (!stored) return
@@ -73,7 +73,7 @@ export class Document implements PersistedDoc {
 
   /** Starts persisting and relaying changes. */
   start(): void {
-    this.source.raw.on('update', this.onUpdate)
+    this.source.onUpdate(this.onUpdate)
     this.awareness.on('update', this.onAwarenessUpdate)
   }
 
@@ -138,8 +138,6 @@ export class Document implements PersistedDoc {
   }
 
   private readonly onUpdate = (update: Uint8Array, origin: unknown): void => {
-    // The stored state, applied late: it is in storage, and every connection has it or asks for it.
-    if (origin === storedOrigin) return
     this.persistence.enqueue(this, update)
     if (this.peers.size === 0) return
     this.outgoingOrigin = this.outgoing.length === 0 || origin === this.outgoingOrigin ? origin : mixedOrigins

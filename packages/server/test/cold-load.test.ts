@@ -1,4 +1,11 @@
-import { encodeSyncStep1Message, encodeUpdateMessage, messageSync, syncStep2 } from '@tandem/protocol'
+import {
+  CloseCode,
+  encodeSyncStep1Message,
+  encodeUpdateMessage,
+  messageSync,
+  syncStep1,
+  syncStep2,
+} from '@tandem/protocol'
 import { connectClient, openRawClient, type RawClient, waitFor } from '@tandem/test-utils'
 import * as decoding from 'lib0/decoding'
 import { describe, expect, it } from 'vitest'
@@ -84,7 +91,7 @@ describe('a document loaded from storage', () => {
     await waitFor(async () => (await store.storedText('cold/edit')) === 'stored and edited', 'the edit to be stored')
   })
 
-  it('gets the changes a returning client made offline: its step 1 comes from the stored bytes', async () => {
+  it('gets the changes a returning client made offline: its step 1 follows once the stored state is applied', async () => {
     const { store, url, connect } = await setup()
     const { doc: source, stored: snapshot } = typed('shared')
     await stored(store, 'cold/offline', snapshot)
@@ -100,5 +107,34 @@ describe('a document loaded from storage', () => {
     } finally {
       back.destroy()
     }
+  })
+
+  it("sends the server's step 1 once the stored state is applied, with the stored state vector", async () => {
+    const { store, url } = await setup()
+    const { doc: source, stored: snapshot } = typed('vector')
+    await stored(store, 'cold/vector', snapshot)
+    const client = await openRawClient(url, 'cold/vector')
+    await askForDocument(client)
+    const step1 = await client.next((frame) => frame[0] === messageSync && frame[1] === syncStep1)
+    const decoder = decoding.createDecoder(step1)
+    decoding.readVarUint(decoder)
+    decoding.readVarUint(decoder)
+    expect(decoding.readVarUint8Array(decoder)).toEqual(Y.encodeStateVector(source))
+  })
+
+  it('stores nothing of a stored state that does not apply, and closes the connections that use it', async () => {
+    const { store, url } = await setup({ commitDelay: 0 })
+    const { stored: snapshot } = typed('precious')
+    const broken = snapshot.slice(0, -3)
+    await stored(store, 'cold/broken', broken)
+    const client = await openRawClient(url, 'cold/broken')
+    await askForDocument(client)
+    const edit = new Y.Doc()
+    edit.getText('content').insert(0, 'x')
+    client.send(encodeUpdateMessage(Y.encodeStateAsUpdate(edit)))
+    expect((await client.closed).code).toBe(CloseCode.internalError)
+    expect(store.appendCalls).toBe(0)
+    expect(store.compactions).toEqual([])
+    expect((await store.inner.load('cold/broken'))?.snapshot).toEqual(broken)
   })
 })
