@@ -11,7 +11,7 @@ import {
 } from '@tandem/protocol'
 import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
-import { applyAwarenessUpdate, encodeAwarenessUpdate } from 'y-protocols/awareness'
+import { applyAwarenessUpdate } from 'y-protocols/awareness'
 import * as Y from 'yjs'
 import { AwarenessIds } from './awareness-ids.js'
 import type { Document, Peer } from './document.js'
@@ -117,10 +117,7 @@ export class Connection implements Peer {
     this.scheduleExpiry()
     this.doc.peers.add(this)
     this.doc.source.sendStep1((message) => this.send(message))
-    const states = this.doc.awareness.getStates()
-    if (states.size > 0) {
-      this.send(encodeAwarenessMessage(encodeAwarenessUpdate(this.doc.awareness, [...states.keys()])))
-    }
+    if (this.doc.awareness.getStates().size > 0) this.send(encodeAwarenessMessage(this.doc.awarenessEncoding.all()))
   }
 
   /** Handles one frame from the client. */
@@ -264,8 +261,7 @@ export class Connection implements Peer {
       }
       case messageQueryAwareness: {
         assertConsumed(decoder)
-        const states = this.doc.awareness.getStates()
-        this.send(encodeAwarenessMessage(encodeAwarenessUpdate(this.doc.awareness, [...states.keys()])))
+        this.send(encodeAwarenessMessage(this.doc.awarenessEncoding.all()))
         return
       }
       default:

@@ -1,6 +1,7 @@
 import { encodeAwarenessMessage, encodeUpdateMessage } from '@tandem/protocol'
-import { Awareness, applyAwarenessUpdate, encodeAwarenessUpdate, removeAwarenessStates } from 'y-protocols/awareness'
+import { Awareness, applyAwarenessUpdate, removeAwarenessStates } from 'y-protocols/awareness'
 import * as Y from 'yjs'
+import { AwarenessEncoding } from './awareness-encoding.js'
 import type { AwarenessIdSet } from './awareness-ids.js'
 import type { StoredDoc } from './doc-store.js'
 import type { PersistedDoc, Persistence } from './persistence.js'
@@ -31,6 +32,8 @@ export class Document implements PersistedDoc {
   /** The Y.Doc and the encodings newcomers are synced from. */
   readonly source = new SyncSource()
   readonly awareness = new Awareness(this.source.raw)
+  /** The room's awareness, encoded, for newcomers and for the changes the room is sent. */
+  readonly awarenessEncoding = new AwarenessEncoding(this.awareness)
   readonly peers = new Set<Peer>()
   acceptedSeq = 0
   committedSeq = 0
@@ -183,7 +186,7 @@ export class Document implements PersistedDoc {
       this.broadcast(encodeUpdateMessage(update), skip)
     }
     if (this.awarenessChanged.size > 0) {
-      const update = encodeAwarenessUpdate(this.awareness, [...this.awarenessChanged])
+      const update = this.awarenessEncoding.changed([...this.awarenessChanged])
       this.awarenessChanged.clear()
       // Awareness goes to everyone, the sender included, as the reference server does.
       this.broadcast(encodeAwarenessMessage(update), null)
