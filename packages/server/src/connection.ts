@@ -2,8 +2,6 @@ import {
   CloseCode,
   encodeAwarenessMessage,
   encodeSavedMessage,
-  encodeSyncStep1Message,
-  encodeSyncStep2Message,
   messageAwareness,
   messageQueryAwareness,
   messageSync,
@@ -13,8 +11,9 @@ import {
 } from '@tandem/protocol'
 import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
-import { applyAwarenessUpdate, encodeAwarenessUpdate } from 'y-protocols/awareness'
+import { applyAwarenessUpdate } from 'y-protocols/awareness'
 import * as Y from 'yjs'
+import { AwarenessIds } from './awareness-ids.js'
 import type { Document, Peer } from './document.js'
 import type { Logger } from './logger.js'
 import type { ErrorKind, SyncMetrics } from './sync-metrics.js'
@@ -26,7 +25,11 @@ import type { ErrorKind, SyncMetrics } from './sync-metrics.js'
 export interface SyncSocket {
   /** Bytes queued for sending and not yet handed to the network. */
   readonly bufferedAmount: number
-  send(data: Uint8Array): void
+  /**
+   * Sends one message. A transport that takes `sent` calls it once the message has been handed to the network
+   * (or has failed to be); one that ignores it only makes the server apply a document's stored state later.
+   */
+  send(data: Uint8Array, sent?: () => void): void
   close(code: number, reason: string): void
   /** Drops the connection at once, without a closing handshake. */
   terminate(): void
@@ -50,7 +53,7 @@ export interface ConnectionOptions {
 /** The most awareness client ids one connection may set; a stock client uses one. */
 export const MAX_AWARENESS_IDS_PER_CONNECTION = 16
 
-/** What a connection needs of its server. */
+/** What a connection needs of its server: one object, shared by all of the server's connections. */
 export interface ConnectionContext {
   readonly logger: Logger
   readonly metrics: SyncMetrics
@@ -84,32 +87,37 @@ let nextConnectionId = 1
 export class Connection implements Peer {
   /** A process-unique id, for logs. */
   readonly id = nextConnectionId++
-  readonly awarenessIds = new Set<number>()
+  readonly awarenessIds = new AwarenessIds()
   private changesReceived = 0
   /** The latest count of changes waiting for a commit, and the document sequence number that covers them. */
   private ackPending: { count: number; seq: number } | null = null
   private closed = false
   private detached = false
+  private readOnlyWarned = false
   private expiryTimer: ReturnType<typeof setTimeout> | null = null
   private probeTimer: ReturnType<typeof setTimeout> | null = null
-  private readOnlyWarned = false
+  // The options are kept as fields, not as the object passed in: one object less per connection.
+  private readonly saved: boolean
+  private readonly readOnly: boolean
+  private readonly expiresAt: Date | null
 
   constructor(
     private readonly socket: SyncSocket,
     readonly doc: Document,
     private readonly context: ConnectionContext,
-    private readonly options: ConnectionOptions = {},
-  ) {}
+    options: ConnectionOptions = {},
+  ) {
+    this.saved = options.saved ?? false
+    this.readOnly = options.readOnly ?? false
+    this.expiresAt = options.expiresAt ?? null
+  }
 
   /** Starts the sync: the server's step 1 and the awareness of everyone present. */
   open(): void {
     this.scheduleExpiry()
     this.doc.peers.add(this)
-    this.send(encodeSyncStep1Message(Y.encodeStateVector(this.doc.ydoc)))
-    const states = this.doc.awareness.getStates()
-    if (states.size > 0) {
-      this.send(encodeAwarenessMessage(encodeAwarenessUpdate(this.doc.awareness, [...states.keys()])))
-    }
+    this.doc.source.sendStep1((message) => this.send(message))
+    if (this.doc.awareness.getStates().size > 0) this.send(encodeAwarenessMessage(this.doc.awarenessEncoding.all()))
   }
 
   /** Handles one frame from the client. */
@@ -133,8 +141,11 @@ export class Connection implements Peer {
     }
   }
 
-  /** Sends one message, or cuts the connection off if the client stopped reading. */
-  send(message: Uint8Array): void {
+  /**
+   * Sends one message, or cuts the connection off if the client stopped reading. `sent` is called once the
+   * message has been handed to the network, or has failed to be.
+   */
+  send(message: Uint8Array, sent?: () => void): void {
     if (this.closed) return
     if (this.socket.bufferedAmount > this.context.maxBufferedBytes) {
       this.context.metrics.error('slow-consumer')
@@ -143,9 +154,11 @@ export class Connection implements Peer {
         'terminating a connection that stopped reading',
       )
       this.terminate()
+      sent?.()
       return
     }
-    this.socket.send(message)
+    if (sent) this.socket.send(message, sent)
+    else this.socket.send(message)
   }
 
   onDocCommitted(): void {
@@ -219,8 +232,15 @@ export class Connection implements Peer {
         const payload = readOrReject(() => decoding.readVarUint8Array(decoder))
         assertConsumed(decoder)
         if (subtype === syncStep1) {
-          const update = applyOrReject(() => Y.encodeStateAsUpdate(this.doc.ydoc, payload))
-          this.send(encodeSyncStep2Message(update))
+          const source = this.doc.source
+          const fromStorage = source.deferred
+          const answer = applyOrReject(() => source.step2Message(payload))
+          if (fromStorage && source.deferred) {
+            // Answered with the stored bytes: the server applies them once they are on their way.
+            this.send(answer, () => source.applySoon())
+          } else {
+            this.send(answer)
+          }
         } else if (subtype === syncStep2 || subtype === syncUpdate) {
           this.applyUpdate(payload)
         } else {
@@ -241,8 +261,7 @@ export class Connection implements Peer {
       }
       case messageQueryAwareness: {
         assertConsumed(decoder)
-        const states = this.doc.awareness.getStates()
-        this.send(encodeAwarenessMessage(encodeAwarenessUpdate(this.doc.awareness, [...states.keys()])))
+        this.send(encodeAwarenessMessage(this.doc.awarenessEncoding.all()))
         return
       }
       default:
@@ -251,7 +270,7 @@ export class Connection implements Peer {
   }
 
   private applyUpdate(update: Uint8Array): void {
-    if (this.options.readOnly) {
+    if (this.readOnly) {
       // Never applied, relayed or stored, and never acknowledged as saved.
       this.context.metrics.error('read-only-write')
       if (!this.readOnlyWarned) {
@@ -264,14 +283,25 @@ export class Connection implements Peer {
       return
     }
     this.changesReceived++
+    // A client with nothing the server lacks answers step 1 with an empty update: applying it would change
+    // nothing (and would apply a document's stored state early).
+    if (isEmptyUpdate(update)) {
+      if (this.saved) this.acknowledgeWhenCommitted()
+      return
+    }
     const store = this.doc.ydoc.store
     applyOrReject(() => Y.applyUpdate(this.doc.ydoc, update, this))
-    if (!this.options.saved) return
+    if (!this.saved) return
     if (store.pendingStructs !== null && !integrated(this.doc.ydoc, update)) {
       // Part of this update waits for content the server has not seen; it is not stored until that arrives, so
       // it, and what this connection sends after it, cannot be acknowledged as saved yet.
       return
     }
+    this.acknowledgeWhenCommitted()
+  }
+
+  /** Acknowledges every change received so far once the document's accepted updates are committed. */
+  private acknowledgeWhenCommitted(): void {
     this.ackPending = { count: this.changesReceived, seq: this.doc.acceptedSeq }
     this.onDocCommitted()
   }
@@ -288,7 +318,8 @@ export class Connection implements Peer {
     const count = readOrReject(() => decoding.readVarUint(decoder))
     const kept: { id: number; clock: number; state: string }[] = []
     const claimed: number[] = []
-    const ids = new Set(this.awarenessIds)
+    // Ids this update would add to the connection's own; usually none (a client updates its own state).
+    const added: number[] = []
     for (let i = 0; i < count; i++) {
       const id = readOrReject(() => decoding.readVarUint(decoder))
       const clock = readOrReject(() => decoding.readVarUint(decoder))
@@ -301,17 +332,20 @@ export class Connection implements Peer {
         claimed.push(id)
         continue
       }
-      if (takesEffect) ids.add(id)
+      if (takesEffect && !this.awarenessIds.has(id) && !added.includes(id)) {
+        added.push(id)
+        // Checked as they come, so `added` stays short.
+        if (this.awarenessIds.size + added.length > MAX_AWARENESS_IDS_PER_CONNECTION) {
+          throw new RejectedMessage(
+            CloseCode.policyViolation,
+            'awareness-forgery',
+            `a connection may set at most ${MAX_AWARENESS_IDS_PER_CONNECTION} awareness states`,
+          )
+        }
+      }
       kept.push({ id, clock, state })
     }
     assertConsumed(decoder)
-    if (ids.size > MAX_AWARENESS_IDS_PER_CONNECTION) {
-      throw new RejectedMessage(
-        CloseCode.policyViolation,
-        'awareness-forgery',
-        `a connection may set at most ${MAX_AWARENESS_IDS_PER_CONNECTION} awareness states`,
-      )
-    }
     if (claimed.length === 0) return payload
     this.context.metrics.error('awareness-forgery')
     this.context.logger.info(
@@ -331,7 +365,7 @@ export class Connection implements Peer {
   }
 
   private scheduleExpiry(): void {
-    const expiresAt = this.options.expiresAt
+    const expiresAt = this.expiresAt
     if (!expiresAt) return
     // setTimeout holds at most ~24.8 days; a later expiry re-arms.
     const wait = Math.min(expiresAt.getTime() - Date.now(), 2 ** 31 - 1)
@@ -343,6 +377,11 @@ export class Connection implements Peer {
       Math.max(wait, 0),
     )
   }
+}
+
+/** Whether `update` is the Yjs v1 update of nothing: no structs, no deletions. */
+function isEmptyUpdate(update: Uint8Array): boolean {
+  return update.length === 2 && update[0] === 0 && update[1] === 0
 }
 
 /** Whether every struct of `update` is now part of `doc` (none of it is left pending). */

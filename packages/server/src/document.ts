@@ -1,14 +1,17 @@
 import { encodeAwarenessMessage, encodeUpdateMessage } from '@tandem/protocol'
 import { Awareness, applyAwarenessUpdate, encodeAwarenessUpdate, removeAwarenessStates } from 'y-protocols/awareness'
 import * as Y from 'yjs'
+import { AwarenessEncoding } from './awareness-encoding.js'
+import type { AwarenessIdSet } from './awareness-ids.js'
 import type { StoredDoc } from './doc-store.js'
 import type { PersistedDoc, Persistence } from './persistence.js'
 import type { SyncMetrics } from './sync-metrics.js'
+import { SyncSource } from './sync-source.js'
 
 /** What a document needs of a connection: somewhere to send, and the awareness ids it controls. */
 export interface Peer {
   /** Client ids whose awareness this peer set; removed when it leaves. */
-  readonly awarenessIds: Set<number>
+  readonly awarenessIds: AwarenessIdSet
   send(message: Uint8Array): void
   /** Called after a storage commit that stored updates of this document. */
   onDocCommitted(): void
@@ -44,8 +47,11 @@ const mixedOrigins = Symbol('mixed origins')
  * whose own updates were all of the turn's updates is not sent its own changes back.
  */
 export class Document implements PersistedDoc {
-  readonly ydoc = new Y.Doc()
-  readonly awareness = new Awareness(this.ydoc)
+  /** The Y.Doc and the encodings newcomers are synced from. */
+  readonly source = new SyncSource()
+  readonly awareness = new Awareness(this.source.raw)
+  /** The room's awareness, encoded, for newcomers and for the changes the room is sent. */
+  readonly awarenessEncoding = new AwarenessEncoding(this.awareness)
   readonly peers = new Set<Peer>()
   acceptedSeq = 0
   committedSeq = 0
@@ -74,18 +80,26 @@ export class Document implements PersistedDoc {
     this.awareness.setLocalState(null)
   }
 
-  /** Applies what storage holds; call once, before {@link start}, so none of it is stored again. */
+  /** The Y.Doc; reading it applies the stored state first if that is still waiting (see {@link SyncSource}). */
+  get ydoc(): Y.Doc {
+    return this.source.doc
+  }
+
+  /**
+   * Takes what storage holds, to apply when first needed (see {@link SyncSource}); call once, before
+   * {@link start}, so none of it is stored again.
+   */
   restore(stored: StoredDoc | null): void {
     if (!stored) return
     const parts = stored.snapshot ? [stored.snapshot, ...stored.updates] : [...stored.updates]
     if (parts.length === 0) return
-    Y.applyUpdate(this.ydoc, parts.length === 1 ? (parts[0] as Uint8Array) : Y.mergeUpdates(parts), 'storage')
+    this.source.restore(parts.length === 1 ? (parts[0] as Uint8Array) : Y.mergeUpdates(parts))
     this.logLength = stored.updates.length
   }
 
   /** Starts persisting and relaying changes. */
   start(): void {
-    this.ydoc.on('update', this.onUpdate)
+    this.source.onUpdate(this.onUpdate)
     this.awareness.on('update', this.onAwarenessUpdate)
   }
 
@@ -152,10 +166,10 @@ export class Document implements PersistedDoc {
   destroy(): void {
     if (this.destroyed) return
     this.destroyed = true
-    this.ydoc.off('update', this.onUpdate)
+    this.source.raw.off('update', this.onUpdate)
     this.awareness.off('update', this.onAwarenessUpdate)
     this.awareness.destroy()
-    this.ydoc.destroy()
+    this.source.raw.destroy()
     this.outgoing = []
     this.unpublished = []
     this.awarenessChanged.clear()
@@ -228,7 +242,7 @@ export class Document implements PersistedDoc {
     }
     let awareness: Uint8Array | null = null
     if (this.awarenessChanged.size > 0) {
-      awareness = encodeAwarenessUpdate(this.awareness, [...this.awarenessChanged])
+      awareness = this.awarenessEncoding.changed([...this.awarenessChanged])
       // Awareness goes to everyone, the sender included, as the reference server does.
       this.broadcast(encodeAwarenessMessage(awareness), null)
     }

@@ -1,5 +1,5 @@
 import { CloseCode } from '@tandem/protocol'
-import { Connection, type ConnectionOptions, type SyncSocket } from './connection.js'
+import { Connection, type ConnectionContext, type ConnectionOptions, type SyncSocket } from './connection.js'
 import { DocRegistry } from './doc-registry.js'
 import type { DocInfo, DocStore } from './doc-store.js'
 import type { Document } from './document.js'
@@ -47,16 +47,14 @@ export class SyncServer {
   /** The other instances, when scaled out. */
   readonly fanout: Fanout | null
   private readonly connections = new Set<Connection>()
-  private readonly maxBufferedBytes: number
-  private readonly probeTimeout: number
   private closing: Promise<boolean> | null = null
+  /** Shared by every connection. */
+  private readonly context: ConnectionContext
 
   constructor(options: SyncServerOptions = {}) {
     this.store = options.store ?? new MemoryStore()
     this.logger = options.logger ?? silentLogger
     this.metrics = options.metrics ?? noMetrics
-    this.maxBufferedBytes = options.maxBufferedBytes ?? 8 * 1024 * 1024
-    this.probeTimeout = options.probeTimeout ?? 5000
     this.persistence = new Persistence(this.store, this.logger, this.metrics, options)
     this.fanout = options.bus ? new Fanout(options.bus, this.store, this.logger, this.metrics, options) : null
     this.registry = new DocRegistry(
@@ -67,6 +65,15 @@ export class SyncServer {
       options.unloadDelay ?? 3000,
       this.fanout,
     )
+    this.context = {
+      logger: this.logger,
+      metrics: this.metrics,
+      maxBufferedBytes: options.maxBufferedBytes ?? 8 * 1024 * 1024,
+      probeTimeout: options.probeTimeout ?? 5000,
+      onClosed: (closed) => {
+        if (this.connections.delete(closed)) this.registry.release(closed.doc)
+      },
+    }
   }
 
   /** Open connections. */
@@ -101,20 +108,7 @@ export class SyncServer {
 
   /** Attaches an accepted socket to a document from {@link openDocument} and starts syncing. */
   connect(socket: SyncSocket, doc: Document, options: ConnectionOptions = {}): Connection {
-    const connection = new Connection(
-      socket,
-      doc,
-      {
-        logger: this.logger,
-        metrics: this.metrics,
-        maxBufferedBytes: this.maxBufferedBytes,
-        probeTimeout: this.probeTimeout,
-        onClosed: (closed) => {
-          if (this.connections.delete(closed)) this.registry.release(closed.doc)
-        },
-      },
-      options,
-    )
+    const connection = new Connection(socket, doc, this.context, options)
     this.connections.add(connection)
     connection.open()
     return connection

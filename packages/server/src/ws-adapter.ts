@@ -1,12 +1,24 @@
 import type { IncomingMessage, Server } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { docNameFromPath, EXTENSIONS_PARAM, parseExtensions } from '@tandem/protocol'
-import { type WebSocket, WebSocketServer } from 'ws'
+import { type RawData, type WebSocket, WebSocketServer } from 'ws'
 import type { AccessPolicy, UpgradeDecision } from './access-policy.js'
 import type { Connection } from './connection.js'
 import type { SyncMetrics } from './sync-metrics.js'
 import { noMetrics } from './sync-metrics.js'
 import type { SyncServer } from './sync-server.js'
+
+/** What the endpoint keeps of an accepted socket. */
+interface Binding {
+  readonly connection: Connection
+  /** The client's IP, as the access policy saw it (for the per-IP limits). */
+  readonly ip: string
+  /** Whether the socket answered the last ping (or is new). */
+  alive: boolean
+}
+
+const bound = Symbol('tandem.binding')
+type BoundSocket = WebSocket & { [bound]?: Binding }
 
 /** Settings of the WebSocket endpoint. */
 export interface AttachOptions {
@@ -45,17 +57,43 @@ export function attachSyncServer(server: Server, sync: SyncServer, options: Atta
   const prefix = (options.prefix ?? '').replace(/\/$/, '')
   const metrics = options.metrics ?? noMetrics
   const logger = sync.logger
+  const limits = options.policy?.limits
   const wss = new WebSocketServer({
     noServer: true,
     perMessageDeflate: false,
     maxPayload: options.maxPayload ?? 16 * 1024 * 1024,
   })
-  const alive = new WeakSet<WebSocket>()
-  const connections = new WeakMap<WebSocket, Connection>()
   let closed = false
 
+  // One set of listeners for every socket of this endpoint: each finds its connection on the socket, so an idle
+  // connection holds no closures of its own.
+  function onUpgradeError(this: Duplex, error: Error): void {
+    logger.debug({ err: error }, 'socket error during the upgrade')
+  }
+  function onMessage(this: BoundSocket, data: RawData, isBinary: boolean): void {
+    this[bound]?.connection.receive(data as Buffer, isBinary)
+  }
+  function onPong(this: BoundSocket): void {
+    const binding = this[bound]
+    if (!binding) return
+    binding.alive = true
+    binding.connection.handlePong()
+  }
+  function onClose(this: BoundSocket): void {
+    const binding = this[bound]
+    if (!binding) return
+    binding.connection.handleClosed()
+    limits?.closed(binding.ip, binding.connection.doc.name)
+  }
+  function onError(this: BoundSocket, error: Error): void {
+    // ws closes the socket itself after an error (for example 1009 for an oversized frame).
+    metrics.error('socket-error')
+    const connection = this[bound]?.connection
+    logger.warn({ err: error, doc: connection?.doc.name, connection: connection?.id }, 'WebSocket error')
+  }
+
   const onUpgrade = async (request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> => {
-    socket.on('error', (error) => logger.debug({ err: error }, 'socket error during the upgrade'))
+    socket.on('error', onUpgradeError)
     if (closed || sync.isClosing) return refuse(socket, 503, 'The server is shutting down; try again shortly.')
     const url = request.url ?? '/'
     if (!url.startsWith(`${prefix}/`)) return refuse(socket, 404, `No documents are served at ${url.split('?')[0]}.`)
@@ -78,36 +116,32 @@ export function attachSyncServer(server: Server, sync: SyncServer, options: Atta
       return refuse(socket, 503, 'The document could not be loaded from storage; try again later.')
     }
     if (socket.destroyed) return sync.releaseDocument(doc)
-    let accepted = false
     // ws answers a malformed handshake itself and never calls back: give the document back then.
-    socket.once('close', () => {
-      if (!accepted) sync.releaseDocument(doc)
-    })
-    wss.handleUpgrade(request, socket, head, (ws) => {
-      accepted = true
-      alive.add(ws)
-      const connection = sync.connect(ws, doc, {
-        saved: parseExtensions(query.get(EXTENSIONS_PARAM)).has('saved'),
-        readOnly: decision.readOnly,
-        expiresAt: decision.expiresAt,
+    const releaseUnaccepted = () => sync.releaseDocument(doc)
+    socket.once('close', releaseUnaccepted)
+    const saved = parseExtensions(query.get(EXTENSIONS_PARAM)).has('saved')
+    // The 101 response, the server's step 1 and the room's awareness leave in one write.
+    socket.cork()
+    try {
+      wss.handleUpgrade(request, socket, head, (ws) => {
+        // ws has its own socket listeners now; the upgrade's would only keep this request's variables alive.
+        socket.off('close', releaseUnaccepted)
+        socket.off('error', onUpgradeError)
+        const connection = sync.connect(ws, doc, {
+          saved,
+          readOnly: decision.readOnly,
+          expiresAt: decision.expiresAt,
+        })
+        ;(ws as BoundSocket)[bound] = { connection, ip: decision.ip, alive: true }
+        limits?.opened(decision.ip, doc.name)
+        ws.on('message', onMessage)
+        ws.on('pong', onPong)
+        ws.on('close', onClose)
+        ws.on('error', onError)
       })
-      connections.set(ws, connection)
-      options.policy?.limits.opened(decision.ip, doc.name)
-      ws.on('message', (data, isBinary) => connection.receive(data as Buffer, isBinary))
-      ws.on('pong', () => {
-        alive.add(ws)
-        connection.handlePong()
-      })
-      ws.on('close', () => {
-        connection.handleClosed()
-        options.policy?.limits.closed(decision.ip, doc.name)
-      })
-      ws.on('error', (error) => {
-        // ws closes the socket itself after an error (for example 1009 for an oversized frame).
-        metrics.error('socket-error')
-        logger.warn({ err: error, doc: doc.name, connection: connection.id }, 'WebSocket error')
-      })
-    })
+    } finally {
+      socket.uncork()
+    }
   }
 
   const listener = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
@@ -119,18 +153,19 @@ export function attachSyncServer(server: Server, sync: SyncServer, options: Atta
   server.on('upgrade', listener)
 
   const heartbeat = setInterval(() => {
-    for (const ws of wss.clients) {
-      if (!alive.has(ws)) {
+    for (const ws of wss.clients as Set<BoundSocket>) {
+      const binding = ws[bound]
+      if (!binding) continue
+      if (!binding.alive) {
         metrics.error('heartbeat-timeout')
-        const connection = connections.get(ws)
         logger.info(
-          { doc: connection?.doc.name, connection: connection?.id },
+          { doc: binding.connection.doc.name, connection: binding.connection.id },
           'dropping a connection that missed its ping',
         )
         ws.terminate()
         continue
       }
-      alive.delete(ws)
+      binding.alive = false
       ws.ping()
     }
   }, options.pingInterval ?? 30_000)

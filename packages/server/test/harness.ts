@@ -16,6 +16,8 @@ export class ControlledStore implements DocStore {
   readonly inner = new MemoryStore()
   loadCalls = 0
   appendCalls = 0
+  /** The names of the documents compacted, in order, and the append count when each was. */
+  readonly compactions: { name: string; afterAppends: number }[] = []
   failLoads = 0
   failAppends = 0
   private loadGate: Promise<void> | null = null
@@ -66,6 +68,7 @@ export class ControlledStore implements DocStore {
   }
 
   compact(name: string, state: Uint8Array): Promise<void> {
+    this.compactions.push({ name, afterAppends: this.appendCalls })
     return this.inner.compact(name, state)
   }
   list(): Promise<DocInfo[]> {
@@ -101,6 +104,7 @@ export async function startInProcess(options: SyncServerOptions & AttachOptions 
   return {
     sync,
     server,
+    endpoint,
     url: `ws://127.0.0.1:${port}`,
     async close() {
       endpoint.close()

@@ -33,6 +33,38 @@ describe('persistence', () => {
     expect(await store.storedText('compacted')).toBe(Array.from({ length: 25 }, (_, i) => `${i},`).join(''))
   })
 
+  it('compacts at most one document per commit, the one with the longest log', async () => {
+    const { store, sync, connect } = await setup({ compactAfter: 5, commitDelay: 0 })
+    const names = ['even/a', 'even/b', 'even/c']
+    const clients = names.map((name) => connect(name, true))
+    const other = connect('even/other', true)
+    await Promise.all([...clients, other].map((client) => client.synced()))
+    const docs = await Promise.all(names.map((name) => sync.openDocument(name)))
+    try {
+      // A commit held in flight, so that what follows is committed together once it is released.
+      const release = store.holdAppends()
+      other.text.insert(0, 'held')
+      await waitFor(() => store.appendCalls === 1, 'a commit to be in flight')
+      // Six updates to each document, one more to c: all three logs pass the threshold in the same commit.
+      for (const client of clients) for (let i = 0; i < 6; i++) client.text.insert(0, `${i}`)
+      clients[2]?.text.insert(0, '+')
+      await waitFor(() => docs.every((doc, i) => doc.acceptedSeq === (i === 2 ? 7 : 6)), 'the server to have them')
+      release()
+      await waitFor(() => clients.every((client) => client.saves.saved), 'the edits to be saved')
+      expect(store.appendCalls).toBe(2)
+      expect(store.compactions.map((c) => c.name)).toEqual(['even/c'])
+      // The others are compacted by the next commits that store their updates, one per commit.
+      for (let round = 0; round < 3 && store.compactions.length < 3; round++) {
+        for (const client of clients) client.text.insert(0, 'x')
+        await waitFor(() => clients.every((client) => client.saves.saved), `round ${round} to be saved`)
+      }
+      expect(store.compactions.map((c) => c.name).sort()).toEqual(names)
+      expect(new Set(store.compactions.map((c) => c.afterAppends)).size).toBe(3)
+    } finally {
+      for (const doc of docs) sync.releaseDocument(doc)
+    }
+  })
+
   it('compacts a document when it unloads', async () => {
     const { store, sync, connect } = await setup({ unloadDelay: 0 })
     const client = connect('unloaded', true)

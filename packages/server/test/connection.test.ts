@@ -1,0 +1,72 @@
+import { CloseCode, encodeAwarenessMessage, encodeQueryAwarenessMessage } from '@tandem/protocol'
+import { openRawClient, waitFor } from '@tandem/test-utils'
+import { describe, expect, it } from 'vitest'
+import { WebSocket } from 'ws'
+import { Awareness, encodeAwarenessUpdate } from 'y-protocols/awareness'
+import * as Y from 'yjs'
+import { setup } from './harness.js'
+
+/** An awareness message that sets `ids` at `clock`, as one client could send it. */
+function awarenessOf(ids: number[], clock: number): Uint8Array {
+  const fake = new Awareness(new Y.Doc())
+  for (const id of ids) {
+    fake.states.set(id, { user: { name: `person ${id}` } })
+    fake.meta.set(id, { clock, lastUpdated: Date.now() })
+  }
+  const message = encodeAwarenessMessage(encodeAwarenessUpdate(fake, ids))
+  fake.destroy()
+  return message
+}
+
+const range = (from: number, count: number) => Array.from({ length: count }, (_, i) => from + i)
+
+describe('a connection', () => {
+  it('shares one set of socket listeners with every other connection and keeps none of the upgrade', async () => {
+    const { endpoint, url } = await setup()
+    await openRawClient(url, 'listeners/a')
+    await openRawClient(url, 'listeners/b')
+    await waitFor(() => endpoint.wss.clients.size === 2, 'both connections to be accepted')
+    const [first, second] = [...endpoint.wss.clients] as [WebSocket, WebSocket]
+    // The endpoint's listener is the last of each event (ws's server adds its own 'close' listener first).
+    for (const event of ['message', 'pong', 'close', 'error']) {
+      expect(first.listeners(event).at(-1)).toBeTypeOf('function')
+      expect(first.listeners(event).at(-1)).toBe(second.listeners(event).at(-1))
+    }
+    // Only ws's own listeners remain on the TCP socket once the handshake is done.
+    const socket = (first as unknown as { _socket: import('node:net').Socket })._socket
+    expect(socket.listenerCount('close')).toBe(1)
+    expect(socket.listenerCount('error')).toBe(1)
+  })
+
+  it('keeps several awareness states of one connection, and removes them all when it leaves', async () => {
+    const { url, connect } = await setup()
+    const observer = connect('presence/many')
+    await observer.synced()
+    const states = () => observer.provider.awareness.getStates()
+    const setter = await openRawClient(url, 'presence/many')
+    setter.send(awarenessOf([101], 1))
+    await waitFor(() => states().has(101), 'the first state')
+    setter.send(awarenessOf([102, 103], 1))
+    setter.send(awarenessOf([101, 102, 103], 2))
+    await waitFor(() => [101, 102, 103].every((id) => states().has(id)), 'all three states')
+    setter.ws.close()
+    await waitFor(() => ![101, 102, 103].some((id) => states().has(id)), 'every state of the setter to go')
+    expect([...states().keys()]).toEqual([observer.doc.clientID])
+  })
+
+  it('counts the awareness states of a connection over all its messages, each id once', async () => {
+    const { url } = await setup()
+    const client = await openRawClient(url, 'presence/limit')
+    client.send(awarenessOf(range(200, 10), 1))
+    // The same ten again with newer clocks, then six more: sixteen in all, the most a connection may set.
+    client.send(awarenessOf(range(200, 10), 2))
+    client.send(awarenessOf(range(210, 6), 1))
+    client.send(encodeQueryAwarenessMessage())
+    await client.next((frame) => frame[0] === 1 && new TextDecoder().decode(frame).includes('person 215'))
+    expect(client.ws.readyState).toBe(WebSocket.OPEN)
+    client.send(awarenessOf([216], 1))
+    const closed = await client.closed
+    expect(closed.code).toBe(CloseCode.policyViolation)
+    expect(closed.reason).toContain('at most 16 awareness states')
+  })
+})
