@@ -75,7 +75,7 @@ Options:
   -h, --help         Show this help.
 
 Examples:
-  pnpm bench                                   the full run (about 20 minutes on 2 cores)
+  pnpm bench                                   the full run (about 25 minutes on 2 cores)
   pnpm bench --quick --scenario fanout         one scenario, quickly
   pnpm bench --profile --scenario fanout --rate 2500 --servers tandem-sqlite`
 
