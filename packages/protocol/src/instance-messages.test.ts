@@ -19,10 +19,11 @@ const bytes = (...values: number[]) => Uint8Array.from(values)
 describe('instance messages', () => {
   it('round-trip every kind with the sender and the time it was sent', () => {
     const before = Date.now()
-    expect(decodeInstanceMessage(encodeInstanceUpdate('a-1', 42, bytes(1, 2, 3)))).toMatchObject({
+    expect(decodeInstanceMessage(encodeInstanceUpdate('a-1', 42, 40, bytes(1, 2, 3)))).toMatchObject({
       kind: instanceUpdate,
       sender: 'a-1',
       seq: 42,
+      committed: 40,
       update: bytes(1, 2, 3),
     })
     expect(decodeInstanceMessage(encodeInstanceAwareness('a-1', bytes(9)))).toMatchObject({
@@ -49,7 +50,7 @@ describe('instance messages', () => {
   })
 
   it('name what is wrong with a malformed message', () => {
-    const update = encodeInstanceUpdate('a', 1, bytes(1, 2, 3))
+    const update = encodeInstanceUpdate('a', 1, 0, bytes(1, 2, 3))
     expect(() => decodeInstanceMessage(update.subarray(0, update.length - 1))).toThrow(
       new MalformedInstanceMessage(`truncated instance message (${update.length - 1} bytes)`),
     )

@@ -6,7 +6,7 @@
  *
  * ```
  * header     varString(sender) varUint(kind) varUint(sentAt, ms since the epoch)
- * update     header(0) varUint(seq) varUint8Array(update)
+ * update     header(0) varUint(seq) varUint(committed) varUint8Array(update)
  * awareness  header(1) varUint8Array(awarenessUpdate)
  * sync-req   header(2) varUint8Array(stateVector)
  * sync-reply header(3) varString(to) varUint8Array(update) varUint8Array(awarenessUpdate) varUint8Array(stateVector)
@@ -14,13 +14,15 @@
  * ```
  *
  * - `update`: a change a client of the sender made. `seq` is the sender's count of stored updates of the
- *   document once this one is stored; a `committed` with a `seq` at least as high says it is in storage.
+ *   document once this one is stored; `committed` (or a `committed` message) at least as high says it is in
+ *   storage. Carrying `committed` on every update spares most standalone `committed` messages.
  * - `sync-req`: "send me what I lack": the sender's state vector, after it loaded the document or came back from
  *   a bus outage. Every other holder of the document answers with a `sync-reply` addressed to it.
  * - `sync-reply`: the update the requester lacks, the awareness states of the replier's own clients, and the
  *   replier's state vector, so the requester can send back what the replier lacks (a `sync-reply` with an
  *   empty state vector, which asks for nothing back). Empty byte arrays stand for "nothing".
- * - `committed`: the sender's updates of the document up to `seq` are in storage.
+ * - `committed`: the sender's updates of the document up to `seq` are in storage; sent when no update carried
+ *   that news soon after the commit.
  */
 import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
@@ -33,7 +35,14 @@ export const instanceCommitted = 4
 
 /** A message from another instance, decoded. */
 export type InstanceMessage =
-  | { kind: typeof instanceUpdate; sender: string; sentAt: number; seq: number; update: Uint8Array }
+  | {
+      kind: typeof instanceUpdate
+      sender: string
+      sentAt: number
+      seq: number
+      committed: number
+      update: Uint8Array
+    }
   | { kind: typeof instanceAwareness; sender: string; sentAt: number; update: Uint8Array }
   | { kind: typeof instanceSyncRequest; sender: string; sentAt: number; stateVector: Uint8Array }
   | {
@@ -56,9 +65,10 @@ function header(sender: string, kind: number): encoding.Encoder {
 }
 
 /** Encodes an `update` message. */
-export function encodeInstanceUpdate(sender: string, seq: number, update: Uint8Array): Uint8Array {
+export function encodeInstanceUpdate(sender: string, seq: number, committed: number, update: Uint8Array): Uint8Array {
   const encoder = header(sender, instanceUpdate)
   encoding.writeVarUint(encoder, seq)
+  encoding.writeVarUint(encoder, committed)
   encoding.writeVarUint8Array(encoder, update)
   return encoding.toUint8Array(encoder)
 }
@@ -120,6 +130,7 @@ export function decodeInstanceMessage(message: Uint8Array): InstanceMessage {
           sender,
           sentAt,
           seq: decoding.readVarUint(decoder),
+          committed: decoding.readVarUint(decoder),
           update: decoding.readVarUint8Array(decoder),
         }
         break

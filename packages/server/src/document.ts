@@ -28,8 +28,8 @@ export interface DocumentLink {
   publishUpdate(update: Uint8Array, seq: number): void
   /** Sends an awareness update of this instance's clients. */
   publishAwareness(update: Uint8Array): void
-  /** Says that the first `seq` accepted updates are stored. */
-  committed(seq: number): void
+  /** Says that more of the accepted updates are stored (the document's `committedSeq`). */
+  committed(): void
 }
 
 /** The origin of a change another instance made and stores itself: relayed here, neither stored nor published. */
@@ -106,7 +106,7 @@ export class Document implements PersistedDoc {
   /** Called by the write queue after a commit; tells every peer. */
   onCommitted(): void {
     for (const peer of this.peers) peer.onDocCommitted()
-    this.link?.committed(this.committedSeq)
+    this.link?.committed()
   }
 
   /** Queues an update for storage that is already applied (one another instance did not confirm storing). */

@@ -34,6 +34,12 @@ export interface FanoutOptions {
 
 const nothing = new Uint8Array(0)
 
+/**
+ * How long after a commit an instance waits for an update to carry the news before it sends a `committed`
+ * message of its own, in ms. Most commits are followed by another update of the document within that time.
+ */
+const COMMITTED_NOTICE_DELAY_MS = 250
+
 /** An update from another instance that its sender has not yet said it stored. */
 interface Unconfirmed {
   readonly sender: string
@@ -129,7 +135,9 @@ class Room implements DocumentLink {
   private early: Uint8Array[] | null = []
   private unconfirmed: Unconfirmed[] = []
   private timer: ReturnType<typeof setTimeout> | null = null
+  private noticeTimer: ReturnType<typeof setTimeout> | null = null
   private publishedSeq = 0
+  /** The highest committed count the peers were told. */
   private announcedSeq = 0
 
   constructor(
@@ -148,15 +156,23 @@ class Room implements DocumentLink {
 
   publishUpdate(update: Uint8Array, seq: number): void {
     this.publishedSeq = seq
-    this.fanout.publish(this.topic, encodeInstanceUpdate(this.fanout.instanceId, seq, update))
+    this.announcedSeq = this.doc.committedSeq
+    this.fanout.publish(this.topic, encodeInstanceUpdate(this.fanout.instanceId, seq, this.announcedSeq, update))
   }
 
   publishAwareness(update: Uint8Array): void {
     this.fanout.publish(this.topic, encodeInstanceAwareness(this.fanout.instanceId, update))
   }
 
-  committed(seq: number): void {
-    if (this.publishedSeq <= this.announcedSeq || seq <= this.announcedSeq) return
+  committed(): void {
+    this.noticeTimer ??= setTimeout(this.announceCommitted, COMMITTED_NOTICE_DELAY_MS)
+  }
+
+  /** Tells the peers what is stored, unless an update told them since the commit. */
+  private readonly announceCommitted = (): void => {
+    this.noticeTimer = null
+    const seq = Math.min(this.doc.committedSeq, this.publishedSeq)
+    if (seq <= this.announcedSeq) return
     this.announcedSeq = seq
     this.fanout.publish(this.topic, encodeInstanceCommitted(this.fanout.instanceId, seq))
   }
@@ -212,6 +228,8 @@ class Room implements DocumentLink {
 
   dispose(): void {
     this.clearTimer()
+    if (this.noticeTimer !== null) clearTimeout(this.noticeTimer)
+    this.noticeTimer = null
     this.unconfirmed = []
     this.early = null
   }
@@ -220,16 +238,14 @@ class Room implements DocumentLink {
     const { doc } = this
     switch (message.kind) {
       case instanceUpdate:
+        this.confirm(message.sender, message.committed)
         Y.applyUpdate(doc.ydoc, message.update, remoteOrigin)
         this.unconfirmed.push({ sender: message.sender, seq: message.seq, update: message.update, at: Date.now() })
         this.timer ??= setTimeout(this.storeOverdue, this.fanout.peerCommitTimeout)
         break
-      case instanceCommitted: {
-        const { sender, seq } = message
-        this.unconfirmed = this.unconfirmed.filter((entry) => entry.sender !== sender || entry.seq > seq)
-        if (this.unconfirmed.length === 0) this.clearTimer()
+      case instanceCommitted:
+        this.confirm(message.sender, message.seq)
         break
-      }
       case instanceAwareness:
         applyAwarenessUpdate(doc.awareness, message.update, remoteOrigin)
         break
@@ -244,6 +260,13 @@ class Room implements DocumentLink {
         if (message.stateVector.byteLength > 0) this.reply(message.sender, message.stateVector, nothing)
         break
     }
+  }
+
+  /** Forgets the updates of `sender` it has stored: the first `seq`. */
+  private confirm(sender: string, seq: number): void {
+    if (this.unconfirmed.length === 0) return
+    this.unconfirmed = this.unconfirmed.filter((entry) => entry.sender !== sender || entry.seq > seq)
+    if (this.unconfirmed.length === 0) this.clearTimer()
   }
 
   private requestSync(): void {
