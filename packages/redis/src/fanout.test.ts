@@ -1,6 +1,15 @@
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { attachSyncServer, type DocStore, MemoryStore, type StoreEntry, SyncServer } from '@tandem/server'
+import {
+  attachSyncServer,
+  type DocStore,
+  type ErrorKind,
+  MemoryStore,
+  noMetrics,
+  type StoreEntry,
+  type SyncMetrics,
+  SyncServer,
+} from '@tandem/server'
 import { type RedisServer, startRedis, useTestClients, waitFor } from '@tandem/test-utils'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
@@ -42,7 +51,10 @@ function countingStore(shared: DocStore): DocStore & { appended: StoreEntry[] } 
   }
 }
 
-async function instance(store: DocStore, options: { commitDelay?: number; peerCommitTimeout?: number } = {}) {
+async function instance(
+  store: DocStore,
+  options: { commitDelay?: number; peerCommitTimeout?: number; metrics?: SyncMetrics } = {},
+) {
   const sync = new SyncServer({ store, bus: await openRedisBus({ url: redis.url }), unloadDelay: 60_000, ...options })
   const server = createServer()
   const endpoint = attachSyncServer(server, sync)
@@ -97,20 +109,22 @@ describe('instances sharing documents over Redis', () => {
 
   it('does not store a peer update again once the peer says it stored it', async () => {
     const shared = new MemoryStore()
-    const storeA = countingStore(shared)
-    const storeB = countingStore(shared)
-    const a = await instance(storeA)
+    const errors: ErrorKind[] = []
+    const a = await instance(countingStore(shared))
     // Longer than the sender's wait before it sends a standalone "committed" (250 ms), so the notice comes first.
-    const b = await instance(storeB, { peerCommitTimeout: 1000 })
+    const b = await instance(countingStore(shared), {
+      peerCommitTimeout: 1000,
+      metrics: { ...noMetrics, error: (kind) => errors.push(kind) },
+    })
     const [writer, reader] = [connect(a.url, 'confirmed'), connect(b.url, 'confirmed')]
     await Promise.all([writer.synced(), reader.synced()])
     for (let i = 0; i < 20; i++) writer.text.insert(writer.text.length, `${i} `)
     await waitFor(() => reader.text.length === writer.text.length, 'the reader to see every edit')
     await waitFor(async () => textOf(await shared.load('confirmed')) === writer.text.toString(), 'A to store them')
-    // Well past the peer commit timeout, the reader's instance has stored nothing of the writer's.
-    const deadline = Date.now() + 2000
-    await waitFor(() => storeB.appended.length > 0 || Date.now() > deadline, 'the peer commit timeout to pass')
-    expect(storeB.appended).toEqual([])
-    expect(storeA.appended.length).toBeGreaterThan(0)
+    // Well past the peer commit timeout, the reader's instance had no update left unconfirmed to store.
+    // (It may store content it got in the catch-up when it joined: that is stored on receipt, by design.)
+    const deadline = Date.now() + 2500
+    await waitFor(() => errors.length > 0 || Date.now() > deadline, 'the peer commit timeout to pass')
+    expect(errors).toEqual([])
   })
 })
