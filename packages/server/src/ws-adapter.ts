@@ -1,24 +1,12 @@
 import type { IncomingMessage, Server } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { docNameFromPath, EXTENSIONS_PARAM, parseExtensions } from '@tandem/protocol'
-import { type RawData, type WebSocket, WebSocketServer } from 'ws'
+import { WebSocket, WebSocketServer } from 'ws'
 import type { AccessPolicy, UpgradeDecision } from './access-policy.js'
 import type { Connection } from './connection.js'
 import type { SyncMetrics } from './sync-metrics.js'
 import { noMetrics } from './sync-metrics.js'
 import type { SyncServer } from './sync-server.js'
-
-/** What the endpoint keeps of an accepted socket. */
-interface Binding {
-  readonly connection: Connection
-  /** The client's IP, as the access policy saw it (for the per-IP limits). */
-  readonly ip: string
-  /** Whether the socket answered the last ping (or is new). */
-  alive: boolean
-}
-
-const bound = Symbol('tandem.binding')
-type BoundSocket = WebSocket & { [bound]?: Binding }
 
 /** Settings of the WebSocket endpoint. */
 export interface AttachOptions {
@@ -58,39 +46,56 @@ export function attachSyncServer(server: Server, sync: SyncServer, options: Atta
   const metrics = options.metrics ?? noMetrics
   const logger = sync.logger
   const limits = options.policy?.limits
+  function onUpgradeError(this: Duplex, error: Error): void {
+    logger.debug({ err: error }, 'socket error during the upgrade')
+  }
+
+  /**
+   * The endpoint's WebSocket: it hands its events straight to its connection instead of through listeners, so
+   * an idle connection holds no listener entries or closures of its own, and what the endpoint keeps of it is
+   * in its own fields.
+   */
+  class ConnectionSocket extends WebSocket {
+    connection: Connection | null = null
+    /** The client's IP, as the access policy saw it (for the per-IP limits). */
+    ip = ''
+    /** Whether the socket answered the last ping (or is new). */
+    alive = true
+
+    override emit(event: string | symbol, ...args: unknown[]): boolean {
+      const connection = this.connection
+      switch (event) {
+        case 'message':
+          connection?.receive(args[0] as Buffer, args[1] as boolean)
+          return true
+        case 'pong':
+          this.alive = true
+          connection?.handlePong()
+          return true
+        case 'error':
+          // ws closes the socket itself after an error (for example 1009 for an oversized frame).
+          metrics.error('socket-error')
+          logger.warn({ err: args[0], doc: connection?.doc.name, connection: connection?.id }, 'WebSocket error')
+          return true
+        case 'close':
+          if (connection) {
+            connection.handleClosed()
+            limits?.closed(this.ip, connection.doc.name)
+          }
+          break
+      }
+      // ws's own listeners, such as the server's list of its clients.
+      return super.emit(event, ...args)
+    }
+  }
+
   const wss = new WebSocketServer({
     noServer: true,
     perMessageDeflate: false,
     maxPayload: options.maxPayload ?? 16 * 1024 * 1024,
+    WebSocket: ConnectionSocket,
   })
   let closed = false
-
-  // One set of listeners for every socket of this endpoint: each finds its connection on the socket, so an idle
-  // connection holds no closures of its own.
-  function onUpgradeError(this: Duplex, error: Error): void {
-    logger.debug({ err: error }, 'socket error during the upgrade')
-  }
-  function onMessage(this: BoundSocket, data: RawData, isBinary: boolean): void {
-    this[bound]?.connection.receive(data as Buffer, isBinary)
-  }
-  function onPong(this: BoundSocket): void {
-    const binding = this[bound]
-    if (!binding) return
-    binding.alive = true
-    binding.connection.handlePong()
-  }
-  function onClose(this: BoundSocket): void {
-    const binding = this[bound]
-    if (!binding) return
-    binding.connection.handleClosed()
-    limits?.closed(binding.ip, binding.connection.doc.name)
-  }
-  function onError(this: BoundSocket, error: Error): void {
-    // ws closes the socket itself after an error (for example 1009 for an oversized frame).
-    metrics.error('socket-error')
-    const connection = this[bound]?.connection
-    logger.warn({ err: error, doc: connection?.doc.name, connection: connection?.id }, 'WebSocket error')
-  }
 
   const onUpgrade = async (request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> => {
     socket.on('error', onUpgradeError)
@@ -127,17 +132,14 @@ export function attachSyncServer(server: Server, sync: SyncServer, options: Atta
         // ws has its own socket listeners now; the upgrade's would only keep this request's variables alive.
         socket.off('close', releaseUnaccepted)
         socket.off('error', onUpgradeError)
-        const connection = sync.connect(ws, doc, {
+        const bound = ws as ConnectionSocket
+        bound.connection = sync.connect(ws, doc, {
           saved,
           readOnly: decision.readOnly,
           expiresAt: decision.expiresAt,
         })
-        ;(ws as BoundSocket)[bound] = { connection, ip: decision.ip, alive: true }
+        bound.ip = decision.ip
         limits?.opened(decision.ip, doc.name)
-        ws.on('message', onMessage)
-        ws.on('pong', onPong)
-        ws.on('close', onClose)
-        ws.on('error', onError)
       })
     } finally {
       socket.uncork()
@@ -153,19 +155,19 @@ export function attachSyncServer(server: Server, sync: SyncServer, options: Atta
   server.on('upgrade', listener)
 
   const heartbeat = setInterval(() => {
-    for (const ws of wss.clients as Set<BoundSocket>) {
-      const binding = ws[bound]
-      if (!binding) continue
-      if (!binding.alive) {
+    for (const ws of wss.clients as Set<ConnectionSocket>) {
+      const connection = ws.connection
+      if (!connection) continue
+      if (!ws.alive) {
         metrics.error('heartbeat-timeout')
         logger.info(
-          { doc: binding.connection.doc.name, connection: binding.connection.id },
+          { doc: connection.doc.name, connection: connection.id },
           'dropping a connection that missed its ping',
         )
         ws.terminate()
         continue
       }
-      binding.alive = false
+      ws.alive = false
       ws.ping()
     }
   }, options.pingInterval ?? 30_000)
