@@ -151,7 +151,10 @@ class Room implements DocumentLink {
     const early = this.early ?? []
     this.early = null
     for (const message of early) this.receive(message)
-    this.requestSync()
+    // Asking needs the state vector: after a load from storage, not before the first client's answer went out.
+    this.doc.source.whenApplied(() => {
+      if (this.doc.link === this) this.requestSync()
+    })
   }
 
   publishUpdate(update: Uint8Array, seq: number): void {

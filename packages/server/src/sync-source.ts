@@ -73,8 +73,13 @@ export class SyncSource {
 
   /** Hands `send` the server's step 1 message: at once, or once the stored state is applied. */
   sendStep1(send: (message: Uint8Array) => void): void {
-    if (this.unapplied) this.afterApply.push(() => send(this.step1Message()))
-    else send(this.step1Message())
+    this.whenApplied(() => send(this.step1Message()))
+  }
+
+  /** Runs `then` at once, or once the stored state is applied if that still waits. */
+  whenApplied(then: () => void): void {
+    if (this.unapplied) this.afterApply.push(then)
+    else then()
   }
 
   /**
