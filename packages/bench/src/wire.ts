@@ -10,15 +10,19 @@
  * saved         varUint(100) varUint(count)          (Tandem, opt-in with ?tandem=saved)
  * ```
  */
+import {
+  messageAwareness as MESSAGE_AWARENESS,
+  messageSaved as MESSAGE_SAVED,
+  messageSync as MESSAGE_SYNC,
+  syncStep1 as SYNC_STEP1,
+  syncStep2 as SYNC_STEP2,
+  syncUpdate as SYNC_UPDATE,
+} from '@tandem/protocol'
 import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
 
-export const MESSAGE_SYNC = 0
-export const MESSAGE_AWARENESS = 1
-export const MESSAGE_SAVED = 100
-export const SYNC_STEP1 = 0
-export const SYNC_STEP2 = 1
-export const SYNC_UPDATE = 2
+// The message types are @tandem/protocol's, under the names the load clients use.
+export { MESSAGE_AWARENESS, MESSAGE_SAVED, MESSAGE_SYNC, SYNC_STEP1, SYNC_STEP2, SYNC_UPDATE }
 
 /** A sync message (step 1, step 2 or update) around `payload`. */
 export function syncMessage(subtype: number, payload: Uint8Array): Uint8Array {
