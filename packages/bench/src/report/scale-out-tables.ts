@@ -8,6 +8,7 @@ import {
   setupLabel,
 } from '../scenarios/scale-out.js'
 import { fixed, mb, ms, table, whole } from './format.js'
+import { stageCell } from './scenario-tables.js'
 
 /** The stage of a run at `rate` (its last attempt, as in the knee). */
 export function stageAt(run: ScaleOutRun, rate: number): ScaleOutStage | undefined {
@@ -158,17 +159,7 @@ export function scaleOutTables(scenario: ScaleOutScenarioResult): string {
 }
 
 function sweepCell(stage: ScaleOutStage): string {
-  const serverSide = sum(stage.instances, (p) => p.cpuCores) + stage.redis.cpuCores + stage.postgres.cpuCores
-  const problems = [
-    stage.lost > 0 ? `${whole(stage.lost)} lost` : '',
-    stage.dropped > 0 ? `${stage.dropped} dropped` : '',
-    stage.sentRate < stage.rate * 0.97 ? `sent only ${whole(stage.sentRate)}/s` : '',
-    stage.otherCpuCores > DISTURBED_CORES ? `other processes used ${fixed(stage.otherCpuCores)} cores` : '',
-  ].filter(Boolean)
-  return (
-    `${ms(stage.latency.p99)} ms, ${fixed(serverSide)} / ${fixed(stage.loadCpuCores)} cores ` +
-    `${stagePasses(stage) ? '✓' : '✗'}${problems.length ? ` (${problems.join(', ')})` : ''}`
-  )
+  return stageCell(stage, sum(stage.instances, (p) => p.cpuCores) + stage.redis.cpuCores + stage.postgres.cpuCores)
 }
 
 function disturbed(stage: ScaleOutStage): string {

@@ -70,7 +70,11 @@ function kneeStage(stages: StageResult[], knee: number | null): StageResult | un
   return knee === null ? undefined : stages.filter((stage) => stage.rate === knee).at(-1)
 }
 
-function stageCell(stage: StageResult): string {
+/**
+ * A sweep table's cell: p99, the server side's and the load generator's CPU, whether the stage meets the knee
+ * conditions, and what went wrong. `serverCores` is the server side's CPU when it is more than one process.
+ */
+export function stageCell(stage: StageResult, serverCores = stage.serverCpuCores): string {
   const problems = [
     stage.lost > 0 ? `${whole(stage.lost)} lost` : '',
     stage.dropped > 0 ? `${stage.dropped} dropped` : '',
@@ -78,7 +82,7 @@ function stageCell(stage: StageResult): string {
     stage.otherCpuCores > DISTURBED_CORES ? `other processes used ${fixed(stage.otherCpuCores)} cores` : '',
   ].filter(Boolean)
   return (
-    `${ms(stage.latency.p99)} ms, ${fixed(stage.serverCpuCores)} / ${fixed(stage.loadCpuCores)} cores ` +
+    `${ms(stage.latency.p99)} ms, ${fixed(serverCores)} / ${fixed(stage.loadCpuCores)} cores ` +
     `${stagePasses(stage) ? '✓' : '✗'}${problems.length ? ` (${problems.join(', ')})` : ''}`
   )
 }
