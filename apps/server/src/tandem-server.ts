@@ -1,6 +1,5 @@
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { openRedisBus } from '@tandem/redis'
 import {
   AccessPolicy,
   attachSyncServer,
@@ -14,7 +13,6 @@ import {
   TokenAuthority,
   tokenRoutes,
 } from '@tandem/server'
-import { openPostgresStore } from '@tandem/store-postgres'
 import { openSqliteStore } from '@tandem/store-sqlite'
 import Koa from 'koa'
 import { ConfigError, redactUrl, type ServeConfig } from './config.js'
@@ -58,7 +56,10 @@ export async function createAccessPolicy(config: ServeConfig, secrets: Secrets):
 
 /** Opens the configured store: PostgreSQL with a database URL, else SQLite in the data directory, or memory. */
 async function openStore(config: ServeConfig): Promise<DocStore> {
-  if (config.databaseUrl !== null) return openPostgresStore({ url: config.databaseUrl })
+  if (config.databaseUrl !== null) {
+    const { openPostgresStore } = await import('@tandem/store-postgres')
+    return openPostgresStore({ url: config.databaseUrl })
+  }
   return config.store === 'memory' ? new MemoryStore() : openSqliteStore({ dataDir: config.dataDir })
 }
 
@@ -69,6 +70,8 @@ export async function startServer(config: ServeConfig, secrets: Secrets, logger:
   let bus: MessageBus | undefined
   if (config.redisUrl !== null) {
     try {
+      // Loaded only when scaled out: a single instance never loads ioredis or pg.
+      const { openRedisBus } = await import('@tandem/redis')
       bus = await openRedisBus({ url: config.redisUrl, logger })
     } catch (error) {
       await store.close()
