@@ -3,9 +3,9 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
+import { freePort } from '@tandem/test-utils'
 import { fromSource, modulePath, repoRoot } from '../paths.js'
 import { hasTaskset } from '../pinning.js'
-import { freePort } from './free-port.js'
 import { track, untrack } from './process-registry.js'
 
 /** The servers a run compares (`--servers`). */
