@@ -11,14 +11,21 @@ export interface StoreUnderTest {
    * that instance from then on. Only for stores that persist: without it, the persistence test is skipped.
    */
   readonly reopen?: () => Promise<DocStore>
+  /**
+   * Makes the store's database itself abort any write of an update for the document `name`, with an error saying
+   * `poisoned update` (a trigger, say), so the suite can check that a batch failing part-way is written not at all. Only for stores with a database that
+   * can be made to fail: without it, the atomicity test is skipped.
+   */
+  readonly rejectUpdatesOf?: (name: string) => Promise<void>
   /** Closes whichever instance is current (the reopened one, if any) and removes its data. */
   readonly cleanup: () => Promise<void>
 }
 
 /**
  * Registers Vitest tests that hold a {@link DocStore} implementation to the storage contract: ordering, byte
- * exactness, atomic multi-document appends, compaction, sizes and times in listings, names that look like paths,
- * and (with `reopen`) survival across a restart. `open` is called once per test and must return an empty store.
+ * exactness, atomic multi-document appends (with `rejectUpdatesOf`, also when one fails part-way), compaction,
+ * sizes and times in listings, names that look like paths, and (with `reopen`) survival across a restart. `open`
+ * is called once per test and must return an empty store.
  *
  * @example
  * runDocStoreContract('MemoryStore', async () => {
@@ -104,6 +111,29 @@ export function runDocStoreContract(label: string, open: () => Promise<StoreUnde
         { name: 'b', size: 2 },
         { name: 'c', size: 2 },
       ])
+    })
+
+    it('stores nothing from a batch whose transaction fails part-way', async (context) => {
+      const { rejectUpdatesOf } = subject
+      if (!rejectUpdatesOf) return context.skip('this store has no database to make fail')
+      await store.append([{ name: 'kept', update: bytes(1) }])
+      // The database itself aborts on the third row, after the batch's first rows were written in the transaction.
+      await rejectUpdatesOf('poison')
+
+      await expect(
+        store.append([
+          { name: 'kept', update: bytes(2) },
+          { name: 'fresh', update: bytes(3) },
+          { name: 'poison', update: bytes(4) },
+        ]),
+      ).rejects.toThrow('poisoned update')
+
+      expect(plainDoc(await store.load('kept'))).toEqual({ snapshot: null, updates: [bytes(1)] })
+      expect(await store.load('fresh')).toBeNull()
+      expect((await store.list()).map(({ name, size }) => [name, size])).toEqual([['kept', 1]])
+
+      await store.append([{ name: 'kept', update: bytes(5) }])
+      expect(plainDoc(await store.load('kept'))).toEqual({ snapshot: null, updates: [bytes(1), bytes(5)] })
     })
 
     it('replaces the log with the snapshot on compaction', async () => {
