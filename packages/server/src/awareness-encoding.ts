@@ -11,15 +11,21 @@ interface AwarenessChange {
 /**
  * A room's awareness, encoded as y-protocols encodes it (`varUint(count)`, then per state `varUint(clientId)
  * varUint(clock) varString(JSON)`), and kept between changes: every newcomer is sent every state, and encoding
- * them all for each one (a `JSON.stringify` per state) made joining a room cost in proportion to its size. Only
- * the states that changed are encoded again, and the change that the room is sent is encoded once, for both.
+ * them all for each one (a `JSON.stringify` per state) made joining a room cost in proportion to its size. A
+ * change is encoded once, for the room's broadcast, and its entries are kept; the room's whole encoding is put
+ * together from the kept entries only when a newcomer asks for it, so a busy room's cursor moves cost no more
+ * than their own encoding.
  */
 export class AwarenessEncoding {
   /** The entries of every state as of the last rebuild, concatenated, and how many there are. */
   private entries = new Uint8Array(0)
   private count = 0
-  /** Client ids whose state changed since then; created when there are some. */
+  /** Client ids whose state changed since the last rebuild; created when there are some. */
   private stale: Set<number> | null = null
+  /** Entries encoded by {@link changed} since the last rebuild and still current, by client id. */
+  private fresh: Map<number, Uint8Array> | null = null
+  /** The last result of {@link all}, until the next change. */
+  private whole: Uint8Array | null = null
 
   constructor(private readonly awareness: Awareness) {
     awareness.on('update', this.onUpdate)
@@ -27,11 +33,13 @@ export class AwarenessEncoding {
 
   /** An awareness update with every state of the room. */
   all(): Uint8Array {
-    if (this.stale) this.rebuild(null)
+    if (this.whole) return this.whole
+    if (this.stale) this.rebuild()
     const encoder = encoding.createEncoder()
     encoding.writeVarUint(encoder, this.count)
     encoding.writeUint8Array(encoder, this.entries)
-    return encoding.toUint8Array(encoder)
+    this.whole = encoding.toUint8Array(encoder)
+    return this.whole
   }
 
   /**
@@ -49,27 +57,26 @@ export class AwarenessEncoding {
       if (state !== undefined) spans.push([id, start, encoding.length(encoder)])
     }
     const update = encoding.toUint8Array(encoder)
-    const fresh = new Map<number, Uint8Array>()
-    for (const [id, start, end] of spans) fresh.set(id, update.subarray(start, end))
-    this.rebuild(fresh)
+    if (spans.length > 0) this.fresh ??= new Map()
+    for (const [id, start, end] of spans) this.fresh?.set(id, update.subarray(start, end))
     return update
-  }
-
-  /** Stops following the awareness. */
-  destroy(): void {
-    this.awareness.off('update', this.onUpdate)
   }
 
   private readonly onUpdate = ({ added, updated, removed }: AwarenessChange): void => {
     this.stale ??= new Set()
-    const stale = this.stale
-    for (const id of added) stale.add(id)
-    for (const id of updated) stale.add(id)
-    for (const id of removed) stale.add(id)
+    this.whole = null
+    for (const ids of [added, updated, removed]) {
+      for (const id of ids) {
+        this.stale.add(id)
+        // An entry encoded before this change is out of date.
+        this.fresh?.delete(id)
+      }
+    }
   }
 
-  /** Drops the entries of stale ids and appends their current ones, taken from `fresh` where it has them. */
-  private rebuild(fresh: Map<number, Uint8Array> | null): void {
+  /** Drops the entries of stale ids and appends their current ones, from {@link fresh} where it has them. */
+  private rebuild(): void {
+    const { stale, fresh } = this
     const encoder = encoding.createEncoder()
     let count = 0
     const decoder = decoding.createDecoder(this.entries)
@@ -79,22 +86,23 @@ export class AwarenessEncoding {
       decoding.readVarUint(decoder)
       const length = decoding.readVarUint(decoder)
       decoder.pos += length
-      if (this.stale?.has(id) || fresh?.has(id)) continue
+      if (stale?.has(id)) continue
       encoding.writeUint8Array(encoder, this.entries.subarray(start, decoder.pos))
       count++
     }
-    for (const id of this.stale ?? []) {
-      if (fresh?.has(id)) continue
-      const state = this.awareness.states.get(id)
-      if (state === undefined) continue
-      writeEntry(encoder, id, this.awareness.meta.get(id)?.clock ?? 0, state)
+    for (const id of stale ?? []) {
+      const entry = fresh?.get(id)
+      if (entry) {
+        encoding.writeUint8Array(encoder, entry)
+      } else {
+        const state = this.awareness.states.get(id)
+        if (state === undefined) continue
+        writeEntry(encoder, id, this.awareness.meta.get(id)?.clock ?? 0, state)
+      }
       count++
     }
-    if (fresh) {
-      for (const entry of fresh.values()) encoding.writeUint8Array(encoder, entry)
-      count += fresh.size
-    }
     this.stale = null
+    this.fresh = null
     this.entries = encoding.toUint8Array(encoder)
     this.count = count
   }
