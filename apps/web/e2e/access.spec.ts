@@ -10,11 +10,7 @@ test.describe('on a server that needs access tokens', () => {
   test('a link with a token opens the document, a read-only link shows it without typing, no token says why', async ({
     openPerson,
   }) => {
-    const secret = randomBytes(32).toString('base64')
-    const server = await startTandem({
-      args: ['--web-dir', testDist, '--auth', 'token', '--max-connections-per-minute', '100000'],
-      env: { TANDEM_SECRET: secret },
-    })
+    const { server, secret } = await startWithTokens()
     const mint = (access: 'read' | 'write') => mintToken(secret, { docs: ['team/*'], access })
     try {
       const page = `${server.httpUrl}/d/team/plan`
@@ -54,14 +50,11 @@ test.describe('on a server that needs access tokens', () => {
       await server.dispose()
     }
   })
+
   test('a person who may edit makes a view-only link that shows live edits but cannot type, and an edit link that can', async ({
     openPerson,
   }) => {
-    const secret = randomBytes(32).toString('base64')
-    const server = await startTandem({
-      args: ['--web-dir', testDist, '--auth', 'token', '--max-connections-per-minute', '100000'],
-      env: { TANDEM_SECRET: secret },
-    })
+    const { server, secret } = await startWithTokens()
     const teamToken = await mintToken(secret, { docs: ['team/*'], access: 'write' })
     try {
       const owner = await openPerson({ name: 'Ada Lovelace', path: null })
@@ -112,3 +105,13 @@ test.describe('on a server that needs access tokens', () => {
     }
   })
 })
+
+/** A server that opens documents only through links with a token signed with the `secret` it returns. */
+async function startWithTokens() {
+  const secret = randomBytes(32).toString('base64')
+  const server = await startTandem({
+    args: ['--web-dir', testDist, '--auth', 'token', '--max-connections-per-minute', '100000'],
+    env: { TANDEM_SECRET: secret },
+  })
+  return { server, secret }
+}
