@@ -44,6 +44,7 @@ export {
   encodeSyncStep2Message,
   encodeUpdateMessage,
   isDocumentChangingMessage,
+  isEmptyUpdate,
   readSavedPayload,
 } from './messages.js'
 export { SavedTracker } from './saved-tracker.js'

@@ -26,6 +26,11 @@ import {
   syncUpdate,
 } from './message-types.js'
 
+/** Whether `update` is the Yjs (v1) update of nothing: no structs, no deletions, as `[0, 0]`. */
+export function isEmptyUpdate(update: Uint8Array): boolean {
+  return update.length === 2 && update[0] === 0 && update[1] === 0
+}
+
 /** Encodes a sync update message carrying a Yjs update. */
 export function encodeUpdateMessage(update: Uint8Array): Uint8Array {
   return encodeSyncMessage(syncUpdate, update)

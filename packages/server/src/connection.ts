@@ -2,6 +2,7 @@ import {
   CloseCode,
   encodeAwarenessMessage,
   encodeSavedMessage,
+  isEmptyUpdate,
   messageAwareness,
   messageQueryAwareness,
   messageSync,
@@ -379,16 +380,10 @@ export class Connection implements Peer {
   }
 }
 
-/** Whether `update` is the Yjs v1 update of nothing: no structs, no deletions. */
-function isEmptyUpdate(update: Uint8Array): boolean {
-  return update.length === 2 && update[0] === 0 && update[1] === 0
-}
-
 /** Whether every struct of `update` is now part of `doc` (none of it is left pending). */
 function integrated(doc: Y.Doc, update: Uint8Array): boolean {
-  const known = Y.decodeStateVector(Y.encodeStateVector(doc))
   for (const [client, clock] of Y.decodeStateVector(Y.encodeStateVectorFromUpdate(update))) {
-    if ((known.get(client) ?? 0) < clock) return false
+    if (Y.getState(doc.store, client) < clock) return false
   }
   return true
 }

@@ -12,6 +12,7 @@ import {
   instanceSyncReply,
   instanceSyncRequest,
   instanceUpdate,
+  isEmptyUpdate,
 } from '@tandem/protocol'
 import { applyAwarenessUpdate, encodeAwarenessUpdate } from 'y-protocols/awareness'
 import * as Y from 'yjs'
@@ -283,8 +284,7 @@ class Room implements DocumentLink {
   private reply(to: string, theirs: Uint8Array, ask: Uint8Array): void {
     const { doc } = this
     let update = Y.encodeStateAsUpdate(doc.ydoc, theirs)
-    // An update with no structs and no deletes: nothing is missing.
-    if (update.byteLength <= 2) update = nothing
+    if (isEmptyUpdate(update)) update = nothing
     const ids = doc.localAwarenessIds()
     const awareness = ids.length > 0 ? encodeAwarenessUpdate(doc.awareness, ids) : nothing
     if (update === nothing && awareness === nothing && ask === nothing) return

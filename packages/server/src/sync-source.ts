@@ -1,4 +1,4 @@
-import { encodeSyncStep1Message, encodeSyncStep2Message } from '@tandem/protocol'
+import { encodeSyncStep1Message, encodeSyncStep2Message, isEmptyUpdate } from '@tandem/protocol'
 import * as Y from 'yjs'
 
 /** The origin of the transaction that applies a document's stored state to its Y.Doc. */
@@ -57,7 +57,7 @@ export class SyncSource {
 
   /** Takes the state a document was stored with, as one update, to apply when it is first needed. */
   restore(update: Uint8Array): void {
-    if (update.length === 2 && update[0] === 0 && update[1] === 0) return
+    if (isEmptyUpdate(update)) return
     this.unapplied = update
   }
 
