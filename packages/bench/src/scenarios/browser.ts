@@ -2,8 +2,8 @@ import { existsSync } from 'node:fs'
 import { chmod, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Browser, BrowserContext, Page } from '@playwright/test'
+import { startStaticServer } from '@tandem/test-utils'
 import { buildPage } from '../browser/page-build.js'
-import { serveDirectory } from '../browser/static-server.js'
 import { hasTaskset, LOAD_CORE } from '../pinning.js'
 import type { RunContext } from '../run-context.js'
 import type { ServerKind, ServerUnderTest } from '../servers/server-under-test.js'
@@ -64,7 +64,7 @@ export async function runBrowser(ctx: RunContext): Promise<BrowserScenarioResult
   const keyDelayMs = 100
   ctx.log(`\n▶ browser: ${people} people, 2 typing ${keystrokes} keystrokes each in Chromium`)
   const pageDir = await buildPage()
-  const site = await serveDirectory(pageDir)
+  const site = await startStaticServer(pageDir)
   const { chromium } = await import('@playwright/test')
   const browser = await chromium.launch({
     executablePath: await pinnedExecutable(ctx, executable),
