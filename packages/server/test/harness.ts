@@ -122,6 +122,18 @@ export function textUpdate(text: string): Uint8Array {
   return Y.encodeStateAsUpdate(doc)
 }
 
+/**
+ * An update that depends on another one nobody will send: inserting `then` after `first`, without `first`.
+ * Yjs keeps it pending wherever it is applied.
+ */
+export function updateWithGap(first: string, then: string): Uint8Array {
+  const source = new Y.Doc()
+  source.getText('content').insert(0, first)
+  const before = Y.encodeStateVector(source)
+  source.getText('content').insert(first.length, then)
+  return Y.encodeStateAsUpdate(source, before)
+}
+
 const cleanups: (() => Promise<void> | void)[] = []
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup()

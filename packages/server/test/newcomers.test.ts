@@ -3,7 +3,7 @@ import { openRawClient, waitFor } from '@tandem/test-utils'
 import * as decoding from 'lib0/decoding'
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
-import { setup } from './harness.js'
+import { setup, updateWithGap } from './harness.js'
 
 /** Opens a connection that asks for the whole document, and resolves with what it gets. */
 async function newcomerOf(url: string, name: string): Promise<Y.Doc> {
@@ -33,12 +33,8 @@ describe('newcomers to a document in memory', () => {
       'a newcomer to see the deletion',
     )
     // An update that depends on one the server never got: Yjs keeps it pending, and sends it on.
-    const other = new Y.Doc()
-    other.getText('content').insert(0, 'never sent')
-    const sv = Y.encodeStateVector(other)
-    other.getText('content').insert(10, '!')
     const gap = await openRawClient(url, 'cached/changes')
-    gap.send(encodeUpdateMessage(Y.encodeStateAsUpdate(other, sv)))
+    gap.send(encodeUpdateMessage(updateWithGap('never sent', '!')))
     await waitFor(async () => (await newcomer()).store.pendingStructs !== null, 'a newcomer to get the pending update')
     expect((await newcomer()).getText('content').toString()).toBe('hello')
   })

@@ -1,8 +1,7 @@
 import { CloseCode, encodeQueryAwarenessMessage, encodeUpdateMessage } from '@tandem/protocol'
 import { openRawClient, waitFor } from '@tandem/test-utils'
 import { describe, expect, it } from 'vitest'
-import * as Y from 'yjs'
-import { setup } from './harness.js'
+import { setup, updateWithGap } from './harness.js'
 
 describe('persistence', () => {
   it('commits the updates that arrive together in one append', async () => {
@@ -102,12 +101,8 @@ describe('persistence', () => {
     const writer = connect('gaps', true)
     await writer.synced()
     // An update that depends on an earlier one the server never receives: Yjs keeps it pending.
-    const source = new Y.Doc()
-    source.getText('content').insert(0, 'never sent')
-    const before = Y.encodeStateVector(source)
-    source.getText('content').insert(10, ', and this depends on it')
     const gap = await openRawClient(url, 'gaps')
-    gap.send(encodeUpdateMessage(Y.encodeStateAsUpdate(source, before)))
+    gap.send(encodeUpdateMessage(updateWithGap('never sent', ', and this depends on it')))
     gap.send(encodeQueryAwarenessMessage())
     await gap.next((frame) => frame[0] === 1)
     writer.text.insert(0, 'mine')
