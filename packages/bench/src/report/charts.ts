@@ -1,12 +1,12 @@
 import type { RunResults } from '../results.js'
 import type { FanoutScenarioResult } from '../scenarios/fanout.js'
+import { stageAt } from '../scenarios/fanout.js'
 import { SERVER_KINDS, SERVER_LABELS, type ServerKind } from '../servers/server-under-test.js'
 import type { Cdf } from '../stats.js'
-import { stageAt } from './scale-out-tables.js'
 import { renderBarChart, renderLineChart, type Series } from './svg-chart.js'
 
 /** The colour of each server in every chart. */
-export const SERVER_COLORS: Record<ServerKind, string> = {
+const SERVER_COLORS: Record<ServerKind, string> = {
   raw: '#6e7781',
   'tandem-sqlite': '#0969da',
   'tandem-memory': '#54aeff',
@@ -100,7 +100,7 @@ export function chartsFor(results: RunResults): Chart[] {
           name: `${rate.toLocaleString('en')} inserts/s`,
           color: colors[i % colors.length] as string,
           points: runs.flatMap((run, index): [number, number][] => {
-            const stage = stageAt(run, rate)
+            const stage = stageAt(run.stages, rate)
             return stage ? [[index, stage.latency.p99]] : []
           }),
         })),

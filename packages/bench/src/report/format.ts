@@ -35,6 +35,16 @@ export function mb(bytes: number | null | undefined): string {
   return missing(bytes) ? '—' : (bytes / 1e6).toFixed(2)
 }
 
+/** A latency summary as `p50 / p99 / max`, in milliseconds. */
+export function latencies(summary: { p50: number; p99: number; max: number }): string {
+  return `${ms(summary.p50)} / ${ms(summary.p99)} / ${ms(summary.max)}`
+}
+
+/** The note after a server's or setup's name when its measurement failed: the error's first line. */
+export function failedNote(error: string | undefined): string {
+  return error ? ` (failed: ${error.split('\n')[0]})` : ''
+}
+
 /** A Markdown table. */
 export function table(header: string[], rows: string[][]): string {
   const line = (cells: string[]) => `| ${cells.join(' | ')} |`

@@ -1,5 +1,4 @@
-import { DISTURBED_CORES } from '../proc-meter.js'
-import { stagePasses } from '../scenarios/fanout.js'
+import { stageAt } from '../scenarios/fanout.js'
 import {
   type ProcessStage,
   type ScaleOutRun,
@@ -7,16 +6,11 @@ import {
   type ScaleOutStage,
   setupLabel,
 } from '../scenarios/scale-out.js'
-import { fixed, mb, ms, table, whole } from './format.js'
-import { stageCell } from './scenario-tables.js'
-
-/** The stage of a run at `rate` (its last attempt, as in the knee). */
-export function stageAt(run: ScaleOutRun, rate: number): ScaleOutStage | undefined {
-  return run.stages.filter((stage) => stage.rate === rate).at(-1)
-}
+import { failedNote, fixed, latencies, mb, table, whole } from './format.js'
+import { disturbed, kneeCell, stageCell, sweepTable } from './scenario-tables.js'
 
 /** CPU seconds per update of the instances, Redis, PostgreSQL, and all of them, from a stage's start to its last delivery. */
-export function cpuPerUpdate(stage: ScaleOutStage): {
+function cpuPerUpdate(stage: ScaleOutStage): {
   instances: number
   redis: number
   postgres: number
@@ -40,9 +34,9 @@ const µs = (seconds: number | undefined) => (seconds === undefined ? '—' : wh
 export function scaleOutTables(scenario: ScaleOutScenarioResult): string {
   const { config, runs } = scenario
   const baseline = runs.find((run) => !run.setup.redis)
-  const name = (run: ScaleOutRun) => setupLabel(run.setup) + (run.error ? ` (failed: ${run.error.split('\n')[0]})` : '')
+  const name = (run: ScaleOutRun) => setupLabel(run.setup) + failedNote(run.error)
   const atFixed = config.fixedRates.flatMap((rate) =>
-    runs.map((run) => ({ run, rate, stage: stageAt(run, rate) })).filter((row) => row.stage !== undefined),
+    runs.map((run) => ({ run, rate, stage: stageAt(run.stages, rate) })).filter((row) => row.stage !== undefined),
   ) as { run: ScaleOutRun; rate: number; stage: ScaleOutStage }[]
 
   const fixedTable = table(
@@ -58,9 +52,9 @@ export function scaleOutTables(scenario: ScaleOutScenarioResult): string {
       'PostgreSQL CPU (cores)',
     ],
     atFixed.map(({ run, rate, stage }) => [
-      name(run) + disturbed(stage),
+      name(run) + disturbed(stage.otherCpuCores),
       whole(rate),
-      `${ms(stage.latency.p50)} / ${ms(stage.latency.p99)} / ${ms(stage.latency.max)}`,
+      latencies(stage.latency),
       whole(stage.deliveriesPerSec),
       `${whole(stage.lost)}${stage.dropped > 0 ? ` (${stage.dropped} dropped)` : ''}`,
       fixed(sum(stage.instances, (p) => p.cpuCores)) +
@@ -93,7 +87,7 @@ export function scaleOutTables(scenario: ScaleOutScenarioResult): string {
     ],
     atFixed.map(({ run, rate, stage }) => {
       const cost = cpuPerUpdate(stage)
-      const base = baseline ? stageAt(baseline, rate) : undefined
+      const base = baseline ? stageAt(baseline.stages, rate) : undefined
       const extra = base && run !== baseline ? cost.total - cpuPerUpdate(base).total : undefined
       const { bus, sent } = stage
       return [
@@ -112,31 +106,19 @@ export function scaleOutTables(scenario: ScaleOutScenarioResult): string {
   const kneeTable = table(
     ['setup', 'knee (inserts/s)', 'deliveries/s at the knee', 'markers missing from the documents (every instance)'],
     runs.map((run) => {
-      const knee = run.knee === null ? undefined : stageAt(run, run.knee)
-      const top = run.knee !== null && run.knee === Math.max(...config.rates) && run.stages.every(stagePasses)
+      const knee = run.knee === null ? undefined : stageAt(run.stages, run.knee)
       return [
         name(run),
-        config.rates.length <= config.fixedRates.length
-          ? 'not swept'
-          : run.knee === null
-            ? 'below the first rate'
-            : `${top ? '≥ ' : ''}${whole(run.knee)}`,
+        kneeCell(run, config, config.rates.length > config.fixedRates.length),
         whole(knee?.deliveriesPerSec),
         run.missingInDocs === null ? '—' : `${whole(run.missingInDocs)} of ${whole(run.markers)}`,
       ]
     }),
   )
 
-  const rates = [...new Set(runs.flatMap((run) => run.stages.map((stage) => stage.rate)))].sort((a, b) => a - b)
-  const sweep = table(
-    ['inserts/s', ...runs.map(name)],
-    rates.map((rate) => [
-      whole(rate),
-      ...runs.map((run) => {
-        const stage = stageAt(run, rate)
-        return stage ? sweepCell(stage) : ''
-      }),
-    ]),
+  const sweep = sweepTable(
+    runs.map((run) => ({ name: name(run), stages: run.stages })),
+    sweepCell,
   )
 
   return [
@@ -160,10 +142,4 @@ export function scaleOutTables(scenario: ScaleOutScenarioResult): string {
 
 function sweepCell(stage: ScaleOutStage): string {
   return stageCell(stage, sum(stage.instances, (p) => p.cpuCores) + stage.redis.cpuCores + stage.postgres.cpuCores)
-}
-
-function disturbed(stage: ScaleOutStage): string {
-  return stage.otherCpuCores > DISTURBED_CORES
-    ? ` (disturbed: other processes used ${fixed(stage.otherCpuCores)} cores)`
-    : ''
 }

@@ -2,9 +2,9 @@ import type { FreshSync } from '../load/cold-clients.js'
 import type { StageResult } from '../load/fanout-clients.js'
 import { DISTURBED_CORES } from '../proc-meter.js'
 import type { RunResults } from '../results.js'
-import { type FanoutScenarioResult, kneeIsLowerBound, stagePasses } from '../scenarios/fanout.js'
+import { type FanoutScenarioResult, kneeIsLowerBound, stageAt, stagePasses } from '../scenarios/fanout.js'
 import { SERVER_LABELS, type ServerKind } from '../servers/server-under-test.js'
-import { fixed, kib, mb, ms, ratio, table, whole } from './format.js'
+import { failedNote, fixed, kib, latencies, mb, ms, ratio, table, whole } from './format.js'
 
 const label = (kind: ServerKind) => SERVER_LABELS[kind]
 
@@ -26,35 +26,24 @@ export function fanoutTables(scenario: FanoutScenarioResult): string {
       'markers missing from the documents',
     ],
     scenario.servers.map((s) => {
-      const atKnee = kneeStage(s.stages, s.knee)
+      const atKnee = s.knee === null ? undefined : stageAt(s.stages, s.knee)
       return [
-        label(s.server) + (s.error ? ` (failed: ${s.error.split('\n')[0]})` : ''),
-        config.rates.length === 1
-          ? 'not swept'
-          : s.knee === null
-            ? 'below the first rate'
-            : `${kneeIsLowerBound(s, config) ? '≥ ' : ''}${whole(s.knee)}`,
+        label(s.server) + failedNote(s.error),
+        kneeCell(s, config, config.rates.length > 1),
         config.rates.length === 1 ? '—' : ratio(s.knee, raw?.knee),
         config.rates.length === 1 ? '—' : whole(atKnee?.deliveriesPerSec),
         fixed(s.fixed?.serverCpuCores),
         ratio(s.fixed?.serverCpuCores, raw?.fixed?.serverCpuCores),
-        s.fixed ? `${ms(s.fixed.latency.p50)} / ${ms(s.fixed.latency.p99)} / ${ms(s.fixed.latency.max)}` : '—',
+        s.fixed ? latencies(s.fixed.latency) : '—',
         ratio(s.fixed?.latency.p99, raw?.fixed?.latency.p99),
         mb(Math.max(...s.stages.map((stage) => stage.serverRssPeakBytes))),
         s.missingInDocs === null ? 'n/a (keeps no document)' : `${whole(s.missingInDocs)} of ${whole(s.markers)}`,
       ]
     }),
   )
-  const rates = [...new Set(scenario.servers.flatMap((s) => s.stages.map((stage) => stage.rate)))].sort((a, b) => a - b)
-  const sweep = table(
-    ['inserts/s', ...scenario.servers.map((s) => label(s.server))],
-    rates.map((rate) => [
-      whole(rate),
-      ...scenario.servers.map((s) => {
-        const stage = s.stages.filter((candidate) => candidate.rate === rate).at(-1)
-        return stage ? stageCell(stage) : ''
-      }),
-    ]),
+  const sweep = sweepTable(
+    scenario.servers.map((s) => ({ name: label(s.server), stages: s.stages })),
+    (stage) => stageCell(stage),
   )
   return [
     summary,
@@ -66,8 +55,35 @@ export function fanoutTables(scenario: FanoutScenarioResult): string {
   ].join('\n')
 }
 
-function kneeStage(stages: StageResult[], knee: number | null): StageResult | undefined {
-  return knee === null ? undefined : stages.filter((stage) => stage.rate === knee).at(-1)
+/** A knee in a table: `≥` when the sweep found no limit, and what it is when there is no number to show. */
+export function kneeCell(
+  run: { knee: number | null; stages: readonly StageResult[] },
+  config: { rates: readonly number[] },
+  swept: boolean,
+): string {
+  if (!swept) return 'not swept'
+  if (run.knee === null) return 'below the first rate'
+  return `${kneeIsLowerBound(run, config) ? '≥ ' : ''}${whole(run.knee)}`
+}
+
+/** A table of every stage of the sweeps: a row per rate, a column per sweep, `cell` of its stage at that rate. */
+export function sweepTable<T extends StageResult>(
+  columns: { name: string; stages: readonly T[] }[],
+  cell: (stage: T) => string,
+): string {
+  const rates = [...new Set(columns.flatMap((column) => column.stages.map((stage) => stage.rate)))].sort(
+    (a, b) => a - b,
+  )
+  return table(
+    ['inserts/s', ...columns.map((column) => column.name)],
+    rates.map((rate) => [
+      whole(rate),
+      ...columns.map((column) => {
+        const stage = stageAt(column.stages, rate)
+        return stage ? cell(stage) : ''
+      }),
+    ]),
+  )
 }
 
 /**
@@ -88,7 +104,7 @@ export function stageCell(stage: StageResult, serverCores = stage.serverCpuCores
 }
 
 /** A note for a measurement that other processes disturbed even after its repeats (older runs: none). */
-function disturbed(otherCpuCores: number | undefined): string {
+export function disturbed(otherCpuCores: number | undefined): string {
   return otherCpuCores !== undefined && otherCpuCores > DISTURBED_CORES
     ? ` (disturbed: other processes used ${fixed(otherCpuCores)} cores)`
     : ''
@@ -205,7 +221,7 @@ export function persistenceTables(results: NonNullable<RunResults['persistence']
           label(r.server) + disturbed(r.otherCpuCores),
           `${r.rooms} × ${r.window}`,
           whole(r.committedPerSec),
-          `${ms(r.ack.p50)} / ${ms(r.ack.p99)} / ${ms(r.ack.max)}`,
+          latencies(r.ack),
           fixed(r.serverCpuCores),
         ]),
       ),
@@ -228,7 +244,7 @@ export function persistenceTables(results: NonNullable<RunResults['persistence']
           [
             label(load.server) + disturbed(load.otherCpuCores),
             `${whole(load.rate)} inserts/s (${load.kneeSource})`,
-            load.ack ? `${ms(load.ack.p50)} / ${ms(load.ack.p99)} / ${ms(load.ack.max)}` : '—',
+            load.ack ? latencies(load.ack) : '—',
             whole(load.unacked),
             ms(load.latency.p99),
             whole(load.lost),
@@ -250,7 +266,7 @@ export function collabTable(results: NonNullable<RunResults['collab']>): string 
       label(r.server) + disturbed(r.otherCpuCores),
       `${r.mode}, ${whole(r.rate)}/s`,
       whole(r.txns),
-      `${ms(r.latency.p50)} / ${ms(r.latency.p99)} / ${ms(r.latency.max)}`,
+      latencies(r.latency),
       ratio(r.latency.p99, raw(r.mode)?.latency.p99),
       r.clientsMatch.every(Boolean) ? 'yes' : 'NO',
       r.freshMatches === null ? 'n/a' : r.freshMatches ? 'yes' : 'NO',
@@ -275,9 +291,9 @@ export function browserTable(results: NonNullable<RunResults['browser']>): strin
     results.servers.map((s) => {
       const open = s.open.length > 0 ? s.open[Math.floor(s.open.length / 2)] : undefined
       return [
-        label(s.server) + (s.error ? ` (failed: ${s.error.split('\n')[0]})` : ''),
+        label(s.server) + failedNote(s.error),
         `${ms(s.latencyDom.p50)} / ${ms(s.latencyDom.p99)}`,
-        `${ms(s.latencyFrame.p50)} / ${ms(s.latencyFrame.p99)} / ${ms(s.latencyFrame.max)}`,
+        latencies(s.latencyFrame),
         ratio(s.latencyFrame.p99, raw?.latencyFrame.p99),
         `${ms(s.typistSide.p50)} / ${ms(s.typistSide.p99)}`,
         `${ms(s.receiverSide.p50)} / ${ms(s.receiverSide.p99)}`,

@@ -1,7 +1,7 @@
 import type { RunResults } from '../results.js'
 import { type FanoutScenarioResult, kneeIsLowerBound } from '../scenarios/fanout.js'
 import type { ServerKind } from '../servers/server-under-test.js'
-import { fixed, kib, ms, whole } from './format.js'
+import { fixed, kib, ms, ratio, whole } from './format.js'
 
 /** One of the issue's targets for Tandem, judged from a run. */
 export interface TargetResult {
@@ -29,14 +29,14 @@ export function evaluateTargets(results: RunResults): TargetResult[] {
     const [tandem, raw] = [knee(fanout, 'tandem-sqlite'), knee(fanout, 'raw')]
     targets.push({
       target: 'Fan-out 50 × 10 knee, SQLite on: ≥ 1.0× the raw broadcaster',
-      measured: `${kneeText(fanout, 'tandem-sqlite')} vs raw ${kneeText(fanout, 'raw')} inserts/s = ${ratioText(tandem, raw)}`,
+      measured: `${kneeText(fanout, 'tandem-sqlite')} vs raw ${kneeText(fanout, 'raw')} inserts/s = ${ratio(tandem, raw)}`,
       met: tandem === null || raw === null ? (raw === null ? null : false) : tandem >= raw,
     })
     const cpu = (kind: ServerKind) => fanout.servers.find((s) => s.server === kind)?.fixed?.serverCpuCores ?? null
     const [tandemCpu, rawCpu] = [cpu('tandem-sqlite'), cpu('raw')]
     targets.push({
       target: `At ${fanout.config.fixedRate.toLocaleString('en')} inserts/s, server CPU ≤ 1.3× raw's`,
-      measured: `${fixed(tandemCpu)} vs ${fixed(rawCpu)} cores = ${ratioText(tandemCpu, rawCpu)}`,
+      measured: `${fixed(tandemCpu)} vs ${fixed(rawCpu)} cores = ${ratio(tandemCpu, rawCpu)}`,
       met: tandemCpu === null || rawCpu === null ? null : tandemCpu <= 1.3 * rawCpu,
     })
   } else {
@@ -48,7 +48,7 @@ export function evaluateTargets(results: RunResults): TargetResult[] {
     if (fanout.config.fixedRate === 2500) {
       targets.push({
         target: "At 2,500 inserts/s, server CPU ≤ 1.3× raw's",
-        measured: `${fixed(tandemCpu)} vs ${fixed(rawCpu)} cores = ${ratioText(tandemCpu, rawCpu)}`,
+        measured: `${fixed(tandemCpu)} vs ${fixed(rawCpu)} cores = ${ratio(tandemCpu, rawCpu)}`,
         met: tandemCpu === null || rawCpu === null ? null : tandemCpu <= 1.3 * rawCpu,
       })
     }
@@ -60,7 +60,7 @@ export function evaluateTargets(results: RunResults): TargetResult[] {
     targets.push({
       target:
         'Big rooms 5 × 100 knee, SQLite on: ≥ 1.5× Hocuspocus (its knee was 1.33× raw in the issue, so ≥ 2.0× raw here)',
-      measured: `${kneeText(bigRooms, 'tandem-sqlite')} vs raw ${kneeText(bigRooms, 'raw')} inserts/s = ${ratioText(tandem, raw)} (needed ${whole(needed)})`,
+      measured: `${kneeText(bigRooms, 'tandem-sqlite')} vs raw ${kneeText(bigRooms, 'raw')} inserts/s = ${ratio(tandem, raw)} (needed ${whole(needed)})`,
       met: tandem === null || needed === null ? (needed === null ? null : false) : tandem >= needed,
     })
   } else {
@@ -75,7 +75,7 @@ export function evaluateTargets(results: RunResults): TargetResult[] {
       const perConnection = tandem.rssPerConnectionBytes
       targets.push({
         target: `Idle ${top.toLocaleString('en')} connections: ≤ 8 KiB server RSS per connection and ≤ 1.15× raw`,
-        measured: `${kib(perConnection)} KiB vs raw ${kib(raw.rssPerConnectionBytes)} KiB = ${ratioText(perConnection, raw.rssPerConnectionBytes)}`,
+        measured: `${kib(perConnection)} KiB vs raw ${kib(raw.rssPerConnectionBytes)} KiB = ${ratio(perConnection, raw.rssPerConnectionBytes)}`,
         met: perConnection <= 8 * 1024 && perConnection <= 1.15 * raw.rssPerConnectionBytes,
       })
       targets.push({
@@ -85,7 +85,7 @@ export function evaluateTargets(results: RunResults): TargetResult[] {
       })
       targets.push({
         target: `Idle ${top.toLocaleString('en')} connections: all synced within 1.1× raw's time`,
-        measured: `${fixed(tandem.connectMs / 1000)} s vs raw ${fixed(raw.connectMs / 1000)} s = ${ratioText(tandem.connectMs, raw.connectMs)}`,
+        measured: `${fixed(tandem.connectMs / 1000)} s vs raw ${fixed(raw.connectMs / 1000)} s = ${ratio(tandem.connectMs, raw.connectMs)}`,
         met: tandem.connectMs <= 1.1 * raw.connectMs,
       })
     }
@@ -100,7 +100,7 @@ export function evaluateTargets(results: RunResults): TargetResult[] {
     if (tandem && reference && tandem.fromStorageMs !== null) {
       targets.push({
         target: '100k-edit document from storage after a restart: ≤ 1.5× the reference server from memory',
-        measured: `${ms(tandem.fromStorageMs)} ms vs ${ms(reference.fromMemoryMs)} ms = ${ratioText(tandem.fromStorageMs, reference.fromMemoryMs)}`,
+        measured: `${ms(tandem.fromStorageMs)} ms vs ${ms(reference.fromMemoryMs)} ms = ${ratio(tandem.fromStorageMs, reference.fromMemoryMs)}`,
         met: tandem.fromStorageMs <= 1.5 * reference.fromMemoryMs,
       })
     }
@@ -108,7 +108,7 @@ export function evaluateTargets(results: RunResults): TargetResult[] {
       const worst = Math.max(tandem.storedBytes, tandem.storedBytesAfterRestart ?? 0)
       targets.push({
         target: 'Stored size ≤ 1.2× Y.encodeStateAsUpdate',
-        measured: `${whole(tandem.storedBytes)} B after the upload, ${whole(tandem.storedBytesAfterRestart)} B after a restart, state ${whole(state)} B = ${ratioText(worst, state)} at worst`,
+        measured: `${whole(tandem.storedBytes)} B after the upload, ${whole(tandem.storedBytesAfterRestart)} B after a restart, state ${whole(state)} B = ${ratio(worst, state)} at worst`,
         met: worst <= 1.2 * state,
       })
     }
@@ -148,9 +148,4 @@ function kneeText(scenario: FanoutScenarioResult, kind: ServerKind): string {
   const server = scenario.servers.find((s) => s.server === kind)
   if (!server || server.knee === null) return 'none'
   return `${kneeIsLowerBound(server, scenario.config) ? '≥ ' : ''}${whole(server.knee)}`
-}
-
-function ratioText(value: number | null, base: number | null): string {
-  if (value === null || base === null || base === 0 || !Number.isFinite(value) || !Number.isFinite(base)) return '—'
-  return `${(value / base).toFixed(2)}×`
 }

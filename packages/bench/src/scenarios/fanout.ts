@@ -16,7 +16,7 @@ export interface FanoutConfig {
 }
 
 /** The knee's conditions: p99 within this, nothing lost. */
-export const KNEE_P99_MS = 100
+const KNEE_P99_MS = 100
 
 /** One server's fan-out sweep. */
 export interface FanoutServerResult {
@@ -76,8 +76,16 @@ export function fanoutConfig(kind: 'fanout' | 'big-rooms', quick: boolean): Fano
  * Whether the sweep reached its highest rate without a failing stage: then the knee is at least that rate
  * (the sweep found no limit), not the limit itself.
  */
-export function kneeIsLowerBound(server: FanoutServerResult, config: FanoutConfig): boolean {
-  return server.knee !== null && server.knee === Math.max(...config.rates) && server.stages.every(stagePasses)
+export function kneeIsLowerBound(
+  run: { knee: number | null; stages: readonly StageResult[] },
+  config: { rates: readonly number[] },
+): boolean {
+  return run.knee !== null && run.knee === Math.max(...config.rates) && run.stages.every(stagePasses)
+}
+
+/** A sweep's stage at `rate`: the last attempt, which is the one the knee counts. */
+export function stageAt<T extends StageResult>(stages: readonly T[], rate: number): T | undefined {
+  return stages.filter((stage) => stage.rate === rate).at(-1)
 }
 
 /** Whether a stage meets the knee's conditions. */
