@@ -117,8 +117,8 @@ export async function runFanout(ctx: RunContext, kind: 'fanout' | 'big-rooms'): 
     try {
       result.servers.push(await ctx.withServer(server, kind, (running) => sweep(ctx, running, config)))
     } catch (error) {
-      ctx.log(`    failed: ${(error as Error).message}`)
       const message = (error as Error).message
+      ctx.log(`    failed: ${message}`)
       result.servers.push({
         server,
         connectMs: 0,
@@ -143,17 +143,11 @@ async function sweep(ctx: RunContext, server: ServerUnderTest, config: FanoutCon
     clientsPerRoom: config.clientsPerRoom,
     roomPrefix: `fanout-${config.rooms}x${config.clientsPerRoom}`,
   })
-  let swept: { stages: StageResult[]; knee: number | null }
-  try {
-    swept = await stages(ctx, config)
-  } catch (error) {
-    await ctx.load.call('closeFanout').catch(() => {})
-    throw error
-  }
-  const closed = await ctx.load.call('closeFanout')
-  const { knee } = swept
+  const { stages, knee, closed } = await sweepAndClose(ctx, config, (rate, durationMs) =>
+    undisturbed(ctx, () => ctx.load.call('runFanoutStage', { rate, durationMs, drainMs: config.drainMs })),
+  )
   ctx.log(
-    `    knee ${knee === null ? 'below the first rate' : `${knee.toLocaleString('en')} inserts/s`}` +
+    kneeLog(knee) +
       (closed.missingInDocs === null
         ? ''
         : `; ${closed.missingInDocs} of ${closed.markers} markers missing from the documents`),
@@ -161,18 +155,37 @@ async function sweep(ctx: RunContext, server: ServerUnderTest, config: FanoutCon
   return {
     server: server.kind,
     connectMs,
-    stages: swept.stages,
+    stages,
     knee,
-    fixed: swept.stages.find((stage) => stage.rate === config.fixedRate) ?? null,
+    fixed: stages.find((stage) => stage.rate === config.fixedRate) ?? null,
     markers: closed.markers,
     missingInDocs: closed.missingInDocs,
   }
 }
 
-function stages(ctx: RunContext, config: FanoutConfig): Promise<{ stages: StageResult[]; knee: number | null }> {
-  return sweepRates(ctx, config, (rate, durationMs) =>
-    undisturbed(ctx, () => ctx.load.call('runFanoutStage', { rate, durationMs, drainMs: config.drainMs })),
-  )
+/**
+ * {@link sweepRates} over the open fan-out session, which it then closes (also when the sweep fails): the stages,
+ * the knee, and the markers the close found missing from the documents.
+ */
+export async function sweepAndClose<T extends StageResult>(
+  ctx: RunContext,
+  config: Pick<FanoutConfig, 'rates' | 'stageMs'>,
+  measure: (rate: number, durationMs: number) => Promise<T>,
+  always: readonly number[] = [],
+) {
+  let swept: { stages: T[]; knee: number | null }
+  try {
+    swept = await sweepRates(ctx, config, measure, always)
+  } catch (error) {
+    await ctx.load.call('closeFanout').catch(() => {})
+    throw error
+  }
+  return { ...swept, closed: await ctx.load.call('closeFanout') }
+}
+
+/** The progress log's line for a sweep's knee. */
+export function kneeLog(knee: number | null): string {
+  return `    knee ${knee === null ? 'below the first rate' : `${knee.toLocaleString('en')} inserts/s`}`
 }
 
 /**
@@ -181,7 +194,7 @@ function stages(ctx: RunContext, config: FanoutConfig): Promise<{ stages: StageR
  * one stage halfway between the last good rate and the failing one. Rates in `always` are measured even after a
  * failure (those a report compares at), though they no longer move the knee.
  */
-export async function sweepRates<T extends StageResult>(
+async function sweepRates<T extends StageResult>(
   ctx: RunContext,
   config: Pick<FanoutConfig, 'rates' | 'stageMs'>,
   measure: (rate: number, durationMs: number) => Promise<T>,

@@ -8,7 +8,7 @@ import type { RunContext } from '../run-context.js'
 import { delta, histogramQuantile, parsePrometheus, type Scrape } from '../servers/prometheus-text.js'
 import { redisInfo } from '../servers/redis-info.js'
 import { ServerUnderTest } from '../servers/server-under-test.js'
-import { sweepRates } from './fanout.js'
+import { kneeLog, sweepAndClose } from './fanout.js'
 import { undisturbed } from './undisturbed.js'
 
 /** The scale-out scenario's load: fan-out rooms, the rates swept, and the rates every setup is compared at. */
@@ -244,19 +244,12 @@ async function runSetup(
         ctx.log(busLine(result))
         return result
       })
-    let swept: { stages: ScaleOutStage[]; knee: number | null }
-    try {
-      swept = await sweepRates(ctx, config, measure, config.fixedRates)
-    } catch (error) {
-      await ctx.load.call('closeFanout').catch(() => {})
-      throw error
-    }
-    const closed = await ctx.load.call('closeFanout')
+    const { stages, knee, closed } = await sweepAndClose(ctx, config, measure, config.fixedRates)
     ctx.log(
-      `    knee ${swept.knee === null ? 'below the first rate' : `${swept.knee.toLocaleString('en')} inserts/s`}; ` +
+      `${kneeLog(knee)}; ` +
         `${closed.missingInDocs} of ${closed.markers} markers missing from the documents (checked on every instance)`,
     )
-    return { setup, connectMs, ...swept, markers: closed.markers, missingInDocs: closed.missingInDocs }
+    return { setup, connectMs, stages, knee, markers: closed.markers, missingInDocs: closed.missingInDocs }
   } finally {
     for (const instance of instances) await instance.dispose()
   }
