@@ -107,7 +107,7 @@ const ZERO = 0x30
 const NINE = 0x39
 
 /** Calls `onMarker` for every `~<digits>;` in `bytes[start, end)`. */
-export function scanMarkers(bytes: Uint8Array, start: number, end: number, onMarker: (id: number) => void): void {
+function scanMarkers(bytes: Uint8Array, start: number, end: number, onMarker: (id: number) => void): void {
   for (let i = start; i < end; i++) {
     if (bytes[i] !== TILDE) continue
     let id = 0

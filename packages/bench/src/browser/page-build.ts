@@ -2,7 +2,7 @@ import { join } from 'node:path'
 import { packageDir } from '../paths.js'
 
 /** Where the benchmark page is built (under node_modules/.cache, which git and the linter skip). */
-export const pageBuildDir = join(packageDir, 'node_modules/.cache/bench-page')
+const pageBuildDir = join(packageDir, 'node_modules/.cache/bench-page')
 
 /**
  * Builds the browser scenario's page (page/ in this package) with Vite, as an app would ship the editor:

@@ -77,7 +77,7 @@ function logTicks(min: number, max: number): number[] {
 }
 
 /** A short label for a number: 1.5k, 20k, 0.5, 12. */
-export function shortNumber(value: number): string {
+function shortNumber(value: number): string {
   if (Math.abs(value) >= 1e6) return `${+(value / 1e6).toFixed(1)}M`
   if (Math.abs(value) >= 1e3) return `${+(value / 1e3).toFixed(1)}k`
   if (Math.abs(value) >= 10) return `${Math.round(value)}`
