@@ -2,6 +2,7 @@
 import { MAX_NAME_LENGTH, sanitizeName } from '@tandem/editor'
 import { h } from './dom.js'
 import { COLORS, type Identity } from './identity.js'
+import { showModalDialog } from './modal-dialog.js'
 
 // Names of the palette's colours, for screen readers (the swatches only show the colour).
 const COLOR_NAMES: Record<string, string> = {
@@ -68,7 +69,7 @@ export function openIdentityDialog(current: Identity, onSave: (identity: Identit
       h('button', { type: 'submit', class: 'button primary' }, 'Save'),
     ),
   )
-  const dialog = h('dialog', { class: 'dialog', 'aria-labelledby': `${id}-title` }, form)
+  const dialog = showModalDialog(form, `${id}-title`)
 
   form.addEventListener('submit', (event) => {
     event.preventDefault()
@@ -82,13 +83,6 @@ export function openIdentityDialog(current: Identity, onSave: (identity: Identit
     onSave({ name: sanitizeName(typed), color: color.toLowerCase() })
     dialog.close()
   })
-  dialog.addEventListener('close', () => dialog.remove())
-  // A click on the backdrop (outside the form) closes it, as people expect of a small dialog.
-  dialog.addEventListener('click', (event) => {
-    if (event.target === dialog) dialog.close()
-  })
-  document.body.append(dialog)
-  dialog.showModal()
   nameInput.select()
   return dialog
 }

@@ -8,6 +8,7 @@ import { tokenHash } from './access-link.js'
 import { copyText } from './clipboard.js'
 import { docPath } from './doc-names.js'
 import { h } from './dom.js'
+import { showModalDialog } from './modal-dialog.js'
 
 /** What the dialog needs. */
 export interface ShareOptions {
@@ -102,12 +103,6 @@ export function openShareDialog(options: ShareOptions): HTMLDialogElement {
       h('button', { type: 'button', class: 'button primary', onclick: () => dialog.close() }, 'Done'),
     ),
   )
-  const dialog = h('dialog', { class: 'dialog', 'aria-labelledby': `${id}-title` }, form)
-  dialog.addEventListener('close', () => dialog.remove())
-  dialog.addEventListener('click', (event) => {
-    if (event.target === dialog) dialog.close()
-  })
-  document.body.append(dialog)
-  dialog.showModal()
+  const dialog = showModalDialog(form, `${id}-title`)
   return dialog
 }
