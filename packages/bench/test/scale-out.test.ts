@@ -50,10 +50,12 @@ describe('the scale-out scenario', () => {
       }
       const [alone, pair] = result.runs.map((run) => run.stages.find((stage) => stage.rate === rate)?.bus)
       expect(alone?.published).toBe(0)
-      // Half of each room's clients are on the other instance: every update crosses the bus once (plus the
-      // "committed" notices), so an instance holding no client of a room would show here as too few.
-      expect(pair?.published).toBeGreaterThanOrEqual(sent)
-      expect(pair?.received).toBeGreaterThanOrEqual(sent)
+      // Half of each room's clients are on the other instance, so every update crosses the bus (the exact
+      // deliveries above show it arrived). An instance publishes a room's updates merged per event-loop turn, so
+      // there can be fewer messages than updates, but at least one per room from each instance: an instance
+      // holding no client of a room would show here as too few.
+      expect(pair?.published).toBeGreaterThanOrEqual(rooms * 2)
+      expect(pair?.received).toBeGreaterThanOrEqual(rooms * 2)
       expect(pair?.lagP99Ms).not.toBeNull()
     } finally {
       ctx.finish()
