@@ -26,6 +26,15 @@ export const CloseCode = {
   heartbeatTimeout: 4000,
   /** The client stopped reading: its unsent data passed the server's cap. */
   slowConsumer: 4001,
+  /**
+   * Changes the client sent depend on content the server never received, and waited past the server's bound
+   * on such pending content (its size or its age). Reconnecting syncs in full, which brings what was missing.
+   */
+  pendingUnresolved: 4002,
+  /**
+   * The connection sent more messages, bytes or sync requests than its budget allows; reconnect after a pause.
+   */
+  rateLimited: 4029,
   /** The request was not valid and will not become valid: for example a bad document name. */
   badRequest: 4400,
   /** No valid credentials were presented. */
@@ -34,6 +43,11 @@ export const CloseCode = {
   forbidden: 4403,
   /** The document is over the server's size limit. */
   documentTooLarge: 4413,
+  /**
+   * An update or awareness state over one of the server's bounds (clocks, clients or structs per update,
+   * the size of a presence state). The client would send it again on every reconnect, so retrying cannot help.
+   */
+  updateRefused: 4422,
   /** The token the connection was opened with expired; reconnect with a fresh one. */
   tokenExpired: 4440,
 } as const

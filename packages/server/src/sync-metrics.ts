@@ -33,6 +33,12 @@ export type ErrorKind =
   | 'awareness-forgery'
   | 'bus-malformed'
   | 'bus-unconfirmed'
+  | 'update-refused'
+  | 'pending-unresolved'
+  | 'rate-limited'
+  | 'awareness-too-large'
+  | 'flush-failed'
+  | 'quarantined'
 
 const discard = (): void => {}
 
