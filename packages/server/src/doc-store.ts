@@ -1,6 +1,7 @@
 /**
  * The storage contract. A store keeps, per document, a compacted snapshot plus an append-only log of Yjs
- * updates; loading returns both, and applying them in order rebuilds the document.
+ * updates; loading returns both, and applying them in order rebuilds the document. Beside them it keeps the
+ * document's quarantine: stored bytes the server could not load, set aside for an operator and never loaded.
  *
  * One contract test suite (`runDocStoreContract` in @tandem/test-utils) runs over every implementation.
  */
@@ -22,10 +23,22 @@ export interface StoredDoc {
 /** A listing row for one stored document. */
 export interface DocInfo {
   readonly name: string
-  /** Bytes stored for the document: snapshot plus log. */
+  /** Bytes stored for the document: snapshot plus log. Its quarantine is not counted. */
   readonly size: number
   /** When the document was last appended to or compacted. */
   readonly updatedAt: Date
+}
+
+/** One stored update the server could not load, kept for an operator with the reason. */
+export interface QuarantinedUpdate {
+  readonly update: Uint8Array
+  /** Which part of the stored document it was and why it could not be loaded, as a sentence for a person. */
+  readonly reason: string
+}
+
+/** A quarantined update as stored, with when it was quarantined. */
+export interface QuarantineEntry extends QuarantinedUpdate {
+  readonly quarantinedAt: Date
 }
 
 /** Where Tandem keeps its documents. */
@@ -44,9 +57,20 @@ export interface DocStore {
    * snapshot before deleting what it replaces. The caller guarantees that `state` contains the old snapshot
    * and every log entry it appended through this store. A store that several server instances write at once
    * (PostgreSQL) cannot trust one caller's `state` to hold the others' entries: it merges what it deletes into
-   * the snapshot it writes, and deletes only the entries it read.
+   * the snapshot it writes, and deletes only the entries it read. That merge must never bring back what was
+   * quarantined for the document, and a part it cannot merge is quarantined rather than failing the compaction.
    */
   compact(name: string, state: Uint8Array): Promise<void>
+  /**
+   * Keeps a copy of `entries` of `name` aside, byte for byte, for an operator; the quarantine is never loaded.
+   * Durable when it resolves. It sits beside the snapshot and the log and changes neither: it does not create
+   * the document, count in its size or move its `updatedAt`. To stop loading a bad log entry, the caller
+   * quarantines it and then compacts with a state that leaves it out, in that order, so its bytes always have a
+   * copy somewhere.
+   */
+  quarantine(name: string, entries: readonly QuarantinedUpdate[]): Promise<void>
+  /** What was quarantined for `name`, oldest first; empty when nothing was. */
+  quarantined(name: string): Promise<QuarantineEntry[]>
   /** Every stored document, ordered by name. */
   list(): Promise<DocInfo[]>
   /** The listing row of one document, or `null` when nothing is stored for it. */

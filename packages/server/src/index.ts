@@ -8,7 +8,7 @@ export {
 } from './access-tokens.js'
 export type { ConnectionOptions, SyncSocket } from './connection.js'
 export { Connection, MAX_AWARENESS_IDS_PER_CONNECTION } from './connection.js'
-export type { DocInfo, DocStore, StoredDoc, StoreEntry } from './doc-store.js'
+export type { DocInfo, DocStore, QuarantinedUpdate, QuarantineEntry, StoredDoc, StoreEntry } from './doc-store.js'
 export type { Document } from './document.js'
 export { parseDuration } from './duration.js'
 export { Fanout, type FanoutOptions } from './fanout.js'

@@ -1,4 +1,4 @@
-import type { DocInfo, DocStore, StoredDoc, StoreEntry } from './doc-store.js'
+import type { DocInfo, DocStore, QuarantinedUpdate, QuarantineEntry, StoredDoc, StoreEntry } from './doc-store.js'
 
 interface MemoryDoc {
   snapshot: Uint8Array | null
@@ -12,6 +12,7 @@ interface MemoryDoc {
  */
 export class MemoryStore implements DocStore {
   private readonly docs = new Map<string, MemoryDoc>()
+  private readonly quarantines = new Map<string, QuarantineEntry[]>()
   private closed = false
 
   async load(name: string): Promise<StoredDoc | null> {
@@ -37,6 +38,20 @@ export class MemoryStore implements DocStore {
   async compact(name: string, state: Uint8Array): Promise<void> {
     this.assertOpen()
     this.docs.set(name, { snapshot: state.slice(), updates: [], updatedAt: new Date() })
+  }
+
+  async quarantine(name: string, entries: readonly QuarantinedUpdate[]): Promise<void> {
+    this.assertOpen()
+    if (entries.length === 0) return
+    const kept = this.quarantines.get(name) ?? []
+    const quarantinedAt = new Date()
+    for (const { update, reason } of entries) kept.push({ update: update.slice(), reason, quarantinedAt })
+    this.quarantines.set(name, kept)
+  }
+
+  async quarantined(name: string): Promise<QuarantineEntry[]> {
+    this.assertOpen()
+    return (this.quarantines.get(name) ?? []).map((entry) => ({ ...entry, update: entry.update.slice() }))
   }
 
   async list(): Promise<DocInfo[]> {

@@ -1,3 +1,4 @@
+import type { QuarantinedUpdate, QuarantineEntry } from '@tandem/server'
 import { type PostgresServer, startPostgres } from '@tandem/test-utils'
 import pg from 'pg'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
@@ -148,18 +149,122 @@ describe('PostgresStore compaction with several instances', () => {
     expect((await storedText(a.store, 'doc')).trim().split(' ').sort()).toEqual(['one', 'three', 'two'])
   })
 
-  it('rejects a merge that meets bytes that are not a Yjs update, changing nothing', async () => {
+  it('quarantines log rows that fail to merge, without their partial effects, instead of failing every compaction', async () => {
     const [a, b] = await Promise.all([instance(), instance()])
     await type(a, 'doc', 'kept')
-    await b.store.append([{ name: 'doc', update: Uint8Array.of(1) }])
+    const garbage = Uint8Array.of(1)
+    // Yjs integrates this row's text before it fails on the truncated delete set that follows.
+    const partial = truncatedDeleteSet(updateOf(new Y.Doc(), (doc) => doc.getText('content').insert(0, 'partial')))
+    await b.store.append([
+      { name: 'doc', update: garbage },
+      { name: 'doc', update: partial },
+    ])
+
+    await a.store.compact('doc', Y.encodeStateAsUpdate(a.doc))
+
+    expect(await a.store.load('doc')).toMatchObject({ updates: [] })
+    expect(await storedText(a.store, 'doc')).toBe('kept ')
+    expect(plain(await a.store.quarantined('doc'))).toEqual([
+      {
+        update: garbage,
+        reason: 'log entry 2 of 3 (1 bytes) failed to merge during compaction: Unexpected end of array',
+      },
+      {
+        update: partial,
+        reason: `log entry 3 of 3 (${partial.byteLength} bytes) failed to merge during compaction: Unexpected end of array`,
+      },
+    ])
+    const sizes = await actualSize(await admin(), 'doc')
+    expect(sizes.size).toBe(sizes.actual)
+  })
+
+  it('never merges back the snapshot or a log row whose bytes the caller quarantined', async () => {
+    const [a, b] = await Promise.all([instance(), instance()])
+    await type(b, 'doc', 'bad-snapshot')
+    await b.store.compact('doc', Y.encodeStateAsUpdate(b.doc))
+    await type(b, 'doc', 'bad-row')
+    const bad = await a.store.load('doc')
+    await type(a, 'doc', 'good')
+    const refused = [
+      { update: bad!.snapshot!, reason: 'snapshot is refused (test)' },
+      { update: bad!.updates[0]!, reason: 'log entry 1 of 1 is refused (test)' },
+    ]
+
+    // As the server does: quarantine first, then compact with a state that leaves the refused parts out.
+    await a.store.quarantine('doc', refused)
+    await a.store.compact('doc', Y.encodeStateAsUpdate(a.doc))
+
+    expect(await a.store.load('doc')).toMatchObject({ updates: [] })
+    expect(await storedText(a.store, 'doc')).toBe('good ')
+    expect(plain(await a.store.quarantined('doc'))).toEqual(
+      refused.map(({ update, reason }) => ({ update: Uint8Array.from(update), reason })),
+    )
+  })
+
+  it('drops content left pending by the merge, quarantining it, so it is not carried from snapshot to snapshot', async () => {
+    const [a, b] = await Promise.all([instance(), instance()])
+    await type(a, 'doc', 'kept')
+    const stranger = new Y.Doc()
+    stranger.clientID = 999
+    const missing = updateOf(stranger, (doc) => doc.getText('content').insert(0, 'x'))
+    const dependent = updateOf(stranger, (doc) => doc.getText('content').insert(1, 'y'.repeat(64 * 1024)))
+    await b.store.append([{ name: 'doc', update: dependent }])
+
+    await a.store.compact('doc', Y.encodeStateAsUpdate(a.doc))
+
+    const stored = await a.store.load('doc')
+    expect(stored?.updates).toEqual([])
+    const reader = new Y.Doc()
+    Y.applyUpdate(reader, stored!.snapshot!)
+    expect(reader.store.pendingStructs).toBeNull()
+    expect(reader.getText('content').toString()).toBe('kept ')
+    expect(stored!.snapshot!.byteLength).toBeLessThan(1024)
+    const quarantined = await a.store.quarantined('doc')
+    expect(quarantined.map(({ reason }) => reason)).toEqual([
+      'pending content dropped during compaction: it needs client 999 clock 0, which no stored part holds',
+    ])
+    // The bytes are kept whole: with the update they were waiting for, they give back the text.
+    const recovered = new Y.Doc()
+    Y.applyUpdate(recovered, missing)
+    Y.applyUpdate(recovered, quarantined[0]!.update)
+    expect(recovered.getText('content').toString()).toBe(`x${'y'.repeat(64 * 1024)}`)
+    const sizes = await actualSize(await admin(), 'doc')
+    expect(sizes.size).toBe(sizes.actual)
+  })
+
+  it('rejects a state passed to compact that is not a Yjs update, changing nothing', async () => {
+    const [a, b] = await Promise.all([instance(), instance()])
+    await type(a, 'doc', 'kept')
+    await type(b, 'doc', 'other')
     const before = await a.store.load('doc')
 
-    await expect(a.store.compact('doc', Y.encodeStateAsUpdate(a.doc))).rejects.toThrow(
-      'Cannot compact document "doc": part 2 of 3 (1 bytes) is not a Yjs update',
+    await expect(a.store.compact('doc', Uint8Array.of(1))).rejects.toThrow(
+      'Cannot compact document "doc": the state passed to compact (1 bytes) is not a Yjs update',
     )
     expect(await a.store.load('doc')).toEqual(before)
+    expect(await a.store.quarantined('doc')).toEqual([])
   })
 })
+
+/** The update `change` makes to `doc`. */
+function updateOf(doc: Y.Doc, change: (doc: Y.Doc) => void): Uint8Array {
+  const updates: Uint8Array[] = []
+  const record = (update: Uint8Array) => updates.push(update)
+  doc.on('update', record)
+  change(doc)
+  doc.off('update', record)
+  return Y.mergeUpdates(updates)
+}
+
+/** `update` (which deletes nothing) with a delete set cut short: one client announced, its ranges missing. */
+function truncatedDeleteSet(update: Uint8Array): Uint8Array {
+  expect(update.at(-1)).toBe(0)
+  return Uint8Array.of(...update.subarray(0, -1), 1, 9, 3, 0)
+}
+
+function plain(entries: QuarantineEntry[]): QuarantinedUpdate[] {
+  return entries.map(({ update, reason }) => ({ update: Uint8Array.from(update), reason }))
+}
 
 async function advisoryWaiters(client: pg.Client): Promise<number> {
   const { rows } = await client.query<{ count: number }>(

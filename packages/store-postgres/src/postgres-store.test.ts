@@ -74,11 +74,33 @@ describe('PostgresStore', () => {
 
     const again = await open(url)
 
-    expect(SCHEMA_VERSION).toBe(1)
-    expect(history.map((row) => row.version)).toEqual([1])
+    expect(SCHEMA_VERSION).toBe(2)
+    expect(history.map((row) => row.version)).toEqual([1, 2])
     expect((await admin.query('SELECT version, applied_at FROM tandem_schema ORDER BY version')).rows).toEqual(history)
-    expect(await again.settings()).toMatchObject({ schemaVersion: 1, synchronousCommit: 'on', fsync: 'off' })
+    expect(await again.settings()).toMatchObject({ schemaVersion: 2, synchronousCommit: 'on', fsync: 'off' })
     expect(await again.load('doc')).toEqual({ snapshot: null, updates: [Uint8Array.of(7)] })
+  })
+
+  it('migrates a version 1 database to add the quarantine, keeping its documents', async () => {
+    const url = await server.createSchema()
+    const first = await open(url)
+    await first.append([{ name: 'doc', update: Uint8Array.of(7) }])
+    await first.close()
+    // Version 1 is version 2 without the quarantine table.
+    const admin = await connect(url)
+    await admin.query('DROP TABLE quarantine; DELETE FROM tandem_schema WHERE version = 2')
+
+    const migrated = await open(url)
+
+    expect((await admin.query('SELECT version FROM tandem_schema ORDER BY version')).rows).toEqual([
+      { version: 1 },
+      { version: 2 },
+    ])
+    expect(await migrated.load('doc')).toEqual({ snapshot: null, updates: [Uint8Array.of(7)] })
+    await migrated.quarantine('doc', [{ update: Uint8Array.of(9), reason: 'refused' }])
+    expect((await migrated.quarantined('doc')).map(({ update, reason }) => ({ update, reason }))).toEqual([
+      { update: Uint8Array.of(9), reason: 'refused' },
+    ])
   })
 
   it('migrates a new database exactly once when several instances open it at the same moment', async () => {
@@ -88,7 +110,10 @@ describe('PostgresStore', () => {
     await stores[0]!.append([{ name: 'doc', update: Uint8Array.of(1) }])
 
     const admin = await connect(url)
-    expect((await admin.query('SELECT version FROM tandem_schema')).rows).toEqual([{ version: 1 }])
+    expect((await admin.query('SELECT version FROM tandem_schema ORDER BY version')).rows).toEqual([
+      { version: 1 },
+      { version: 2 },
+    ])
     expect(await stores[3]!.load('doc')).toEqual({ snapshot: null, updates: [Uint8Array.of(1)] })
   })
 
@@ -122,6 +147,7 @@ describe('PostgresStore', () => {
     )
     expect((await admin.query('SELECT version FROM tandem_schema ORDER BY version')).rows).toEqual([
       { version: 1 },
+      { version: 2 },
       { version: SCHEMA_VERSION + 1 },
     ])
   })
@@ -198,6 +224,20 @@ describe('PostgresStore', () => {
       "PostgresStore.compact got an empty string as a document name; pass the document's name as a non-empty string.",
     )
     expect(await store.list()).toEqual([])
+  })
+
+  it('rejects a quarantine entry without an update or a reason, and keeps a reason holding NUL readable', async () => {
+    const store = await open(await server.createSchema())
+    await expect(
+      store.quarantine('doc', [{ update: [1] as unknown as Uint8Array, reason: 'refused' }]),
+    ).rejects.toThrow('PostgresStore got an array as the update of quarantined entry 0 (document "doc")')
+    await expect(store.quarantine('doc', [{ update: Uint8Array.of(1), reason: '' }])).rejects.toThrow(
+      'PostgresStore.quarantine got no reason for entry 0 (document "doc"); pass a sentence saying why',
+    )
+    expect(await store.quarantined('doc')).toEqual([])
+
+    await store.quarantine('doc', [{ update: Uint8Array.of(0), reason: 'holds \0 a NUL' }])
+    expect((await store.quarantined('doc')).map(({ reason }) => reason)).toEqual(['holds \uFFFD a NUL'])
   })
 
   it('rejects every call after close with a sentence saying to open a new store', async () => {

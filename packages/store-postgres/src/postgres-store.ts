@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto'
-import type { DocInfo, DocStore, StoredDoc, StoreEntry } from '@tandem/server'
+import type { DocInfo, DocStore, QuarantinedUpdate, QuarantineEntry, StoredDoc, StoreEntry } from '@tandem/server'
 import type { Pool, PoolClient } from 'pg'
 import { mergeState } from './merge-state.js'
 import {
   deleteUpdates,
+  insertQuarantined,
   insertUpdates,
   lockForCompaction,
   type NamedQuery,
@@ -12,11 +13,12 @@ import {
   selectInfo,
   selectList,
   selectMergeParts,
+  selectQuarantined,
   touchDocuments,
   writeSnapshot,
 } from './queries.js'
 import { schemaVersion } from './schema.js'
-import { check } from './validate.js'
+import { check, checkQuarantined } from './validate.js'
 
 /** The connection pool of a {@link PostgresStore}, as counted by the pool. */
 export interface PostgresPoolStats {
@@ -55,8 +57,8 @@ export interface PostgresStoreInit {
 
 /**
  * A {@link DocStore} on PostgreSQL, for several Tandem instances sharing one database. Each document is a row in
- * `documents` holding its compacted snapshot and its size, plus rows in the `updates` log; a connection pool
- * serves concurrent calls. Open one with {@link openPostgresStore}, which also migrates the schema.
+ * `documents` holding its compacted snapshot and its size, plus rows in the `updates` log and in `quarantine`; a
+ * connection pool serves concurrent calls. Open one with {@link openPostgresStore}, which also migrates the schema.
  *
  * Every write is one transaction, and a call resolves only after PostgreSQL reports the commit (flushed to its
  * WAL, as `synchronous_commit` is at least `on` for the store's writes). If the connection breaks during the
@@ -118,14 +120,17 @@ export class PostgresStore implements DocStore {
    *    object, the caller's guarantee covers them and `state` is written as it is, byte for byte, as with one
    *    instance. Otherwise another instance wrote some of them, and `state` may lack its edits: the old snapshot,
    *    the rows and `state` are applied to a fresh Y.Doc and its encoded state is written instead (marked as
-   *    merged, so the next compaction merges again rather than trusting any one caller).
+   *    merged, so the next compaction merges again rather than trusting any one caller). The merge leaves out
+   *    bytes already quarantined for the document (the caller quarantines a bad part before compacting without
+   *    it), and quarantines, in the same transaction, a part that fails to merge and content left pending: see
+   *    `mergeState`.
    * 4. Writes the new snapshot first, then deletes exactly the rows it read, by id. Deleting by id rather than
    *    "every row up to the highest id" matters: ids are taken when a row is inserted, not when it commits, so a
    *    row with a lower id can commit after step 2; it is left in the log for the next compaction.
    *
    * A second compaction waiting on the lock sees the first one's snapshot and remaining rows once it runs, so
-   * nothing either instance or a concurrent appender wrote is lost. Rejects, changing nothing, when a merge
-   * meets bytes that are not a Yjs update.
+   * nothing either instance or a concurrent appender wrote is lost. Rejects, changing nothing, when the merge
+   * meets a `state` that is not a Yjs update.
    */
   async compact(name: string, state: Uint8Array): Promise<void> {
     this.assertOpen()
@@ -138,16 +143,41 @@ export class PostgresStore implements DocStore {
       let snapshot = state
       let writer: string | null = this.instanceId
       if (inputs.foreign_snapshot || inputs.foreign_rows) {
-        const parts = await client.query<{ snapshot: Buffer | null; updates: Buffer[] }>(
+        const parts = await client.query<{ snapshot: Buffer | null; updates: (Buffer | null)[] }>(
           query(selectMergeParts, [name, inputs.ids]),
         )
         const stored = parts.rows[0]
-        snapshot = mergeState(name, [...(stored?.snapshot ? [stored.snapshot] : []), ...(stored?.updates ?? []), state])
+        const merged = mergeState(name, { snapshot: stored?.snapshot ?? null, updates: stored?.updates ?? [], state })
+        snapshot = merged.snapshot
         writer = null
+        if (merged.quarantined.length > 0) await client.query(quarantineQuery(name, merged.quarantined))
       }
       await client.query(query(writeSnapshot, [name, snapshot, writer, inputs.replaced_bytes]))
       if (inputs.ids.length > 0) await client.query(query(deleteUpdates, [name, inputs.ids]))
     })
+  }
+
+  async quarantine(name: string, entries: readonly QuarantinedUpdate[]): Promise<void> {
+    this.assertOpen()
+    check.name(name, 'quarantine')
+    checkQuarantined(name, entries)
+    if (entries.length === 0) return
+    await this.transaction(async (client) => {
+      await client.query(quarantineQuery(name, entries))
+    })
+  }
+
+  async quarantined(name: string): Promise<QuarantineEntry[]> {
+    this.assertOpen()
+    check.name(name, 'quarantined')
+    const { rows } = await this.pool.query<{ data: Buffer; reason: string; quarantined_at: Date }>(
+      query(selectQuarantined, [name]),
+    )
+    return rows.map((row) => ({
+      update: asUint8Array(row.data),
+      reason: row.reason,
+      quarantinedAt: row.quarantined_at,
+    }))
   }
 
   async list(): Promise<DocInfo[]> {
@@ -246,6 +276,13 @@ interface InfoRow {
 
 function query(named: NamedQuery, values: unknown[]): { name: string; text: string; values: unknown[] } {
   return { name: named.name, text: named.text, values }
+}
+
+// PostgreSQL text cannot hold NUL; a reason is for a person to read, so one is shown as U+FFFD rather than lost.
+function quarantineQuery(name: string, entries: readonly QuarantinedUpdate[]) {
+  const updates = entries.map((entry) => entry.update)
+  const reasons = entries.map((entry) => entry.reason.replaceAll('\0', '\uFFFD'))
+  return query(insertQuarantined, [name, updates, reasons])
 }
 
 function toDocInfo(row: InfoRow): DocInfo {

@@ -71,11 +71,22 @@ export const selectCompactionInputs: NamedQuery = {
     WHERE d.name = $1`,
 }
 
-/** The bytes of the snapshot and of the given log rows, for a merge. $1 name, $2 ids. @internal */
+/**
+ * The bytes of the snapshot and of the given log rows, for a merge, oldest row first. Bytes that were quarantined
+ * for the document come back as NULL, so the merge never brings them back. $1 name, $2 ids.
+ *
+ * @internal
+ */
 export const selectMergeParts: NamedQuery = {
   name: 'tandem-merge-parts',
-  text: `SELECT d.snapshot,
-      ARRAY(SELECT u.data FROM updates u WHERE u.name = d.name AND u.id = ANY($2::bigint[]) ORDER BY u.id) AS updates
+  text: `SELECT
+      CASE WHEN EXISTS (SELECT 1 FROM quarantine q WHERE q.name = d.name AND q.data = d.snapshot)
+        THEN NULL ELSE d.snapshot END AS snapshot,
+      ARRAY(
+        SELECT CASE WHEN EXISTS (SELECT 1 FROM quarantine q WHERE q.name = u.name AND q.data = u.data)
+          THEN NULL ELSE u.data END
+        FROM updates u WHERE u.name = d.name AND u.id = ANY($2::bigint[]) ORDER BY u.id
+      ) AS updates
     FROM documents d WHERE d.name = $1`,
 }
 
@@ -112,4 +123,18 @@ export const selectInfo: NamedQuery = {
 export const selectList: NamedQuery = {
   name: 'tandem-select-list',
   text: 'SELECT name, size, updated_at FROM documents ORDER BY name',
+}
+
+/** Quarantines updates of one document in the given order. $1 name, $2 updates, $3 reasons (parallel arrays). @internal */
+export const insertQuarantined: NamedQuery = {
+  name: 'tandem-insert-quarantined',
+  text: `INSERT INTO quarantine (name, data, reason)
+    SELECT $1, data, reason FROM unnest($2::bytea[], $3::text[]) WITH ORDINALITY AS batch (data, reason, position)
+    ORDER BY position`,
+}
+
+/** What was quarantined for one document, oldest first. $1 name. @internal */
+export const selectQuarantined: NamedQuery = {
+  name: 'tandem-select-quarantined',
+  text: 'SELECT data, reason, quarantined_at FROM quarantine WHERE name = $1 ORDER BY id',
 }

@@ -27,6 +27,19 @@ const MIGRATIONS: readonly string[] = [
 
   CREATE INDEX updates_by_name ON updates (name, id);
   `,
+  // No reference to documents: quarantining bytes of a document must not create its row, and the bytes are kept
+  // for an operator whatever happens to the document.
+  `
+  CREATE TABLE quarantine (
+    id bigserial PRIMARY KEY,
+    name text COLLATE "C" NOT NULL,
+    data bytea NOT NULL,
+    reason text NOT NULL,
+    quarantined_at timestamptz NOT NULL DEFAULT now()
+  );
+
+  CREATE INDEX quarantine_by_name ON quarantine (name, id);
+  `,
 ]
 
 /**

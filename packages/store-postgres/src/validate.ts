@@ -1,4 +1,4 @@
-import { type StoreArgumentChecks, storeArgumentChecks } from '@tandem/server'
+import { type QuarantinedUpdate, type StoreArgumentChecks, storeArgumentChecks } from '@tandem/server'
 
 /** @internal */
 export const check: StoreArgumentChecks = storeArgumentChecks('PostgresStore', (name, method) => {
@@ -10,3 +10,26 @@ export const check: StoreArgumentChecks = storeArgumentChecks('PostgresStore', (
     )
   }
 })
+
+/**
+ * Throws unless every entry passed to `quarantine` holds an update and a reason, so a bad entry rejects the call
+ * before anything is written.
+ *
+ * @internal
+ */
+export function checkQuarantined(name: string, entries: readonly QuarantinedUpdate[]): void {
+  if (!Array.isArray(entries)) {
+    throw new TypeError(
+      'PostgresStore.quarantine got no array; pass an array of { update, reason } entries, even for one.',
+    )
+  }
+  entries.forEach((entry: QuarantinedUpdate | undefined, index) => {
+    check.update(entry?.update, `the update of quarantined entry ${index} (document "${name}")`)
+    if (typeof entry?.reason !== 'string' || entry.reason === '') {
+      throw new TypeError(
+        `PostgresStore.quarantine got no reason for entry ${index} (document "${name}"); pass a sentence saying ` +
+          'why the update could not be loaded.',
+      )
+    }
+  })
+}

@@ -20,6 +20,19 @@ const MIGRATIONS: readonly string[] = [
 
   CREATE INDEX updates_by_name ON updates (name, id);
   `,
+  // No reference to documents: quarantining bytes of a document must not create its row, and the bytes are kept
+  // for an operator whatever happens to the document.
+  `
+  CREATE TABLE quarantine (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    name TEXT NOT NULL,
+    data BLOB NOT NULL,
+    reason TEXT NOT NULL,
+    quarantined_at INTEGER NOT NULL
+  ) STRICT;
+
+  CREATE INDEX quarantine_by_name ON quarantine (name, id);
+  `,
 ]
 
 /**

@@ -89,7 +89,7 @@ describe('SqliteStore', () => {
 
     expect(store.path).toBe(join(dataDir, 'tandem.sqlite'))
     expect(existsSync(join(dataDir, 'tandem.sqlite'))).toBe(true)
-    expect((await store.settings()).schemaVersion).toBe(1)
+    expect((await store.settings()).schemaVersion).toBe(SCHEMA_VERSION)
   })
 
   it('keeps the stored size equal to the bytes of the snapshot and log rows', async () => {
@@ -134,6 +134,18 @@ describe('SqliteStore', () => {
       'SqliteStore got an array as the state passed to compact for document "doc"; pass the Yjs update as a Uint8Array',
     )
     await expect(store.load('')).rejects.toThrow('SqliteStore.load got an empty string as a document name')
+    await expect(
+      store.quarantine('doc', [
+        { update: Uint8Array.of(1), reason: 'refused' },
+        { update: 'text' as unknown as Uint8Array, reason: 'refused' },
+      ]),
+    ).rejects.toThrow(
+      'SqliteStore got a string as the update of quarantined entry 1 (document "doc"); pass the Yjs update as a Uint8Array',
+    )
+    await expect(
+      store.quarantine('doc', [{ update: Uint8Array.of(1), reason: undefined as unknown as string }]),
+    ).rejects.toThrow('SqliteStore.quarantine got no reason for entry 0 (document "doc"); pass a sentence saying why')
+    expect(await store.quarantined('doc')).toEqual([])
 
     expect(await store.list()).toEqual([])
   })
@@ -163,6 +175,27 @@ describe('SqliteStore', () => {
     const again = await open()
     expect((await again.settings()).schemaVersion).toBe(SCHEMA_VERSION)
     expect(await again.load('doc')).toEqual({ snapshot: null, updates: [Uint8Array.of(7)] })
+  })
+
+  it('migrates a version 1 database to add the quarantine, keeping its documents', async () => {
+    const store = await open()
+    await store.append([{ name: 'doc', update: Uint8Array.of(7) }])
+    await store.compact('doc', Uint8Array.of(8))
+    await store.close()
+    // Version 1 is version 2 without the quarantine table.
+    const raw = new Database(path)
+    raw.exec('DROP TABLE quarantine')
+    raw.pragma('user_version = 1')
+    raw.close()
+
+    const migrated = await open()
+    expect((await migrated.settings()).schemaVersion).toBe(SCHEMA_VERSION)
+    expect(SCHEMA_VERSION).toBe(2)
+    expect(await migrated.load('doc')).toEqual({ snapshot: Uint8Array.of(8), updates: [] })
+    await migrated.quarantine('doc', [{ update: Uint8Array.of(9), reason: 'refused' }])
+    expect((await migrated.quarantined('doc')).map(({ update, reason }) => ({ update, reason }))).toEqual([
+      { update: Uint8Array.of(9), reason: 'refused' },
+    ])
   })
 
   it('rejects a file that is not a SQLite database, naming the path and the cause, without changing it', async () => {

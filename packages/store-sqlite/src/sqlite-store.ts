@@ -1,8 +1,8 @@
-import type { DocInfo, DocStore, StoredDoc, StoreEntry } from '@tandem/server'
+import type { DocInfo, DocStore, QuarantinedUpdate, QuarantineEntry, StoredDoc, StoreEntry } from '@tandem/server'
 import Database from 'better-sqlite3'
 import { migrate, NewerSchemaError } from './schema.js'
 import { prepareStatements, type Statements } from './statements.js'
-import { check } from './validate.js'
+import { check, checkQuarantined } from './validate.js'
 
 /** How to open a {@link SqliteStore}. */
 export interface SqliteStoreOptions {
@@ -35,7 +35,8 @@ const SYNCHRONOUS_NAMES = ['OFF', 'NORMAL', 'FULL', 'EXTRA'] as const
 
 /**
  * A {@link DocStore} in one SQLite file: Tandem's embedded default. Each document is a row holding its compacted
- * snapshot, plus rows in an append log; `size` is kept up to date on every write so listing is cheap.
+ * snapshot, plus rows in an append log and in its quarantine; `size` is kept up to date on every write so listing
+ * is cheap.
  *
  * The connection runs in WAL mode with `synchronous = FULL`, so once `append` or `compact` resolves the commit
  * is on disk and survives a crash of the process or the machine. better-sqlite3 is synchronous: every method
@@ -51,6 +52,9 @@ export class SqliteStore implements DocStore {
   private readonly loadTransaction: Database.Transaction<(name: string) => StoredDoc | null>
   private readonly appendTransaction: Database.Transaction<(entries: readonly StoreEntry[], now: number) => void>
   private readonly compactTransaction: Database.Transaction<(name: string, state: Uint8Array, now: number) => void>
+  private readonly quarantineTransaction: Database.Transaction<
+    (name: string, entries: readonly QuarantinedUpdate[], now: number) => void
+  >
   private closed = false
 
   private constructor(path: string, db: Database.Database) {
@@ -75,6 +79,9 @@ export class SqliteStore implements DocStore {
     this.compactTransaction = db.transaction((name: string, state: Uint8Array, now: number) => {
       statements.writeSnapshot.run(name, state, state.byteLength, now, now)
       statements.deleteUpdates.run(name)
+    })
+    this.quarantineTransaction = db.transaction((name: string, entries: readonly QuarantinedUpdate[], now: number) => {
+      for (const { update, reason } of entries) statements.insertQuarantined.run(name, update, reason, now)
     })
   }
 
@@ -133,6 +140,24 @@ export class SqliteStore implements DocStore {
     check.name(name, 'compact')
     check.update(state, `the state passed to compact for document "${name}"`)
     this.compactTransaction.immediate(name, state, Date.now())
+  }
+
+  async quarantine(name: string, entries: readonly QuarantinedUpdate[]): Promise<void> {
+    this.assertOpen()
+    check.name(name, 'quarantine')
+    checkQuarantined(name, entries)
+    if (entries.length === 0) return
+    this.quarantineTransaction.immediate(name, entries, Date.now())
+  }
+
+  async quarantined(name: string): Promise<QuarantineEntry[]> {
+    this.assertOpen()
+    check.name(name, 'quarantined')
+    return this.statements.selectQuarantined.all(name).map((row) => ({
+      update: asUint8Array(row.data),
+      reason: row.reason,
+      quarantinedAt: new Date(row.quarantined_at),
+    }))
   }
 
   async list(): Promise<DocInfo[]> {

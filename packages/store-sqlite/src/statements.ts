@@ -18,6 +18,8 @@ export interface Statements {
   readonly deleteUpdates: Statement<[name: string]>
   readonly selectInfo: Statement<[name: string], { name: string; size: number; updated_at: number }>
   readonly selectList: Statement<[], { name: string; size: number; updated_at: number }>
+  readonly insertQuarantined: Statement<[name: string, data: Uint8Array, reason: string, quarantinedAt: number]>
+  readonly selectQuarantined: Statement<[name: string], { data: Buffer; reason: string; quarantined_at: number }>
   readonly ping: Statement<[], number>
 }
 
@@ -44,6 +46,8 @@ export function prepareStatements(db: Database): Statements {
     deleteUpdates: db.prepare('DELETE FROM updates WHERE name = ?'),
     selectInfo: db.prepare('SELECT name, size, updated_at FROM documents WHERE name = ?'),
     selectList: db.prepare('SELECT name, size, updated_at FROM documents ORDER BY name'),
+    insertQuarantined: db.prepare('INSERT INTO quarantine (name, data, reason, quarantined_at) VALUES (?, ?, ?, ?)'),
+    selectQuarantined: db.prepare('SELECT data, reason, quarantined_at FROM quarantine WHERE name = ? ORDER BY id'),
     ping: db.prepare<[], number>('SELECT 1').pluck(),
   }
 }

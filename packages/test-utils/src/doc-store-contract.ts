@@ -1,4 +1,4 @@
-import type { DocInfo, DocStore, StoredDoc } from '@tandem/server'
+import type { DocInfo, DocStore, QuarantinedUpdate, QuarantineEntry, StoredDoc } from '@tandem/server'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 
@@ -24,8 +24,8 @@ export interface StoreUnderTest {
 /**
  * Registers Vitest tests that hold a {@link DocStore} implementation to the storage contract: ordering, byte
  * exactness, atomic multi-document appends (with `rejectUpdatesOf`, also when one fails part-way), compaction,
- * sizes and times in listings, names that look like paths, and (with `reopen`) survival across a restart. `open`
- * is called once per test and must return an empty store.
+ * sizes and times in listings, names that look like paths, quarantine kept apart from all of these, and (with
+ * `reopen`) survival across a restart. `open` is called once per test and must return an empty store.
  *
  * @example
  * runDocStoreContract('MemoryStore', async () => {
@@ -272,6 +272,78 @@ export function runDocStoreContract(label: string, open: () => Promise<StoreUnde
       expect((await store.info('long'))?.size).toBe(updates.reduce((sum, update) => sum + update.byteLength, 0))
     })
 
+    it('keeps quarantined updates byte for byte, in order, with their reasons and when they were quarantined', async () => {
+      expect(await store.quarantined('doc')).toEqual([])
+      const reused = bytes(1, 2, 3)
+      const expected = [
+        { update: bytes(1, 2, 3), reason: 'log entry 1 of 2 (3 bytes) does not apply: Unexpected end of array' },
+        { update: bytes(), reason: 'log entry 2 of 2 (0 bytes) is refused: it is empty' },
+        { update: bytes(255, 0, 128), reason: 'pending content: it needs client 4242 clock 999 — “never stored”' },
+      ]
+      const before = Date.now()
+      await store.quarantine('doc', [{ ...expected[0]!, update: reused }, expected[1]!])
+      reused.fill(0)
+      await store.quarantine('doc', [])
+      await store.quarantine('doc', [expected[2]!])
+      const after = Date.now()
+
+      const kept = await store.quarantined('doc')
+      expect(plainQuarantine(kept)).toEqual(expected)
+      for (const { quarantinedAt } of kept) {
+        expect(quarantinedAt).toBeInstanceOf(Date)
+        expect(quarantinedAt.getTime()).toBeGreaterThanOrEqual(before)
+        expect(quarantinedAt.getTime()).toBeLessThanOrEqual(after)
+      }
+    })
+
+    it('keeps the quarantine apart from loading, listing and other documents', async () => {
+      const log = [bytes(1), bytes(2, 2)]
+      await store.append(log.map((update) => ({ name: 'doc', update })))
+      await store.append([{ name: 'doc/other', update: bytes(3, 3, 3) }])
+      const listed = await store.list()
+      const refused = { update: bytes(2, 2), reason: 'log entry 2 of 2 (2 bytes) is refused' }
+
+      await store.quarantine('doc', [refused])
+      await store.quarantine('never-written', [{ update: bytes(9, 9, 9, 9), reason: 'snapshot (4 bytes) is refused' }])
+
+      // Quarantine keeps a copy: the log is the caller's to compact, and sizes and times count only what loads.
+      expect(plainDoc(await store.load('doc'))).toEqual({ snapshot: null, updates: log })
+      expect(await store.list()).toEqual(listed)
+      expect(await store.info('doc')).toEqual(listed.find((row) => row.name === 'doc'))
+      expect(await store.load('never-written')).toBeNull()
+      expect(await store.info('never-written')).toBeNull()
+      expect(plainDoc(await store.load('doc/other'))).toEqual({ snapshot: null, updates: [bytes(3, 3, 3)] })
+      expect(await store.quarantined('doc/other')).toEqual([])
+      expect(plainQuarantine(await store.quarantined('never-written'))).toEqual([
+        { update: bytes(9, 9, 9, 9), reason: 'snapshot (4 bytes) is refused' },
+      ])
+
+      await store.compact('doc', bytes(1, 1))
+      expect(plainDoc(await store.load('doc'))).toEqual({ snapshot: bytes(1, 1), updates: [] })
+      expect((await store.info('doc'))?.size).toBe(2)
+      expect(plainQuarantine(await store.quarantined('doc'))).toEqual([refused])
+    })
+
+    it('keeps the quarantine across a close and reopen', async (context) => {
+      const { reopen } = subject
+      if (!reopen) return context.skip('this store does not persist')
+      await store.append([{ name: 'doc', update: bytes(1) }])
+      const entries = [
+        { update: bytes(0, 1, 2), reason: 'snapshot (3 bytes) does not apply' },
+        { update: bytes(7), reason: 'log entry 1 of 1 (1 bytes) is refused' },
+      ]
+      await store.quarantine('doc', entries)
+      const kept = await store.quarantined('doc')
+
+      store = await reopen()
+
+      expect(plainQuarantine(await store.quarantined('doc'))).toEqual(entries)
+      expect((await store.quarantined('doc')).map((entry) => entry.quarantinedAt)).toEqual(
+        kept.map((entry) => entry.quarantinedAt),
+      )
+      expect(plainDoc(await store.load('doc'))).toEqual({ snapshot: null, updates: [bytes(1)] })
+    })
+
     it('keeps everything across a close and reopen', async (context) => {
       const { reopen } = subject
       if (!reopen) return context.skip('this store does not persist')
@@ -316,6 +388,13 @@ function plainDoc(doc: StoredDoc | null): StoredDoc | null {
     snapshot: doc.snapshot === null ? null : Uint8Array.from(doc.snapshot),
     updates: doc.updates.map((update) => Uint8Array.from(update)),
   }
+}
+
+function plainQuarantine(entries: QuarantineEntry[]): QuarantinedUpdate[] {
+  return entries.map(({ update, reason }) => {
+    expect(update).toBeInstanceOf(Uint8Array)
+    return { update: Uint8Array.from(update), reason }
+  })
 }
 
 function recordUpdates(doc: Y.Doc): Uint8Array[] {
