@@ -15,6 +15,7 @@ import type { RunResults } from './results.js'
 import { readRevision } from './revision.js'
 import { RunContext } from './run-context.js'
 import { runBrowser } from './scenarios/browser.js'
+import { runChecks } from './scenarios/checks.js'
 import { runColdLoad } from './scenarios/cold-load.js'
 import { runCollab } from './scenarios/collab.js'
 import { runFanout } from './scenarios/fanout.js'
@@ -124,6 +125,9 @@ async function runScenario(ctx: RunContext, scenario: ScenarioId): Promise<void>
       return
     case 'big-rooms':
       results.bigRooms = await runFanout(ctx, 'big-rooms')
+      return
+    case 'checks':
+      results.checks = await runChecks(ctx)
       return
     case 'idle':
       results.idle = await runIdleScenario(ctx)

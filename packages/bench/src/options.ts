@@ -5,6 +5,7 @@ import { SERVER_KINDS, type ServerKind } from './servers/server-under-test.js'
 export const SCENARIOS = [
   'fanout',
   'big-rooms',
+  'checks',
   'idle',
   'cold-load',
   'persistence',
@@ -48,6 +49,9 @@ Options:
   --scenario <list>  Scenarios to run, comma-separated (default: all):
                        fanout       50 rooms x 10 clients: latency, CPU, and the knee of the insert rate
                        big-rooms    5 rooms x 100 clients: the same
+                       checks       the server's update checks (inspectUpdate) and, for scale, Y.applyUpdate
+                                    on the traces' and the fan-out's updates, in this process (no server): ns
+                                    per update, and the checks' share of one core at the fan-out knee
                        idle         1k/5k/10k idle connections over 1k rooms: sync time, RSS per connection
                        cold-load    a fresh client syncing a 100k-edit and the automerge-paper document,
                                     from memory and (Tandem + SQLite) from storage after a restart

@@ -3,6 +3,7 @@ import type { BenchOptions } from './options.js'
 import type { ProfileSummary } from './profile-summary.js'
 import type { Revision } from './revision.js'
 import type { BrowserScenarioResult } from './scenarios/browser.js'
+import type { ChecksScenarioResult } from './scenarios/checks.js'
 import type { ColdScenarioResult } from './scenarios/cold-load.js'
 import type { CollabScenarioResult } from './scenarios/collab.js'
 import type { FanoutScenarioResult } from './scenarios/fanout.js'
@@ -25,6 +26,7 @@ export interface RunResults {
   load: { min: number; mean: number; max: number; samples: number[] }
   fanout?: FanoutScenarioResult
   bigRooms?: FanoutScenarioResult
+  checks?: ChecksScenarioResult
   idle?: IdleScenarioResult
   cold?: ColdScenarioResult
   persistence?: PersistenceScenarioResult

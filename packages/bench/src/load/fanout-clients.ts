@@ -219,12 +219,27 @@ function onSaved(s: Session, client: SimClient, count: number): void {
   }
 }
 
+/** A fan-out client's next insert: the update that inserts marker `id` after its previous one; its clock moves on. */
+function nextInsert(client: { clientId: number; clock: number }, id: number): Uint8Array {
+  const text = markerText(id)
+  const update = encodeInsertUpdate(client.clientId, client.clock, text)
+  client.clock += text.length
+  return update
+}
+
+/**
+ * The first `count` inserts of a fan-out session of `clients` clients, as its first stage sends them: clients
+ * take turns, markers are numbered from 0. For measuring what a server does with each, without one.
+ */
+export function fanoutInserts(count: number, clients: number): Uint8Array[] {
+  const senders = Array.from({ length: clients }, (_, index) => ({ clientId: CLIENT_ID_BASE + index, clock: 0 }))
+  return Array.from({ length: count }, (_, id) => nextInsert(senders[id % clients]!, id))
+}
+
 function sendInsert(s: Session, client: SimClient): void {
   const id = s.nextMarker
   if (id >= s.sentAt.length) grow(s)
-  const text = markerText(id)
-  const message = syncMessage(SYNC_UPDATE, encodeInsertUpdate(client.clientId, client.clock, text))
-  client.clock += text.length
+  const message = syncMessage(SYNC_UPDATE, nextInsert(client, id))
   s.senderOf[id] = client.index
   s.nextMarker = id + 1
   const now = performance.now()

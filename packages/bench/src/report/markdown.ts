@@ -1,11 +1,14 @@
 import type { RunResults } from '../results.js'
+import { checksShare } from '../scenarios/checks.js'
 import { SERVER_LABELS } from '../servers/server-under-test.js'
 import { TRACES_ATTRIBUTION } from '../traces.js'
+import { FANOUT_INSERTS } from '../update-sets.js'
 import type { Chart } from './charts.js'
 import { fixed, table } from './format.js'
 import { scaleOutTables } from './scale-out-tables.js'
 import {
   browserTable,
+  checksTables,
   coldTables,
   collabTable,
   fanoutTables,
@@ -81,6 +84,10 @@ export function renderMarkdown(results: RunResults, charts: Chart[], imagePath: 
     out.push('\n### Big rooms: 5 rooms × 100 clients\n')
     out.push(fanoutTables(results.bigRooms), chart('bench-big-rooms-sweep'), chart('bench-big-rooms-latency'))
   }
+  if (results.checks) {
+    out.push('\n### Update checks\n')
+    out.push(checksTables(results.checks, checksShare(results)))
+  }
   if (results.idle) {
     out.push('\n### Idle capacity\n')
     out.push(idleTable(results.idle), chart('bench-idle-sync'), chart('bench-idle-rss'))
@@ -122,6 +129,7 @@ export function renderMarkdown(results: RunResults, charts: Chart[], imagePath: 
     out.push('\n### Skipped\n')
     out.push(results.skipped.map((s) => `- ${s.scenario}: ${s.reason}`).join('\n'))
   }
-  if (results.cold || results.collab || results.browser) out.push(`\n${TRACES_ATTRIBUTION}`)
+  const tracesUsed = results.checks?.sets.some((set) => set.name !== FANOUT_INSERTS)
+  if (results.cold || results.collab || results.browser || tracesUsed) out.push(`\n${TRACES_ATTRIBUTION}`)
   return `${out.join('\n')}\n`
 }

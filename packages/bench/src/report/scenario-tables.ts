@@ -2,6 +2,7 @@ import type { FreshSync } from '../load/cold-clients.js'
 import type { StageResult } from '../load/fanout-clients.js'
 import { DISTURBED_CORES } from '../proc-meter.js'
 import type { RunResults } from '../results.js'
+import { type ChecksShare, shareText } from '../scenarios/checks.js'
 import { type FanoutScenarioResult, kneeIsLowerBound, stageAt, stagePasses } from '../scenarios/fanout.js'
 import { SERVER_LABELS, type ServerKind } from '../servers/server-under-test.js'
 import { failedNote, fixed, kib, latencies, mb, ms, ratio, table, whole } from './format.js'
@@ -108,6 +109,37 @@ export function disturbed(otherCpuCores: number | undefined): string {
   return otherCpuCores !== undefined && otherCpuCores > DISTURBED_CORES
     ? ` (disturbed: other processes used ${fixed(otherCpuCores)} cores)`
     : ''
+}
+
+/** The update checks: ns per update of the checks and of applying, per set of updates, then their share of the knee. */
+export function checksTables(results: NonNullable<RunResults['checks']>, share: ChecksShare | null): string {
+  const { bounds, config } = results
+  const clock = Number.isInteger(Math.log2(bounds.maxClock))
+    ? `2^${Math.log2(bounds.maxClock)}`
+    : whole(bounds.maxClock)
+  const intro =
+    "Measured in the bench process, without a server: `inspectUpdate` against a server's default bounds " +
+    `(clocks up to ${clock}, ${whole(bounds.maxClients)} clients and ${whole(bounds.maxStructs)} structs per update) and, ` +
+    'for scale, `Y.applyUpdate` of the same updates in order into fresh documents. The updates are those clients send, ' +
+    'one per transaction: automerge-paper typed by one client' +
+    (config.automergeTxns > 0 ? ` (its first ${whole(config.automergeTxns)} transactions)` : '') +
+    ", friendsforever by its two people, and the fan-out scenario's own inserts. Nanoseconds per update: the median " +
+    `of ${config.passes} passes after a warm-up (a small set is checked several times over in each pass). The ` +
+    "per-connection budgets' few operations per message are not included" +
+    `${disturbed(results.otherCpuCores)}.`
+  const rows = table(
+    ['updates', 'count', 'bytes per update (mean)', 'check (ns per update)', 'apply (ns per update)', 'check ÷ apply'],
+    results.sets.map((set) => [
+      set.name,
+      whole(set.updates),
+      fixed(set.meanBytes, 1),
+      whole(set.checkNs),
+      whole(set.applyNs),
+      `${fixed((set.checkNs / set.applyNs) * 100, 1)} %`,
+    ]),
+  )
+  const skipped = results.skipped.map((line) => `\n\nNot measured: ${line}.`).join('')
+  return `${intro}\n\n${rows}${skipped}\n\n**Share of the fan-out knee:** ${shareText(share)}.`
 }
 
 /** The idle-capacity table. */
