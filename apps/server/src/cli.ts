@@ -54,6 +54,14 @@ async function serve(args: string[]): Promise<number> {
     return 2
   }
   const logger = createLogger(config.logLevel)
+  // The last resort: every room and connection catches its own failures, so an error that still gets here is a
+  // bug in one operation. Ending the process for it would end every room of every person: log it and keep serving.
+  process.on('uncaughtException', (error) => {
+    logger.error({ err: error }, 'an unexpected error escaped its operation; Tandem keeps serving')
+  })
+  process.on('unhandledRejection', (reason) => {
+    logger.error({ err: reason }, 'an unexpected rejection escaped its operation; Tandem keeps serving')
+  })
   let server: Awaited<ReturnType<typeof startServer>>
   try {
     server = await startServer(config, secrets, logger)
@@ -108,7 +116,7 @@ async function serve(args: string[]): Promise<number> {
       },
       `listening on http://${shownHost}:${server.port} (WebSocket ws://${shownHost}:${server.port}/<document>)`,
     )
-    if (!['localhost', '127.0.0.1', '::1'].includes(config.host)) {
+    if (config.auth === 'none' && !['localhost', '127.0.0.1', '::1'].includes(config.host)) {
       logger.warn(
         { host: config.host },
         'listening beyond this machine with no access control: anyone who can reach it can edit every document',

@@ -3,6 +3,7 @@
  * table that also writes `--help`. Flags win over the environment. Every value is checked, and a bad one is
  * refused with a message that names the setting, what it must be and what it got.
  */
+import { defaultWriteLimits as limits } from '@tandem/server'
 import { DEFAULT_WEB_DIR } from './web-app.js'
 
 /** The settings of `tandem serve`. */
@@ -17,6 +18,14 @@ export interface ServeConfig {
   pingInterval: number
   maxMessageSize: number
   maxBufferedBytes: number
+  maxUpdateClients: number
+  maxUpdateStructs: number
+  maxPending: number
+  maxPendingAge: number
+  maxAwarenessSize: number
+  maxMessagesPerSecond: number
+  maxBytesPerSecond: number
+  maxSyncRequestsPerMinute: number
   unloadDelay: number
   commitDelay: number
   compactAfter: number
@@ -106,6 +115,78 @@ const settings: { [K in keyof ServeConfig]: Setting<K> }[keyof ServeConfig][] = 
     'Drop a client that stops reading once this much waits to be sent to it.',
     '8MiB',
     size(1024),
+  ),
+  setting(
+    'maxUpdateClients',
+    'max-update-clients',
+    'MAX_UPDATE_CLIENTS',
+    '<n>',
+    'Most clients one update may carry changes of; more closes the connection with 4422.',
+    String(limits.maxUpdateClients),
+    int(1, 10_000_000),
+  ),
+  setting(
+    'maxUpdateStructs',
+    'max-update-structs',
+    'MAX_UPDATE_STRUCTS',
+    '<n>',
+    'Most structs (and delete ranges) one update may carry; more closes the connection with 4422.',
+    String(limits.maxUpdateStructs),
+    int(1, 100_000_000),
+  ),
+  setting(
+    'maxPending',
+    'max-pending',
+    'MAX_PENDING',
+    '<size>',
+    'Changes one connection may leave waiting for content the server lacks (a document: 4x); more closes with 4002.',
+    sizeText(limits.maxPendingBytes),
+    size(1024),
+  ),
+  setting(
+    'maxPendingAge',
+    'max-pending-age',
+    'MAX_PENDING_AGE',
+    '<ms>',
+    'How long such waiting changes may wait; then their sender is closed with 4002 and resyncs.',
+    String(limits.maxPendingAge),
+    int(100, 3_600_000),
+  ),
+  setting(
+    'maxAwarenessSize',
+    'max-awareness-size',
+    'MAX_AWARENESS_SIZE',
+    '<size>',
+    'Largest presence (awareness) state of one person; larger closes with 4422. A message may carry 16x.',
+    sizeText(limits.maxAwarenessSize),
+    size(256),
+  ),
+  setting(
+    'maxMessagesPerSecond',
+    'max-messages-per-second',
+    'MAX_MESSAGES_PER_SECOND',
+    '<n>',
+    "Messages one connection may send per second, bursts of 4 seconds' worth; more closes with 4029.",
+    String(limits.messagesPerSecond),
+    int(1, 10_000_000),
+  ),
+  setting(
+    'maxBytesPerSecond',
+    'max-bytes-per-second',
+    'MAX_BYTES_PER_SECOND',
+    '<size>',
+    "Bytes one connection may send per second, bursts of 4 seconds' worth or one largest frame; more closes with 4029.",
+    sizeText(limits.bytesPerSecond),
+    size(1024),
+  ),
+  setting(
+    'maxSyncRequestsPerMinute',
+    'max-sync-requests-per-minute',
+    'MAX_SYNC_REQUESTS_PER_MINUTE',
+    '<n>',
+    'Sync requests (each answered with the document) one connection may send per minute; more closes with 4029.',
+    String(limits.syncRequestsPerMinute),
+    int(1, 1_000_000),
   ),
   setting(
     'unloadDelay',
@@ -397,6 +478,12 @@ const units: Record<string, number> = {
   kib: 1024,
   mib: 1024 ** 2,
   gib: 1024 ** 3,
+}
+
+/** A byte count as the size flags write it: 16MiB, 64KiB or 1000. */
+function sizeText(bytes: number): string {
+  if (bytes % (1024 * 1024) === 0) return `${bytes / (1024 * 1024)}MiB`
+  return bytes % 1024 === 0 ? `${bytes / 1024}KiB` : String(bytes)
 }
 
 function size(min: number) {

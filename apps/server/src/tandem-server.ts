@@ -94,6 +94,17 @@ export async function startServer(config: ServeConfig, secrets: Secrets, logger:
     commitDelay: config.commitDelay,
     compactAfter: config.compactAfter,
     maxBufferedBytes: config.maxBufferedBytes,
+    maxMessageSize: config.maxMessageSize,
+    limits: {
+      maxUpdateClients: config.maxUpdateClients,
+      maxUpdateStructs: config.maxUpdateStructs,
+      maxPendingBytes: config.maxPending,
+      maxPendingAge: config.maxPendingAge,
+      maxAwarenessSize: config.maxAwarenessSize,
+      messagesPerSecond: config.maxMessagesPerSecond,
+      bytesPerSecond: config.maxBytesPerSecond,
+      syncRequestsPerMinute: config.maxSyncRequestsPerMinute,
+    },
   })
   prometheus.observe(sync)
 

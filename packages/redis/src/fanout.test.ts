@@ -43,6 +43,8 @@ function countingStore(shared: DocStore): DocStore & { appended: StoreEntry[] } 
       appended.push(...entries)
     },
     compact: (name, state) => shared.compact(name, state),
+    quarantine: (name, entries) => shared.quarantine(name, entries),
+    quarantined: (name) => shared.quarantined(name),
     list: () => shared.list(),
     info: (name) => shared.info(name),
     check: () => shared.check(),

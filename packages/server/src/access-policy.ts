@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http'
 import { type Access, CloseCode } from '@tandem/protocol'
 import { AccessDenied, type AccessGrant, TokenAuthority } from './access-tokens.js'
+import type { Identity } from './awareness-ownership.js'
 import { type RateLimitOptions, RateLimits } from './rate-limits.js'
 
 /** Settings of who may connect, from where, and how often. */
@@ -23,8 +24,11 @@ export interface AccessPolicyOptions extends RateLimitOptions {
 
 /** What to do with a WebSocket upgrade. */
 export type UpgradeDecision =
-  /** Accept; `readOnly` connections may not change the document; the connection ends at `expiresAt`. */
-  | { kind: 'accept'; ip: string; readOnly: boolean; expiresAt: Date | null }
+  /**
+   * Accept; `readOnly` connections may not change the document; the connection ends at `expiresAt`; `identity`
+   * is who the person is (their token's subject, or without tokens their address).
+   */
+  | { kind: 'accept'; ip: string; readOnly: boolean; expiresAt: Date | null; identity: Identity }
   /** Refuse with an HTTP status before the handshake. */
   | { kind: 'refuse'; status: 403 | 429; message: string; retryAfter?: number }
   /**
@@ -104,6 +108,7 @@ export class AccessPolicy {
       ip,
       readOnly: grant !== null && grant.access !== 'write',
       expiresAt: grant?.expiresAt ?? null,
+      identity: grant ? { key: `sub:${grant.subject}`, verified: true } : { key: `ip:${ip}`, verified: false },
     }
   }
 

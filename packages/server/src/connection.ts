@@ -13,11 +13,14 @@ import {
 import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
 import { applyAwarenessUpdate } from 'y-protocols/awareness'
-import * as Y from 'yjs'
 import { AwarenessIds } from './awareness-ids.js'
+import type { Identity } from './awareness-ownership.js'
 import type { Document, Peer } from './document.js'
 import type { Logger } from './logger.js'
 import type { ErrorKind, SyncMetrics } from './sync-metrics.js'
+import { inspectUpdate, type UpdateBounds } from './update-shape.js'
+import { type BudgetRates, WriteBudget } from './write-budget.js'
+import { AWARENESS_STATES_PER_MESSAGE } from './write-limits.js'
 
 /**
  * The transport a connection speaks over: the part of a WebSocket the sync core needs. A `ws` WebSocket
@@ -49,7 +52,15 @@ export interface ConnectionOptions {
   readOnly?: boolean
   /** When the connection's access ends: it is closed with 4440 (token expired) then. @default never */
   expiresAt?: Date | null
+  /**
+   * Who the person is: their awareness client ids stay reserved for them after they leave. @default one
+   * unverified identity shared by every connection that has none
+   */
+  identity?: Identity
 }
+
+/** The identity of a connection opened without one. */
+const anonymous: Identity = { key: 'anonymous', verified: false }
 
 /** The most awareness client ids one connection may set; a stock client uses one. */
 export const MAX_AWARENESS_IDS_PER_CONNECTION = 16
@@ -62,6 +73,12 @@ export interface ConnectionContext {
   readonly maxBufferedBytes: number
   /** How long a probed connection has to answer its ping, in ms. */
   readonly probeTimeout: number
+  /** The bounds every update must be within. */
+  readonly updateBounds: UpdateBounds
+  /** The largest awareness state, in bytes of JSON. */
+  readonly maxAwarenessSize: number
+  /** How fast each connection's budgets refill. */
+  readonly budgetRates: BudgetRates
   /** Called once, when the connection has ended. */
   onClosed(connection: Connection): void
 }
@@ -101,6 +118,8 @@ export class Connection implements Peer {
   private readonly saved: boolean
   private readonly readOnly: boolean
   private readonly expiresAt: Date | null
+  readonly identity: Identity
+  private readonly budget: WriteBudget
 
   constructor(
     private readonly socket: SyncSocket,
@@ -111,6 +130,8 @@ export class Connection implements Peer {
     this.saved = options.saved ?? false
     this.readOnly = options.readOnly ?? false
     this.expiresAt = options.expiresAt ?? null
+    this.identity = options.identity ?? anonymous
+    this.budget = new WriteBudget(context.budgetRates)
   }
 
   /** Starts the sync: the server's step 1 and the awareness of everyone present. */
@@ -126,20 +147,34 @@ export class Connection implements Peer {
     if (this.closed) return
     this.context.metrics.messageReceived(data.byteLength)
     try {
+      const exhausted = this.budget.spendMessage(data.byteLength)
+      if (exhausted) {
+        throw new RejectedMessage(
+          CloseCode.rateLimited,
+          'rate-limited',
+          `the connection sent more ${exhausted} than its budget allows`,
+        )
+      }
       if (!isBinary) throw new RejectedMessage(CloseCode.unsupportedData, 'text-frame', 'text frames are not supported')
       this.handle(data)
     } catch (error) {
-      const rejection =
+      this.refuse(
         error instanceof RejectedMessage
           ? error
-          : new RejectedMessage(CloseCode.internalError, 'internal-error', String(error))
-      this.context.metrics.error(rejection.kind)
-      this.context.logger.warn(
-        { doc: this.doc.name, connection: this.id, code: rejection.code, reason: rejection.message },
-        'closing a connection that sent a bad message',
+          : new RejectedMessage(CloseCode.internalError, 'internal-error', String(error)),
       )
-      this.close(rejection.code, rejection.message)
     }
+  }
+
+  /** Closes the connection for what it sent, counted and logged. */
+  private refuse(rejection: RejectedMessage): void {
+    if (this.closed) return
+    this.context.metrics.error(rejection.kind)
+    this.context.logger.warn(
+      { doc: this.doc.name, connection: this.id, code: rejection.code, reason: rejection.message },
+      'closing a connection that sent a bad message',
+    )
+    this.close(rejection.code, rejection.message)
   }
 
   /**
@@ -201,6 +236,14 @@ export class Connection implements Peer {
     this.socket.ping()
   }
 
+  pendingResolved(): void {
+    if (this.saved && !this.closed) this.acknowledgeWhenCommitted()
+  }
+
+  pendingRefused(reason: string): void {
+    this.refuse(new RejectedMessage(CloseCode.pendingUnresolved, 'pending-unresolved', reason))
+  }
+
   /** Call when the transport reports a pong. */
   handlePong(): void {
     if (this.probeTimer === null) return
@@ -233,6 +276,13 @@ export class Connection implements Peer {
         const payload = readOrReject(() => decoding.readVarUint8Array(decoder))
         assertConsumed(decoder)
         if (subtype === syncStep1) {
+          if (!this.budget.spendSyncRequest()) {
+            throw new RejectedMessage(
+              CloseCode.rateLimited,
+              'rate-limited',
+              'the connection sent more sync requests than its budget allows',
+            )
+          }
           const source = this.doc.source
           const fromStorage = source.deferred
           const answer = applyOrReject(() => source.step2Message(payload))
@@ -290,15 +340,18 @@ export class Connection implements Peer {
       if (this.saved) this.acknowledgeWhenCommitted()
       return
     }
-    const store = this.doc.ydoc.store
-    applyOrReject(() => Y.applyUpdate(this.doc.ydoc, update, this))
-    if (!this.saved) return
-    if (store.pendingStructs !== null && !integrated(this.doc.ydoc, update)) {
-      // Part of this update waits for content the server has not seen; it is not stored until that arrives, so
-      // it, and what this connection sends after it, cannot be acknowledged as saved yet.
-      return
+    const shape = inspectUpdate(update, this.context.updateBounds)
+    if (!shape.ok) {
+      if (shape.malformed) {
+        throw new RejectedMessage(CloseCode.invalidPayload, 'rejected-update', `rejected payload: ${shape.reason}`)
+      }
+      throw new RejectedMessage(CloseCode.updateRefused, 'update-refused', `update refused: ${shape.reason}`)
     }
-    this.acknowledgeWhenCommitted()
+    const overBound = applyOrReject(() => this.doc.apply(update, this, this))
+    if (overBound) throw new RejectedMessage(CloseCode.pendingUnresolved, 'pending-unresolved', overBound)
+    // Part of what this connection sent waits for content the server has not seen; it is not stored until that
+    // arrives, so it, and what this connection sends after it, cannot be acknowledged as saved yet.
+    if (this.saved && !this.doc.pending.has(this)) this.acknowledgeWhenCommitted()
   }
 
   /** Acknowledges every change received so far once the document's accepted updates are committed. */
@@ -308,52 +361,81 @@ export class Connection implements Peer {
   }
 
   /**
-   * The part of an awareness update this connection may apply: entries for client ids another connection owns
-   * are held back as a claim (see `Document.claimAwareness`). Entries that would change nothing pass: the stock
-   * y-websocket client re-broadcasts every awareness change it applies, other people's included, so echoes of
-   * others' states at their current clock are routine. Returns `null` when nothing is left to apply.
+   * The part of an awareness update this connection may apply, decided on the parsed entries, as y-protocols
+   * reads them. Entries for client ids a live connection owns are held back as a claim, and ids reserved for a
+   * person who left are theirs alone (see `AwarenessOwnership`). Entries that would change nothing pass: the
+   * stock y-websocket client re-broadcasts every awareness change it applies, other people's included, so
+   * echoes of others' states at their current clock are routine. Returns `null` when nothing is left to apply.
    */
   private ownAwareness(payload: Uint8Array): Uint8Array | null {
+    const maxState = this.context.maxAwarenessSize
+    if (payload.byteLength > maxState * AWARENESS_STATES_PER_MESSAGE) {
+      throw new RejectedMessage(
+        CloseCode.updateRefused,
+        'awareness-too-large',
+        `update refused: an awareness message of ${payload.byteLength} bytes, over the bound of ${maxState * AWARENESS_STATES_PER_MESSAGE}`,
+      )
+    }
     const decoder = decoding.createDecoder(payload)
     const awareness = this.doc.awareness
+    const ownership = this.doc.ownership
     const count = readOrReject(() => decoding.readVarUint(decoder))
     const kept: { id: number; clock: number; state: string }[] = []
     const claimed: number[] = []
+    const reserved: number[] = []
     // Ids this update would add to the connection's own; usually none (a client updates its own state).
     const added: number[] = []
     for (let i = 0; i < count; i++) {
       const id = readOrReject(() => decoding.readVarUint(decoder))
       const clock = readOrReject(() => decoding.readVarUint(decoder))
-      const state = readOrReject(() => decoding.readVarString(decoder))
-      const current = awareness.meta.get(id)?.clock ?? 0
-      // The same test applyAwarenessUpdate makes before it changes anything.
-      const takesEffect = current < clock || (current === clock && state === 'null' && awareness.states.has(id))
-      const owner = this.doc.awarenessOwner(id)
-      if (takesEffect && owner !== undefined && owner !== this) {
-        claimed.push(id)
-        continue
+      const bytes = readOrReject(() => decoding.readVarUint8Array(decoder))
+      if (bytes.byteLength > maxState) {
+        throw new RejectedMessage(
+          CloseCode.updateRefused,
+          'awareness-too-large',
+          `update refused: the awareness state of client ${id} is ${bytes.byteLength} bytes, over the bound of ${maxState}`,
+        )
       }
-      if (takesEffect && !this.awarenessIds.has(id) && !added.includes(id)) {
-        added.push(id)
-        // Checked as they come, so `added` stays short.
-        if (this.awarenessIds.size + added.length > MAX_AWARENESS_IDS_PER_CONNECTION) {
-          throw new RejectedMessage(
-            CloseCode.policyViolation,
-            'awareness-forgery',
-            `a connection may set at most ${MAX_AWARENESS_IDS_PER_CONNECTION} awareness states`,
-          )
+      const state = textDecoder.decode(bytes)
+      const parsed: unknown = applyOrReject(() => JSON.parse(state))
+      const current = awareness.meta.get(id)?.clock ?? 0
+      // The same test applyAwarenessUpdate makes before it changes anything, on the same parsed state.
+      const takesEffect = current < clock || (current === clock && parsed === null && awareness.states.has(id))
+      if (takesEffect) {
+        const verdict = ownership.judge(this, id)
+        if (verdict === 'claimed') {
+          claimed.push(id)
+          continue
+        }
+        if (verdict === 'reserved') {
+          reserved.push(id)
+          continue
+        }
+        if (!this.awarenessIds.has(id) && !added.includes(id)) {
+          added.push(id)
+          // Checked as they come, so `added` stays short.
+          if (this.awarenessIds.size + added.length > MAX_AWARENESS_IDS_PER_CONNECTION) {
+            throw new RejectedMessage(
+              CloseCode.policyViolation,
+              'awareness-forgery',
+              `a connection may set at most ${MAX_AWARENESS_IDS_PER_CONNECTION} awareness states`,
+            )
+          }
         }
       }
       kept.push({ id, clock, state })
     }
     assertConsumed(decoder)
-    if (claimed.length === 0) return payload
-    this.context.metrics.error('awareness-forgery')
-    this.context.logger.info(
-      { doc: this.doc.name, connection: this.id, clients: claimed },
-      'holding back awareness for client ids another connection owns, and probing that connection',
-    )
-    this.doc.claimAwareness(this, claimed, payload)
+    if (reserved.length > 0) this.refuseReserved(reserved)
+    if (claimed.length > 0) {
+      this.context.metrics.error('awareness-forgery')
+      this.context.logger.info(
+        { doc: this.doc.name, connection: this.id, clients: claimed },
+        'holding back awareness for client ids another connection owns, and probing that connection',
+      )
+      ownership.claim(this, claimed, payload)
+    }
+    if (claimed.length === 0 && reserved.length === 0) return payload
     if (kept.length === 0) return null
     const encoder = encoding.createEncoder()
     encoding.writeVarUint(encoder, kept.length)
@@ -363,6 +445,26 @@ export class Connection implements Peer {
       encoding.writeVarString(encoder, state)
     }
     return encoding.toUint8Array(encoder)
+  }
+
+  /**
+   * Answers a claim on client ids reserved for another person, who left and may come back: never applied. With
+   * a verified identity (a token) it is a forgery and ends the connection; without one the claimant may be that
+   * person reconnecting from another address, so it only stays without effect.
+   */
+  private refuseReserved(ids: number[]): void {
+    if (this.identity.verified) {
+      throw new RejectedMessage(
+        CloseCode.policyViolation,
+        'awareness-forgery',
+        `the awareness client id ${ids[0]} belongs to another person`,
+      )
+    }
+    this.context.metrics.error('awareness-forgery')
+    this.context.logger.info(
+      { doc: this.doc.name, connection: this.id, clients: ids },
+      'holding back awareness for client ids reserved for a person who left',
+    )
   }
 
   private scheduleExpiry(): void {
@@ -378,14 +480,6 @@ export class Connection implements Peer {
       Math.max(wait, 0),
     )
   }
-}
-
-/** Whether every struct of `update` is now part of `doc` (none of it is left pending). */
-function integrated(doc: Y.Doc, update: Uint8Array): boolean {
-  for (const [client, clock] of Y.decodeStateVector(Y.encodeStateVectorFromUpdate(update))) {
-    if (Y.getState(doc.store, client) < clock) return false
-  }
-  return true
 }
 
 function readOrReject<T>(read: () => T): T {
@@ -413,6 +507,8 @@ function assertConsumed(decoder: decoding.Decoder): void {
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error)
 }
+
+const textDecoder = new TextDecoder()
 
 function truncateReason(reason: string): string {
   const bytes = new TextEncoder().encode(reason)

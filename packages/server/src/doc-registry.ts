@@ -1,9 +1,8 @@
 import type { DocStore } from './doc-store.js'
-import { Document } from './document.js'
+import { Document, type DocumentContext } from './document.js'
 import type { Fanout } from './fanout.js'
-import type { Logger } from './logger.js'
-import type { Persistence } from './persistence.js'
-import type { SyncMetrics } from './sync-metrics.js'
+import { checkStoredUpdate } from './stored-bounds.js'
+import { recoverStoredState } from './stored-state.js'
 
 interface Entry {
   readonly loading: Promise<Document>
@@ -23,16 +22,23 @@ interface Entry {
 export class DocRegistry {
   private readonly entries = new Map<string, Entry>()
 
+  private readonly persistence: DocumentContext['persistence']
+  private readonly logger: DocumentContext['logger']
+  private readonly metrics: DocumentContext['metrics']
+
   constructor(
     private readonly store: DocStore,
-    private readonly persistence: Persistence,
-    private readonly logger: Logger,
-    private readonly metrics: SyncMetrics,
+    /** What every document is made with. */
+    private readonly context: DocumentContext,
     /** How long a document stays loaded after its last holder left, in ms. */
     private readonly unloadDelay: number,
     /** The other instances, when scaled out. */
     private readonly fanout: Fanout | null = null,
-  ) {}
+  ) {
+    this.persistence = context.persistence
+    this.logger = context.logger
+    this.metrics = context.metrics
+  }
 
   /** Documents in memory or loading. */
   get size(): number {
@@ -105,7 +111,7 @@ export class DocRegistry {
 
   private async load(name: string): Promise<Document> {
     const started = performance.now()
-    const doc = new Document(name, this.persistence, this.metrics)
+    const doc = new Document(name, this.context)
     const fail = (error: unknown, message: string): never => {
       this.fanout?.leave(doc)
       doc.destroy()
@@ -121,12 +127,25 @@ export class DocRegistry {
     } catch (error) {
       fail(error, 'loading a document from storage failed')
     }
-    try {
-      doc.restore(stored)
-    } catch (error) {
-      fail(error, 'the stored document could not be applied; it is left as it is')
+    const recovered = stored ? recoverStoredState(stored, checkStoredUpdate) : null
+    // Rewritten only once what could not be loaded is safely kept aside: its bytes are never lost.
+    let rewrite = recovered !== null && !recovered.clean
+    if (recovered && recovered.quarantined.length > 0) {
+      this.metrics.error('quarantined')
+      this.logger.error(
+        { doc: name, reasons: recovered.quarantined.map((part) => part.reason) },
+        'parts of the stored document could not be loaded: they are kept aside for an operator, and the rest is loaded',
+      )
+      try {
+        await this.store.quarantine(name, recovered.quarantined)
+      } catch (error) {
+        rewrite = false
+        this.logger.error({ err: error, doc: name }, 'keeping unloadable parts aside failed; they stay where they are')
+      }
     }
+    doc.restore(recovered?.state ?? null, stored?.updates.length ?? 0)
     doc.start()
+    if (rewrite) void this.persistence.compact(doc, true)
     this.fanout?.started(doc)
     this.logger.debug({ doc: name, ms: Math.round(performance.now() - started) }, 'document loaded')
     return doc

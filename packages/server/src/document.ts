@@ -2,21 +2,29 @@ import { encodeAwarenessMessage, encodeUpdateMessage } from '@tandem/protocol'
 import { Awareness, applyAwarenessUpdate, encodeAwarenessUpdate, removeAwarenessStates } from 'y-protocols/awareness'
 import * as Y from 'yjs'
 import { AwarenessEncoding } from './awareness-encoding.js'
-import type { AwarenessIdSet } from './awareness-ids.js'
-import type { StoredDoc } from './doc-store.js'
+import { AwarenessOwnership, type AwarenessPeer } from './awareness-ownership.js'
+import type { Logger } from './logger.js'
+import { PendingContent, type PendingLimits, type PendingOwner } from './pending-content.js'
 import type { PersistedDoc, Persistence } from './persistence.js'
 import type { SyncMetrics } from './sync-metrics.js'
 import { SyncSource } from './sync-source.js'
 
-/** What a document needs of a connection: somewhere to send, and the awareness ids it controls. */
-export interface Peer {
-  /** Client ids whose awareness this peer set; removed when it leaves. */
-  readonly awarenessIds: AwarenessIdSet
+/**
+ * What a document needs of a connection: somewhere to send, who it is, the awareness ids it controls, and news
+ * of its changes that wait for content the document lacks.
+ */
+export interface Peer extends AwarenessPeer, PendingOwner {
   send(message: Uint8Array): void
   /** Called after a storage commit that stored updates of this document. */
   onDocCommitted(): void
-  /** Checks at once that the peer is still there, and drops it if it does not answer. */
-  probe(): void
+}
+
+/** What a document needs of its server. */
+export interface DocumentContext {
+  readonly persistence: Persistence
+  readonly metrics: SyncMetrics
+  readonly logger: Logger
+  readonly pendingLimits: PendingLimits
 }
 
 /**
@@ -58,6 +66,10 @@ export class Document implements PersistedDoc {
   logLength = 0
   /** The other instances holding this document, when scaled out. */
   link: DocumentLink | null = null
+  /** Who may set each awareness client id. */
+  readonly ownership = new AwarenessOwnership<Peer>()
+  /** Changes that wait for content this document has not seen, kept out of the Y.Doc. */
+  readonly pending: PendingContent
   private outgoing: Uint8Array[] = []
   private outgoingOrigin: unknown = null
   private awarenessChanged = new Set<number>()
@@ -66,16 +78,20 @@ export class Document implements PersistedDoc {
   private awarenessUnpublished = new Set<number>()
   private flushScheduled = false
   private destroyed = false
-  /** Which peer set each awareness client id, so no other peer can change it. */
-  private readonly awarenessOwners = new Map<number, Peer>()
-  /** The latest awareness update of a peer that tried to set ids another peer owns, by id. */
-  private readonly claims = new Map<number, { peer: Peer; update: Uint8Array }>()
+  private readonly persistence: Persistence
+  private readonly metrics: SyncMetrics
+  private readonly logger: Logger
 
   constructor(
     readonly name: string,
-    private readonly persistence: Persistence,
-    private readonly metrics: SyncMetrics,
+    context: DocumentContext,
   ) {
+    this.persistence = context.persistence
+    this.metrics = context.metrics
+    this.logger = context.logger
+    this.pending = new PendingContent(context.pendingLimits, (updates) =>
+      this.logger.warn({ doc: name, updates }, 'dropping changes of another instance that waited too long'),
+    )
     // The server is not a person in the room.
     this.awareness.setLocalState(null)
   }
@@ -89,12 +105,18 @@ export class Document implements PersistedDoc {
    * Takes what storage holds, to apply when first needed (see {@link SyncSource}); call once, before
    * {@link start}, so none of it is stored again.
    */
-  restore(stored: StoredDoc | null): void {
-    if (!stored) return
-    const parts = stored.snapshot ? [stored.snapshot, ...stored.updates] : [...stored.updates]
-    if (parts.length === 0) return
-    this.source.restore(parts.length === 1 ? (parts[0] as Uint8Array) : Y.mergeUpdates(parts))
-    this.logLength = stored.updates.length
+  restore(state: Uint8Array | null, logLength: number): void {
+    if (state) this.source.restore(state)
+    this.logLength = logLength
+  }
+
+  /**
+   * Applies an update (v1) that passed the server's checks, with `origin` as its transaction origin. What of it
+   * waits for content the document lacks is kept apart (see {@link PendingContent}), charged to `owner`. Returns
+   * the reason when `owner`'s waiting content passed a bound (it was dropped). Throws what Yjs throws.
+   */
+  apply(update: Uint8Array, origin: unknown, owner: PendingOwner | null = null): string | null {
+    return this.pending.apply(this.ydoc, update, origin, owner)
   }
 
   /** Starts persisting and relaying changes. */
@@ -116,49 +138,20 @@ export class Document implements PersistedDoc {
 
   /** The awareness client ids this instance's connections set. */
   localAwarenessIds(): number[] {
-    return [...this.awarenessOwners.keys()]
-  }
-
-  /** The peer that set the awareness state of `clientId`, if one did. */
-  awarenessOwner(clientId: number): Peer | undefined {
-    return this.awarenessOwners.get(clientId)
+    return this.ownership.liveIds()
   }
 
   /**
-   * Records that `peer` sent an awareness update setting `ids` that other peers own, and asks those owners to
-   * prove they are still there. A person whose connection dropped without a close (the server has not noticed
-   * yet) reconnects with the same client id: if the old connection turns out gone, the new one takes the ids
-   * over and this update is applied then. If the owners answer, nothing changes: the claim was a forgery.
-   */
-  claimAwareness(peer: Peer, ids: readonly number[], update: Uint8Array): void {
-    for (const id of ids) {
-      this.claims.set(id, { peer, update })
-      this.awarenessOwners.get(id)?.probe()
-    }
-  }
-
-  /**
-   * Removes a peer and the awareness states it controlled; the others see them leave at once, except states
-   * that a live peer claimed (see {@link claimAwareness}), which pass to that peer.
+   * Removes a peer, the changes it left waiting, and the awareness states it controlled; the others see them
+   * leave at once, except states that a live claimant who is the same person takes over (see
+   * {@link AwarenessOwnership.claim}). The ids stay reserved for the person, who may come back.
    */
   removePeer(peer: Peer): void {
     if (!this.peers.delete(peer)) return
-    for (const [id, claim] of this.claims) if (claim.peer === peer) this.claims.delete(id)
-    const removed: number[] = []
-    const handedOver = new Map<Peer, Uint8Array>()
-    for (const id of peer.awarenessIds) {
-      const claim = this.claims.get(id)
-      if (claim && this.peers.has(claim.peer)) {
-        this.claims.delete(id)
-        this.awarenessOwners.set(id, claim.peer)
-        claim.peer.awarenessIds.add(id)
-        handedOver.set(claim.peer, claim.update)
-      } else if (this.awareness.states.has(id)) {
-        removed.push(id)
-      }
-    }
-    peer.awarenessIds.clear()
-    if (removed.length > 0) removeAwarenessStates(this.awareness, removed, peer)
+    this.pending.drop(peer)
+    const { removed, handedOver } = this.ownership.leave(peer, (claimant) => this.peers.has(claimant))
+    const present = removed.filter((id) => this.awareness.states.has(id))
+    if (present.length > 0) removeAwarenessStates(this.awareness, present, peer)
     for (const [claimant, update] of handedOver) applyAwarenessUpdate(this.awareness, update, claimant)
   }
 
@@ -166,6 +159,7 @@ export class Document implements PersistedDoc {
   destroy(): void {
     if (this.destroyed) return
     this.destroyed = true
+    this.pending.clear()
     this.source.raw.off('update', this.onUpdate)
     this.awareness.off('update', this.onAwarenessUpdate)
     this.awareness.destroy()
@@ -197,16 +191,12 @@ export class Document implements PersistedDoc {
     // Changes of this instance's clients (a leaving peer's removal included) go to the other instances too.
     const publish = this.link !== null && origin !== remoteOrigin && origin !== 'timeout'
     for (const id of [...added, ...updated]) {
-      if (peer) {
-        peer.awarenessIds.add(id)
-        this.awarenessOwners.set(id, peer)
-      }
+      if (peer) this.ownership.set(peer, id)
       this.awarenessChanged.add(id)
       if (publish) this.awarenessUnpublished.add(id)
     }
+    // A peer that removes its own state still owns its id.
     for (const id of removed) {
-      peer?.awarenessIds.delete(id)
-      this.awarenessOwners.delete(id)
       this.awarenessChanged.add(id)
       if (publish) this.awarenessUnpublished.add(id)
     }
@@ -223,22 +213,32 @@ export class Document implements PersistedDoc {
   private readonly flush = (): void => {
     this.flushScheduled = false
     if (this.destroyed) return
+    try {
+      this.flushNow()
+    } catch (error) {
+      // Ends this turn's relay of this document only: its members resync on their next reconnect at worst.
+      this.metrics.error('flush-failed')
+      this.logger.error({ err: error, doc: this.name }, "relaying a document's changes failed; they stay stored")
+    }
+  }
+
+  private flushNow(): void {
     const { outgoing, unpublished } = this
+    this.outgoing = []
+    this.unpublished = []
     let merged: Uint8Array | null = null
     if (outgoing.length > 0) {
-      merged = mergeAll(outgoing)
       const skip = this.outgoingOrigin
-      this.outgoing = []
       this.outgoingOrigin = null
-      this.broadcast(encodeUpdateMessage(merged), skip)
+      merged = this.merge(outgoing)
+      if (merged) this.broadcast(encodeUpdateMessage(merged), skip)
+      else for (const update of outgoing) this.broadcast(encodeUpdateMessage(update), skip)
     }
     if (unpublished.length > 0) {
-      this.unpublished = []
       // When every change of the turn was this instance's own, the merged update is the one to publish.
-      this.link?.publishUpdate(
-        merged && unpublished.length === outgoing.length ? merged : mergeAll(unpublished),
-        this.acceptedSeq,
-      )
+      const published = merged && unpublished.length === outgoing.length ? merged : this.merge(unpublished)
+      if (published) this.link?.publishUpdate(published, this.acceptedSeq)
+      else for (const update of unpublished) this.link?.publishUpdate(update, this.acceptedSeq)
     }
     let awareness: Uint8Array | null = null
     if (this.awarenessChanged.size > 0) {
@@ -264,8 +264,19 @@ export class Document implements PersistedDoc {
     }
     if (receivers > 0) this.metrics.messageSent(receivers, message.byteLength)
   }
-}
 
-function mergeAll(updates: Uint8Array[]): Uint8Array {
-  return updates.length === 1 ? (updates[0] as Uint8Array) : Y.mergeUpdates(updates)
+  /** The turn's updates merged into one, or `null` when Yjs cannot merge them (they then go out one by one). */
+  private merge(updates: Uint8Array[]): Uint8Array | null {
+    if (updates.length === 1) return updates[0] as Uint8Array
+    try {
+      return Y.mergeUpdates(updates)
+    } catch (error) {
+      this.metrics.error('flush-failed')
+      this.logger.error(
+        { err: error, doc: this.name, updates: updates.length },
+        'merging updates failed; relaying them one by one',
+      )
+      return null
+    }
+  }
 }

@@ -20,6 +20,8 @@ import type { DocStore } from './doc-store.js'
 import { catchUpOrigin, type Document, type DocumentLink, remoteOrigin } from './document.js'
 import type { Logger } from './logger.js'
 import type { MessageBus } from './message-bus.js'
+import { checkStoredUpdate } from './stored-bounds.js'
+import { recoverStoredState } from './stored-state.js'
 import type { SyncMetrics } from './sync-metrics.js'
 
 /** Settings of the fan-out between instances. */
@@ -223,8 +225,9 @@ class Room implements DocumentLink {
     try {
       const stored = await store.load(this.doc.name)
       if (!stored || this.doc.link !== this) return
-      const parts = stored.snapshot ? [stored.snapshot, ...stored.updates] : [...stored.updates]
-      if (parts.length > 0) Y.applyUpdate(this.doc.ydoc, Y.mergeUpdates(parts), catchUpOrigin)
+      // What the document could not load when it opened stays out now too.
+      const { state } = recoverStoredState(stored, checkStoredUpdate)
+      if (state) this.doc.apply(state, catchUpOrigin)
     } catch (error) {
       this.fanout.logger.warn({ err: error, doc: this.doc.name }, 'reloading a document after a bus outage failed')
     }
@@ -243,7 +246,7 @@ class Room implements DocumentLink {
     switch (message.kind) {
       case instanceUpdate:
         this.confirm(message.sender, message.committed)
-        Y.applyUpdate(doc.ydoc, message.update, remoteOrigin)
+        doc.apply(message.update, remoteOrigin)
         this.unconfirmed.push({ sender: message.sender, seq: message.seq, update: message.update, at: Date.now() })
         this.timer ??= setTimeout(this.storeOverdue, this.fanout.peerCommitTimeout)
         break
@@ -258,7 +261,7 @@ class Room implements DocumentLink {
         break
       case instanceSyncReply:
         if (message.to !== this.fanout.instanceId) return
-        if (message.update.byteLength > 0) Y.applyUpdate(doc.ydoc, message.update, catchUpOrigin)
+        if (message.update.byteLength > 0) doc.apply(message.update, catchUpOrigin)
         if (message.awareness.byteLength > 0) applyAwarenessUpdate(doc.awareness, message.awareness, remoteOrigin)
         // The peer says what it has: send back what it lacks (asking nothing in return).
         if (message.stateVector.byteLength > 0) this.reply(message.sender, message.stateVector, nothing)

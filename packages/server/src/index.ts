@@ -6,6 +6,7 @@ export {
   TokenAuthority,
   type TokenKeys,
 } from './access-tokens.js'
+export type { Identity } from './awareness-ownership.js'
 export type { ConnectionOptions, SyncSocket } from './connection.js'
 export { Connection, MAX_AWARENESS_IDS_PER_CONNECTION } from './connection.js'
 export type { DocInfo, DocStore, QuarantinedUpdate, QuarantineEntry, StoredDoc, StoreEntry } from './doc-store.js'
@@ -23,4 +24,6 @@ export { type StoreArgumentChecks, storeArgumentChecks } from './store-arguments
 export { type ErrorKind, noMetrics, type SyncMetrics } from './sync-metrics.js'
 export { SyncServer, type SyncServerOptions } from './sync-server.js'
 export { type TokenRoutesOptions, tokenRoutes } from './token-routes.js'
+export { inspectUpdate, MAX_CLOCK, type UpdateBounds, type UpdateShape } from './update-shape.js'
+export { defaultWriteLimits, type WriteLimits } from './write-limits.js'
 export { type AttachedEndpoint, type AttachOptions, attachSyncServer } from './ws-adapter.js'

@@ -88,9 +88,12 @@ export class Persistence {
     return promise
   }
 
-  /** Writes the document's whole state as its snapshot and drops its log, if the log is not empty. */
-  compact(doc: PersistedDoc): Promise<void> {
-    return this.exclusive(() => this.compactNow(doc))
+  /**
+   * Writes the document's whole state as its snapshot and drops its log, if the log is not empty or `rewrite`
+   * asks for it anyway (the stored state was repaired on load).
+   */
+  compact(doc: PersistedDoc, rewrite = false): Promise<void> {
+    return this.exclusive(() => this.compactNow(doc, rewrite))
   }
 
   /** Commits everything queued now; resolves when nothing is left or `deadline` (epoch ms) passes. */
@@ -187,8 +190,8 @@ export class Persistence {
     })
   }
 
-  private async compactNow(doc: PersistedDoc): Promise<void> {
-    if (doc.logLength === 0) return
+  private async compactNow(doc: PersistedDoc, rewrite = false): Promise<void> {
+    if (doc.logLength === 0 && !rewrite) return
     try {
       await this.store.compact(doc.name, Y.encodeStateAsUpdate(doc.ydoc))
       doc.logLength = 0

@@ -9,6 +9,9 @@ import { MemoryStore } from './memory-store.js'
 import type { MessageBus } from './message-bus.js'
 import { Persistence, type PersistenceOptions } from './persistence.js'
 import { noMetrics, type SyncMetrics } from './sync-metrics.js'
+import { MAX_CLOCK } from './update-shape.js'
+import { budgetRates } from './write-budget.js'
+import { DEFAULT_MAX_MESSAGE_SIZE, defaultWriteLimits, PENDING_PER_DOCUMENT, type WriteLimits } from './write-limits.js'
 
 /** Settings of the sync core. */
 export interface SyncServerOptions extends PersistenceOptions, FanoutOptions {
@@ -32,6 +35,13 @@ export interface SyncServerOptions extends PersistenceOptions, FanoutOptions {
    * its awareness client ids, as a person reconnecting after a silent drop does), in ms. @default 5000
    */
   probeTimeout?: number
+  /** What one connection may send: bounds on updates and presence, and budgets over time. @default {@link defaultWriteLimits} */
+  limits?: Partial<WriteLimits>
+  /**
+   * The largest frame the transport takes, in bytes: a connection's byte budget always lets one through.
+   * @default 16 MiB
+   */
+  maxMessageSize?: number
 }
 
 /**
@@ -57,11 +67,20 @@ export class SyncServer {
     this.metrics = options.metrics ?? noMetrics
     this.persistence = new Persistence(this.store, this.logger, this.metrics, options)
     this.fanout = options.bus ? new Fanout(options.bus, this.store, this.logger, this.metrics, options) : null
+    const limits: WriteLimits = { ...defaultWriteLimits, ...options.limits }
     this.registry = new DocRegistry(
       this.store,
-      this.persistence,
-      this.logger,
-      this.metrics,
+      {
+        persistence: this.persistence,
+        logger: this.logger,
+        metrics: this.metrics,
+        pendingLimits: {
+          maxBytes: limits.maxPendingBytes,
+          maxUpdates: limits.maxPendingUpdates,
+          maxAge: limits.maxPendingAge,
+          perDocument: PENDING_PER_DOCUMENT,
+        },
+      },
       options.unloadDelay ?? 3000,
       this.fanout,
     )
@@ -70,6 +89,9 @@ export class SyncServer {
       metrics: this.metrics,
       maxBufferedBytes: options.maxBufferedBytes ?? 8 * 1024 * 1024,
       probeTimeout: options.probeTimeout ?? 5000,
+      updateBounds: { maxClock: MAX_CLOCK, maxClients: limits.maxUpdateClients, maxStructs: limits.maxUpdateStructs },
+      maxAwarenessSize: limits.maxAwarenessSize,
+      budgetRates: budgetRates(limits, options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE),
       onClosed: (closed) => {
         if (this.connections.delete(closed)) this.registry.release(closed.doc)
       },

@@ -6,6 +6,9 @@ const storedOrigin = Symbol('stored state')
 
 let nextGuid = 1
 
+/** How many answers to different state vectors are kept between two changes of the document. */
+const MAX_KEPT_ANSWERS = 16
+
 /**
  * A document's Y.Doc, as the server syncs newcomers from it: the server's step 1 and the step 2 that answers an
  * empty state vector (the whole document) are kept until the document next changes, so that every newcomer
@@ -35,6 +38,11 @@ export class SyncSource {
   private afterApply: (() => void)[] = []
   private step1: Uint8Array | null = null
   private step2: Uint8Array | null = null
+  /**
+   * Answers to non-empty state vectors, by state vector, until the document next changes: a client that asks
+   * the same question again and again costs one encoding, not one per question.
+   */
+  private answers: Map<string, Uint8Array> | null = null
   private applyScheduled = false
   /** Why the stored state could not be applied; the document is unusable then. */
   private failure: unknown = null
@@ -89,7 +97,15 @@ export class SyncSource {
   step2Message(stateVector: Uint8Array): Uint8Array {
     // A client with nothing sends the empty state vector: it gets the whole document.
     if (stateVector.length !== 1 || stateVector[0] !== 0) {
-      return encodeSyncStep2Message(Y.encodeStateAsUpdate(this.doc, stateVector))
+      const key = Buffer.from(stateVector.buffer, stateVector.byteOffset, stateVector.byteLength).toString('latin1')
+      this.answers ??= new Map()
+      let answer = this.answers.get(key)
+      if (!answer) {
+        answer = encodeSyncStep2Message(Y.encodeStateAsUpdate(this.doc, stateVector))
+        if (this.answers.size >= MAX_KEPT_ANSWERS) this.answers.clear()
+        this.answers.set(key, answer)
+      }
+      return answer
     }
     if (this.failure !== null) throw this.failure
     this.step2 ??= encodeSyncStep2Message(this.unapplied ?? Y.encodeStateAsUpdate(this.doc))
@@ -138,5 +154,6 @@ export class SyncSource {
     if (transaction.origin === storedOrigin) return
     this.step1 = null
     this.step2 = null
+    this.answers = null
   }
 }

@@ -7,6 +7,7 @@ import type { Connection } from './connection.js'
 import type { SyncMetrics } from './sync-metrics.js'
 import { noMetrics } from './sync-metrics.js'
 import type { SyncServer } from './sync-server.js'
+import { DEFAULT_MAX_MESSAGE_SIZE } from './write-limits.js'
 
 /** Settings of the WebSocket endpoint. */
 export interface AttachOptions {
@@ -15,7 +16,10 @@ export interface AttachOptions {
    * `team/notes`. Upgrades outside it are refused with 404. @default '' (the document name is the whole path)
    */
   prefix?: string
-  /** The largest frame accepted, in bytes; a larger one closes the connection with 1009. @default 16 MiB */
+  /**
+   * The largest frame accepted, in bytes; a larger one closes the connection with 1009. Give the sync server the
+   * same `maxMessageSize`. @default 16 MiB
+   */
   maxPayload?: number
   /** How often every connection is pinged, in ms; one that has not answered the previous ping is dropped. @default 30000 */
   pingInterval?: number
@@ -92,7 +96,7 @@ export function attachSyncServer(server: Server, sync: SyncServer, options: Atta
   const wss = new WebSocketServer({
     noServer: true,
     perMessageDeflate: false,
-    maxPayload: options.maxPayload ?? 16 * 1024 * 1024,
+    maxPayload: options.maxPayload ?? DEFAULT_MAX_MESSAGE_SIZE,
     WebSocket: ConnectionSocket,
   })
   let closed = false
@@ -107,7 +111,7 @@ export function attachSyncServer(server: Server, sync: SyncServer, options: Atta
     const query = new URLSearchParams(url.includes('?') ? url.slice(url.indexOf('?') + 1) : '')
     const decision: UpgradeDecision = options.policy
       ? await options.policy.checkUpgrade(request, parsed.name, query)
-      : { kind: 'accept', ip: request.socket.remoteAddress ?? 'unknown', readOnly: false, expiresAt: null }
+      : acceptEveryone(request.socket.remoteAddress ?? 'unknown')
     if (decision.kind === 'refuse') return refuse(socket, decision.status, decision.message, decision.retryAfter)
     if (decision.kind === 'close') {
       logger.info({ doc: parsed.name, ip: decision.ip, code: decision.code, reason: decision.message }, 'access denied')
@@ -137,6 +141,7 @@ export function attachSyncServer(server: Server, sync: SyncServer, options: Atta
           saved,
           readOnly: decision.readOnly,
           expiresAt: decision.expiresAt,
+          identity: decision.identity,
         })
         bound.ip = decision.ip
         limits?.opened(decision.ip, doc.name)
@@ -183,6 +188,11 @@ export function attachSyncServer(server: Server, sync: SyncServer, options: Atta
       wss.close()
     },
   }
+}
+
+/** The decision without an access policy: everyone may edit, and a person is known by their address. */
+function acceptEveryone(ip: string): UpgradeDecision {
+  return { kind: 'accept', ip, readOnly: false, expiresAt: null, identity: { key: `ip:${ip}`, verified: false } }
 }
 
 const reasons: Record<number, string> = {

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net'
 import { connectClient, type TestClient } from '@tandem/test-utils'
 import { afterEach } from 'vitest'
 import * as Y from 'yjs'
-import type { DocInfo, DocStore, StoredDoc, StoreEntry } from '../src/doc-store.js'
+import type { DocInfo, DocStore, QuarantinedUpdate, QuarantineEntry, StoredDoc, StoreEntry } from '../src/doc-store.js'
 import { MemoryStore } from '../src/memory-store.js'
 import { SyncServer, type SyncServerOptions } from '../src/sync-server.js'
 import { type AttachOptions, attachSyncServer } from '../src/ws-adapter.js'
@@ -74,6 +74,14 @@ export class ControlledStore implements DocStore {
   list(): Promise<DocInfo[]> {
     return this.inner.list()
   }
+  quarantine(name: string, entries: readonly QuarantinedUpdate[]): Promise<void> {
+    return this.inner.quarantine(name, entries)
+  }
+
+  quarantined(name: string): Promise<QuarantineEntry[]> {
+    return this.inner.quarantined(name)
+  }
+
   info(name: string): Promise<DocInfo | null> {
     return this.inner.info(name)
   }
