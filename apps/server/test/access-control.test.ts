@@ -416,9 +416,9 @@ describe('the HTTP API', () => {
     }
     expect((await fetch(`${server.httpUrl}/api/docs`)).status).toBe(401)
     const aToken = await mint(['a/*'], 'read')
-    const listed = await (
+    const listed = (await (
       await fetch(`${server.httpUrl}/api/docs`, { headers: { Authorization: `Bearer ${aToken}` } })
-    ).json()
+    ).json()) as { documents: { name: string }[] }
     expect(listed.documents.map((d: { name: string }) => d.name)).toEqual(['a/one'])
     const denied = await fetch(`${server.httpUrl}/api/docs/b%2Ftwo/text?token=${aToken}`)
     expect(denied.status).toBe(403)
@@ -440,7 +440,7 @@ describe('the HTTP API', () => {
     expect((await post('wrong-key')).status).toBe(401)
     const minted = await post(adminKey)
     expect(minted.status).toBe(201)
-    const { token, access, docs } = await minted.json()
+    const { token, access, docs } = (await minted.json()) as { token: string; access: string; docs: string[] }
     expect({ access, docs }).toEqual({ access: 'write', docs: ['team/*'] })
     const grant = await authority.verify(token)
     expect(grant.name).toBe('Service user')
@@ -464,7 +464,7 @@ describe('the HTTP API', () => {
     expect((await share(await mint(['team/plan'], 'read'), 'read')).status).toBe(403)
     const created = await share(await mint(['team/*'], 'write'), 'read')
     expect(created.status).toBe(201)
-    const { token } = await created.json()
+    const { token } = (await created.json()) as { token: string }
     const grant = await authority.verify(token)
     expect({ docs: grant.docs, access: grant.access }).toEqual({ docs: ['team/plan'], access: 'read' })
     const elsewhere = await raw(server, `team/other?token=${token}`)

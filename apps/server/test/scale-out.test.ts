@@ -24,6 +24,9 @@ const instances: TandemProcess[] = []
 const balancers: Balancer[] = []
 const { connect } = useTestClients()
 
+/** What `/readyz` answers: each dependency's state, `redis` included when the instance has a bus. */
+type Readiness = { status: string; store: string; redis?: string }
+
 beforeAll(async () => {
   ;[postgres, redis] = await Promise.all([startPostgres({ fsync: false }), startRedis()])
 })
@@ -230,10 +233,10 @@ describe('several Tandem instances on PostgreSQL and Redis', () => {
     await redis.kill()
     const first = started[0] as TandemProcess
     await waitFor(
-      async () => (await (await fetch(`${first.httpUrl}/readyz`)).json()).status === 'degraded',
+      async () => ((await (await fetch(`${first.httpUrl}/readyz`)).json()) as Readiness).status === 'degraded',
       '/readyz to report Redis down',
     )
-    const during = await (await fetch(`${first.httpUrl}/readyz`)).json()
+    const during = (await (await fetch(`${first.httpUrl}/readyz`)).json()) as Readiness
     expect(during.store).toBe('ok')
     expect(during.redis).toMatch(/not connected to Redis/)
     await waitFor(() => all.every((client) => client.text.length > 300), 'more typing while Redis is down')
@@ -243,7 +246,7 @@ describe('several Tandem instances on PostgreSQL and Redis', () => {
     await waitForConvergence(rooms, 15_000)
     await expectStored(databaseUrl, rooms)
     for (const instance of started) {
-      expect((await (await fetch(`${instance.httpUrl}/readyz`)).json()).redis).toBe('ok')
+      expect(((await (await fetch(`${instance.httpUrl}/readyz`)).json()) as Readiness).redis).toBe('ok')
     }
   }, 120_000)
 

@@ -25,7 +25,7 @@ function step2Of(frame: Uint8Array): Uint8Array | null {
   return decoding.readVarUint8Array(decoder)
 }
 
-async function askForDocument(client: RawClient, stateVector = new Uint8Array([0])): Promise<Uint8Array> {
+async function askForDocument(client: RawClient, stateVector: Uint8Array = new Uint8Array([0])): Promise<Uint8Array> {
   client.send(encodeSyncStep1Message(stateVector))
   return step2Of(await client.next((frame) => step2Of(frame) !== null)) as Uint8Array
 }
