@@ -12,7 +12,7 @@ import {
 } from '@tandem/protocol'
 import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
-import { applyAwarenessUpdate } from 'y-protocols/awareness'
+import { applyAwarenessUpdate, encodeAwarenessUpdate } from 'y-protocols/awareness'
 import { AwarenessIds } from './awareness-ids.js'
 import type { Identity } from './awareness-ownership.js'
 import type { Document, Peer } from './document.js'
@@ -383,6 +383,8 @@ export class Connection implements Peer {
     const kept: { id: number; clock: number; state: string }[] = []
     const claimed: number[] = []
     const reserved: number[] = []
+    /** Ids whose state the server removed and this connection sets again at a clock the removal passed. */
+    const stale: number[] = []
     // Ids this update would add to the connection's own; usually none (a client updates its own state).
     const added: number[] = []
     for (let i = 0; i < count; i++) {
@@ -422,10 +424,21 @@ export class Connection implements Peer {
             )
           }
         }
+      } else if (
+        parsed !== null &&
+        awareness.meta.has(id) &&
+        !awareness.states.has(id) &&
+        ownership.judge(this, id) === 'own'
+      ) {
+        stale.push(id)
       }
       kept.push({ id, clock, state })
     }
     assertConsumed(decoder)
+    // A person back after the server removed their state sends it again at the clock it had, which the removal
+    // passed: tell them of the removal, and their client answers with its state at a newer clock (y-protocols
+    // never lets a remote client remove the local state).
+    if (stale.length > 0) this.send(encodeAwarenessMessage(encodeAwarenessUpdate(awareness, stale)))
     if (reserved.length > 0) this.refuseReserved(reserved)
     if (claimed.length > 0) {
       this.context.metrics.error('awareness-forgery')
