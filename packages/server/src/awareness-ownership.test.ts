@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { AwarenessIds } from './awareness-ids.js'
-import { type AwarenessPeer, AwarenessOwnership } from './awareness-ownership.js'
+import { AwarenessOwnership, type AwarenessPeer } from './awareness-ownership.js'
 
 /** A peer of the person `key`, which counts the probes it gets. */
 function peer(key: string, verified = false): AwarenessPeer & { probes: number } {

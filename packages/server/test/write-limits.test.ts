@@ -23,12 +23,12 @@ function updateOf(doc: Y.Doc, change: (text: Y.Text) => void): Uint8Array {
   return Y.encodeStateAsUpdate(doc, before)
 }
 
-/** Two updates of one made-up client: `first`, and `then` inserted after it, which waits without `first`. */
-function dependentPair(first: string, then: string): { first: Uint8Array; then: Uint8Array } {
+/** Two updates of one made-up client: `first`, and `after` inserted after it, which waits without `first`. */
+function dependentPair(first: string, after: string): { first: Uint8Array; after: Uint8Array } {
   const doc = new Y.Doc()
   return {
     first: updateOf(doc, (text) => text.insert(0, first)),
-    then: updateOf(doc, (text) => text.insert(first.length, then)),
+    after: updateOf(doc, (text) => text.insert(first.length, after)),
   }
 }
 
@@ -51,7 +51,7 @@ describe('pending content', () => {
     reader.text.insert(0, 'kept')
     const writer = await openRawClient(url, 'pending/size')
     // Each waits for a first part nobody sends; together they pass 2 KiB.
-    for (let i = 0; i < 8; i++) writer.send(encodeUpdateMessage(dependentPair('never sent', 'x'.repeat(400)).then))
+    for (let i = 0; i < 8; i++) writer.send(encodeUpdateMessage(dependentPair('never sent', 'x'.repeat(400)).after))
     const closed = await writer.closed
     expect(closed.code).toBe(CloseCode.pendingUnresolved)
     expect(closed.reason).toBe('its changes waiting for missing content passed 2048 bytes')
@@ -67,7 +67,7 @@ describe('pending content', () => {
   it('closes its sender with 4002 once it waited past the age bound', async () => {
     const { url } = await setup({ limits: { maxPendingAge: 300 } })
     const writer = await openRawClient(url, 'pending/age')
-    writer.send(encodeUpdateMessage(dependentPair('never sent', '!').then))
+    writer.send(encodeUpdateMessage(dependentPair('never sent', '!').after))
     const closed = await writer.closed
     expect(closed).toEqual({
       code: CloseCode.pendingUnresolved,
@@ -80,8 +80,8 @@ describe('pending content', () => {
     const reader = connect('pending/resolved')
     await reader.synced()
     const writer = await openRawClient(url, 'pending/resolved?tandem=saved')
-    const { first, then } = dependentPair('first', ' then')
-    writer.send(encodeUpdateMessage(then))
+    const { first, after } = dependentPair('first', ' then')
+    writer.send(encodeUpdateMessage(after))
     // A second, independent change after it: not acknowledged either while the first one waits.
     const other = new Y.Doc()
     writer.send(encodeUpdateMessage(updateOf(other, () => other.getMap('meta').set('title', 'waiting'))))
