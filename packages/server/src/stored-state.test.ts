@@ -98,7 +98,7 @@ describe('recoverStoredState', () => {
     expect(recovered.quarantined).toHaveLength(1)
     const [dropped] = recovered.quarantined
     expect(dropped?.reason).toBe(
-      'pending content: depends on content that was never stored or was quarantined (it needs client 4242 clock 999999999)',
+      'pending content dropped on load: it needs client 4242 clock 999999999, which no stored part holds',
     )
     expect(Y.decodeUpdate(dropped!.update).structs.map((struct) => [struct.id.client, struct.id.clock])).toEqual([
       [4242, 1_000_000_000],
@@ -123,7 +123,7 @@ describe('recoverStoredState', () => {
     expect(textOf(recovered.state)).toBe('kept')
     expect(recovered.quarantined.map(({ reason }) => reason)).toEqual([
       `log entry 2 of 3 (${refused.byteLength} bytes) is refused: refused by the test`,
-      'pending content: depends on content that was never stored or was quarantined (it needs client 1 clock 7)',
+      'pending content dropped on load: it needs client 1 clock 7, which no stored part holds',
     ])
     // Its bytes are kept whole: after the refused entry, they give back the text.
     expect(textOf(recovered.quarantined[1]!.update, refused)).toBe('refused dependent')
@@ -143,7 +143,7 @@ describe('recoverStoredState', () => {
     expect(recovered.quarantined).toEqual([
       {
         update: broken,
-        reason: `log entry 2 of 3 (${broken.byteLength} bytes) does not apply: Unexpected end of array`,
+        reason: `log entry 2 of 3 (${broken.byteLength} bytes) does not apply on load: Unexpected end of array`,
       },
     ])
     expect(textOf(recovered.state)).toBe('kept also kept')
@@ -168,8 +168,8 @@ describe('recoverStoredState', () => {
     // The test's check decodes each part; with one that accepts anything, Yjs refuses the malformed bytes itself.
     const unchecked = recoverStoredState({ snapshot: stored.snapshot, updates: [Uint8Array.of(1, 1, 200)] }, acceptAll)
     expect(unchecked.quarantined.map(({ reason }) => reason.slice(0, reason.indexOf(':')))).toEqual([
-      'snapshot (1 bytes) does not apply',
-      'log entry 1 of 1 (3 bytes) does not apply',
+      'snapshot (1 bytes) does not apply on load',
+      'log entry 1 of 1 (3 bytes) does not apply on load',
     ])
     expect(unchecked.state).toEqual(Y.encodeStateAsUpdate(new Y.Doc()))
   })

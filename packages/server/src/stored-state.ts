@@ -28,8 +28,9 @@ export interface RecoveredState {
   readonly clean: boolean
 }
 
-interface StoredPart {
-  /** "snapshot" or "log entry 3 of 7", for reasons. */
+/** One stored part, named for the reasons it may be quarantined with. */
+export interface StoredPart {
+  /** "snapshot" or "log entry 3 of 7". */
   readonly label: string
   readonly update: Uint8Array
 }
@@ -70,34 +71,51 @@ function mergeOrNull(parts: readonly StoredPart[]): Uint8Array | null {
 }
 
 function rebuild(parts: readonly StoredPart[], check: StoredStateCheck): RecoveredState {
-  const quarantined: QuarantinedUpdate[] = []
-  const accepted: Uint8Array[] = []
-  let doc = new Y.Doc()
+  const { doc, quarantined } = applyStoredParts(parts, {
+    refuse: (update) => judge(check, update, false),
+    during: 'on load',
+  })
   try {
-    for (const { label, update } of parts) {
-      const refusal = judge(check, update, false)
-      if (refusal !== null) {
-        quarantined.push({ update, reason: `${label} (${update.byteLength} bytes) is refused: ${refusal}` })
-        continue
-      }
-      try {
-        Y.applyUpdate(doc, update)
-        accepted.push(update)
-      } catch (cause) {
-        quarantined.push({
-          update,
-          reason: `${label} (${update.byteLength} bytes) does not apply: ${messageOf(cause)}`,
-        })
-        doc.destroy()
-        doc = new Y.Doc()
-        for (const part of accepted) Y.applyUpdate(doc, part)
-      }
-    }
-    quarantined.push(...dropPending(doc))
+    quarantined.push(...dropPendingContent(doc, 'on load'))
     return { state: Y.encodeStateAsUpdate(doc), quarantined, clean: false }
   } finally {
     doc.destroy()
   }
+}
+
+/**
+ * Applies stored parts, in order, to a fresh Y.Doc, leaving out each that `refuse` refuses or that Yjs cannot
+ * apply, with a reason that names the part and says when (`during`: "on load", "during compaction"). A failed
+ * apply may have changed the doc part-way, so the doc is then rebuilt from the parts applied before it. The
+ * caller owns (and destroys) the doc, which may still hold pending content: see {@link dropPendingContent}.
+ */
+export function applyStoredParts(
+  parts: readonly StoredPart[],
+  options: { readonly refuse?: (update: Uint8Array) => string | null; readonly during: string },
+): { doc: Y.Doc; quarantined: QuarantinedUpdate[] } {
+  const quarantined: QuarantinedUpdate[] = []
+  const accepted: Uint8Array[] = []
+  let doc = new Y.Doc()
+  for (const { label, update } of parts) {
+    const refusal = options.refuse?.(update) ?? null
+    if (refusal !== null) {
+      quarantined.push({ update, reason: `${label} (${update.byteLength} bytes) is refused: ${refusal}` })
+      continue
+    }
+    try {
+      Y.applyUpdate(doc, update)
+      accepted.push(update)
+    } catch (cause) {
+      quarantined.push({
+        update,
+        reason: `${label} (${update.byteLength} bytes) does not apply ${options.during}: ${messageOf(cause)}`,
+      })
+      doc.destroy()
+      doc = new Y.Doc()
+      for (const part of accepted) Y.applyUpdate(doc, part)
+    }
+  }
+  return { doc, quarantined }
 }
 
 /** Runs `check`, counting a check that throws as a refusal: the bytes it choked on are what is wrong. */
@@ -110,24 +128,23 @@ function judge(check: StoredStateCheck, update: Uint8Array, wholeState: boolean)
 }
 
 /**
- * Removes what `doc` holds pending, returning it as v1 updates with reasons. `Y.encodeStateAsUpdate` writes
- * pending structs and deletions into the state, so left in place they would be stored again with every snapshot.
+ * Removes what `doc` holds pending, returning it as v1 updates with reasons that say when (`during`).
+ * `Y.encodeStateAsUpdate` writes pending content into the state it encodes: left in, it would be stored with every
+ * later snapshot, forever.
  */
-function dropPending(doc: Y.Doc): QuarantinedUpdate[] {
+export function dropPendingContent(doc: Y.Doc, during: string): QuarantinedUpdate[] {
   const dropped: QuarantinedUpdate[] = []
   const { pendingStructs, pendingDs } = doc.store
   if (pendingStructs) {
     dropped.push({
       update: Y.convertUpdateFormatV2ToV1(pendingStructs.update),
-      reason:
-        'pending content: depends on content that was never stored or was quarantined (it needs ' +
-        `${describeMissing(pendingStructs.missing)})`,
+      reason: `pending content dropped ${during}: it needs ${describeMissing(pendingStructs.missing)}, which no stored part holds`,
     })
   }
   if (pendingDs) {
     dropped.push({
       update: Y.convertUpdateFormatV2ToV1(pendingDs),
-      reason: 'pending deletions: delete content that was never stored or was quarantined',
+      reason: `pending deletions dropped ${during}: they delete content that no stored part holds`,
     })
   }
   doc.store.pendingStructs = null

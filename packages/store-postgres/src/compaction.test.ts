@@ -167,11 +167,11 @@ describe('PostgresStore compaction with several instances', () => {
     expect(plain(await a.store.quarantined('doc'))).toEqual([
       {
         update: garbage,
-        reason: 'log entry 2 of 3 (1 bytes) failed to merge during compaction: Unexpected end of array',
+        reason: 'log entry 2 of 3 (1 bytes) does not apply during compaction: Unexpected end of array',
       },
       {
         update: partial,
-        reason: `log entry 3 of 3 (${partial.byteLength} bytes) failed to merge during compaction: Unexpected end of array`,
+        reason: `log entry 3 of 3 (${partial.byteLength} bytes) does not apply during compaction: Unexpected end of array`,
       },
     ])
     const sizes = await actualSize(await admin(), 'doc')

@@ -1,4 +1,4 @@
-import type { QuarantinedUpdate } from '@tandem/server'
+import { applyStoredParts, dropPendingContent, type QuarantinedUpdate, type StoredPart } from '@tandem/server'
 import * as Y from 'yjs'
 
 /** What a compaction merges: the stored parts it replaces, then the caller's state. @internal */
@@ -36,78 +36,25 @@ export interface MergedState {
  * @internal
  */
 export function mergeState(name: string, parts: MergeParts): MergedState {
-  const quarantined: QuarantinedUpdate[] = []
-  const merged: Uint8Array[] = []
-  const stored = [
-    { label: 'snapshot', update: parts.snapshot },
-    ...parts.updates.map((update, index) => ({ label: `log entry ${index + 1} of ${parts.updates.length}`, update })),
-  ]
-  let doc = new Y.Doc()
+  const stored: StoredPart[] = []
+  if (parts.snapshot) stored.push({ label: 'snapshot', update: parts.snapshot })
+  parts.updates.forEach((update, index) => {
+    if (update) stored.push({ label: `log entry ${index + 1} of ${parts.updates.length}`, update })
+  })
+  const { doc, quarantined } = applyStoredParts(stored, { during: 'during compaction' })
   try {
-    for (const { label, update } of stored) {
-      if (update === null) continue
-      try {
-        Y.applyUpdate(doc, update)
-        merged.push(update)
-      } catch (cause) {
-        quarantined.push({
-          update,
-          reason: `${label} (${update.byteLength} bytes) failed to merge during compaction: ${messageOf(cause)}`,
-        })
-        doc.destroy()
-        doc = new Y.Doc()
-        for (const part of merged) Y.applyUpdate(doc, part)
-      }
-    }
     try {
       Y.applyUpdate(doc, parts.state)
     } catch (cause) {
       throw new Error(
         `Cannot compact document "${name}": the state passed to compact (${parts.state.byteLength} bytes) is not ` +
-          `a Yjs update (${messageOf(cause)}). Nothing was changed.`,
+          `a Yjs update (${cause instanceof Error ? cause.message : String(cause)}). Nothing was changed.`,
         { cause },
       )
     }
-    quarantined.push(...dropPending(doc))
+    quarantined.push(...dropPendingContent(doc, 'during compaction'))
     return { snapshot: Y.encodeStateAsUpdate(doc), quarantined }
   } finally {
     doc.destroy()
   }
-}
-
-/** Removes what `doc` holds pending, returning it as v1 updates with reasons. */
-function dropPending(doc: Y.Doc): QuarantinedUpdate[] {
-  const dropped: QuarantinedUpdate[] = []
-  const { pendingStructs, pendingDs } = doc.store
-  if (pendingStructs) {
-    dropped.push({
-      update: Y.convertUpdateFormatV2ToV1(pendingStructs.update),
-      reason:
-        `pending content dropped during compaction: it needs ${describeMissing(pendingStructs.missing)}, ` +
-        'which no stored part holds',
-    })
-  }
-  if (pendingDs) {
-    dropped.push({
-      update: Y.convertUpdateFormatV2ToV1(pendingDs),
-      reason: 'pending deletions dropped during compaction: they delete content that no stored part holds',
-    })
-  }
-  doc.store.pendingStructs = null
-  doc.store.pendingDs = null
-  return dropped
-}
-
-/**
- * "client 12 clock 0, client 7 clock 40 and 3 more clients": for each client, the clock that pending content needs
- * to exist (Yjs's `missing`), kept short.
- */
-function describeMissing(missing: Map<number, number>): string {
-  const shown = [...missing].slice(0, 3).map(([client, clock]) => `client ${client} clock ${clock}`)
-  const more = missing.size - shown.length
-  return more > 0 ? `${shown.join(', ')} and ${more} more clients` : shown.join(', ')
-}
-
-function messageOf(cause: unknown): string {
-  return cause instanceof Error ? cause.message : String(cause)
 }
