@@ -117,6 +117,10 @@ export async function underAttack(
       await probes.stop()
     }
     const report: AttackReport = { ends, ...probes.results() }
+    console.log(
+      `${options.prefix}: slowest relay ${Math.round(report.relay.slowestMs)} ms, slowest /healthz ` +
+        `${Math.round(report.health.slowestMs)} ms, RSS +${((report.rss.peakBytes - report.rss.startBytes) / MiB).toFixed(1)} MiB`,
+    )
 
     expect.soft(report.relay.lost, `markers that never reached the other bystander ${where}`).toEqual([])
     expect.soft(report.relay.slowestMs, `the slowest relay of a marker, in ms ${where}`).toBeLessThan(RELAY_BOUND_MS)
