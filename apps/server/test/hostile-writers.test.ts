@@ -67,6 +67,27 @@ function attackOn(prefix: string, rest: Omit<UnderAttackOptions, 'prefix' | 'dis
   return { prefix, disconnect: closeAll, ...rest }
 }
 
+/**
+ * The options of an attack whose update is refused with 4422: nothing of the made-up `clients` is relayed to the
+ * room, sent to a newcomer or stored. `more` adds checks before the restart.
+ */
+function refusedUpdate(
+  prefix: string,
+  { person, observer, clients }: { person: TestClient; observer: RawClient; clients: ReadonlySet<number> },
+  more: () => Promise<void> = async () => {},
+): UnderAttackOptions {
+  const room = `${prefix}/room`
+  return attackOn(prefix, {
+    attackerEnd: CloseCode.updateRefused,
+    beforeRestart: async () => {
+      await expectNothingRelayed(observer, person, clients)
+      expect(await newcomerSees(room, clients)).toEqual({ inStateVector: false, inDocument: false })
+      await more()
+    },
+    inStorage: async (store) => expect(await storedMentions(store, room, clients)).toBe(false),
+  })
+}
+
 /** A person (a stock client) who typed `text` into `room`, once the server has stored it. */
 async function personIn(room: string, text: string, options: ClientOptions = {}, on = server): Promise<TestClient> {
   const person = connect(on.url, room, options)
@@ -204,14 +225,8 @@ describe('an update past the clock bounds', () => {
 
       const report = await underAttack(
         server,
-        attackOn(prefix, {
-          attackerEnd: CloseCode.updateRefused,
-          beforeRestart: async () => {
-            await expectNothingRelayed(observer, person, clients)
-            expect(await newcomerSees(room, clients)).toEqual({ inStateVector: false, inDocument: false })
-            expect(await errors('update-refused')).toBe(refusedBefore + 1)
-          },
-          inStorage: async (store) => expect(await storedMentions(store, room, clients)).toBe(false),
+        refusedUpdate(prefix, { person, observer, clients }, async () => {
+          expect(await errors('update-refused')).toBe(refusedBefore + 1)
         }),
         async () => {
           const attacker = await openRaw(server.url, room)
@@ -255,22 +270,11 @@ describe('an update dense with clients or structs', () => {
       const person = await personIn(room, 'what a person wrote\n')
       const observer = await observerOf(room)
 
-      const report = await underAttack(
-        server,
-        attackOn(prefix, {
-          attackerEnd: CloseCode.updateRefused,
-          beforeRestart: async () => {
-            await expectNothingRelayed(observer, person, clients)
-            expect(await newcomerSees(room, clients)).toEqual({ inStateVector: false, inDocument: false })
-          },
-          inStorage: async (store) => expect(await storedMentions(store, room, clients)).toBe(false),
-        }),
-        async () => {
-          const attacker = await openRaw(server.url, room)
-          attacker.send(encodeUpdateMessage(update))
-          return [attacker]
-        },
-      )
+      const report = await underAttack(server, refusedUpdate(prefix, { person, observer, clients }), async () => {
+        const attacker = await openRaw(server.url, room)
+        attacker.send(encodeUpdateMessage(update))
+        return [attacker]
+      })
       if (clientCount === 300_000) expect(update.byteLength).toBeLessThan(2.1 * MiB)
       expect(report.ends).toEqual([{ code: CloseCode.updateRefused, reason: expect.stringMatching(reason) }])
       expect(refusalLogged(room)).toHaveLength(1)

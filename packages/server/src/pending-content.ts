@@ -53,11 +53,6 @@ export class PendingContent {
     return this.parts.some((part) => part.owner === owner)
   }
 
-  /** Changes waiting, for tests and metrics. */
-  get size(): number {
-    return this.parts.length
-  }
-
   /**
    * Applies `update` (v1) to the document and keeps whatever of it has to wait. Retries what waited before once
    * what it lacks has arrived. Returns the reason when `owner` is now past a bound: its content was dropped then.
