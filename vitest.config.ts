@@ -1,7 +1,8 @@
 import { defineConfig } from 'vitest/config'
 
 // Each workspace package is its own project, named after the package, so `vitest run --project @tandem/server`
-// runs one. Sources are resolved through the `source` export condition: no build is needed to test.
+// runs one. Sources are resolved through the `source` export condition: no build is needed to test. The benchmark
+// harness (tools/bench) is not part of `pnpm test`: its tests run from its own config, tools/bench/vitest.config.ts.
 const projects = {
   '@tandem/protocol': 'packages/protocol',
   '@tandem/server': 'packages/server',
@@ -10,7 +11,6 @@ const projects = {
   '@tandem/redis': 'packages/redis',
   '@tandem/test-utils': 'packages/test-utils',
   '@tandem/server-app': 'apps/server',
-  '@tandem/bench': 'packages/bench',
 }
 
 export default defineConfig({

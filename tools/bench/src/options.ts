@@ -1,4 +1,5 @@
-import { resolve } from 'node:path'
+import { relative, resolve } from 'node:path'
+import { defaultResultsDir, repoRoot } from './paths.js'
 import { SERVER_KINDS, type ServerKind } from './servers/server-under-test.js'
 
 /** The scenarios, in the order a full run runs them. */
@@ -24,7 +25,7 @@ export interface BenchOptions {
   profile: boolean
   /** Write the tables and charts into docs/benchmarks.md and docs/images/. */
   publish: boolean
-  /** Results directory of this run; a new timestamped one under packages/bench/results by default. */
+  /** Results directory of this run; a new timestamped one under {@link defaultResultsDir} by default. */
   outDir: string | null
   tracesDir: string | null
   /** Pin the server and the load generator to their cores with taskset. */
@@ -38,12 +39,15 @@ export interface BenchOptions {
   help: boolean
 }
 
+/** {@link defaultResultsDir} as the help shows it: from the repository's root, where `pnpm bench` runs. */
+const resultsDir = relative(repoRoot, defaultResultsDir)
+
 /** The `pnpm bench --help` text. */
 export const HELP = `Usage: pnpm bench [options]
 
 Benchmarks Tandem against the reference y-websocket server and a raw ws broadcaster on this machine. Each
 server runs in its own process pinned to core 1 (taskset), the load generator in another pinned to core 0.
-Results (Markdown, JSON, SVG charts) go to packages/bench/results/<date>/. See docs/benchmarks.md.
+Results (Markdown, JSON, SVG charts) go to ${resultsDir}/<date>/. See docs/benchmarks.md.
 
 Options:
   --scenario <list>  Scenarios to run, comma-separated (default: all):
@@ -71,7 +75,7 @@ Options:
   --heap             Idle scenario: take a heap snapshot of each server at the largest connection count and
                      summarise its memory per connection by kind of object (the files stay in the results).
   --publish          Write the tables and charts into docs/benchmarks.md and docs/images/.
-  --out <dir>        Results directory (default: packages/bench/results/<date>).
+  --out <dir>        Results directory (default: ${resultsDir}/<date>).
   --report <dir>     Run nothing: re-render the report (and charts) of an earlier run from its results.json;
                      with --publish, publish it.
   --traces <dir>     The editing traces (default: $TANDEM_TRACES, else ../shared/traces beside the repo).

@@ -103,7 +103,7 @@ function describeLocation(url: string, line: number): string {
   const path = url.replace(/^file:\/\//, '')
   const pkg = /node_modules\/(?:\.pnpm\/[^/]+\/node_modules\/)?((?:@[^/]+\/)?[^/]+)\/(.*)$/.exec(path)
   if (pkg) return `${pkg[1]}/${pkg[2]}:${line + 1}`
-  const workspace = /\/(packages|apps)\/(.*)$/.exec(path)
+  const workspace = /\/(packages|apps|tools)\/(.*)$/.exec(path)
   return `${workspace ? `${workspace[1]}/${workspace[2]}` : basename(path)}:${line + 1}`
 }
 
@@ -119,6 +119,6 @@ function areaOf(functionName: string, url: string): string {
   if (url.includes('/packages/store-sqlite/')) return 'Tandem SQLite store'
   if (url.includes('/packages/protocol/')) return 'Tandem protocol'
   if (url.includes('/apps/server/')) return 'Tandem app'
-  if (url.includes('/packages/bench/')) return 'raw broadcaster'
+  if (url.includes('/tools/bench/')) return 'raw broadcaster'
   return 'other'
 }
