@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config'
 
 // Each workspace package is its own project, named after the package, so `vitest run --project @tandem/server`
 // runs one. Sources are resolved through the `source` export condition: no build is needed to test. The benchmark
-// harness (tools/bench) is not part of `pnpm test`: its tests run from its own config, tools/bench/vitest.config.ts.
+// harness (tools/bench) is not part of `pnpm test`: its tests run from its own config, in `pnpm bench:smoke`.
 const projects = {
   '@tandem/protocol': 'packages/protocol',
   '@tandem/server': 'packages/server',

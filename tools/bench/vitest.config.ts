@@ -1,7 +1,8 @@
 import { defineConfig } from 'vitest/config'
 
-// The bench's own tests (`pnpm --filter @tandem/bench test`), kept out of the product's `pnpm test`. As there,
-// workspace packages resolve to their sources through the `source` export condition: no build is needed to test.
+// The bench's own tests (`pnpm --filter @tandem/bench test`, and `pnpm bench:smoke` at the root), kept out of
+// the product's `pnpm test`. As there, workspace packages resolve to their sources through the `source` export
+// condition: no build is needed to test.
 export default defineConfig({
   resolve: { conditions: ['source'] },
   ssr: { resolve: { conditions: ['source'] } },
