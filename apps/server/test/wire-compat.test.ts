@@ -3,7 +3,14 @@
  * the reference y-websocket server (@y/websocket-server 0.1.1) in the same run.
  */
 import { encodeAwarenessMessage, encodeQueryAwarenessMessage, messageAwareness, messageSaved } from '@tandem/protocol'
-import { type connectClient, startReferenceServer, startTandem, useTestClients, waitFor } from '@tandem/test-utils'
+import {
+  type connectClient,
+  startReferenceServer,
+  startTandem,
+  storedText,
+  useTestClients,
+  waitFor,
+} from '@tandem/test-utils'
 import * as decoding from 'lib0/decoding'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Awareness, applyAwarenessUpdate, encodeAwarenessUpdate } from 'y-protocols/awareness'
@@ -109,7 +116,9 @@ describe.each(servers)('with %s, a stock y-websocket client', (_label, start) =>
 describe('Tandem extensions', () => {
   let server: Awaited<ReturnType<typeof startTandem>>
   beforeAll(async () => {
-    server = await startTandem()
+    // The longest commit delay: an acknowledgement sent before its commit would arrive some 50 ms before anything
+    // is stored, so a read of the database right after it finds the difference.
+    server = await startTandem({ args: ['--commit-delay', '50'] })
   })
   afterAll(async () => {
     await server.dispose()
@@ -148,9 +157,9 @@ describe('Tandem extensions', () => {
     await client.synced()
     client.text.insert(0, 'durable')
     await waitFor(() => client.saves.sent > 0 && client.saves.saved, 'the saved acknowledgement')
-    // The acknowledgement is only sent after the commit: the text is in storage by now.
-    const response = await fetch(`${server.httpUrl}/api/docs/acked/text`)
-    expect(await response.text()).toBe('durable')
+    // The acknowledgement is only sent after the commit: the text is in the database file by now. Read from the
+    // file, not from the server, whose memory has the text either way.
+    expect(await storedText(server.dataDir, 'acked')).toBe('durable')
     expect(client.saves.acknowledged).toBe(client.saves.sent)
     expect(messageSaved).toBe(100)
   })

@@ -1,4 +1,4 @@
-import { startTandem } from '@tandem/test-utils'
+import { startTandem, storedText } from '@tandem/test-utils'
 import { startFreezingProxy, startScriptedServer } from './fake-servers.js'
 import { expect, test } from './fixtures.js'
 
@@ -35,7 +35,7 @@ test('status goes connecting, connected, disconnected, connected across a server
   }
 })
 
-test("saved fires after the server's commit, and what was saved survives kill -9", async ({ openPerson }) => {
+test("saved fires after the server's commit, and what was saved survives kill -9", async ({ openPerson, docName }) => {
   const server = await startTandem()
   try {
     const ada = await openPerson({ name: 'Ada', serverUrl: server.url })
@@ -58,8 +58,10 @@ test("saved fires after the server's commit, and what was saved survives kill -9
     expect(await ada.page.evaluate(() => window.harness.editor!.saved)).toBe(true)
     await expect(ada.page.locator('#saved')).toHaveText('All changes saved')
 
-    // No graceful shutdown: only what the server committed is left.
+    // No graceful shutdown: only what the server committed is left. It is read from the database file while the
+    // server is down, so Ada's editor, which still holds the text, cannot hand it back first.
     await server.kill()
+    expect(await storedText(server.dataDir, docName)).toBe('Durable text.')
     await server.restart()
     const bob = await openPerson({ name: 'Bob', serverUrl: server.url })
     await expect.poll(() => bob.text()).toBe('Durable text.')
@@ -72,6 +74,7 @@ test("saved fires after the server's commit, and what was saved survives kill -9
       view.dispatch({ changes: { from: view.state.doc.length, insert: ' More.' } })
     })
     await expect.poll(() => ada.events('saved')).toHaveLength(2)
+    expect(await storedText(server.dataDir, docName)).toBe('Durable text. More.')
     await expect.poll(() => bob.text()).toBe('Durable text. More.')
   } finally {
     await server.dispose()
