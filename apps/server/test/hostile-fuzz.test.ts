@@ -14,8 +14,7 @@ import {
   encodeSyncStep1Message,
   encodeSyncStep2Message,
   encodeUpdateMessage,
-  syncStep1,
-  syncStep2,
+  readMessage,
 } from '@tandem/protocol'
 import { type CloseInfo, openRawClient, type RawClient, startTandem, type TandemProcess } from '@tandem/test-utils'
 import * as decoding from 'lib0/decoding'
@@ -23,7 +22,7 @@ import * as encoding from 'lib0/encoding'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { seededRandom } from './support/malformed-frames.js'
-import { isAwarenessFrame, pastBounds, readSyncFrame, underAttack } from './support/under-attack.js'
+import { pastBounds, underAttack } from './support/under-attack.js'
 
 const TRACES = '/work/shared/traces'
 /** Consecutive incremental updates taken from each trace. */
@@ -236,8 +235,9 @@ describe('real updates gone wrong', () => {
     /** Checks what the server sent on a connection that ended, or at the end. */
     const checkSent = (raw: RawClient, room: string) => {
       for (const frame of raw.received) {
-        const message = readSyncFrame(frame)
-        const past = message && message.subtype !== syncStep1 ? pastBounds(message.payload) : null
+        const message = readMessage(frame)
+        const past =
+          message.type === 'sync-step-2' || message.type === 'sync-update' ? pastBounds(message.update) : null
         if (past !== null) sentPastBounds.push(`relayed in ${room}: ${past}`)
       }
     }
@@ -246,8 +246,8 @@ describe('real updates gone wrong', () => {
       const raw = await openRawClient(server.url, room)
       try {
         raw.send(encodeSyncStep1Message(new Uint8Array([0])))
-        const step2 = readSyncFrame(await raw.next((frame) => readSyncFrame(frame)?.subtype === syncStep2))!
-        const past = pastBounds(step2.payload)
+        const { update } = await raw.nextMessage('sync-step-2')
+        const past = pastBounds(update)
         if (past !== null) sentPastBounds.push(`sent to a newcomer to ${room} ${when}: ${past}`)
       } catch (error) {
         sentPastBounds.push(`a newcomer to ${room} ${when} got no document: ${String(error)}`)
@@ -268,7 +268,9 @@ describe('real updates gone wrong', () => {
         raw.send(encodeQueryAwarenessMessage())
         mutatedSent++
         const closed = await Promise.race([
-          raw.next((frame) => isAwarenessFrame(frame) && raw.received.indexOf(frame) >= seen, 20_000).then(() => null),
+          raw
+            .next((frame) => readMessage(frame).type === 'awareness' && raw.received.indexOf(frame) >= seen, 20_000)
+            .then(() => null),
           raw.closed,
         ])
         if (closed === null) continue

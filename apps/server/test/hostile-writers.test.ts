@@ -13,8 +13,8 @@ import {
   encodeSyncStep1Message,
   encodeSyncStep2Message,
   encodeUpdateMessage,
-  syncStep1,
-  syncStep2,
+  readMessage,
+  writeAwarenessEntries,
 } from '@tandem/protocol'
 import { openSqliteStore, type SqliteStore } from '@tandem/store-sqlite'
 import {
@@ -33,14 +33,11 @@ import { logLines, readMetric } from './support/probes.js'
 import {
   type AttackerEnd,
   documentApi,
-  isAwarenessFrame,
   mentionsClients,
-  readSyncFrame,
   stateVectorNames,
   textAt,
   type UnderAttackOptions,
   underAttack,
-  writeAwarenessUpdate,
   writeUpdate,
 } from './support/under-attack.js'
 
@@ -105,7 +102,7 @@ async function personIn(room: string, text: string, options: ClientOptions = {},
 async function observerOf(room: string): Promise<RawClient> {
   const raw = await openRaw(server.url, room)
   raw.send(encodeSyncStep1Message(new Uint8Array([0])))
-  await raw.next((frame) => readSyncFrame(frame)?.subtype === syncStep2)
+  await raw.nextMessage('sync-step-2')
   return raw
 }
 
@@ -118,8 +115,8 @@ async function expectNothingRelayed(observer: RawClient, person: TestClient, cli
   person.doc.getMap('checks').set('marker', marker)
   await observer.next((frame) => Buffer.from(frame).includes(marker))
   const relayed = observer.received.flatMap((frame) => {
-    const message = readSyncFrame(frame)
-    return message && message.subtype !== syncStep1 ? [message.payload] : []
+    const message = readMessage(frame)
+    return message.type === 'sync-step-2' || message.type === 'sync-update' ? [message.update] : []
   })
   expect(
     relayed.filter((update) => mentionsClients(update, clients)),
@@ -130,13 +127,13 @@ async function expectNothingRelayed(observer: RawClient, person: TestClient, cli
 /** What a newcomer to `room` is sent of `clients`: in the server's state vector, and in the whole document. */
 async function newcomerSees(room: string, clients: ReadonlySet<number>) {
   const raw = await openRaw(server.url, room)
-  const step1 = readSyncFrame(await raw.next((frame) => readSyncFrame(frame)?.subtype === syncStep1))!
+  const { stateVector } = await raw.nextMessage('sync-step-1')
   raw.send(encodeSyncStep1Message(new Uint8Array([0])))
-  const step2 = readSyncFrame(await raw.next((frame) => readSyncFrame(frame)?.subtype === syncStep2))!
+  const { update } = await raw.nextMessage('sync-step-2')
   raw.ws.terminate()
   return {
-    inStateVector: stateVectorNames(step1.payload, clients),
-    inDocument: mentionsClients(step2.payload, clients),
+    inStateVector: stateVectorNames(stateVector, clients),
+    inDocument: mentionsClients(update, clients),
   }
 }
 
@@ -160,7 +157,7 @@ async function handled(raw: RawClient): Promise<void> {
   const seen = raw.received.length
   raw.send(encodeQueryAwarenessMessage())
   await Promise.race([
-    raw.next((frame) => isAwarenessFrame(frame) && raw.received.indexOf(frame) >= seen, 20_000),
+    raw.next((frame) => readMessage(frame).type === 'awareness' && raw.received.indexOf(frame) >= seen, 20_000),
     raw.closed,
   ])
 }
@@ -422,7 +419,7 @@ async function presenceBarrier(on: TandemProcess, path: string, watchers: readon
   const raw = await openRaw(on.url, path)
   const id = MADE_UP + 100 + Math.floor(Math.random() * 1000)
   raw.send(
-    encodeAwarenessMessage(writeAwarenessUpdate([{ client: id, clock: 1, state: '{"user":{"name":"barrier"}}' }])),
+    encodeAwarenessMessage(writeAwarenessEntries([{ clientId: id, clock: 1, state: '{"user":{"name":"barrier"}}' }])),
   )
   await waitFor(() => watchers.every((watcher) => stateOf(watcher, id) !== undefined), 'the barrier presence')
   raw.ws.terminate()
@@ -482,7 +479,7 @@ describe('presence takeover after a reconnect', () => {
       async () => {
         const attacker = await openRaw(on.url, path(tokens?.attacker), { localAddress: '127.0.0.2' })
         const clock = person.provider.awareness.meta.get(id)!.clock + 10
-        attacker.send(encodeAwarenessMessage(writeAwarenessUpdate([{ client: id, clock, state: forged }])))
+        attacker.send(encodeAwarenessMessage(writeAwarenessEntries([{ clientId: id, clock, state: forged }])))
         await handled(attacker)
         await presenceBarrier(on, path(tokens?.barrier), [third])
         return [attacker]
@@ -548,8 +545,10 @@ describe('presence takeover after a reconnect', () => {
         async () => {
           const attacker = await openRaw(server.url, room, { localAddress: '127.0.0.2' })
           const clock = person.provider.awareness.meta.get(id)!.clock
-          attacker.send(encodeAwarenessMessage(writeAwarenessUpdate([{ client: id, clock, state: spelling }])))
-          attacker.send(encodeAwarenessMessage(writeAwarenessUpdate([{ client: id, clock: clock + 1, state: forged }])))
+          attacker.send(encodeAwarenessMessage(writeAwarenessEntries([{ clientId: id, clock, state: spelling }])))
+          attacker.send(
+            encodeAwarenessMessage(writeAwarenessEntries([{ clientId: id, clock: clock + 1, state: forged }])),
+          )
           await handled(attacker)
           await presenceBarrier(server, room, [third, person])
           return [attacker]
@@ -605,7 +604,7 @@ describe('an oversized presence state', () => {
       }),
       async () => {
         const attacker = await openRaw(server.url, room)
-        attacker.send(encodeAwarenessMessage(writeAwarenessUpdate([{ client: attackerId, clock: 1, state }])))
+        attacker.send(encodeAwarenessMessage(writeAwarenessEntries([{ clientId: attackerId, clock: 1, state }])))
         return [attacker]
       },
     )
@@ -627,7 +626,7 @@ describe('amplification through sync requests', () => {
       return [attacker]
     })
     expect(report.ends).toMatchObject([{ code: CloseCode.rateLimited }])
-    const answers = attacker!.received.filter((frame) => readSyncFrame(frame)?.subtype === syncStep2)
+    const answers = attacker!.received.filter((frame) => readMessage(frame).type === 'sync-step-2')
     expect(answers[0]!.byteLength).toBeGreaterThan(100 * KiB)
     expect(answers.length).toBeGreaterThanOrEqual(30)
     expect(answers.length).toBeLessThanOrEqual(31)

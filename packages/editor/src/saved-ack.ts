@@ -10,7 +10,7 @@
  * reply carries everything the server lacked when the connection opened, including changes made offline or
  * sent on an earlier socket that closed before its acknowledgement. Updates sent before it cover nothing yet.
  */
-import { isDocumentChangingMessage, messageSaved, readSavedPayload, SavedTracker, syncStep2 } from '@tandem/protocol'
+import { isDocumentChangingMessage, messageSaved, readMessage, SavedTracker } from '@tandem/protocol'
 import type * as decoding from 'lib0/decoding'
 import type * as encoding from 'lib0/encoding'
 import type { WebsocketProvider } from 'y-websocket'
@@ -62,10 +62,11 @@ export class SavedAcknowledgement {
       _provider: WebsocketProvider,
       fromSocket: boolean,
     ) => {
-      const count = readSavedPayload(decoder)
+      // The provider's decoder is over the whole frame, already past the message type.
+      const message = readMessage(decoder.arr)
       // `fromSocket` is false for messages relayed between tabs: an acknowledgement only means something on
       // the socket that sent the counted messages.
-      if (fromSocket) this.onAcknowledged(count)
+      if (message.type === 'saved' && fromSocket) this.onAcknowledged(message.count)
     }
   }
 
@@ -90,7 +91,7 @@ export class SavedAcknowledgement {
     const bytes = toBytes(data)
     if (!bytes || !isDocumentChangingMessage(bytes)) return
     this.tracker.onSend(bytes)
-    if (bytes[1] === syncStep2) this.step2Sent = true
+    if (readMessage(bytes).type === 'sync-step-2') this.step2Sent = true
     if (this.step2Sent) this.covers.push([this.tracker.sent, this.localSeq])
   }
 

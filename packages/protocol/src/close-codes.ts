@@ -52,9 +52,6 @@ export const CloseCode = {
   tokenExpired: 4440,
 } as const
 
-/** One of {@link CloseCode}'s values. */
-export type CloseCodeValue = (typeof CloseCode)[keyof typeof CloseCode]
-
 /** Whether a stock y-websocket client gives up (does not reconnect) after this close code. */
 export function isPermanentClose(code: number): boolean {
   return code >= 4400 && code < 4500

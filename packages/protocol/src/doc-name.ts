@@ -28,11 +28,6 @@ export function docNameError(name: string): string | null {
   return null
 }
 
-/** Whether `name` is a valid document name. */
-export function isValidDocName(name: string): boolean {
-  return docNameError(name) === null
-}
-
 /** A document name read from a request path, or why the path names none. */
 export type DocNameResult = { ok: true; name: string } | { ok: false; error: string }
 

@@ -6,8 +6,8 @@ export {
   patternsCover,
   type TokenClaims,
 } from './access.js'
-export { CloseCode, type CloseCodeValue, isPermanentClose } from './close-codes.js'
-export { type DocNameResult, docNameError, docNameFromPath, isValidDocName, MAX_DOC_NAME_LENGTH } from './doc-name.js'
+export { CloseCode, isPermanentClose } from './close-codes.js'
+export { type DocNameResult, docNameError, docNameFromPath, MAX_DOC_NAME_LENGTH } from './doc-name.js'
 export {
   decodeInstanceMessage,
   encodeInstanceAwareness,
@@ -26,7 +26,6 @@ export {
 export {
   EXTENSIONS_PARAM,
   type Extension,
-  messageAuth,
   messageAwareness,
   messageQueryAwareness,
   messageSaved,
@@ -37,6 +36,7 @@ export {
   syncUpdate,
 } from './message-types.js'
 export {
+  type AwarenessEntry,
   encodeAwarenessMessage,
   encodeQueryAwarenessMessage,
   encodeSavedMessage,
@@ -45,6 +45,10 @@ export {
   encodeUpdateMessage,
   isDocumentChangingMessage,
   isEmptyUpdate,
-  readSavedPayload,
+  MalformedMessage,
+  type Message,
+  readAwarenessEntries,
+  readMessage,
+  writeAwarenessEntries,
 } from './messages.js'
 export { SavedTracker } from './saved-tracker.js'

@@ -17,8 +17,6 @@
 export const messageSync = 0
 /** An awareness update (y-protocols/awareness): who is here, their name, colour and cursor. */
 export const messageAwareness = 1
-/** Auth (y-protocols/auth): the server refusing access. */
-export const messageAuth = 2
 /** A request for every awareness state of the room; no payload. */
 export const messageQueryAwareness = 3
 /**

@@ -1,4 +1,4 @@
-import { messageSaved, readSavedPayload, SavedTracker } from '@tandem/protocol'
+import { messageSaved, readMessage, SavedTracker } from '@tandem/protocol'
 import { WebSocket } from 'ws'
 import { WebsocketProvider } from 'y-websocket'
 import * as Y from 'yjs'
@@ -53,7 +53,9 @@ export function connectClient(serverUrl: string, room: string, options: ClientOp
     maxBackoffTime: options.maxBackoffTime ?? 500,
   })
   provider.messageHandlers[messageSaved] = (_encoder, decoder) => {
-    saves.onSaved(readSavedPayload(decoder))
+    // The provider's decoder is over the whole frame, already past the message type.
+    const message = readMessage(decoder.arr)
+    if (message.type === 'saved') saves.onSaved(message.count)
   }
   return {
     doc,

@@ -1,3 +1,4 @@
+import { type Message, readMessage } from '@tandem/protocol'
 import { WebSocket } from 'ws'
 
 /** How a raw connection ended. */
@@ -14,8 +15,13 @@ export interface RawClient {
   /** Resolves when the socket has closed, with the code and reason. */
   readonly closed: Promise<CloseInfo>
   send(data: Uint8Array | string): void
-  /** Resolves with the first received frame (from now on, or already received) that matches. */
+  /**
+   * Resolves with the first received frame (from now on, or already received) that matches; rejects with what
+   * `match` throws.
+   */
   next(match: (frame: Uint8Array) => boolean, timeoutMs?: number): Promise<Uint8Array>
+  /** Resolves with the first received message of `type` (from now on, or already received), read by readMessage. */
+  nextMessage<T extends Message['type']>(type: T, timeoutMs?: number): Promise<Extract<Message, { type: T }>>
 }
 
 /** Opens a raw WebSocket to `serverUrl/room` and resolves once it is open. */
@@ -26,12 +32,24 @@ export async function openRawClient(
 ): Promise<RawClient> {
   const ws = new WebSocket(`${serverUrl}/${room}`, options)
   const received: Uint8Array[] = []
-  const waiters: { match: (frame: Uint8Array) => boolean; resolve: (frame: Uint8Array) => void }[] = []
+  const waiters: {
+    match: (frame: Uint8Array) => boolean
+    resolve: (frame: Uint8Array) => void
+    reject: (error: unknown) => void
+  }[] = []
   ws.on('message', (data: Buffer) => {
     const frame = new Uint8Array(data)
     received.push(frame)
     for (const waiter of waiters.splice(0)) {
-      if (waiter.match(frame)) waiter.resolve(frame)
+      // A match that throws (a frame readMessage refuses) fails that wait, not the socket's event handler.
+      let matched: boolean
+      try {
+        matched = waiter.match(frame)
+      } catch (error) {
+        waiter.reject(error)
+        continue
+      }
+      if (matched) waiter.resolve(frame)
       else waiters.push(waiter)
     }
   })
@@ -53,19 +71,32 @@ export async function openRawClient(
     send(data) {
       ws.send(data)
     },
-    next(match, timeoutMs = 10_000) {
-      const found = received.find(match)
-      if (found) return Promise.resolve(found)
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no matching frame within ${timeoutMs} ms`)), timeoutMs)
-        waiters.push({
-          match,
-          resolve: (frame) => {
-            clearTimeout(timer)
-            resolve(frame)
-          },
-        })
-      })
+    next,
+    async nextMessage<T extends Message['type']>(type: T, timeoutMs?: number) {
+      const frame = await next((frame) => readMessage(frame).type === type, timeoutMs)
+      return readMessage(frame) as Extract<Message, { type: T }>
     },
+  }
+
+  function next(match: (frame: Uint8Array) => boolean, timeoutMs = 10_000): Promise<Uint8Array> {
+    return new Promise((resolve, reject) => {
+      const found = received.find(match)
+      if (found) {
+        resolve(found)
+        return
+      }
+      const timer = setTimeout(() => reject(new Error(`no matching frame within ${timeoutMs} ms`)), timeoutMs)
+      waiters.push({
+        match,
+        resolve: (frame) => {
+          clearTimeout(timer)
+          resolve(frame)
+        },
+        reject: (error) => {
+          clearTimeout(timer)
+          reject(error)
+        },
+      })
+    })
   }
 }

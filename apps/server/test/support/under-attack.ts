@@ -1,7 +1,6 @@
 /**
  * Hostile writers against the real server process: the checks every attack is held to ({@link underAttack}),
- * and the updates and presence entries attacks are made of, written byte by byte with lib0 for values a real
- * Y.Doc never produces.
+ * and the updates attacks are made of, written byte by byte with lib0 for values a real Y.Doc never produces.
  *
  * Update layout (Yjs v1, as `Y.encodeStateAsUpdate` writes it):
  *
@@ -14,10 +13,8 @@
  * deleteSet varUint(#clients) { varUint(client) varUint(#ranges) { varUint(clock) varUint(length) }* }*
  * ```
  */
-import { messageAwareness, messageSync } from '@tandem/protocol'
 import { openSqliteStore, type SqliteStore } from '@tandem/store-sqlite'
 import { type CloseInfo, connectClient, type RawClient, type TandemProcess, type TestClient } from '@tandem/test-utils'
-import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
 import { expect } from 'vitest'
 import * as Y from 'yjs'
@@ -482,36 +479,4 @@ export function stateVectorNames(stateVector: Uint8Array, clients: ReadonlySet<n
   } catch {
     return true
   }
-}
-
-/** The sync sub-message of a frame the server sent: `subtype` 0 (step 1), 1 (step 2) or 2 (update), or `null`. */
-export function readSyncFrame(frame: Uint8Array): { subtype: number; payload: Uint8Array } | null {
-  const decoder = decoding.createDecoder(frame)
-  if (decoding.readVarUint(decoder) !== messageSync) return null
-  const subtype = decoding.readVarUint(decoder)
-  return { subtype, payload: decoding.readVarUint8Array(decoder) }
-}
-
-/** Whether a frame the server sent is an awareness message. */
-export function isAwarenessFrame(frame: Uint8Array): boolean {
-  return frame.length > 0 && frame[0] === messageAwareness
-}
-
-/** One entry of a hand-made awareness update; `state` is the JSON text as sent, so any spelling can be tried. */
-export interface AwarenessEntry {
-  readonly client: number
-  readonly clock: number
-  readonly state: string
-}
-
-/** Writes an awareness update (y-protocols' layout: varUint(#entries) { varUint(client) varUint(clock) varString(state) }*). */
-export function writeAwarenessUpdate(entries: readonly AwarenessEntry[]): Uint8Array {
-  const encoder = encoding.createEncoder()
-  encoding.writeVarUint(encoder, entries.length)
-  for (const { client, clock, state } of entries) {
-    encoding.writeVarUint(encoder, client)
-    encoding.writeVarUint(encoder, clock)
-    encoding.writeVarString(encoder, state)
-  }
-  return encoding.toUint8Array(encoder)
 }
