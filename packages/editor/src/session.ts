@@ -3,12 +3,12 @@ import { Awareness } from 'y-protocols/awareness'
 import { WebsocketProvider } from 'y-websocket'
 import * as Y from 'yjs'
 import { type ReconnectOptions, resolveReconnect } from './backoff.js'
-import { Connection, type ConnectionStatus, type TokenSource } from './connection.js'
 import { checkDocName } from './doc-name.js'
 import { Emitter, type Listener } from './emitter.js'
 import type { EditorError } from './errors.js'
 import { type OfflineCopy, openOfflineCopy } from './offline.js'
 import { type Peer, peersOf, watchPeers } from './peers.js'
+import { type ConnectionStatus, ReconnectingSocket, type TokenSource } from './reconnecting-socket.js'
 import { SavedAcknowledgement } from './saved-ack.js'
 import { normalizeServerUrl } from './server-url.js'
 import { tokenAccess } from './token-access.js'
@@ -185,7 +185,7 @@ export function createSession(options: SessionOptions): Session {
   provider.on('sync', onSync)
 
   let access: Access | null = typeof token === 'string' ? tokenAccess(token) : null
-  const connection = new Connection(provider, {
+  const socket = new ReconnectingSocket(provider, {
     params: provider.params,
     token,
     reconnect,
@@ -216,7 +216,7 @@ export function createSession(options: SessionOptions): Session {
     awareness,
     provider,
     get status() {
-      return connection.status
+      return socket.status
     },
     get synced() {
       return provider.synced
@@ -243,11 +243,11 @@ export function createSession(options: SessionOptions): Session {
     connect() {
       if (destroyed) throw new Error('This session was destroyed; create a new one to connect again.')
       touched = true
-      connection.start()
+      socket.start()
     },
     disconnect() {
       touched = true
-      connection.stop()
+      socket.stop()
     },
     destroy() {
       if (destroyed) return
@@ -255,7 +255,7 @@ export function createSession(options: SessionOptions): Session {
       unwatchPeers()
       // Leave first, while the socket is still open, so that the others see this person go at once.
       awareness.setLocalState(null)
-      connection.destroy()
+      socket.destroy()
       provider.off('sync', onSync)
       provider.destroy()
       awareness.destroy()
@@ -270,7 +270,7 @@ export function createSession(options: SessionOptions): Session {
   queueMicrotask(() => {
     if (destroyed) return
     emitter.emit('peers', peersOf(awareness))
-    if (options.connect !== false && !touched) connection.start()
+    if (options.connect !== false && !touched) socket.start()
   })
   return session
 }

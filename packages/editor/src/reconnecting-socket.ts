@@ -1,15 +1,15 @@
 /**
- * The life of the connection under a WebsocketProvider: when to connect, how long to wait before trying again,
- * when to give up, and how to notice a connection that died without closing.
+ * The provider's socket, kept open: when to connect, how long to wait before trying again, when to give up, and
+ * how to notice a socket that died without closing. One ReconnectingSocket lives as long as its session, across
+ * every socket the provider opens.
  *
  * The stock provider reconnects on its own with a fixed backoff and no jitter. This module takes that over: on
  * every close it clears the provider's `shouldConnect` (so the provider's own retry does nothing) and schedules
  * the next `provider.connect()` itself.
  */
-import { CloseCode, isPermanentClose, messageSync } from '@tandem/protocol'
-import * as encoding from 'lib0/encoding'
-import * as syncProtocol from 'y-protocols/sync'
+import { CloseCode, encodeSyncStep1Message, isPermanentClose } from '@tandem/protocol'
 import type { WebsocketProvider } from 'y-websocket'
+import * as Y from 'yjs'
 import { type ReconnectOptions, reconnectDelay } from './backoff.js'
 import { type EditorError, errorFromClose, errorFromHttpStatus, errorFromToken } from './errors.js'
 
@@ -27,7 +27,7 @@ export type TokenSource = string | (() => string | Promise<string>)
 const STABLE_CONNECTION_MS = 5_000
 
 /** @internal */
-export interface ConnectionOptions {
+export interface ReconnectingSocketOptions {
   params: Record<string, string>
   token: TokenSource | undefined
   reconnect: Required<ReconnectOptions>
@@ -40,7 +40,7 @@ export interface ConnectionOptions {
 }
 
 /** @internal */
-export class Connection {
+export class ReconnectingSocket {
   status: ConnectionStatus = 'disconnected'
   /** Whether the host wants to be connected; false after disconnect() and after access was denied. */
   private wanted = false
@@ -56,7 +56,7 @@ export class Connection {
 
   constructor(
     private readonly provider: WebsocketProvider,
-    private readonly options: ConnectionOptions,
+    private readonly options: ReconnectingSocketOptions,
   ) {
     provider.on('status', this.onProviderStatus)
     provider.on('connection-close', this.onClose)
@@ -242,10 +242,7 @@ export class Connection {
     }
     if (silent >= interval && this.lastProbe < this.provider.wsLastMessageReceived) {
       this.lastProbe = now
-      const encoder = encoding.createEncoder()
-      encoding.writeVarUint(encoder, messageSync)
-      syncProtocol.writeSyncStep1(encoder, this.provider.doc)
-      ws.send(encoding.toUint8Array(encoder))
+      ws.send(encodeSyncStep1Message(Y.encodeStateVector(this.provider.doc)))
     }
   }
 }
