@@ -4,6 +4,10 @@
  * The stock y-websocket client (3.x) treats 4400-4499 as permanent: it stops reconnecting and emits
  * `closed`. Every other code makes it reconnect with backoff. So a code in that range means "retrying cannot
  * help", and nothing that a reconnect could fix uses it.
+ *
+ * A connection that misses a heartbeat, or stops reading while more than the server's cap waits to be sent to
+ * it, gets no close code: it is dropped without a closing handshake (the client sees 1006), since a close frame
+ * would wait behind what it is not reading, or go to a peer that is gone.
  */
 export const CloseCode = {
   /** The server is shutting down or restarting; reconnect later. (RFC 6455) */
@@ -20,12 +24,6 @@ export const CloseCode = {
   messageTooBig: 1009,
   /** Something failed on the server's side (for example storage); reconnect later. (RFC 6455) */
   internalError: 1011,
-  /** The server cannot take the connection now (it is loading too much or storage is down). (RFC 6455) */
-  tryAgainLater: 1013,
-  /** The client did not answer a ping in time. */
-  heartbeatTimeout: 4000,
-  /** The client stopped reading: its unsent data passed the server's cap. */
-  slowConsumer: 4001,
   /**
    * Changes the client sent depend on content the server never received, and waited past the server's bound
    * on such pending content (its size or its age). Reconnecting syncs in full, which brings what was missing.
@@ -35,13 +33,16 @@ export const CloseCode = {
    * The connection sent more messages, bytes or sync requests than its budget allows; reconnect after a pause.
    */
   rateLimited: 4029,
-  /** The request was not valid and will not become valid: for example a bad document name. */
+  /**
+   * The request was not valid and will not become valid. Not sent by this server (it answers a bad document name
+   * with HTTP 400 before the handshake); the editor tells it apart, for servers that send it.
+   */
   badRequest: 4400,
   /** No valid credentials were presented. */
   unauthorized: 4401,
   /** The credentials do not grant access to this document. */
   forbidden: 4403,
-  /** The document is over the server's size limit. */
+  /** The document is over the server's size limit. Reserved for document size limits; the editor tells it apart. */
   documentTooLarge: 4413,
   /**
    * An update or awareness state over one of the server's bounds (clocks, clients or structs per update,

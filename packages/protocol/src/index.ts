@@ -37,6 +37,7 @@ export {
 } from './message-types.js'
 export {
   type AwarenessEntry,
+  type ClientMessage,
   encodeAwarenessMessage,
   encodeQueryAwarenessMessage,
   encodeSavedMessage,
@@ -48,6 +49,7 @@ export {
   MalformedMessage,
   type Message,
   readAwarenessEntries,
+  readClientMessage,
   readMessage,
   writeAwarenessEntries,
 } from './messages.js'

@@ -16,6 +16,7 @@ import {
   MalformedMessage,
   type Message,
   readAwarenessEntries,
+  readClientMessage,
   readMessage,
   writeAwarenessEntries,
 } from './messages.js'
@@ -182,6 +183,21 @@ describe('readMessage', () => {
 
   it('names its error', () => {
     expect(() => readMessage(new Uint8Array([42]))).toThrow(expect.objectContaining({ name: 'MalformedMessage' }))
+  })
+})
+
+describe('readClientMessage', () => {
+  it('reads what a client sends, as readMessage does', () => {
+    const update = new Uint8Array([0, 0])
+    expect(readClientMessage(encodeUpdateMessage(update))).toEqual({ type: 'sync-update', update })
+    expect(readClientMessage(encodeQueryAwarenessMessage())).toEqual({ type: 'query-awareness' })
+  })
+
+  it('calls a message only servers send an unknown type, whatever follows it', () => {
+    expect(readMessage(encodeSavedMessage(3))).toEqual({ type: 'saved', count: 3 })
+    for (const frame of [encodeSavedMessage(3), new Uint8Array([100, 12, 214, 6])]) {
+      expect(() => readClientMessage(frame)).toThrow(new MalformedMessage('unknown message type 100'))
+    }
   })
 })
 

@@ -138,6 +138,19 @@ export function readMessage(frame: Uint8Array): Message {
   return message
 }
 
+/** A message a client sends: every {@link Message} but Tandem's saved acknowledgement, which only servers send. */
+export type ClientMessage = Exclude<Message, { readonly type: 'saved' }>
+
+/**
+ * Reads one whole frame as a server receives it: as {@link readMessage}, except that a type only servers send
+ * (the saved acknowledgement) is an unknown message type. Throws {@link MalformedMessage}.
+ */
+export function readClientMessage(frame: Uint8Array): ClientMessage {
+  const type = readUint(decoding.createDecoder(frame), 'message type')
+  if (type === messageSaved) throw new MalformedMessage(`unknown message type ${type}`)
+  return readMessage(frame) as ClientMessage
+}
+
 /** One entry of an awareness update: a client's presence state at a clock. */
 export interface AwarenessEntry {
   /** The Yjs client id whose state this is. */
