@@ -6,6 +6,7 @@ import { defineConfig } from 'vitest/config'
 const projects = {
   '@tandem/protocol': 'packages/protocol',
   '@tandem/server': 'packages/server',
+  '@tandem/server-koa': 'packages/server-koa',
   '@tandem/store-sqlite': 'packages/store-sqlite',
   '@tandem/store-postgres': 'packages/store-postgres',
   '@tandem/redis': 'packages/redis',

@@ -3,7 +3,8 @@
  * table that also writes `--help`. Flags win over the environment. Every value is checked, and a bad one is
  * refused with a message that names the setting, what it must be and what it got.
  */
-import { defaultWriteLimits as limits } from '@tandem/server'
+import { DEFAULT_MAX_MESSAGE_SIZE, defaultWriteLimits as limits, syncDefaults } from '@tandem/server'
+import { DEFAULT_PING_INTERVAL } from '@tandem/server-koa'
 import { DEFAULT_WEB_DIR } from './web-app.js'
 
 /** The settings of `tandem serve`. */
@@ -95,7 +96,7 @@ const settings: { [K in keyof ServeConfig]: Setting<K> }[keyof ServeConfig][] = 
     'PING_INTERVAL',
     '<ms>',
     "Ping every connection this often; one that misses a pong is dropped. Keep it below your proxy's read timeout.",
-    '30000',
+    String(DEFAULT_PING_INTERVAL),
     int(100, 3_600_000),
   ),
   setting(
@@ -104,7 +105,7 @@ const settings: { [K in keyof ServeConfig]: Setting<K> }[keyof ServeConfig][] = 
     'MAX_MESSAGE_SIZE',
     '<size>',
     'Largest frame accepted (e.g. 16MiB); a larger one closes with 1009.',
-    '16MiB',
+    sizeText(DEFAULT_MAX_MESSAGE_SIZE),
     size(1024),
   ),
   setting(
@@ -113,7 +114,7 @@ const settings: { [K in keyof ServeConfig]: Setting<K> }[keyof ServeConfig][] = 
     'MAX_BUFFERED',
     '<size>',
     'Drop a client that stops reading once this much waits to be sent to it.',
-    '8MiB',
+    sizeText(syncDefaults.maxBufferedBytes),
     size(1024),
   ),
   setting(
@@ -194,7 +195,7 @@ const settings: { [K in keyof ServeConfig]: Setting<K> }[keyof ServeConfig][] = 
     'UNLOAD_DELAY',
     '<ms>',
     'Keep a document in memory this long after its last connection left.',
-    '3000',
+    String(syncDefaults.unloadDelay),
     int(0, 86_400_000),
   ),
   setting(
@@ -203,7 +204,7 @@ const settings: { [K in keyof ServeConfig]: Setting<K> }[keyof ServeConfig][] = 
     'COMMIT_DELAY',
     '<ms>',
     'Batch updates this long before committing them (at most 50).',
-    '20',
+    String(syncDefaults.commitDelay),
     int(0, 50),
   ),
   setting(
@@ -212,7 +213,7 @@ const settings: { [K in keyof ServeConfig]: Setting<K> }[keyof ServeConfig][] = 
     'COMPACT_AFTER',
     '<n>',
     'Compact a document once its update log holds this many entries.',
-    '500',
+    String(syncDefaults.compactAfter),
     int(1, 1_000_000),
   ),
   setting(

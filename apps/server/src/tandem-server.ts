@@ -1,18 +1,15 @@
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { type DocStore, type Logger, MemoryStore, type MessageBus, SyncServer } from '@tandem/server'
 import {
   AccessPolicy,
   attachSyncServer,
   createPrometheusMetrics,
-  type DocStore,
-  type Logger,
-  MemoryStore,
-  type MessageBus,
-  SyncServer,
   syncRoutes,
   TokenAuthority,
+  tokenAuthentication,
   tokenRoutes,
-} from '@tandem/server'
+} from '@tandem/server-koa'
 import { openSqliteStore } from '@tandem/store-sqlite'
 import Koa from 'koa'
 import { ConfigError, redactUrl, type ServeConfig } from './config.js'
@@ -90,6 +87,7 @@ export async function startServer(config: ServeConfig, secrets: Secrets, logger:
     bus,
     logger,
     metrics: prometheus.metrics,
+    hooks: policy.authority ? [tokenAuthentication(policy.authority)] : [],
     unloadDelay: config.unloadDelay,
     commitDelay: config.commitDelay,
     compactAfter: config.compactAfter,

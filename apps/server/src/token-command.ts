@@ -1,5 +1,5 @@
 import { type Access, docPatternError } from '@tandem/protocol'
-import { parseDuration, TokenAuthority } from '@tandem/server'
+import { parseDuration, TokenAuthority } from '@tandem/server-koa'
 import { ConfigError } from './config.js'
 import { readSecrets } from './secrets.js'
 

@@ -12,7 +12,7 @@ import {
   encodeSyncStep2Message,
   encodeUpdateMessage,
 } from '@tandem/protocol'
-import { TokenAuthority } from '@tandem/server'
+import { TokenAuthority } from '@tandem/server-koa'
 import {
   connectClient,
   openRawClient,

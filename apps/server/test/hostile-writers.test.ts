@@ -513,7 +513,11 @@ describe('presence takeover after a reconnect', () => {
   })
 
   it.each(
-    [' null', 'null ', '\nnull', '\tnull\r\n'].map((spelling, index) => [index, JSON.stringify(spelling), spelling]),
+    ['null', ' null', 'null ', '\nnull', '\tnull\r\n'].map((spelling, index) => [
+      index,
+      JSON.stringify(spelling),
+      spelling,
+    ]),
   )(
     "#%i: a state spelled %s at a live person's clock neither removes nor takes over their presence",
     async (index, _shown, spelling) => {

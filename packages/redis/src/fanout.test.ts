@@ -1,7 +1,6 @@
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import {
-  attachSyncServer,
   type DocStore,
   type ErrorKind,
   MemoryStore,
@@ -10,6 +9,7 @@ import {
   type SyncMetrics,
   SyncServer,
 } from '@tandem/server'
+import { attachSyncServer } from '@tandem/server-koa'
 import { type RedisServer, startRedis, useTestClients, waitFor } from '@tandem/test-utils'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'

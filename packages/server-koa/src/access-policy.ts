@@ -1,8 +1,9 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http'
-import { type Access, CloseCode } from '@tandem/protocol'
-import { AccessDenied, type AccessGrant, TokenAuthority } from './access-tokens.js'
-import type { Identity } from './awareness-ownership.js'
+import type { Access } from '@tandem/protocol'
+import { AccessDenied } from '@tandem/server'
+import { type AccessGrant, TokenAuthority } from './access-tokens.js'
 import { type RateLimitOptions, RateLimits } from './rate-limits.js'
+import { headerValue, tokenFrom } from './token-authentication.js'
 
 /** Settings of who may connect, from where, and how often. */
 export interface AccessPolicyOptions extends RateLimitOptions {
@@ -22,20 +23,12 @@ export interface AccessPolicyOptions extends RateLimitOptions {
   trustProxy?: boolean
 }
 
-/** What to do with a WebSocket upgrade. */
-export type UpgradeDecision =
-  /**
-   * Accept; `readOnly` connections may not change the document; the connection ends at `expiresAt`; `identity`
-   * is who the person is (their token's subject, or without tokens their address).
-   */
-  | { kind: 'accept'; ip: string; readOnly: boolean; expiresAt: Date | null; identity: Identity }
-  /** Refuse with an HTTP status before the handshake. */
-  | { kind: 'refuse'; status: 403 | 429; message: string; retryAfter?: number }
-  /**
-   * Complete the handshake and close at once with a close code, loading nothing: a browser cannot read the HTTP
-   * status of a refused upgrade, but it can read a close code, so the editor can tell "access denied" apart.
-   */
-  | { kind: 'close'; ip: string; code: number; message: string }
+/** An upgrade the policy refuses before anyone is authenticated: too many attempts, or a foreign origin. */
+export interface UpgradeRefusal {
+  readonly status: 403 | 429
+  readonly message: string
+  readonly retryAfter?: number
+}
 
 const localhostNames = new Set(['localhost', '127.0.0.1', '[::1]'])
 
@@ -73,59 +66,24 @@ export class AccessPolicy {
     return stripMapped(request.socket.remoteAddress ?? 'unknown')
   }
 
-  /** Decides a WebSocket upgrade to the document `name` (already checked against the name rule). */
-  async checkUpgrade(request: IncomingMessage, name: string, query: URLSearchParams): Promise<UpgradeDecision> {
-    const ip = this.clientIp(request)
+  /**
+   * Checks an upgrade before authentication: the address's rate of attempts and the browser's origin. Returns
+   * the refusal, or `null` to go on.
+   */
+  admit(request: IncomingMessage, ip: string): UpgradeRefusal | null {
     const wait = this.limits.attempt(ip)
-    if (wait > 0)
-      return { kind: 'refuse', status: 429, message: 'Too many connection attempts; slow down.', retryAfter: wait }
+    if (wait > 0) return { status: 429, message: 'Too many connection attempts; slow down.', retryAfter: wait }
     if (!this.originAllowed(request)) {
-      return {
-        kind: 'refuse',
-        status: 403,
-        message: `Connections from the origin ${request.headers.origin} are not allowed.`,
-      }
+      return { status: 403, message: `Connections from the origin ${request.headers.origin} are not allowed.` }
     }
-    let grant: AccessGrant | null = null
-    try {
-      grant = await this.authenticate(request.headers, query, name, 'read')
-    } catch (error) {
-      if (!(error instanceof AccessDenied)) throw error
-      this.limits.failed(ip)
-      const code = error.status === 401 ? CloseCode.unauthorized : CloseCode.forbidden
-      return { kind: 'close', ip, code, message: `Access denied: ${error.message}.` }
-    }
-    if (!this.limits.mayOpen(ip, name)) {
-      return {
-        kind: 'refuse',
-        status: 429,
-        message: `Too many documents open from one address (at most ${this.limits.docsPerIp}).`,
-        retryAfter: 60,
-      }
-    }
-    return {
-      kind: 'accept',
-      ip,
-      readOnly: grant !== null && grant.access !== 'write',
-      expiresAt: grant?.expiresAt ?? null,
-      identity: grant ? { key: `sub:${grant.subject}`, verified: true } : { key: `ip:${ip}`, verified: false },
-    }
+    return null
   }
 
   /**
    * Checks an API request for `need` access to `name` (or, with `name` null, for any valid token). Returns the
-   * grant, or `null` when no token is needed (`none` mode). Throws {@link AccessDenied}.
+   * grant, or `null` when no token is needed (`none` mode). Throws `AccessDenied`.
    */
   async authorizeRequest(
-    headers: IncomingHttpHeaders,
-    query: URLSearchParams,
-    name: string | null,
-    need: Access,
-  ): Promise<AccessGrant | null> {
-    return this.authenticate(headers, query, name, need)
-  }
-
-  private async authenticate(
     headers: IncomingHttpHeaders,
     query: URLSearchParams,
     name: string | null,
@@ -158,18 +116,8 @@ export class AccessPolicy {
   }
 }
 
-/** The token of a request: `Authorization: Bearer <token>`, or the `token` query parameter. */
-function tokenFrom(headers: IncomingHttpHeaders, query: URLSearchParams): string | null {
-  const authorization = headerValue(headers.authorization)
-  if (authorization?.startsWith('Bearer ')) return authorization.slice(7).trim() || null
-  return query.get('token') || null
-}
-
-function headerValue(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value
-}
-
-function stripMapped(ip: string): string {
+/** An IPv4 address without its IPv6 mapping (`::ffff:`). */
+export function stripMapped(ip: string): string {
   return ip.startsWith('::ffff:') ? ip.slice(7) : ip
 }
 

@@ -1,4 +1,5 @@
 import { type Access, docPatternError, MAX_TOKEN_PATTERNS, patternsCover, type TokenClaims } from '@tandem/protocol'
+import { AccessDenied } from '@tandem/server'
 import { type CryptoKey, errors, importSPKI, type JWTPayload, jwtVerify, SignJWT } from 'jose'
 
 /** What a verified token grants. */
@@ -8,16 +9,6 @@ export interface AccessGrant {
   readonly access: Access
   readonly docs: readonly string[]
   readonly expiresAt: Date
-}
-
-/** A refusal, with the HTTP status that answers it (401: no valid token; 403: the token does not allow it). */
-export class AccessDenied extends Error {
-  constructor(
-    readonly status: 401 | 403,
-    message: string,
-  ) {
-    super(message)
-  }
 }
 
 /** The keys tokens are checked with. */

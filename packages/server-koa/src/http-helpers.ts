@@ -1,6 +1,6 @@
+import { AccessDenied } from '@tandem/server'
 import type { Context } from 'koa'
 import type { AccessPolicy } from './access-policy.js'
-import { AccessDenied } from './access-tokens.js'
 
 /** The largest JSON body the API reads. */
 export const MAX_JSON_BODY = 16 * 1024
@@ -33,9 +33,9 @@ export function requestQuery(ctx: Context): URLSearchParams {
 }
 
 /** Answers an {@link AccessDenied} with its status (and counts the failure against the client); rethrows others. */
-export function sendAccessDenied(ctx: Context, policy: AccessPolicy, error: unknown): never {
+export function sendAccessDenied(ctx: Context, policy: AccessPolicy | undefined, error: unknown): never {
   if (!(error instanceof AccessDenied)) throw error
-  policy.limits.failed(ctx.ip)
+  policy?.limits.failed(ctx.ip)
   // Headers set on ctx are dropped when Koa answers an error; they travel with the error instead.
   const headers = error.status === 401 ? { 'WWW-Authenticate': 'Bearer' } : {}
   return ctx.throw(error.status, `Access denied: ${error.message}.`, { headers })

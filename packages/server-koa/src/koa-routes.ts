@@ -1,10 +1,9 @@
-import { docNameError, patternsCover } from '@tandem/protocol'
+import { docNameError } from '@tandem/protocol'
+import type { Authentication, SyncServer } from '@tandem/server'
 import type { Context, Middleware } from 'koa'
 import type { Registry } from 'prom-client'
 import type { AccessPolicy } from './access-policy.js'
-import type { AccessGrant } from './access-tokens.js'
 import { requestQuery, sendAccessDenied } from './http-helpers.js'
-import type { SyncServer } from './sync-server.js'
 
 /** Settings of the HTTP routes. */
 export interface RoutesOptions {
@@ -34,21 +33,22 @@ function isTextPath(path: string): boolean {
  * - `GET /metrics`: Prometheus text.
  * - `GET /api/docs`: every stored document with its size and last update (with tokens: the ones the token covers).
  * - `GET /api/docs/:name/text`: a document's `content` text; the name is URL-encoded (`team%2Fnotes`).
- * The document API applies the access policy: rate limits, and with tokens, read access. Any other request
- * passes to the next middleware.
+ * The document API applies the access policy's rate limits and the sync server's `authenticate` hooks (with
+ * tokens: read access to the document). Any other request passes to the next middleware.
  */
 export function syncRoutes(sync: SyncServer, options: RoutesOptions = {}): Middleware {
   const readyTimeout = options.readyTimeout ?? 2000
   const policy = options.policy
-  /** Applies the rate limit and, with tokens, read access to `name` (or any valid token for `null`). */
-  const authorize = async (ctx: Context, name: string | null): Promise<AccessGrant | null> => {
-    if (!policy) return null
-    const wait = policy.limits.attempt(ctx.ip)
-    if (wait > 0) {
-      return ctx.throw(429, 'Too many requests; slow down.', { headers: { 'Retry-After': String(wait) } })
+  /** Applies the rate limit and the `authenticate` hooks to reading `name` (or, for `null`, the list). */
+  const authorize = async (ctx: Context, name: string | null): Promise<Authentication> => {
+    if (policy) {
+      const wait = policy.limits.attempt(ctx.ip)
+      if (wait > 0) {
+        return ctx.throw(429, 'Too many requests; slow down.', { headers: { 'Retry-After': String(wait) } })
+      }
     }
     try {
-      return await policy.authorizeRequest(ctx.headers, requestQuery(ctx), name, 'read')
+      return await sync.authenticate({ documentName: name, headers: ctx.headers, query: requestQuery(ctx), ip: ctx.ip })
     } catch (error) {
       return sendAccessDenied(ctx, policy, error)
     }
@@ -87,9 +87,7 @@ export function syncRoutes(sync: SyncServer, options: RoutesOptions = {}): Middl
       ctx.body = await registry.metrics()
     } else if (path === '/api/docs') {
       const grant = await authorize(ctx, null)
-      const documents = (await sync.listDocuments()).filter(
-        (doc) => grant === null || patternsCover(grant.docs, doc.name),
-      )
+      const documents = (await sync.listDocuments()).filter((doc) => grant.covers?.(doc.name) ?? true)
       ctx.body = {
         documents: documents.map((doc) => ({ name: doc.name, size: doc.size, updatedAt: doc.updatedAt.toISOString() })),
       }

@@ -1,6 +1,5 @@
+import type { ErrorKind, SyncMetrics, SyncServer } from '@tandem/server'
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client'
-import type { ErrorKind, SyncMetrics } from './sync-metrics.js'
-import type { SyncServer } from './sync-server.js'
 
 /** Prometheus series for a sync server, in a registry of their own. */
 export interface PrometheusMetrics {

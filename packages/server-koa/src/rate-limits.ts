@@ -67,11 +67,6 @@ export class RateLimits {
     this.failures.set(ip, { count, last: now, blockedUntil })
   }
 
-  /** Records a successful authentication: earlier failures are forgiven. */
-  succeeded(ip: string): void {
-    this.failures.delete(ip)
-  }
-
   /** Whether the IP may open `doc` without going over its cap of open documents. */
   mayOpen(ip: string, doc: string): boolean {
     const docs = this.openDocs.get(ip)

@@ -1,13 +1,20 @@
 import type { IncomingMessage, Server } from 'node:http'
 import type { Duplex } from 'node:stream'
-import { docNameFromPath, EXTENSIONS_PARAM, parseExtensions } from '@tandem/protocol'
+import { CloseCode, docNameFromPath, EXTENSIONS_PARAM, parseExtensions } from '@tandem/protocol'
+import {
+  AccessDenied,
+  DEFAULT_MAX_MESSAGE_SIZE,
+  type Member,
+  noMetrics,
+  type Room,
+  type SyncMetrics,
+  type SyncServer,
+} from '@tandem/server'
 import { WebSocket, WebSocketServer } from 'ws'
-import type { AccessPolicy, UpgradeDecision } from './access-policy.js'
-import type { Connection } from './connection.js'
-import type { SyncMetrics } from './sync-metrics.js'
-import { noMetrics } from './sync-metrics.js'
-import type { SyncServer } from './sync-server.js'
-import { DEFAULT_MAX_MESSAGE_SIZE } from './write-limits.js'
+import { type AccessPolicy, stripMapped } from './access-policy.js'
+
+/** How often the endpoint pings every connection, in ms: below nginx's default 60 s `proxy_read_timeout`. */
+export const DEFAULT_PING_INTERVAL = 30_000
 
 /** Settings of the WebSocket endpoint. */
 export interface AttachOptions {
@@ -38,7 +45,9 @@ export interface AttachedEndpoint {
 }
 
 /**
- * Serves Tandem's y-websocket-compatible endpoint on an existing `http.Server` (the upgrade handshake).
+ * Serves Tandem's y-websocket-compatible endpoint on an existing `http.Server` (the upgrade handshake). Each
+ * upgrade passes the access policy (rate and origin), the sync server's `authenticate` hooks, and loads its
+ * room, in that order, before the handshake completes.
  *
  * The document is loaded before the handshake completes, so a client never sees an empty document in place
  * of one that is still loading, and a storage failure answers 503 instead of serving nothing. A bad document
@@ -55,19 +64,19 @@ export function attachSyncServer(server: Server, sync: SyncServer, options: Atta
   }
 
   /**
-   * The endpoint's WebSocket: it hands its events straight to its connection instead of through listeners, so
-   * an idle connection holds no listener entries or closures of its own, and what the endpoint keeps of it is
-   * in its own fields.
+   * The endpoint's WebSocket: it hands its events straight to its member instead of through listeners, so an
+   * idle connection holds no listener entries or closures of its own, and what the endpoint keeps of it is in
+   * its own fields. ws delivers a socket's events through `emit`: this is where every frame enters the core.
    */
   class ConnectionSocket extends WebSocket {
-    connection: Connection | null = null
+    member: Member | null = null
     /** The client's IP, as the access policy saw it (for the per-IP limits). */
     ip = ''
     /** Whether the socket answered the last ping (or is new). */
     alive = true
 
     override emit(event: string | symbol, ...args: unknown[]): boolean {
-      const connection = this.connection
+      const connection = this.member
       switch (event) {
         case 'message':
           connection?.receive(args[0] as Buffer, args[1] as boolean)
@@ -79,12 +88,12 @@ export function attachSyncServer(server: Server, sync: SyncServer, options: Atta
         case 'error':
           // ws closes the socket itself after an error (for example 1009 for an oversized frame).
           metrics.error('socket-error')
-          logger.warn({ err: args[0], doc: connection?.doc.name, connection: connection?.id }, 'WebSocket error')
+          logger.warn({ err: args[0], doc: connection?.room.name, connection: connection?.id }, 'WebSocket error')
           return true
         case 'close':
           if (connection) {
             connection.handleClosed()
-            limits?.closed(this.ip, connection.doc.name)
+            limits?.closed(this.ip, connection.room.name)
           }
           break
       }
@@ -109,24 +118,37 @@ export function attachSyncServer(server: Server, sync: SyncServer, options: Atta
     const parsed = docNameFromPath(url.slice(prefix.length))
     if (!parsed.ok) return refuse(socket, 400, `Invalid document name: ${parsed.error}.`)
     const query = new URLSearchParams(url.includes('?') ? url.slice(url.indexOf('?') + 1) : '')
-    const decision: UpgradeDecision = options.policy
-      ? await options.policy.checkUpgrade(request, parsed.name, query)
-      : acceptEveryone(request.socket.remoteAddress ?? 'unknown')
-    if (decision.kind === 'refuse') return refuse(socket, decision.status, decision.message, decision.retryAfter)
-    if (decision.kind === 'close') {
-      logger.info({ doc: parsed.name, ip: decision.ip, code: decision.code, reason: decision.message }, 'access denied')
-      // Nothing is loaded and nothing of the document is sent: the socket is closed as soon as it opens.
-      return wss.handleUpgrade(request, socket, head, (ws) => ws.close(decision.code, decision.message.slice(0, 120)))
-    }
-    let doc: Awaited<ReturnType<SyncServer['openDocument']>>
+    const policy = options.policy
+    const ip = policy ? policy.clientIp(request) : stripMapped(request.socket.remoteAddress ?? 'unknown')
+    const refusal = policy?.admit(request, ip)
+    if (refusal) return refuse(socket, refusal.status, refusal.message, refusal.retryAfter)
+    let access: Awaited<ReturnType<SyncServer['authenticate']>>
     try {
-      doc = await sync.openDocument(parsed.name)
+      access = await sync.authenticate({ documentName: parsed.name, headers: request.headers, query, ip })
+    } catch (error) {
+      if (!(error instanceof AccessDenied)) {
+        return refuse(socket, 500, 'The server could not check who may open this document.')
+      }
+      limits?.failed(ip)
+      const code = error.status === 401 ? CloseCode.unauthorized : CloseCode.forbidden
+      const message = `Access denied: ${error.message}.`
+      logger.info({ doc: parsed.name, ip, code, reason: message }, 'access denied')
+      // A browser cannot read the HTTP status of a refused upgrade, but it can read a close code: the handshake
+      // completes and the socket closes at once, with nothing loaded and nothing of the document sent.
+      return wss.handleUpgrade(request, socket, head, (ws) => ws.close(code, message.slice(0, 120)))
+    }
+    if (limits && !limits.mayOpen(ip, parsed.name)) {
+      return refuse(socket, 429, `Too many documents open from one address (at most ${limits.docsPerIp}).`, 60)
+    }
+    let room: Room
+    try {
+      room = await sync.openRoom(parsed.name)
     } catch {
       return refuse(socket, 503, 'The document could not be loaded from storage; try again later.')
     }
-    if (socket.destroyed) return sync.releaseDocument(doc)
-    // ws answers a malformed handshake itself and never calls back: give the document back then.
-    const releaseUnaccepted = () => sync.releaseDocument(doc)
+    if (socket.destroyed) return sync.releaseRoom(room)
+    // ws answers a malformed handshake itself and never calls back: give the room back then.
+    const releaseUnaccepted = () => sync.releaseRoom(room)
     socket.once('close', releaseUnaccepted)
     const saved = parseExtensions(query.get(EXTENSIONS_PARAM)).has('saved')
     // The 101 response, the server's step 1 and the room's awareness leave in one write.
@@ -137,14 +159,14 @@ export function attachSyncServer(server: Server, sync: SyncServer, options: Atta
         socket.off('close', releaseUnaccepted)
         socket.off('error', onUpgradeError)
         const bound = ws as ConnectionSocket
-        bound.connection = sync.connect(ws, doc, {
+        bound.member = sync.connect(ws, room, {
           saved,
-          readOnly: decision.readOnly,
-          expiresAt: decision.expiresAt,
-          identity: decision.identity,
+          readOnly: access.access !== 'write',
+          expiresAt: access.expiresAt ?? null,
+          identity: access.identity,
         })
-        bound.ip = decision.ip
-        limits?.opened(decision.ip, doc.name)
+        bound.ip = ip
+        limits?.opened(ip, room.name)
       })
     } finally {
       socket.uncork()
@@ -161,12 +183,12 @@ export function attachSyncServer(server: Server, sync: SyncServer, options: Atta
 
   const heartbeat = setInterval(() => {
     for (const ws of wss.clients as Set<ConnectionSocket>) {
-      const connection = ws.connection
+      const connection = ws.member
       if (!connection) continue
       if (!ws.alive) {
         metrics.error('heartbeat-timeout')
         logger.info(
-          { doc: connection.doc.name, connection: connection.id },
+          { doc: connection.room.name, connection: connection.id },
           'dropping a connection that missed its ping',
         )
         ws.terminate()
@@ -175,7 +197,7 @@ export function attachSyncServer(server: Server, sync: SyncServer, options: Atta
       ws.alive = false
       ws.ping()
     }
-  }, options.pingInterval ?? 30_000)
+  }, options.pingInterval ?? DEFAULT_PING_INTERVAL)
   heartbeat.unref()
 
   return {
@@ -188,11 +210,6 @@ export function attachSyncServer(server: Server, sync: SyncServer, options: Atta
       wss.close()
     },
   }
-}
-
-/** The decision without an access policy: everyone may edit, and a person is known by their address. */
-function acceptEveryone(ip: string): UpgradeDecision {
-  return { kind: 'accept', ip, readOnly: false, expiresAt: null, identity: { key: `ip:${ip}`, verified: false } }
 }
 
 const reasons: Record<number, string> = {

@@ -38,7 +38,7 @@ describe('persistence', () => {
     const clients = names.map((name) => connect(name, true))
     const other = connect('even/other', true)
     await Promise.all([...clients, other].map((client) => client.synced()))
-    const docs = await Promise.all(names.map((name) => sync.openDocument(name)))
+    const rooms = await Promise.all(names.map((name) => sync.openRoom(name)))
     try {
       // A commit held in flight, so that what follows is committed together once it is released.
       const release = store.holdAppends()
@@ -47,7 +47,7 @@ describe('persistence', () => {
       // Six updates to each document, one more to c: all three logs pass the threshold in the same commit.
       for (const client of clients) for (let i = 0; i < 6; i++) client.text.insert(0, `${i}`)
       clients[2]?.text.insert(0, '+')
-      await waitFor(() => docs.every((doc, i) => doc.acceptedSeq === (i === 2 ? 7 : 6)), 'the server to have them')
+      await waitFor(() => rooms.every((room, i) => room.log.appended === (i === 2 ? 7 : 6)), 'the server to have them')
       release()
       await waitFor(() => clients.every((client) => client.saves.saved), 'the edits to be saved')
       expect(store.appendCalls).toBe(2)
@@ -60,7 +60,7 @@ describe('persistence', () => {
       expect(store.compactions.map((c) => c.name).sort()).toEqual(names)
       expect(new Set(store.compactions.map((c) => c.afterAppends)).size).toBe(3)
     } finally {
-      for (const doc of docs) sync.releaseDocument(doc)
+      for (const room of rooms) sync.releaseRoom(room)
     }
   })
 

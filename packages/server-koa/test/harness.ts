@@ -1,11 +1,19 @@
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import {
+  type DocInfo,
+  type DocStore,
+  MemoryStore,
+  type QuarantinedUpdate,
+  type QuarantineEntry,
+  type StoredDoc,
+  type StoreEntry,
+  SyncServer,
+  type SyncServerOptions,
+} from '@tandem/server'
 import { connectClient, type TestClient } from '@tandem/test-utils'
 import { afterEach } from 'vitest'
 import * as Y from 'yjs'
-import type { DocInfo, DocStore, QuarantinedUpdate, QuarantineEntry, StoredDoc, StoreEntry } from '../src/doc-store.js'
-import { MemoryStore } from '../src/memory-store.js'
-import { SyncServer, type SyncServerOptions } from '../src/sync-server.js'
 import { type AttachOptions, attachSyncServer } from '../src/ws-adapter.js'
 
 /**

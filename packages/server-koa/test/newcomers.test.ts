@@ -1,6 +1,5 @@
-import { encodeSyncStep1Message, encodeUpdateMessage, messageSync, syncStep2 } from '@tandem/protocol'
+import { encodeSyncStep1Message, encodeUpdateMessage } from '@tandem/protocol'
 import { openRawClient, waitFor } from '@tandem/test-utils'
-import * as decoding from 'lib0/decoding'
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { setup } from './harness.js'
@@ -9,12 +8,9 @@ import { setup } from './harness.js'
 async function newcomerOf(url: string, name: string): Promise<Y.Doc> {
   const client = await openRawClient(url, name)
   client.send(encodeSyncStep1Message(new Uint8Array([0])))
-  const frame = await client.next((frame) => frame[0] === messageSync && frame[1] === syncStep2)
-  const decoder = decoding.createDecoder(frame)
-  decoding.readVarUint(decoder)
-  decoding.readVarUint(decoder)
+  const { update } = await client.nextMessage('sync-step-2')
   const doc = new Y.Doc()
-  Y.applyUpdate(doc, decoding.readVarUint8Array(decoder))
+  Y.applyUpdate(doc, update)
   client.ws.close()
   return doc
 }

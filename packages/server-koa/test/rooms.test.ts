@@ -2,7 +2,7 @@ import { openRawClient, waitFor } from '@tandem/test-utils'
 import { describe, expect, it } from 'vitest'
 import { setup, textUpdate } from './harness.js'
 
-describe('the document registry', () => {
+describe('the open rooms', () => {
   it('loads a document once for every connection that arrives while it loads, and answers none before', async () => {
     const { store, server, connect } = await setup()
     await store.inner.append([{ name: 'shared', update: textUpdate('stored text') }])

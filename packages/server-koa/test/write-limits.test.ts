@@ -2,16 +2,8 @@
  * The bounds and budgets of one connection's writes, in process with small limits, so each one is reached in a
  * few messages. The real CLI under attack, with the defaults, is tested in apps/server/test.
  */
-import {
-  CloseCode,
-  encodeSyncStep1Message,
-  encodeUpdateMessage,
-  messageSaved,
-  messageSync,
-  syncStep2,
-} from '@tandem/protocol'
+import { CloseCode, encodeSyncStep1Message, encodeUpdateMessage, readMessage } from '@tandem/protocol'
 import { openRawClient, type RawClient, waitFor } from '@tandem/test-utils'
-import * as decoding from 'lib0/decoding'
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { setup } from './harness.js'
@@ -34,13 +26,7 @@ function dependentPair(first: string, after: string): { first: Uint8Array; after
 
 /** The counts of every saved acknowledgement `client` received. */
 function savedCounts(client: RawClient): number[] {
-  return client.received
-    .filter((frame) => frame[0] === messageSaved)
-    .map((frame) => {
-      const decoder = decoding.createDecoder(frame)
-      decoding.readVarUint(decoder)
-      return decoding.readVarUint(decoder)
-    })
+  return client.received.map(readMessage).flatMap((message) => (message.type === 'saved' ? [message.count] : []))
 }
 
 describe('pending content', () => {
@@ -125,7 +111,7 @@ describe('budgets', () => {
       code: CloseCode.rateLimited,
       reason: 'the connection sent more sync requests than its budget allows',
     })
-    const answers = asker.received.filter((frame) => frame[0] === messageSync && frame[1] === syncStep2)
+    const answers = asker.received.filter((frame) => readMessage(frame).type === 'sync-step-2')
     expect(answers).toHaveLength(3)
   })
 })

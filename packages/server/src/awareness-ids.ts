@@ -1,4 +1,4 @@
-/** The awareness client ids a peer set, as a document reads and updates them. A `Set<number>` is one. */
+/** The awareness client ids a member set, as a document reads and updates them. A `Set<number>` is one. */
 export interface AwarenessIdSet extends Iterable<number> {
   readonly size: number
   has(id: number): boolean

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { AwarenessIds } from './awareness-ids.js'
-import { AwarenessOwnership, type AwarenessPeer } from './awareness-ownership.js'
+import { type AwarenessMember, AwarenessOwnership } from './awareness-ownership.js'
 
-/** A peer of the person `key`, which counts the probes it gets. */
-function peer(key: string, verified = false): AwarenessPeer & { probes: number } {
+/** A member of the person `key`, which counts the probes it gets. */
+function member(key: string, verified = false): AwarenessMember & { probes: number } {
   const made = {
     identity: { key, verified },
     awarenessIds: new AwarenessIds(),
@@ -16,10 +16,10 @@ function peer(key: string, verified = false): AwarenessPeer & { probes: number }
 }
 
 describe('AwarenessOwnership', () => {
-  it('gives a free id to whoever sets it first, and probes the owner on another peer’s claim', () => {
+  it('gives a free id to whoever sets it first, and probes the owner on another member’s claim', () => {
     const ownership = new AwarenessOwnership()
-    const alice = peer('ip:1')
-    const mallory = peer('ip:2')
+    const alice = member('ip:1')
+    const mallory = member('ip:2')
     expect(ownership.judge(alice, 7)).toBe('own')
     ownership.set(alice, 7)
     expect(ownership.owner(7)).toBe(alice)
@@ -32,14 +32,14 @@ describe('AwarenessOwnership', () => {
 
   it('keeps the id of a person who left for that person: another person’s claim is refused, theirs wins', () => {
     const ownership = new AwarenessOwnership()
-    const alice = peer('sub:alice')
+    const alice = member('sub:alice')
     ownership.set(alice, 7)
     const gone = ownership.leave(alice, () => true)
     expect(gone.removed).toEqual([7])
     expect(ownership.owner(7)).toBeUndefined()
     expect(ownership.liveIds()).toEqual([])
-    expect(ownership.judge(peer('sub:mallory'), 7)).toBe('reserved')
-    const back = peer('sub:alice')
+    expect(ownership.judge(member('sub:mallory'), 7)).toBe('reserved')
+    const back = member('sub:alice')
     expect(ownership.judge(back, 7)).toBe('own')
     ownership.set(back, 7)
     expect(ownership.owner(7)).toBe(back)
@@ -47,9 +47,9 @@ describe('AwarenessOwnership', () => {
 
   it('hands a silently dropped owner’s id to a live claimant only when it is the same person', () => {
     const ownership = new AwarenessOwnership()
-    const alice = peer('ip:1')
-    const aliceAgain = peer('ip:1')
-    const mallory = peer('ip:2')
+    const alice = member('ip:1')
+    const aliceAgain = member('ip:1')
+    const mallory = member('ip:2')
     ownership.set(alice, 7)
     ownership.set(alice, 8)
     ownership.claim(mallory, [7], new Uint8Array([1]))
@@ -64,12 +64,12 @@ describe('AwarenessOwnership', () => {
   it('forgets the oldest reservations past 10,000', () => {
     const ownership = new AwarenessOwnership()
     for (let id = 0; id < 10_001; id++) {
-      const someone = peer(`ip:${id}`)
+      const someone = member(`ip:${id}`)
       ownership.set(someone, id)
       ownership.leave(someone, () => true)
     }
-    expect(ownership.judge(peer('ip:x'), 0)).toBe('own')
-    expect(ownership.judge(peer('ip:x'), 1)).toBe('reserved')
-    expect(ownership.judge(peer('ip:x'), 10_000)).toBe('reserved')
+    expect(ownership.judge(member('ip:x'), 0)).toBe('own')
+    expect(ownership.judge(member('ip:x'), 1)).toBe('reserved')
+    expect(ownership.judge(member('ip:x'), 10_000)).toBe('reserved')
   })
 })

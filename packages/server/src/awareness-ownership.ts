@@ -9,19 +9,19 @@ export interface Identity {
 }
 
 /** What the ownership map needs of a connection. */
-export interface AwarenessPeer {
+export interface AwarenessMember {
   readonly identity: Identity
-  /** Client ids whose awareness this peer set. */
+  /** Client ids whose awareness this member set. */
   readonly awarenessIds: AwarenessIdSet
-  /** Checks at once that the peer is still there, and drops it if it does not answer. */
+  /** Checks at once that the member is still there, and drops it if it does not answer. */
   probe(): void
 }
 
-/** What may happen when a peer sets the awareness state of a client id. */
+/** What may happen when a member sets the awareness state of a client id. */
 export type AwarenessVerdict =
-  /** The peer set it before, or it is nobody's, or it was set by the same person, who left: it is the peer's. */
+  /** The member set it before, or it is nobody's, or it was set by the same person, who left: it is the member's. */
   | 'own'
-  /** A live peer set it: the update waits while that peer is checked on (see {@link AwarenessOwnership.claim}). */
+  /** A live member set it: the update waits while that member is checked on (see {@link AwarenessOwnership.claim}). */
   | 'claimed'
   /** Another person set it and left, and may come back: it stays theirs. */
   | 'reserved'
@@ -30,43 +30,43 @@ export type AwarenessVerdict =
 const MAX_RESERVED = 10_000
 
 /**
- * Who may set each awareness client id of one room: the one map of ownership. A client id belongs to the peer
- * that first set it; when that peer leaves, it stays reserved for the same person (the same token subject, or
+ * Who may set each awareness client id of one room: the one map of ownership. A client id belongs to the member
+ * that first set it; when that member leaves, it stays reserved for the same person (the same token subject, or
  * without tokens the same address) for as long as the room is open, so that their reconnect wins over anyone
- * else's claim on it. A live owner's id can pass to another peer only if the owner turns out to be gone and the
+ * else's claim on it. A live owner's id can pass to another member only if the owner turns out to be gone and the
  * claimant is the same person (a reconnect after a silent drop).
  */
-export class AwarenessOwnership<P extends AwarenessPeer> {
-  /** Each id's owner: the live peer that set it, or the identity key of the person who set it and left. */
+export class AwarenessOwnership<P extends AwarenessMember> {
+  /** Each id's owner: the live member that set it, or the identity key of the person who set it and left. */
   private readonly owners = new Map<number, P | string>()
-  /** The latest awareness update of a peer that claimed ids a live peer owns, by id. */
-  private readonly claims = new Map<number, { peer: P; update: Uint8Array }>()
+  /** The latest awareness update of a member that claimed ids a live member owns, by id. */
+  private readonly claims = new Map<number, { member: P; update: Uint8Array }>()
   private reserved = 0
 
-  /** What happens if `peer` sets the state of `id`. */
-  judge(peer: P, id: number): AwarenessVerdict {
+  /** What happens if `member` sets the state of `id`. */
+  judge(member: P, id: number): AwarenessVerdict {
     const owner = this.owners.get(id)
-    if (owner === undefined || owner === peer) return 'own'
-    if (typeof owner === 'string') return owner === peer.identity.key ? 'own' : 'reserved'
+    if (owner === undefined || owner === member) return 'own'
+    if (typeof owner === 'string') return owner === member.identity.key ? 'own' : 'reserved'
     return 'claimed'
   }
 
-  /** Records that `peer` set the state of `id` (it passed {@link judge} as `own`). */
-  set(peer: P, id: number): void {
+  /** Records that `member` set the state of `id` (it passed {@link judge} as `own`). */
+  set(member: P, id: number): void {
     const owner = this.owners.get(id)
-    if (owner === peer) return
+    if (owner === member) return
     if (typeof owner === 'string') this.reserved--
-    this.owners.set(id, peer)
-    peer.awarenessIds.add(id)
+    this.owners.set(id, member)
+    member.awarenessIds.add(id)
   }
 
-  /** The live peer that set `id`, if one did. */
+  /** The live member that set `id`, if one did. */
   owner(id: number): P | undefined {
     const owner = this.owners.get(id)
     return typeof owner === 'string' ? undefined : owner
   }
 
-  /** The client ids live peers set. */
+  /** The client ids live members set. */
   liveIds(): number[] {
     const ids: number[] = []
     for (const [id, owner] of this.owners) if (typeof owner !== 'string') ids.push(id)
@@ -74,37 +74,37 @@ export class AwarenessOwnership<P extends AwarenessPeer> {
   }
 
   /**
-   * Records that `peer` sent `update` setting `ids` that live peers own, and asks those owners to prove they are
-   * still there. If an owner turns out gone and `peer` is the same person, `peer` takes the ids over and
+   * Records that `member` sent `update` setting `ids` that live members own, and asks those owners to prove they are
+   * still there. If an owner turns out gone and `member` is the same person, `member` takes the ids over and
    * `update` is applied then (see {@link leave}); otherwise the claim had no effect.
    */
-  claim(peer: P, ids: readonly number[], update: Uint8Array): void {
+  claim(member: P, ids: readonly number[], update: Uint8Array): void {
     for (const id of ids) {
-      this.claims.set(id, { peer, update })
+      this.claims.set(id, { member, update })
       this.owner(id)?.probe()
     }
   }
 
   /**
-   * `peer` left: its ids stay reserved for its person, or pass to a live claimant who is that person. Returns the
+   * `member` left: its ids stay reserved for its person, or pass to a live claimant who is that person. Returns the
    * ids whose states should be removed, and the claimants' updates to apply now.
    */
-  leave(peer: P, isLive: (peer: P) => boolean): { removed: number[]; handedOver: Map<P, Uint8Array> } {
-    for (const [id, claim] of this.claims) if (claim.peer === peer) this.claims.delete(id)
+  leave(member: P, isLive: (member: P) => boolean): { removed: number[]; handedOver: Map<P, Uint8Array> } {
+    for (const [id, claim] of this.claims) if (claim.member === member) this.claims.delete(id)
     const removed: number[] = []
     const handedOver = new Map<P, Uint8Array>()
-    for (const id of peer.awarenessIds) {
+    for (const id of member.awarenessIds) {
       const claim = this.claims.get(id)
       this.claims.delete(id)
-      if (claim && isLive(claim.peer) && claim.peer.identity.key === peer.identity.key) {
-        this.set(claim.peer, id)
-        handedOver.set(claim.peer, claim.update)
+      if (claim && isLive(claim.member) && claim.member.identity.key === member.identity.key) {
+        this.set(claim.member, id)
+        handedOver.set(claim.member, claim.update)
       } else {
-        this.reserve(id, peer.identity.key)
+        this.reserve(id, member.identity.key)
         removed.push(id)
       }
     }
-    peer.awarenessIds.clear()
+    member.awarenessIds.clear()
     return { removed, handedOver }
   }
 

@@ -1,24 +1,11 @@
-import * as Y from 'yjs'
+import { syncDefaults } from './defaults.js'
 import type { DocStore, StoreEntry } from './doc-store.js'
 import type { Logger } from './logger.js'
 import type { SyncMetrics } from './sync-metrics.js'
+import type { LogWriter, WriteLog } from './write-log.js'
 
-/** What the write queue needs to know of a document. */
-export interface PersistedDoc {
-  readonly name: string
-  readonly ydoc: Y.Doc
-  /** Updates handed to the queue so far. */
-  acceptedSeq: number
-  /** Updates durably stored so far; the first `committedSeq` accepted updates are in storage. */
-  committedSeq: number
-  /** Entries in the store's log for this document since its last compaction. */
-  logLength: number
-  /** Called after each commit that stored updates of this document. */
-  onCommitted(): void
-}
-
-/** Tuning of the write queue. */
-export interface PersistenceOptions {
+/** Tuning of the commit queue. */
+export interface CommitQueueOptions {
   /** How long an update may wait so that it is committed together with others, in ms. @default 20 */
   commitDelay?: number
   /** Compact a document once its log holds this many entries. @default 500 */
@@ -27,27 +14,22 @@ export interface PersistenceOptions {
   maxRetryDelay?: number
 }
 
-interface SavedWaiter {
-  doc: PersistedDoc
-  target: number
-  resolve: () => void
-}
-
 /**
- * The write queue between documents and the {@link DocStore}. Updates are appended to a per-document log and
- * committed in batches: every update waits at most `commitDelay` ms (plus the commit itself). Store calls run
- * one at a time, so a compaction never races an append of the same document. A failing commit keeps its
- * updates queued, in order, and retries with backoff until it succeeds.
+ * The commit queue between the rooms' write logs and the {@link DocStore}. Updates are committed in batches:
+ * every update waits at most `commitDelay` ms (plus the commit itself). Store calls run one at a time, so a
+ * compaction never races an append of the same document. A failing commit keeps its updates queued, in order,
+ * and retries with backoff until it succeeds.
  */
-export class Persistence {
-  private pending = new Map<PersistedDoc, Uint8Array[]>()
+export class CommitQueue implements LogWriter {
+  private pending = new Map<WriteLog, Uint8Array[]>()
   private timer: ReturnType<typeof setTimeout> | null = null
   private tail: Promise<void> = Promise.resolve()
   private busy = false
   private failures = 0
   /** While commits fail, no new attempt starts before this time (epoch ms). */
   private retryAt = 0
-  private waiters: SavedWaiter[] = []
+  /** Someone waits for the queued updates: commit them without the commit delay. */
+  private soon = false
   private readonly commitDelay: number
   private readonly compactAfter: number
   private readonly maxRetryDelay: number
@@ -56,44 +38,33 @@ export class Persistence {
     private readonly store: DocStore,
     private readonly logger: Logger,
     private readonly metrics: SyncMetrics,
-    options: PersistenceOptions = {},
+    options: CommitQueueOptions = {},
   ) {
-    this.commitDelay = options.commitDelay ?? 20
-    this.compactAfter = options.compactAfter ?? 500
-    this.maxRetryDelay = options.maxRetryDelay ?? 5000
+    this.commitDelay = options.commitDelay ?? syncDefaults.commitDelay
+    this.compactAfter = options.compactAfter ?? syncDefaults.compactAfter
+    this.maxRetryDelay = options.maxRetryDelay ?? syncDefaults.maxRetryDelay
   }
 
-  /** Queues an update that `doc` produced; it is committed within the commit delay. */
-  enqueue(doc: PersistedDoc, update: Uint8Array): void {
-    const updates = this.pending.get(doc)
+  /** Queues an update of `log`; it is committed within the commit delay. Call through `WriteLog.append`. */
+  enqueue(log: WriteLog, update: Uint8Array): void {
+    const updates = this.pending.get(log)
     if (updates) updates.push(update)
-    else this.pending.set(doc, [update])
-    doc.acceptedSeq++
+    else this.pending.set(log, [update])
     this.schedule(this.commitDelay)
   }
 
-  /** Whether `doc` has updates that are not committed yet. */
-  hasUnsaved(doc: PersistedDoc): boolean {
-    return doc.committedSeq < doc.acceptedSeq
-  }
-
-  /**
-   * Resolves once every update `doc` produced so far is committed, committing right away instead of waiting
-   * for the commit delay. While the store fails it keeps waiting (the queue keeps retrying).
-   */
-  saved(doc: PersistedDoc): Promise<void> {
-    if (!this.hasUnsaved(doc)) return Promise.resolve()
-    const promise = new Promise<void>((resolve) => this.waiters.push({ doc, target: doc.acceptedSeq, resolve }))
+  /** Commits what is queued without waiting for the commit delay: someone waits for it. */
+  commitSoon(): void {
+    this.soon = true
     this.schedule(0)
-    return promise
   }
 
   /**
    * Writes the document's whole state as its snapshot and drops its log, if the log is not empty or `rewrite`
    * asks for it anyway (the stored state was repaired on load).
    */
-  compact(doc: PersistedDoc, rewrite = false): Promise<void> {
-    return this.exclusive(() => this.compactNow(doc, rewrite))
+  compact(log: WriteLog, rewrite = false): Promise<void> {
+    return this.exclusive(() => this.compactNow(log, rewrite))
   }
 
   /** Commits everything queued now; resolves when nothing is left or `deadline` (epoch ms) passes. */
@@ -130,7 +101,7 @@ export class Persistence {
         await task()
       } finally {
         this.busy = false
-        this.schedule(this.waiters.length > 0 ? 0 : this.commitDelay)
+        this.schedule(this.soon ? 0 : this.commitDelay)
       }
     })
     this.tail = run.catch(() => {})
@@ -141,8 +112,9 @@ export class Persistence {
     if (this.pending.size === 0) return
     const batch = this.pending
     this.pending = new Map()
+    this.soon = false
     const entries: StoreEntry[] = []
-    for (const [doc, updates] of batch) for (const update of updates) entries.push({ name: doc.name, update })
+    for (const [log, updates] of batch) for (const update of updates) entries.push({ name: log.name, update })
     const started = performance.now()
     try {
       await this.store.append(entries)
@@ -158,47 +130,35 @@ export class Persistence {
     this.failures = 0
     this.retryAt = 0
     this.metrics.committed((performance.now() - started) / 1000, entries.length)
-    for (const [doc, updates] of batch) {
-      doc.committedSeq += updates.length
-      doc.logLength += updates.length
-      doc.onCommitted()
-    }
-    this.wakeWaiters()
+    for (const [log, updates] of batch) log.stored(updates.length)
     // One compaction per commit, of the longest log: under an even load every document reaches the threshold
     // in the same commit, and compacting them all there stalled the queue (and the event loop) for an encode and
     // an fsync per document, ~100 ms. One per commit spreads them out, and after that their logs stay apart. A
     // document left over is compacted in a later commit that stores its updates, or when it unloads.
-    let longest: PersistedDoc | null = null
-    for (const doc of batch.keys()) {
-      if (doc.logLength >= this.compactAfter && (!longest || doc.logLength > longest.logLength)) longest = doc
+    let longest: WriteLog | null = null
+    for (const log of batch.keys()) {
+      const entries = log.uncompactedEntries
+      if (entries >= this.compactAfter && (!longest || entries > longest.uncompactedEntries)) longest = log
     }
     if (longest) await this.compactNow(longest)
   }
 
-  private requeue(batch: Map<PersistedDoc, Uint8Array[]>): void {
-    for (const [doc, updates] of batch) {
-      const later = this.pending.get(doc)
-      this.pending.set(doc, later ? updates.concat(later) : updates)
+  private requeue(batch: Map<WriteLog, Uint8Array[]>): void {
+    for (const [log, updates] of batch) {
+      const later = this.pending.get(log)
+      this.pending.set(log, later ? updates.concat(later) : updates)
     }
   }
 
-  private wakeWaiters(): void {
-    this.waiters = this.waiters.filter((waiter) => {
-      if (waiter.doc.committedSeq < waiter.target) return true
-      waiter.resolve()
-      return false
-    })
-  }
-
-  private async compactNow(doc: PersistedDoc, rewrite = false): Promise<void> {
-    if (doc.logLength === 0 && !rewrite) return
+  private async compactNow(log: WriteLog, rewrite = false): Promise<void> {
+    if (log.uncompactedEntries === 0 && !rewrite) return
     try {
-      await this.store.compact(doc.name, Y.encodeStateAsUpdate(doc.ydoc))
-      doc.logLength = 0
+      await this.store.compact(log.name, log.snapshot())
+      log.compacted()
     } catch (error) {
       this.metrics.error('compact-failed')
       this.logger.error(
-        { err: error, doc: doc.name },
+        { err: error, doc: log.name },
         'compaction failed; the log is kept and compaction retried later',
       )
     }

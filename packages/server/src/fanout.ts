@@ -14,12 +14,12 @@ import {
   instanceUpdate,
   isEmptyUpdate,
 } from '@tandem/protocol'
-import { applyAwarenessUpdate, encodeAwarenessUpdate } from 'y-protocols/awareness'
 import * as Y from 'yjs'
+import { syncDefaults } from './defaults.js'
 import type { DocStore } from './doc-store.js'
-import { catchUpOrigin, type Document, type DocumentLink, remoteOrigin } from './document.js'
 import type { Logger } from './logger.js'
 import type { MessageBus } from './message-bus.js'
+import { catchUpOrigin, type InstanceLink, type Room, remoteOrigin } from './room.js'
 import { checkStoredUpdate } from './stored-bounds.js'
 import { recoverStoredState } from './stored-state.js'
 import type { SyncMetrics } from './sync-metrics.js'
@@ -63,7 +63,7 @@ interface Unconfirmed {
  */
 export class Fanout {
   readonly instanceId: string
-  private readonly rooms = new Map<Document, Room>()
+  private readonly links = new Set<RoomLink>()
   readonly peerCommitTimeout: number
 
   constructor(
@@ -74,49 +74,37 @@ export class Fanout {
     options: FanoutOptions = {},
   ) {
     this.instanceId = options.instanceId ?? `${hostname()}-${process.pid}-${Math.random().toString(36).slice(2, 6)}`
-    this.peerCommitTimeout = options.peerCommitTimeout ?? 10_000
+    this.peerCommitTimeout = options.peerCommitTimeout ?? syncDefaults.peerCommitTimeout
     bus.onReconnect(() => this.resyncAll())
   }
 
   /** Documents subscribed to on the bus. */
   get documentCount(): number {
-    return this.rooms.size
-  }
-
-  /** Subscribes to the document's topic; call before loading it. Messages wait until {@link started}. */
-  async join(doc: Document): Promise<void> {
-    const room = new Room(this, doc)
-    this.rooms.set(doc, room)
-    doc.link = room
-    await this.bus.subscribe(room.topic, room.receive)
-  }
-
-  /** The document is loaded: applies what arrived meanwhile and asks the peers for what it lacks. */
-  started(doc: Document): void {
-    this.rooms.get(doc)?.start()
+    return this.links.size
   }
 
   /**
-   * Hands every update of peers that is not confirmed stored to the document's write queue; call before the
-   * final save of a document that is about to leave memory. Returns how many there were.
+   * Subscribes to the document's topic; call before loading it, so that nothing the other instances send while
+   * it loads is lost. Their messages wait until the link is started with the loaded room (see
+   * {@link RoomLink.start}).
    */
-  storeUnconfirmed(doc: Document): number {
-    return this.rooms.get(doc)?.storeUnconfirmed() ?? 0
+  async join(name: string): Promise<RoomLink> {
+    const link = new RoomLink(this, name)
+    this.links.add(link)
+    await this.bus.subscribe(link.topic, link.receive)
+    return link
   }
 
   /** Unsubscribes; the document is leaving memory. */
-  leave(doc: Document): void {
-    const room = this.rooms.get(doc)
-    if (!room) return
-    this.rooms.delete(doc)
-    room.dispose()
-    doc.link = null
-    this.bus.unsubscribe(room.topic)
+  leave(link: RoomLink): void {
+    if (!this.links.delete(link)) return
+    link.dispose()
+    this.bus.unsubscribe(link.topic)
   }
 
   /** Disconnects from the bus. */
   async close(): Promise<void> {
-    for (const doc of [...this.rooms.keys()]) this.leave(doc)
+    for (const link of [...this.links]) this.leave(link)
     await this.bus.close()
   }
 
@@ -126,14 +114,16 @@ export class Fanout {
   }
 
   private resyncAll(): void {
-    this.logger.info({ bus: this.bus.name, documents: this.rooms.size }, 'bus is back; syncing loaded documents')
-    for (const room of this.rooms.values()) void room.resync(this.store)
+    this.logger.info({ bus: this.bus.name, documents: this.links.size }, 'bus is back; syncing loaded documents')
+    for (const link of this.links) void link.resync(this.store)
   }
 }
 
-/** One document's link to the other instances that hold it. */
-class Room implements DocumentLink {
+/** One room's link to the other instances that hold its document. */
+export class RoomLink implements InstanceLink {
   readonly topic: string
+  /** The room, once loaded; `null` before {@link start} and after {@link dispose}. */
+  private room: Room | null = null
   /** Messages that arrived before the document was loaded; `null` once it is. */
   private early: Uint8Array[] | null = []
   private unconfirmed: Unconfirmed[] = []
@@ -145,24 +135,27 @@ class Room implements DocumentLink {
 
   constructor(
     private readonly fanout: Fanout,
-    private readonly doc: Document,
+    readonly name: string,
   ) {
-    this.topic = `doc:${doc.name}`
+    this.topic = `doc:${name}`
   }
 
-  start(): void {
+  /** The room is loaded: applies what arrived meanwhile and asks the other instances for what it lacks. */
+  start(room: Room): void {
+    this.room = room
+    room.link = this
     const early = this.early ?? []
     this.early = null
     for (const message of early) this.receive(message)
     // Asking needs the state vector: after a load from storage, not before the first client's answer went out.
-    this.doc.source.whenApplied(() => {
-      if (this.doc.link === this) this.requestSync()
+    room.source.whenApplied(() => {
+      if (this.room === room) this.requestSync(room)
     })
   }
 
   publishUpdate(update: Uint8Array, seq: number): void {
     this.publishedSeq = seq
-    this.announcedSeq = this.doc.committedSeq
+    this.announcedSeq = this.room?.log.committed ?? 0
     this.fanout.publish(this.topic, encodeInstanceUpdate(this.fanout.instanceId, seq, this.announcedSeq, update))
   }
 
@@ -177,34 +170,36 @@ class Room implements DocumentLink {
   /** Tells the peers what is stored, unless an update told them since the commit. */
   private readonly announceCommitted = (): void => {
     this.noticeTimer = null
-    const seq = Math.min(this.doc.committedSeq, this.publishedSeq)
+    if (!this.room) return
+    const seq = Math.min(this.room.log.committed, this.publishedSeq)
     if (seq <= this.announcedSeq) return
     this.announcedSeq = seq
     this.fanout.publish(this.topic, encodeInstanceCommitted(this.fanout.instanceId, seq))
   }
 
   readonly receive = (bytes: Uint8Array): void => {
-    if (this.doc.link !== this) return
     if (this.early) {
       this.early.push(bytes)
       return
     }
+    const room = this.room
+    if (!room) return
     let message: InstanceMessage
     try {
       message = decodeInstanceMessage(bytes)
     } catch (error) {
       this.fanout.metrics.error('bus-malformed')
-      this.fanout.logger.warn({ err: error, doc: this.doc.name }, 'dropping a malformed message from the bus')
+      this.fanout.logger.warn({ err: error, doc: this.name }, 'dropping a malformed message from the bus')
       return
     }
     if (message.sender === this.fanout.instanceId) return
     this.fanout.metrics.busReceived(bytes.byteLength, Date.now() - message.sentAt)
     try {
-      this.handle(message)
+      this.handle(room, message)
     } catch (error) {
       this.fanout.metrics.error('bus-malformed')
       this.fanout.logger.warn(
-        { err: error, doc: this.doc.name, sender: message.sender, kind: message.kind },
+        { err: error, doc: this.name, sender: message.sender, kind: message.kind },
         'a message from another instance could not be applied; dropped',
       )
     }
@@ -213,7 +208,7 @@ class Room implements DocumentLink {
   /** Stores every unconfirmed update of peers now. */
   storeUnconfirmed(): number {
     const count = this.unconfirmed.length
-    for (const entry of this.unconfirmed) this.doc.store(entry.update)
+    for (const entry of this.unconfirmed) this.room?.store(entry.update)
     this.unconfirmed = []
     this.clearTimer()
     return count
@@ -221,15 +216,17 @@ class Room implements DocumentLink {
 
   /** After a bus outage: applies what storage holds now, then syncs with the peers. */
   async resync(store: DocStore): Promise<void> {
-    this.requestSync()
+    const room = this.room
+    if (!room) return
+    this.requestSync(room)
     try {
-      const stored = await store.load(this.doc.name)
-      if (!stored || this.doc.link !== this) return
+      const stored = await store.load(this.name)
+      if (!stored || this.room !== room) return
       // What the document could not load when it opened stays out now too.
       const { state } = recoverStoredState(stored, checkStoredUpdate)
-      if (state) this.doc.apply(state, catchUpOrigin)
+      if (state) room.apply(state, catchUpOrigin)
     } catch (error) {
-      this.fanout.logger.warn({ err: error, doc: this.doc.name }, 'reloading a document after a bus outage failed')
+      this.fanout.logger.warn({ err: error, doc: this.name }, 'reloading a document after a bus outage failed')
     }
   }
 
@@ -239,14 +236,15 @@ class Room implements DocumentLink {
     this.noticeTimer = null
     this.unconfirmed = []
     this.early = null
+    if (this.room?.link === this) this.room.link = null
+    this.room = null
   }
 
-  private handle(message: InstanceMessage): void {
-    const { doc } = this
+  private handle(room: Room, message: InstanceMessage): void {
     switch (message.kind) {
       case instanceUpdate:
         this.confirm(message.sender, message.committed)
-        doc.apply(message.update, remoteOrigin)
+        room.apply(message.update, remoteOrigin)
         this.unconfirmed.push({ sender: message.sender, seq: message.seq, update: message.update, at: Date.now() })
         this.timer ??= setTimeout(this.storeOverdue, this.fanout.peerCommitTimeout)
         break
@@ -254,17 +252,17 @@ class Room implements DocumentLink {
         this.confirm(message.sender, message.seq)
         break
       case instanceAwareness:
-        applyAwarenessUpdate(doc.awareness, message.update, remoteOrigin)
+        room.presence.apply(message.update, remoteOrigin)
         break
       case instanceSyncRequest:
-        this.reply(message.sender, message.stateVector, Y.encodeStateVector(doc.ydoc))
+        this.reply(room, message.sender, message.stateVector, Y.encodeStateVector(room.doc()))
         break
       case instanceSyncReply:
         if (message.to !== this.fanout.instanceId) return
-        if (message.update.byteLength > 0) doc.apply(message.update, catchUpOrigin)
-        if (message.awareness.byteLength > 0) applyAwarenessUpdate(doc.awareness, message.awareness, remoteOrigin)
+        if (message.update.byteLength > 0) room.apply(message.update, catchUpOrigin)
+        if (message.awareness.byteLength > 0) room.presence.apply(message.awareness, remoteOrigin)
         // The peer says what it has: send back what it lacks (asking nothing in return).
-        if (message.stateVector.byteLength > 0) this.reply(message.sender, message.stateVector, nothing)
+        if (message.stateVector.byteLength > 0) this.reply(room, message.sender, message.stateVector, nothing)
         break
     }
   }
@@ -276,20 +274,16 @@ class Room implements DocumentLink {
     if (this.unconfirmed.length === 0) this.clearTimer()
   }
 
-  private requestSync(): void {
-    this.fanout.publish(
-      this.topic,
-      encodeInstanceSyncRequest(this.fanout.instanceId, Y.encodeStateVector(this.doc.ydoc)),
-    )
+  private requestSync(room: Room): void {
+    this.fanout.publish(this.topic, encodeInstanceSyncRequest(this.fanout.instanceId, Y.encodeStateVector(room.doc())))
   }
 
   /** Sends `to` what it lacks given its state vector, the awareness of this instance's clients, and `ask`. */
-  private reply(to: string, theirs: Uint8Array, ask: Uint8Array): void {
-    const { doc } = this
-    let update = Y.encodeStateAsUpdate(doc.ydoc, theirs)
+  private reply(room: Room, to: string, theirs: Uint8Array, ask: Uint8Array): void {
+    let update = Y.encodeStateAsUpdate(room.doc(), theirs)
     if (isEmptyUpdate(update)) update = nothing
-    const ids = doc.localAwarenessIds()
-    const awareness = ids.length > 0 ? encodeAwarenessUpdate(doc.awareness, ids) : nothing
+    const ids = room.localAwarenessIds()
+    const awareness = ids.length > 0 ? room.presence.statesOf(ids) : nothing
     if (update === nothing && awareness === nothing && ask === nothing) return
     this.fanout.publish(this.topic, encodeInstanceSyncReply(this.fanout.instanceId, to, update, awareness, ask))
   }
@@ -301,10 +295,10 @@ class Room implements DocumentLink {
     const overdue = this.unconfirmed.filter((entry) => entry.at <= cutoff)
     if (overdue.length > 0) {
       this.unconfirmed = this.unconfirmed.filter((entry) => entry.at > cutoff)
-      for (const entry of overdue) this.doc.store(entry.update)
+      for (const entry of overdue) this.room?.store(entry.update)
       this.fanout.metrics.error('bus-unconfirmed')
       this.fanout.logger.warn(
-        { doc: this.doc.name, updates: overdue.length, senders: [...new Set(overdue.map((entry) => entry.sender))] },
+        { doc: this.name, updates: overdue.length, senders: [...new Set(overdue.map((entry) => entry.sender))] },
         'updates from other instances were not confirmed stored in time; storing them here',
       )
     }

@@ -1,30 +1,30 @@
-export { AccessPolicy, type AccessPolicyOptions, type UpgradeDecision } from './access-policy.js'
+export type { Identity } from './awareness-ownership.js'
+export type { CommitQueueOptions } from './commit-queue.js'
+export { syncDefaults } from './defaults.js'
+export type { DocInfo, DocStore, QuarantinedUpdate, QuarantineEntry, StoredDoc, StoreEntry } from './doc-store.js'
+export { Fanout, type FanoutOptions } from './fanout.js'
 export {
   AccessDenied,
-  type AccessGrant,
-  MAX_TOKEN_TTL_SECONDS,
-  TokenAuthority,
-  type TokenKeys,
-} from './access-tokens.js'
-export type { Identity } from './awareness-ownership.js'
-export type { ConnectionOptions, SyncSocket } from './connection.js'
-export { Connection, MAX_AWARENESS_IDS_PER_CONNECTION } from './connection.js'
-export type { DocInfo, DocStore, QuarantinedUpdate, QuarantineEntry, StoredDoc, StoreEntry } from './doc-store.js'
-export type { Document } from './document.js'
-export { parseDuration } from './duration.js'
-export { Fanout, type FanoutOptions } from './fanout.js'
-export { type RoutesOptions, syncRoutes } from './koa-routes.js'
+  type AfterStorePayload,
+  type AuthenticateRequest,
+  type Authentication,
+  type BeforeUnloadPayload,
+  type ChangePayload,
+  type Hooks,
+  type LoadPayload,
+  type MemberInfo,
+  type MemberPayload,
+} from './hooks.js'
 export { type Logger, silentLogger } from './logger.js'
+export { Member, type MemberOptions, type SyncSocket } from './member.js'
+export { MemoryBus, MemoryBusNetwork } from './memory-bus.js'
 export { MemoryStore } from './memory-store.js'
 export type { MessageBus } from './message-bus.js'
-export type { PersistenceOptions } from './persistence.js'
-export { createPrometheusMetrics, type PrometheusMetrics } from './prometheus.js'
-export type { RateLimitOptions } from './rate-limits.js'
+export { MAX_AWARENESS_IDS_PER_MEMBER } from './presence.js'
+export type { Room } from './room.js'
 export { type StoreArgumentChecks, storeArgumentChecks } from './store-arguments.js'
 export { applyStoredParts, dropPendingContent, type StoredPart } from './stored-state.js'
 export { type ErrorKind, noMetrics, type SyncMetrics } from './sync-metrics.js'
 export { SyncServer, type SyncServerOptions } from './sync-server.js'
-export { type TokenRoutesOptions, tokenRoutes } from './token-routes.js'
 export { inspectUpdate, MAX_CLOCK, type UpdateBounds, type UpdateShape } from './update-shape.js'
-export { defaultWriteLimits, type WriteLimits } from './write-limits.js'
-export { type AttachedEndpoint, type AttachOptions, attachSyncServer } from './ws-adapter.js'
+export { DEFAULT_MAX_MESSAGE_SIZE, defaultWriteLimits, type WriteLimits } from './write-limits.js'

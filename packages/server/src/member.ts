@@ -1,30 +1,26 @@
 import {
+  type ClientMessage,
   CloseCode,
   encodeAwarenessMessage,
   encodeSavedMessage,
   isEmptyUpdate,
-  messageAwareness,
-  messageQueryAwareness,
-  messageSync,
-  syncStep1,
-  syncStep2,
-  syncUpdate,
+  MalformedMessage,
+  readClientMessage,
 } from '@tandem/protocol'
-import * as decoding from 'lib0/decoding'
-import * as encoding from 'lib0/encoding'
-import { applyAwarenessUpdate, encodeAwarenessUpdate } from 'y-protocols/awareness'
 import { AwarenessIds } from './awareness-ids.js'
 import type { Identity } from './awareness-ownership.js'
-import type { Document, Peer } from './document.js'
+import type { MemberInfo } from './hooks.js'
 import type { Logger } from './logger.js'
+import { PresenceRefused } from './presence.js'
+import type { Room, RoomMember } from './room.js'
 import type { ErrorKind, SyncMetrics } from './sync-metrics.js'
 import { inspectUpdate, type UpdateBounds } from './update-shape.js'
 import { type BudgetRates, WriteBudget } from './write-budget.js'
 import { AWARENESS_STATES_PER_MESSAGE } from './write-limits.js'
 
 /**
- * The transport a connection speaks over: the part of a WebSocket the sync core needs. A `ws` WebSocket
- * satisfies it; so can any other transport.
+ * The transport a member speaks over: the part of a WebSocket the sync core needs. A `ws` WebSocket satisfies
+ * it; so can any other transport (see `@tandem/server-koa` for the WebSocket adapter).
  */
 export interface SyncSocket {
   /** Bytes queued for sending and not yet handed to the network. */
@@ -37,12 +33,12 @@ export interface SyncSocket {
   close(code: number, reason: string): void
   /** Drops the connection at once, without a closing handshake. */
   terminate(): void
-  /** Sends a ping; the transport calls {@link Connection.handlePong} when the answer arrives. Optional. */
+  /** Sends a ping; the transport calls {@link Member.handlePong} when the answer arrives. Optional. */
   ping?(): void
 }
 
-/** Per-connection settings. */
-export interface ConnectionOptions {
+/** Per-member settings. */
+export interface MemberOptions {
   /** Send Tandem's saved acknowledgement (the client opted in). @default false */
   saved?: boolean
   /**
@@ -50,37 +46,34 @@ export interface ConnectionOptions {
    * relayed or stored. @default false
    */
   readOnly?: boolean
-  /** When the connection's access ends: it is closed with 4440 (token expired) then. @default never */
+  /** When the member's access ends: it is closed with 4440 (token expired) then. @default never */
   expiresAt?: Date | null
   /**
    * Who the person is: their awareness client ids stay reserved for them after they leave. @default one
-   * unverified identity shared by every connection that has none
+   * unverified identity shared by every member that has none
    */
   identity?: Identity
 }
 
-/** The identity of a connection opened without one. */
+/** The identity of a member opened without one. */
 const anonymous: Identity = { key: 'anonymous', verified: false }
 
-/** The most awareness client ids one connection may set; a stock client uses one. */
-export const MAX_AWARENESS_IDS_PER_CONNECTION = 16
-
-/** What a connection needs of its server: one object, shared by all of the server's connections. */
-export interface ConnectionContext {
+/** What a member needs of its server: one object, shared by all of the server's members. */
+export interface MemberContext {
   readonly logger: Logger
   readonly metrics: SyncMetrics
-  /** Cut a connection off once this many bytes wait to be sent to it. */
+  /** Cut a member off once this many bytes wait to be sent to it. */
   readonly maxBufferedBytes: number
-  /** How long a probed connection has to answer its ping, in ms. */
+  /** How long a probed member has to answer its ping, in ms. */
   readonly probeTimeout: number
   /** The bounds every update must be within. */
   readonly updateBounds: UpdateBounds
   /** The largest awareness state, in bytes of JSON. */
   readonly maxAwarenessSize: number
-  /** How fast each connection's budgets refill. */
+  /** How fast each member's budgets refill. */
   readonly budgetRates: BudgetRates
-  /** Called once, when the connection has ended. */
-  onClosed(connection: Connection): void
+  /** Called once, when the member has left. */
+  onClosed(member: Member): void
 }
 
 /** A message the server refuses, with the close code and error kind that answer it. */
@@ -94,27 +87,28 @@ class RejectedMessage extends Error {
   }
 }
 
-let nextConnectionId = 1
+let nextMemberId = 1
 
 /**
- * One client's connection to one document: reads its messages, applies them, and sends it the document, the
- * changes of others and, when it opted in, saved acknowledgements.
+ * One client of one room, over any transport: reads its messages and hands them to the room, and sends it the
+ * document, the changes of others and, when it opted in, saved acknowledgements.
  *
- * Anything wrong with what the client sends ends this connection only, with a named close code and a log line.
+ * Anything wrong with what the client sends ends this member only, with a named close code and a log line.
  */
-export class Connection implements Peer {
+export class Member implements RoomMember {
   /** A process-unique id, for logs. */
-  readonly id = nextConnectionId++
+  readonly id = nextMemberId++
   readonly awarenessIds = new AwarenessIds()
+  /** Document-changing messages received (the count a saved acknowledgement reports). */
   private changesReceived = 0
-  /** The latest count of changes waiting for a commit, and the document sequence number that covers them. */
+  /** The latest count of changes waiting for a commit, and the write log's number that covers them. */
   private ackPending: { count: number; seq: number } | null = null
   private closed = false
   private detached = false
   private readOnlyWarned = false
   private expiryTimer: ReturnType<typeof setTimeout> | null = null
   private probeTimer: ReturnType<typeof setTimeout> | null = null
-  // The options are kept as fields, not as the object passed in: one object less per connection.
+  // The options are kept as fields, not as the object passed in: one object less per member.
   private readonly saved: boolean
   private readonly readOnly: boolean
   private readonly expiresAt: Date | null
@@ -123,9 +117,9 @@ export class Connection implements Peer {
 
   constructor(
     private readonly socket: SyncSocket,
-    readonly doc: Document,
-    private readonly context: ConnectionContext,
-    options: ConnectionOptions = {},
+    readonly room: Room,
+    private readonly context: MemberContext,
+    options: MemberOptions = {},
   ) {
     this.saved = options.saved ?? false
     this.readOnly = options.readOnly ?? false
@@ -134,12 +128,17 @@ export class Connection implements Peer {
     this.budget = new WriteBudget(context.budgetRates)
   }
 
-  /** Starts the sync: the server's step 1 and the awareness of everyone present. */
+  /** Who this member is, for hooks. */
+  get info(): MemberInfo {
+    return { id: this.id, identity: this.identity, readOnly: this.readOnly }
+  }
+
+  /** Joins the room and starts the sync: the server's step 1 and the awareness of everyone present. */
   open(): void {
     this.scheduleExpiry()
-    this.doc.peers.add(this)
-    this.doc.source.sendStep1((message) => this.send(message))
-    if (this.doc.awareness.getStates().size > 0) this.send(encodeAwarenessMessage(this.doc.awarenessEncoding.all()))
+    this.room.join(this)
+    this.room.source.sendStep1((message) => this.send(message))
+    if (this.room.awareness.getStates().size > 0) this.send(encodeAwarenessMessage(this.room.presence.encoding.all()))
   }
 
   /** Handles one frame from the client. */
@@ -156,7 +155,7 @@ export class Connection implements Peer {
         )
       }
       if (!isBinary) throw new RejectedMessage(CloseCode.unsupportedData, 'text-frame', 'text frames are not supported')
-      this.handle(data)
+      this.handle(readOrReject(() => readClientMessage(data)))
     } catch (error) {
       this.refuse(
         error instanceof RejectedMessage
@@ -166,27 +165,16 @@ export class Connection implements Peer {
     }
   }
 
-  /** Closes the connection for what it sent, counted and logged. */
-  private refuse(rejection: RejectedMessage): void {
-    if (this.closed) return
-    this.context.metrics.error(rejection.kind)
-    this.context.logger.warn(
-      { doc: this.doc.name, connection: this.id, code: rejection.code, reason: rejection.message },
-      'closing a connection that sent a bad message',
-    )
-    this.close(rejection.code, rejection.message)
-  }
-
   /**
-   * Sends one message, or cuts the connection off if the client stopped reading. `sent` is called once the
-   * message has been handed to the network, or has failed to be.
+   * Sends one message, or cuts the member off if the client stopped reading. `sent` is called once the message
+   * has been handed to the network, or has failed to be.
    */
   send(message: Uint8Array, sent?: () => void): void {
     if (this.closed) return
     if (this.socket.bufferedAmount > this.context.maxBufferedBytes) {
       this.context.metrics.error('slow-consumer')
       this.context.logger.warn(
-        { doc: this.doc.name, connection: this.id, bufferedAmount: this.socket.bufferedAmount },
+        { doc: this.room.name, connection: this.id, bufferedAmount: this.socket.bufferedAmount },
         'terminating a connection that stopped reading',
       )
       this.terminate()
@@ -197,15 +185,15 @@ export class Connection implements Peer {
     else this.socket.send(message)
   }
 
-  onDocCommitted(): void {
-    if (this.ackPending && this.doc.committedSeq >= this.ackPending.seq) {
+  committed(seq: number): void {
+    if (this.ackPending && seq >= this.ackPending.seq) {
       const { count } = this.ackPending
       this.ackPending = null
       this.send(encodeSavedMessage(count))
     }
   }
 
-  /** Ends the connection with a close frame; the socket's close event follows. */
+  /** Ends the member with a close frame; the socket's close event follows. */
   close(code: number, reason: string): void {
     if (this.closed) return
     // Close reasons are limited to 123 bytes by the WebSocket protocol.
@@ -214,7 +202,7 @@ export class Connection implements Peer {
     this.detach()
   }
 
-  /** Drops the connection at once. */
+  /** Drops the member at once. */
   terminate(): void {
     if (this.closed) return
     this.closed = true
@@ -228,7 +216,7 @@ export class Connection implements Peer {
       this.probeTimer = null
       this.context.metrics.error('heartbeat-timeout')
       this.context.logger.info(
-        { doc: this.doc.name, connection: this.id },
+        { doc: this.room.name, connection: this.id },
         'dropping a connection that did not answer a probe',
       )
       this.terminate()
@@ -249,7 +237,7 @@ export class Connection implements Peer {
     if (this.probeTimer === null) return
     clearTimeout(this.probeTimer)
     this.probeTimer = null
-    this.context.logger.debug({ doc: this.doc.name, connection: this.id }, 'a probed connection answered')
+    this.context.logger.debug({ doc: this.room.name, connection: this.id }, 'a probed connection answered')
   }
 
   /** Call when the transport reports that the socket closed. */
@@ -258,65 +246,54 @@ export class Connection implements Peer {
     this.detach()
   }
 
+  /** Closes the member for what it sent, counted and logged. */
+  private refuse(rejection: RejectedMessage): void {
+    if (this.closed) return
+    this.context.metrics.error(rejection.kind)
+    this.context.logger.warn(
+      { doc: this.room.name, connection: this.id, code: rejection.code, reason: rejection.message },
+      'closing a connection that sent a bad message',
+    )
+    this.close(rejection.code, rejection.message)
+  }
+
   private detach(): void {
     if (this.detached) return
     this.detached = true
     if (this.expiryTimer !== null) clearTimeout(this.expiryTimer)
     if (this.probeTimer !== null) clearTimeout(this.probeTimer)
-    this.doc.removePeer(this)
+    this.room.leave(this)
     this.context.onClosed(this)
   }
 
-  private handle(data: Uint8Array): void {
-    const decoder = decoding.createDecoder(data)
-    const type = readOrReject(() => decoding.readVarUint(decoder))
-    switch (type) {
-      case messageSync: {
-        const subtype = readOrReject(() => decoding.readVarUint(decoder))
-        const payload = readOrReject(() => decoding.readVarUint8Array(decoder))
-        assertConsumed(decoder)
-        if (subtype === syncStep1) {
-          if (!this.budget.spendSyncRequest()) {
-            throw new RejectedMessage(
-              CloseCode.rateLimited,
-              'rate-limited',
-              'the connection sent more sync requests than its budget allows',
-            )
-          }
-          const source = this.doc.source
-          const fromStorage = source.deferred
-          const answer = applyOrReject(() => source.step2Message(payload))
-          if (fromStorage && source.deferred) {
-            // Answered with the stored bytes: the server applies them once they are on their way.
-            this.send(answer, () => source.applySoon())
-          } else {
-            this.send(answer)
-          }
-        } else if (subtype === syncStep2 || subtype === syncUpdate) {
-          this.applyUpdate(payload)
-        } else {
+  private handle(message: ClientMessage): void {
+    switch (message.type) {
+      case 'sync-step-1': {
+        if (!this.budget.spendSyncRequest()) {
           throw new RejectedMessage(
-            CloseCode.protocolError,
-            'malformed-message',
-            `unknown sync message type ${subtype}`,
+            CloseCode.rateLimited,
+            'rate-limited',
+            'the connection sent more sync requests than its budget allows',
           )
         }
+        const source = this.room.source
+        const fromStorage = source.deferred
+        const answer = applyOrReject(() => source.step2Message(message.stateVector))
+        // Answered with the stored bytes: the server applies them once they are on their way.
+        if (fromStorage && source.deferred) this.send(answer, () => source.applySoon())
+        else this.send(answer)
         return
       }
-      case messageAwareness: {
-        const payload = readOrReject(() => decoding.readVarUint8Array(decoder))
-        assertConsumed(decoder)
-        const allowed = this.ownAwareness(payload)
-        if (allowed) applyOrReject(() => applyAwarenessUpdate(this.doc.awareness, allowed, this))
+      case 'sync-step-2':
+      case 'sync-update':
+        this.applyUpdate(message.update)
         return
-      }
-      case messageQueryAwareness: {
-        assertConsumed(decoder)
-        this.send(encodeAwarenessMessage(this.doc.awarenessEncoding.all()))
+      case 'awareness':
+        this.applyAwareness(message.update)
         return
-      }
-      default:
-        throw new RejectedMessage(CloseCode.protocolError, 'malformed-message', `unknown message type ${type}`)
+      case 'query-awareness':
+        this.send(encodeAwarenessMessage(this.room.presence.encoding.all()))
+        return
     }
   }
 
@@ -327,7 +304,7 @@ export class Connection implements Peer {
       if (!this.readOnlyWarned) {
         this.readOnlyWarned = true
         this.context.logger.info(
-          { doc: this.doc.name, connection: this.id },
+          { doc: this.room.name, connection: this.id },
           'ignoring changes from a read-only connection',
         )
       }
@@ -347,125 +324,67 @@ export class Connection implements Peer {
       }
       throw new RejectedMessage(CloseCode.updateRefused, 'update-refused', `update refused: ${shape.reason}`)
     }
-    const overBound = applyOrReject(() => this.doc.apply(update, this, this))
+    const overBound = applyOrReject(() => this.room.apply(update, this, this))
     if (overBound) throw new RejectedMessage(CloseCode.pendingUnresolved, 'pending-unresolved', overBound)
-    // Part of what this connection sent waits for content the server has not seen; it is not stored until that
-    // arrives, so it, and what this connection sends after it, cannot be acknowledged as saved yet.
-    if (this.saved && !this.doc.pending.has(this)) this.acknowledgeWhenCommitted()
+    // Part of what this member sent waits for content the server has not seen; it is not stored until that
+    // arrives, so it, and what this member sends after it, cannot be acknowledged as saved yet.
+    if (this.saved && !this.room.pending.has(this)) this.acknowledgeWhenCommitted()
   }
 
-  /** Acknowledges every change received so far once the document's accepted updates are committed. */
+  /** Acknowledges every change received so far once the write log has stored what it holds now. */
   private acknowledgeWhenCommitted(): void {
-    this.ackPending = { count: this.changesReceived, seq: this.doc.acceptedSeq }
-    this.onDocCommitted()
+    this.ackPending = { count: this.changesReceived, seq: this.room.log.appended }
+    this.committed(this.room.log.committed)
   }
 
   /**
-   * The part of an awareness update this connection may apply, decided on the parsed entries, as y-protocols
-   * reads them. Entries for client ids a live connection owns are held back as a claim, and ids reserved for a
-   * person who left are theirs alone (see `AwarenessOwnership`). Entries that would change nothing pass: the
-   * stock y-websocket client re-broadcasts every awareness change it applies, other people's included, so
-   * echoes of others' states at their current clock are routine. Returns `null` when nothing is left to apply.
+   * Applies what this member may of an awareness update (see {@link Presence.judge}): entries for client ids a
+   * live member owns are held back as a claim, and ids reserved for a person who left are theirs alone.
    */
-  private ownAwareness(payload: Uint8Array): Uint8Array | null {
+  private applyAwareness(update: Uint8Array): void {
     const maxState = this.context.maxAwarenessSize
-    if (payload.byteLength > maxState * AWARENESS_STATES_PER_MESSAGE) {
+    if (update.byteLength > maxState * AWARENESS_STATES_PER_MESSAGE) {
       throw new RejectedMessage(
         CloseCode.updateRefused,
         'awareness-too-large',
-        `update refused: an awareness message of ${payload.byteLength} bytes, over the bound of ${maxState * AWARENESS_STATES_PER_MESSAGE}`,
+        `update refused: an awareness message of ${update.byteLength} bytes, over the bound of ${maxState * AWARENESS_STATES_PER_MESSAGE}`,
       )
     }
-    const decoder = decoding.createDecoder(payload)
-    const awareness = this.doc.awareness
-    const ownership = this.doc.ownership
-    const count = readOrReject(() => decoding.readVarUint(decoder))
-    const kept: { id: number; clock: number; state: string }[] = []
-    const claimed: number[] = []
-    const reserved: number[] = []
-    /** Ids whose state the server removed and this connection sets again at a clock the removal passed. */
-    const stale: number[] = []
-    // Ids this update would add to the connection's own; usually none (a client updates its own state).
-    const added: number[] = []
-    for (let i = 0; i < count; i++) {
-      const id = readOrReject(() => decoding.readVarUint(decoder))
-      const clock = readOrReject(() => decoding.readVarUint(decoder))
-      const bytes = readOrReject(() => decoding.readVarUint8Array(decoder))
-      if (bytes.byteLength > maxState) {
-        throw new RejectedMessage(
-          CloseCode.updateRefused,
-          'awareness-too-large',
-          `update refused: the awareness state of client ${id} is ${bytes.byteLength} bytes, over the bound of ${maxState}`,
-        )
+    const presence = this.room.presence
+    let verdict: ReturnType<typeof presence.judge>
+    try {
+      verdict = presence.judge(this, update, maxState)
+    } catch (error) {
+      if (error instanceof MalformedMessage) throw malformed(error)
+      if (!(error instanceof PresenceRefused)) throw rejectedPayload(error)
+      if (error.reason === 'too-large') {
+        throw new RejectedMessage(CloseCode.updateRefused, 'awareness-too-large', `update refused: ${error.message}`)
       }
-      const state = textDecoder.decode(bytes)
-      const parsed: unknown = applyOrReject(() => JSON.parse(state))
-      const current = awareness.meta.get(id)?.clock ?? 0
-      // The same test applyAwarenessUpdate makes before it changes anything, on the same parsed state.
-      const takesEffect = current < clock || (current === clock && parsed === null && awareness.states.has(id))
-      if (takesEffect) {
-        const verdict = ownership.judge(this, id)
-        if (verdict === 'claimed') {
-          claimed.push(id)
-          continue
-        }
-        if (verdict === 'reserved') {
-          reserved.push(id)
-          continue
-        }
-        if (!this.awarenessIds.has(id) && !added.includes(id)) {
-          added.push(id)
-          // Checked as they come, so `added` stays short.
-          if (this.awarenessIds.size + added.length > MAX_AWARENESS_IDS_PER_CONNECTION) {
-            throw new RejectedMessage(
-              CloseCode.policyViolation,
-              'awareness-forgery',
-              `a connection may set at most ${MAX_AWARENESS_IDS_PER_CONNECTION} awareness states`,
-            )
-          }
-        }
-      } else if (
-        parsed !== null &&
-        awareness.meta.has(id) &&
-        !awareness.states.has(id) &&
-        ownership.judge(this, id) === 'own'
-      ) {
-        stale.push(id)
-      }
-      kept.push({ id, clock, state })
+      throw new RejectedMessage(CloseCode.policyViolation, 'awareness-forgery', error.message)
     }
-    assertConsumed(decoder)
     // A person back after the server removed their state sends it again at the clock it had, which the removal
     // passed: tell them of the removal, and their client answers with its state at a newer clock (y-protocols
     // never lets a remote client remove the local state).
-    if (stale.length > 0) this.send(encodeAwarenessMessage(encodeAwarenessUpdate(awareness, stale)))
-    if (reserved.length > 0) this.refuseReserved(reserved)
-    if (claimed.length > 0) {
+    if (verdict.stale.length > 0) this.send(encodeAwarenessMessage(presence.statesOf(verdict.stale)))
+    if (verdict.reserved.length > 0) this.refuseReserved(verdict.reserved)
+    if (verdict.claimed.length > 0) {
       this.context.metrics.error('awareness-forgery')
       this.context.logger.info(
-        { doc: this.doc.name, connection: this.id, clients: claimed },
+        { doc: this.room.name, connection: this.id, clients: verdict.claimed },
         'holding back awareness for client ids another connection owns, and probing that connection',
       )
-      ownership.claim(this, claimed, payload)
+      presence.claim(this, verdict.claimed, update)
     }
-    if (claimed.length === 0 && reserved.length === 0) return payload
-    if (kept.length === 0) return null
-    const encoder = encoding.createEncoder()
-    encoding.writeVarUint(encoder, kept.length)
-    for (const { id, clock, state } of kept) {
-      encoding.writeVarUint(encoder, id)
-      encoding.writeVarUint(encoder, clock)
-      encoding.writeVarString(encoder, state)
-    }
-    return encoding.toUint8Array(encoder)
+    const allowed = verdict.apply
+    if (allowed) applyOrReject(() => presence.apply(allowed, this))
   }
 
   /**
    * Answers a claim on client ids reserved for another person, who left and may come back: never applied. With
-   * a verified identity (a token) it is a forgery and ends the connection; without one the claimant may be that
-   * person reconnecting from another address, so it only stays without effect.
+   * a verified identity it is a forgery and ends the member; without one the claimant may be that person
+   * reconnecting from another address, so it only stays without effect.
    */
-  private refuseReserved(ids: number[]): void {
+  private refuseReserved(ids: readonly number[]): void {
     if (this.identity.verified) {
       throw new RejectedMessage(
         CloseCode.policyViolation,
@@ -475,7 +394,7 @@ export class Connection implements Peer {
     }
     this.context.metrics.error('awareness-forgery')
     this.context.logger.info(
-      { doc: this.doc.name, connection: this.id, clients: ids },
+      { doc: this.room.name, connection: this.id, clients: ids },
       'holding back awareness for client ids reserved for a person who left',
     )
   }
@@ -499,29 +418,31 @@ function readOrReject<T>(read: () => T): T {
   try {
     return read()
   } catch (error) {
-    throw new RejectedMessage(CloseCode.protocolError, 'malformed-message', `malformed message: ${describe(error)}`)
+    if (error instanceof MalformedMessage) throw malformed(error)
+    throw error
   }
+}
+
+/** The answer to a frame that is not a well-formed message: its reason says what was wrong. */
+function malformed(error: MalformedMessage): RejectedMessage {
+  return new RejectedMessage(CloseCode.protocolError, 'malformed-message', error.message)
+}
+
+function rejectedPayload(error: unknown): RejectedMessage {
+  return new RejectedMessage(CloseCode.invalidPayload, 'rejected-update', `rejected payload: ${describe(error)}`)
 }
 
 function applyOrReject<T>(apply: () => T): T {
   try {
     return apply()
   } catch (error) {
-    throw new RejectedMessage(CloseCode.invalidPayload, 'rejected-update', `rejected payload: ${describe(error)}`)
-  }
-}
-
-function assertConsumed(decoder: decoding.Decoder): void {
-  if (decoding.hasContent(decoder)) {
-    throw new RejectedMessage(CloseCode.protocolError, 'malformed-message', 'malformed message: trailing bytes')
+    throw rejectedPayload(error)
   }
 }
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error)
 }
-
-const textDecoder = new TextDecoder()
 
 function truncateReason(reason: string): string {
   const bytes = new TextEncoder().encode(reason)

@@ -1,42 +1,53 @@
 import { encodeAwarenessMessage, encodeUpdateMessage } from '@tandem/protocol'
-import { Awareness, applyAwarenessUpdate, encodeAwarenessUpdate, removeAwarenessStates } from 'y-protocols/awareness'
 import * as Y from 'yjs'
-import { AwarenessEncoding } from './awareness-encoding.js'
-import { AwarenessOwnership, type AwarenessPeer } from './awareness-ownership.js'
+import type { AwarenessMember } from './awareness-ownership.js'
+import type { CommitQueue } from './commit-queue.js'
+import { type EventHook, type HookRunner, HookSequence, type MemberInfo } from './hooks.js'
 import type { Logger } from './logger.js'
 import { PendingContent, type PendingLimits, type PendingOwner } from './pending-content.js'
-import type { PersistedDoc, Persistence } from './persistence.js'
+import { Presence } from './presence.js'
 import type { SyncMetrics } from './sync-metrics.js'
 import { SyncSource } from './sync-source.js'
+import { WriteLog } from './write-log.js'
 
 /**
- * What a document needs of a connection: somewhere to send, who it is, the awareness ids it controls, and news
- * of its changes that wait for content the document lacks.
+ * What a room needs of a member: somewhere to send, who it is, the awareness ids it controls, and news of its
+ * changes that wait for content the document lacks.
  */
-export interface Peer extends AwarenessPeer, PendingOwner {
+export interface RoomMember extends AwarenessMember, PendingOwner {
+  readonly info: MemberInfo
   send(message: Uint8Array): void
-  /** Called after a storage commit that stored updates of this document. */
-  onDocCommitted(): void
+  /** The first `seq` updates of the room's write log are stored. */
+  committed(seq: number): void
 }
 
-/** What a document needs of its server. */
-export interface DocumentContext {
-  readonly persistence: Persistence
+/** What a room needs of its server. */
+export interface RoomContext {
+  readonly queue: CommitQueue
   readonly metrics: SyncMetrics
   readonly logger: Logger
   readonly pendingLimits: PendingLimits
+  readonly hooks: HookRunner
+}
+
+/** What storage held of a document when it was loaded. */
+export interface LoadedState {
+  /** Everything that loaded, as one update, or `null` for a new document. */
+  readonly state: Uint8Array | null
+  /** How many entries storage's log of the document holds (since its last compaction). */
+  readonly entries: number
 }
 
 /**
- * What a document needs of the other instances holding it, when the server is scaled out (see `Fanout`): it
- * publishes its own clients' changes and says when they are stored.
+ * What a room needs of the other instances holding its document, when the server is scaled out (see
+ * `Fanout`): it publishes its own members' changes and says when they are stored.
  */
-export interface DocumentLink {
-  /** Sends an update this instance's clients made; `seq` is the document's accepted count including it. */
+export interface InstanceLink {
+  /** Sends an update this instance's members made; `seq` is the write log's number of the latest in it. */
   publishUpdate(update: Uint8Array, seq: number): void
-  /** Sends an awareness update of this instance's clients. */
+  /** Sends an awareness update of this instance's members. */
   publishAwareness(update: Uint8Array): void
-  /** Says that more of the accepted updates are stored (the document's `committedSeq`). */
+  /** Says that more of the write log is stored. */
   committed(): void
 }
 
@@ -48,28 +59,24 @@ export const catchUpOrigin = Symbol('catch-up')
 const mixedOrigins = Symbol('mixed origins')
 
 /**
- * One document in memory: its Y.Doc, the awareness of the people in it, and the connections editing it.
+ * One open document and everyone editing it: the Y.Doc (with the encodings newcomers are synced from), the
+ * room's presence with its one ownership map, its members, and its write log. It owns the pipeline of a
+ * change: apply, append to the write log, relay, and, once stored, tell the members.
  *
  * Updates and awareness changes are coalesced per event-loop turn: everything that arrived in one turn goes out
- * as one merged update (and one awareness message), encoded once and sent to every connection. A connection
- * whose own updates were all of the turn's updates is not sent its own changes back.
+ * as one merged update (and one awareness message), encoded once and sent to every member. A member whose own
+ * updates were all of the turn's updates is not sent its own changes back.
  */
-export class Document implements PersistedDoc {
-  /** The Y.Doc and the encodings newcomers are synced from. */
+export class Room {
   readonly source = new SyncSource()
-  readonly awareness = new Awareness(this.source.raw)
-  /** The room's awareness, encoded, for newcomers and for the changes the room is sent. */
-  readonly awarenessEncoding = new AwarenessEncoding(this.awareness)
-  readonly peers = new Set<Peer>()
-  acceptedSeq = 0
-  committedSeq = 0
-  logLength = 0
-  /** The other instances holding this document, when scaled out. */
-  link: DocumentLink | null = null
-  /** Who may set each awareness client id. */
-  readonly ownership = new AwarenessOwnership<Peer>()
+  readonly presence = new Presence<RoomMember>(this.source.raw)
+  readonly members = new Set<RoomMember>()
+  readonly log: WriteLog
   /** Changes that wait for content this document has not seen, kept out of the Y.Doc. */
   readonly pending: PendingContent
+  /** The other instances holding this document, when scaled out. */
+  link: InstanceLink | null = null
+  private readonly hooks: HookSequence | null
   private outgoing: Uint8Array[] = []
   private outgoingOrigin: unknown = null
   private awarenessChanged = new Set<number>()
@@ -78,36 +85,42 @@ export class Document implements PersistedDoc {
   private awarenessUnpublished = new Set<number>()
   private flushScheduled = false
   private destroyed = false
-  private readonly persistence: Persistence
   private readonly metrics: SyncMetrics
   private readonly logger: Logger
+  private readonly runner: HookRunner
 
   constructor(
     readonly name: string,
-    context: DocumentContext,
+    context: RoomContext,
+    loaded: LoadedState,
   ) {
-    this.persistence = context.persistence
     this.metrics = context.metrics
     this.logger = context.logger
+    this.runner = context.hooks
+    const notified: EventHook[] = ['change', 'afterStore', 'connect', 'disconnect']
+    this.hooks = notified.some((hook) => context.hooks.has(hook)) ? new HookSequence(context.hooks) : null
     this.pending = new PendingContent(context.pendingLimits, (updates) =>
       this.logger.warn({ doc: name, updates }, 'dropping changes of another instance that waited too long'),
     )
-    // The server is not a person in the room.
-    this.awareness.setLocalState(null)
+    if (loaded.state) this.source.restore(loaded.state)
+    this.log = new WriteLog(
+      { name, snapshot: () => Y.encodeStateAsUpdate(this.doc()), committed: (seq) => this.onCommitted(seq) },
+      context.queue,
+      loaded.entries,
+    )
   }
 
-  /** The Y.Doc; reading it applies the stored state first if that is still waiting (see {@link SyncSource}). */
-  get ydoc(): Y.Doc {
-    return this.source.doc
+  /** The awareness of the people here. */
+  get awareness(): Presence<RoomMember>['awareness'] {
+    return this.presence.awareness
   }
 
   /**
-   * Takes what storage holds, to apply when first needed (see {@link SyncSource}); call once, before
-   * {@link start}, so none of it is stored again.
+   * The Y.Doc with everything it holds. After a load from storage, the first call applies the stored state (see
+   * {@link SyncSource}): the stored bytes are served to a fresh client before the server applies them.
    */
-  restore(state: Uint8Array | null, logLength: number): void {
-    if (state) this.source.restore(state)
-    this.logLength = logLength
+  doc(): Y.Doc {
+    return this.source.applied()
   }
 
   /**
@@ -116,53 +129,59 @@ export class Document implements PersistedDoc {
    * the reason when `owner`'s waiting content passed a bound (it was dropped). Throws what Yjs throws.
    */
   apply(update: Uint8Array, origin: unknown, owner: PendingOwner | null = null): string | null {
-    return this.pending.apply(this.ydoc, update, origin, owner)
+    return this.pending.apply(this.doc(), update, origin, owner)
   }
 
-  /** Starts persisting and relaying changes. */
+  /** Starts storing and relaying changes. */
   start(): void {
     this.source.onUpdate(this.onUpdate)
     this.awareness.on('update', this.onAwarenessUpdate)
   }
 
-  /** Called by the write queue after a commit; tells every peer. */
-  onCommitted(): void {
-    for (const peer of this.peers) peer.onDocCommitted()
-    this.link?.committed()
+  /** Adds a member; it is sent the room's changes from now on. */
+  join(member: RoomMember): void {
+    this.members.add(member)
   }
 
   /** Queues an update for storage that is already applied (one another instance did not confirm storing). */
   store(update: Uint8Array): void {
-    this.persistence.enqueue(this, update)
+    this.append(update, null)
   }
 
-  /** The awareness client ids this instance's connections set. */
+  /** The awareness client ids this instance's members set. */
   localAwarenessIds(): number[] {
-    return this.ownership.liveIds()
+    return this.presence.ownership.liveIds()
   }
 
   /**
-   * Removes a peer, the changes it left waiting, and the awareness states it controlled; the others see them
-   * leave at once, except states that a live claimant who is the same person takes over (see
-   * {@link AwarenessOwnership.claim}). The ids stay reserved for the person, who may come back.
+   * Removes a member, the changes it left waiting, and the awareness states it controlled (see
+   * {@link Presence.leave}).
    */
-  removePeer(peer: Peer): void {
-    if (!this.peers.delete(peer)) return
-    this.pending.drop(peer)
-    const { removed, handedOver } = this.ownership.leave(peer, (claimant) => this.peers.has(claimant))
-    const present = removed.filter((id) => this.awareness.states.has(id))
-    if (present.length > 0) removeAwarenessStates(this.awareness, present, peer)
-    for (const [claimant, update] of handedOver) applyAwarenessUpdate(this.awareness, update, claimant)
+  leave(member: RoomMember): void {
+    if (!this.members.delete(member)) return
+    this.pending.drop(member)
+    this.presence.leave(member, (claimant) => this.members.has(claimant))
   }
 
-  /** Stops everything; the document must not be used afterwards. */
+  /** Tells the hooks that `member` joined (`connect`) or left (`disconnect`); `failed` is called if one throws. */
+  notifyMember(hook: 'connect' | 'disconnect', member: RoomMember, failed?: () => void): void {
+    if (!this.hooks || !this.runner.has(hook)) return
+    this.hooks.run(hook, { documentName: this.name, member: member.info }, member.info.id, failed)
+  }
+
+  /** Resolves once the hooks this room queued so far have run. */
+  hooksSettled(): Promise<void> {
+    return this.hooks?.settled() ?? Promise.resolve()
+  }
+
+  /** Stops everything; the room must not be used afterwards. */
   destroy(): void {
     if (this.destroyed) return
     this.destroyed = true
     this.pending.clear()
     this.source.raw.off('update', this.onUpdate)
     this.awareness.off('update', this.onAwarenessUpdate)
-    this.awareness.destroy()
+    this.presence.destroy()
     this.source.raw.destroy()
     this.outgoing = []
     this.unpublished = []
@@ -170,11 +189,28 @@ export class Document implements PersistedDoc {
     this.awarenessUnpublished.clear()
   }
 
+  private append(update: Uint8Array, origin: unknown): number {
+    const seq = this.log.append(update)
+    if (this.hooks && this.runner.has('change')) {
+      const member = this.members.has(origin as RoomMember) ? (origin as RoomMember).info : null
+      this.hooks.run('change', { documentName: this.name, update, seq, member }, member?.id)
+    }
+    return seq
+  }
+
+  private onCommitted(seq: number): void {
+    for (const member of this.members) member.committed(seq)
+    this.link?.committed()
+    if (this.hooks && this.runner.has('afterStore')) this.hooks.run('afterStore', { documentName: this.name, seq })
+  }
+
   private readonly onUpdate = (update: Uint8Array, origin: unknown): void => {
-    if (origin !== remoteOrigin) this.persistence.enqueue(this, update)
+    // Yjs emits `update` synchronously at the end of the transaction that applied it: by the time `apply`
+    // returns, the write log holds the change, and a member reading `log.appended` sees its number.
+    if (origin !== remoteOrigin) this.append(update, origin)
     const publish = this.link !== null && origin !== remoteOrigin && origin !== catchUpOrigin
     if (publish) this.unpublished.push(update)
-    if (this.peers.size > 0) {
+    if (this.members.size > 0) {
       this.outgoingOrigin = this.outgoing.length === 0 || origin === this.outgoingOrigin ? origin : mixedOrigins
       this.outgoing.push(update)
     } else if (!publish) {
@@ -187,20 +223,20 @@ export class Document implements PersistedDoc {
     { added, updated, removed }: { added: number[]; updated: number[]; removed: number[] },
     origin: unknown,
   ): void => {
-    const peer = this.peers.has(origin as Peer) ? (origin as Peer) : null
-    // Changes of this instance's clients (a leaving peer's removal included) go to the other instances too.
+    const member = this.members.has(origin as RoomMember) ? (origin as RoomMember) : null
+    // Changes of this instance's members (a leaving member's removal included) go to the other instances too.
     const publish = this.link !== null && origin !== remoteOrigin && origin !== 'timeout'
     for (const id of [...added, ...updated]) {
-      if (peer) this.ownership.set(peer, id)
+      if (member) this.presence.ownership.set(member, id)
       this.awarenessChanged.add(id)
       if (publish) this.awarenessUnpublished.add(id)
     }
-    // A peer that removes its own state still owns its id.
+    // A member that removes its own state still owns its id.
     for (const id of removed) {
       this.awarenessChanged.add(id)
       if (publish) this.awarenessUnpublished.add(id)
     }
-    if (this.peers.size === 0) this.awarenessChanged.clear()
+    if (this.members.size === 0) this.awarenessChanged.clear()
     if (this.awarenessChanged.size > 0 || this.awarenessUnpublished.size > 0) this.scheduleFlush()
   }
 
@@ -237,19 +273,19 @@ export class Document implements PersistedDoc {
     if (unpublished.length > 0) {
       // When every change of the turn was this instance's own, the merged update is the one to publish.
       const published = merged && unpublished.length === outgoing.length ? merged : this.merge(unpublished)
-      if (published) this.link?.publishUpdate(published, this.acceptedSeq)
-      else for (const update of unpublished) this.link?.publishUpdate(update, this.acceptedSeq)
+      if (published) this.link?.publishUpdate(published, this.log.appended)
+      else for (const update of unpublished) this.link?.publishUpdate(update, this.log.appended)
     }
     let awareness: Uint8Array | null = null
     if (this.awarenessChanged.size > 0) {
-      awareness = this.awarenessEncoding.changed([...this.awarenessChanged])
+      awareness = this.presence.encoding.changed([...this.awarenessChanged])
       // Awareness goes to everyone, the sender included, as the reference server does.
       this.broadcast(encodeAwarenessMessage(awareness), null)
     }
     if (this.awarenessUnpublished.size > 0) {
       const ids = [...this.awarenessUnpublished]
       const same = ids.length === this.awarenessChanged.size && ids.every((id) => this.awarenessChanged.has(id))
-      this.link?.publishAwareness(same && awareness ? awareness : encodeAwarenessUpdate(this.awareness, ids))
+      this.link?.publishAwareness(same && awareness ? awareness : this.presence.statesOf(ids))
       this.awarenessUnpublished.clear()
     }
     this.awarenessChanged.clear()
@@ -257,9 +293,9 @@ export class Document implements PersistedDoc {
 
   private broadcast(message: Uint8Array, skip: unknown): void {
     let receivers = 0
-    for (const peer of this.peers) {
-      if (peer === skip) continue
-      peer.send(message)
+    for (const member of this.members) {
+      if (member === skip) continue
+      member.send(message)
       receivers++
     }
     if (receivers > 0) this.metrics.messageSent(receivers, message.byteLength)

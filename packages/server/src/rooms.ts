@@ -1,68 +1,71 @@
-import type { DocStore } from './doc-store.js'
-import { Document, type DocumentContext } from './document.js'
-import type { Fanout } from './fanout.js'
+import type { CommitQueue } from './commit-queue.js'
+import type { DocStore, StoredDoc } from './doc-store.js'
+import type { Fanout, RoomLink } from './fanout.js'
+import { Room, type RoomContext } from './room.js'
 import { checkStoredUpdate } from './stored-bounds.js'
 import { recoverStoredState } from './stored-state.js'
 
 interface Entry {
-  readonly loading: Promise<Document>
-  doc: Document | null
-  /** Holders: connections and in-flight requests. The document is unloaded some time after this reaches 0. */
+  readonly loading: Promise<Room>
+  room: Room | null
+  /** The room's link to the other instances, when scaled out. */
+  link: RoomLink | null
+  /** Holders: members and in-flight requests. The room is unloaded some time after this reaches 0. */
   refs: number
   unloadTimer: ReturnType<typeof setTimeout> | null
   unloading: boolean
 }
 
 /**
- * The documents in memory, by name. A document is loaded from storage once, however many connections arrive
- * while it loads, and none of them sees it before the load finished. Some time after its last holder
- * releases it, it is saved and unloaded; a holder that arrives during that save keeps the same in-memory
- * document, so no edit is lost and no second copy is ever loaded.
+ * The open rooms, by document name. A document is loaded from storage once, however many members arrive while
+ * it loads, and none of them sees it before the load finished. Some time after its last holder releases it, it
+ * is saved and unloaded; a holder that arrives during that save keeps the same room, so no edit is lost and no
+ * second copy is ever loaded.
  */
-export class DocRegistry {
+export class Rooms {
   private readonly entries = new Map<string, Entry>()
-
-  private readonly persistence: DocumentContext['persistence']
-  private readonly logger: DocumentContext['logger']
-  private readonly metrics: DocumentContext['metrics']
+  private readonly queue: CommitQueue
 
   constructor(
     private readonly store: DocStore,
-    /** What every document is made with. */
-    private readonly context: DocumentContext,
-    /** How long a document stays loaded after its last holder left, in ms. */
+    /** What every room is made with. */
+    private readonly context: RoomContext,
+    /** How long a room stays open after its last holder left, in ms. */
     private readonly unloadDelay: number,
     /** The other instances, when scaled out. */
     private readonly fanout: Fanout | null = null,
   ) {
-    this.persistence = context.persistence
-    this.logger = context.logger
-    this.metrics = context.metrics
+    this.queue = context.queue
   }
 
-  /** Documents in memory or loading. */
+  /** Rooms open or loading. */
   get size(): number {
     return this.entries.size
   }
 
-  /** The loaded documents. */
-  *documents(): IterableIterator<Document> {
-    for (const entry of this.entries.values()) if (entry.doc) yield entry.doc
+  /** The open room of `name`, if there is one. */
+  open(name: string): Room | undefined {
+    return this.entries.get(name)?.room ?? undefined
   }
 
-  /** The document named `name` if it is in memory. */
-  loaded(name: string): Document | undefined {
-    return this.entries.get(name)?.doc ?? undefined
-  }
-
-  /** Loads or finds a document and holds it until {@link release}. Rejects when storage fails to load it. */
-  async acquire(name: string): Promise<Document> {
+  /** Opens the room of `name` (loading it) or finds it, and holds it until {@link release}. */
+  async acquire(name: string): Promise<Room> {
     let entry = this.entries.get(name)
     if (!entry) {
-      const created: Entry = { loading: this.load(name), doc: null, refs: 0, unloadTimer: null, unloading: false }
+      const created: Entry = {
+        // Called after the load's first await, once `created` is assigned.
+        loading: this.load(name, (link) => {
+          created.link = link
+        }),
+        room: null,
+        link: null,
+        refs: 0,
+        unloadTimer: null,
+        unloading: false,
+      }
       created.loading.then(
-        (doc) => {
-          created.doc = doc
+        (room) => {
+          created.room = room
         },
         () => {
           if (this.entries.get(name) === created) this.entries.delete(name)
@@ -84,44 +87,54 @@ export class DocRegistry {
     }
   }
 
-  /** Gives back a document taken with {@link acquire}. */
-  release(doc: Document): void {
-    const entry = this.entries.get(doc.name)
-    if (!entry || entry.doc !== doc) return
+  /** Gives back a room taken with {@link acquire}. */
+  release(room: Room): void {
+    const entry = this.entries.get(room.name)
+    if (!entry || entry.room !== room) return
     entry.refs--
-    if (entry.refs === 0) this.scheduleUnload(doc.name, entry)
+    if (entry.refs === 0) this.scheduleUnload(room.name, entry)
   }
 
-  /** Saves every document and forgets them all; used at shutdown. Returns whether all were saved in time. */
+  /** Saves every room and closes them all; used at shutdown. Returns whether all were saved in time. */
   async closeAll(deadline: number): Promise<boolean> {
+    const open: Entry[] = []
     for (const entry of this.entries.values()) {
       if (entry.unloadTimer !== null) clearTimeout(entry.unloadTimer)
       entry.unloadTimer = null
+      if (entry.room) open.push(entry)
     }
-    for (const doc of this.documents()) this.fanout?.storeUnconfirmed(doc)
-    const saved = await this.persistence.flushAll(deadline)
-    for (const doc of this.documents()) {
-      this.fanout?.leave(doc)
-      if (saved && Date.now() < deadline) await this.persistence.compact(doc)
-      doc.destroy()
+    for (const entry of open) entry.link?.storeUnconfirmed()
+    const saved = await this.queue.flushAll(deadline)
+    for (const entry of open) {
+      const room = entry.room as Room
+      if (entry.link) this.fanout?.leave(entry.link)
+      if (saved && Date.now() < deadline) await this.queue.compact(room.log)
+      await this.beforeUnload(room)
+      room.destroy()
     }
     this.entries.clear()
     return saved
   }
 
-  private async load(name: string): Promise<Document> {
+  /**
+   * Loads a room, step by step: listen to the other instances (scaled out, so nothing they send meanwhile is
+   * lost), read storage, set aside what cannot load, run the `load` hooks, and start.
+   */
+  private async load(name: string, linked: (link: RoomLink) => void): Promise<Room> {
+    const { logger, metrics, hooks } = this.context
     const started = performance.now()
-    const doc = new Document(name, this.context)
+    let link: RoomLink | null = null
     const fail = (error: unknown, message: string): never => {
-      this.fanout?.leave(doc)
-      doc.destroy()
-      this.metrics.error('load-failed')
-      this.logger.error({ err: error, doc: name }, message)
+      if (link) this.fanout?.leave(link)
+      metrics.error('load-failed')
+      logger.error({ err: error, doc: name }, message)
       throw error
     }
-    // Scaled out, the document listens to the other instances first, so nothing they send while it loads is lost.
-    if (this.fanout) await this.fanout.join(doc)
-    let stored: Awaited<ReturnType<DocStore['load']>> = null
+    if (this.fanout) {
+      link = await this.fanout.join(name)
+      linked(link)
+    }
+    let stored: StoredDoc | null = null
     try {
       stored = await this.store.load(name)
     } catch (error) {
@@ -131,8 +144,8 @@ export class DocRegistry {
     // Rewritten only once what could not be loaded is safely kept aside: its bytes are never lost.
     let rewrite = recovered !== null && !recovered.clean
     if (recovered && recovered.quarantined.length > 0) {
-      this.metrics.error('quarantined')
-      this.logger.error(
+      metrics.error('quarantined')
+      logger.error(
         { doc: name, reasons: recovered.quarantined.map((part) => part.reason) },
         'parts of the stored document could not be loaded: they are kept aside for an operator, and the rest is loaded',
       )
@@ -140,15 +153,25 @@ export class DocRegistry {
         await this.store.quarantine(name, recovered.quarantined)
       } catch (error) {
         rewrite = false
-        this.logger.error({ err: error, doc: name }, 'keeping unloadable parts aside failed; they stay where they are')
+        logger.error({ err: error, doc: name }, 'keeping unloadable parts aside failed; they stay where they are')
       }
     }
-    doc.restore(recovered?.state ?? null, stored?.updates.length ?? 0)
-    doc.start()
-    if (rewrite) void this.persistence.compact(doc, true)
-    this.fanout?.started(doc)
-    this.logger.debug({ doc: name, ms: Math.round(performance.now() - started) }, 'document loaded')
-    return doc
+    const room = new Room(name, this.context, {
+      state: recovered?.state ?? null,
+      entries: stored?.updates.length ?? 0,
+    })
+    if (hooks.has('load')) {
+      const loaded = await hooks.run('load', { documentName: name, document: room.doc(), stored: stored !== null })
+      if (!loaded) {
+        room.destroy()
+        fail(new Error('a load hook failed'), 'the document was not opened: a load hook failed')
+      }
+    }
+    room.start()
+    if (rewrite) void this.queue.compact(room.log, true)
+    link?.start(room)
+    logger.debug({ doc: name, ms: Math.round(performance.now() - started) }, 'document loaded')
+    return room
   }
 
   private scheduleUnload(name: string, entry: Entry): void {
@@ -160,25 +183,33 @@ export class DocRegistry {
   }
 
   private async unload(name: string, entry: Entry): Promise<void> {
-    const doc = entry.doc
-    if (!doc || entry.refs > 0) return
+    const room = entry.room
+    if (!room || entry.refs > 0) return
     entry.unloading = true
     try {
-      this.fanout?.storeUnconfirmed(doc)
-      await this.persistence.saved(doc)
-      if (entry.refs === 0) await this.persistence.compact(doc)
+      entry.link?.storeUnconfirmed()
+      await room.log.saved()
+      if (entry.refs === 0) await this.queue.compact(room.log)
+      if (entry.refs === 0) await this.beforeUnload(room)
     } finally {
       entry.unloading = false
     }
-    // A holder may have arrived, or an edit slipped in, while saving: then the document stays.
+    // A holder may have arrived, or an edit slipped in, while saving: then the room stays.
     if (entry.refs > 0) return
-    if (this.persistence.hasUnsaved(doc) || (this.fanout?.storeUnconfirmed(doc) ?? 0) > 0) {
+    if (room.log.hasUnsaved || (entry.link?.storeUnconfirmed() ?? 0) > 0) {
       this.scheduleUnload(name, entry)
       return
     }
     if (this.entries.get(name) === entry) this.entries.delete(name)
-    this.fanout?.leave(doc)
-    doc.destroy()
-    this.logger.debug({ doc: name }, 'document unloaded')
+    if (entry.link) this.fanout?.leave(entry.link)
+    room.destroy()
+    this.context.logger.debug({ doc: name }, 'document unloaded')
+  }
+
+  /** Runs the `beforeUnload` hooks after the room's other hooks; a failure is logged and the room unloads. */
+  private async beforeUnload(room: Room): Promise<void> {
+    await room.hooksSettled()
+    if (!this.context.hooks.has('beforeUnload')) return
+    await this.context.hooks.run('beforeUnload', { documentName: room.name, document: room.doc() })
   }
 }

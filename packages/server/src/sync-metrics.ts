@@ -39,6 +39,7 @@ export type ErrorKind =
   | 'awareness-too-large'
   | 'flush-failed'
   | 'quarantined'
+  | 'hook-failed'
 
 const discard = (): void => {}
 

@@ -1,20 +1,23 @@
 import { CloseCode } from '@tandem/protocol'
-import { Connection, type ConnectionContext, type ConnectionOptions, type SyncSocket } from './connection.js'
-import { DocRegistry } from './doc-registry.js'
+import type { Identity } from './awareness-ownership.js'
+import { CommitQueue, type CommitQueueOptions } from './commit-queue.js'
+import { syncDefaults } from './defaults.js'
 import type { DocInfo, DocStore } from './doc-store.js'
-import type { Document } from './document.js'
 import { Fanout, type FanoutOptions } from './fanout.js'
+import { type AuthenticateRequest, type Authentication, HookRunner, type Hooks } from './hooks.js'
 import { type Logger, silentLogger } from './logger.js'
+import { Member, type MemberContext, type MemberOptions, type SyncSocket } from './member.js'
 import { MemoryStore } from './memory-store.js'
 import type { MessageBus } from './message-bus.js'
-import { Persistence, type PersistenceOptions } from './persistence.js'
+import type { Room } from './room.js'
+import { Rooms } from './rooms.js'
 import { noMetrics, type SyncMetrics } from './sync-metrics.js'
 import { MAX_CLOCK } from './update-shape.js'
 import { budgetRates } from './write-budget.js'
 import { DEFAULT_MAX_MESSAGE_SIZE, defaultWriteLimits, PENDING_PER_DOCUMENT, type WriteLimits } from './write-limits.js'
 
 /** Settings of the sync core. */
-export interface SyncServerOptions extends PersistenceOptions, FanoutOptions {
+export interface SyncServerOptions extends CommitQueueOptions, FanoutOptions {
   /** Where documents are kept. @default a new {@link MemoryStore} (nothing survives a restart) */
   store?: DocStore
   /**
@@ -26,6 +29,11 @@ export interface SyncServerOptions extends PersistenceOptions, FanoutOptions {
   logger?: Logger
   /** Where the core reports metrics. @default noMetrics */
   metrics?: SyncMetrics
+  /**
+   * Extension points, run in the order of the list (see {@link Hooks}): authentication, and news of loads,
+   * changes, commits, members and unloads. @default none
+   */
+  hooks?: readonly Hooks[]
   /** How long a document stays in memory after its last connection left, in ms. @default 3000 */
   unloadDelay?: number
   /** Cut a connection off once this many bytes wait to be sent to it. @default 8 MiB */
@@ -45,33 +53,37 @@ export interface SyncServerOptions extends PersistenceOptions, FanoutOptions {
 }
 
 /**
- * Tandem's sync core: documents, the connections editing them, and their persistence, free of any transport.
- * An adapter (see `attachSyncServer`) feeds it sockets; `connect()` takes any {@link SyncSocket}.
+ * Tandem's sync core: rooms (one per open document), their members, write logs and hooks, free of any
+ * transport. An adapter (`@tandem/server-koa`'s `attachSyncServer` for WebSockets) authenticates a request with
+ * {@link authenticate}, opens the room with {@link openRoom} and hands the accepted socket to {@link connect}.
  */
 export class SyncServer {
   readonly store: DocStore
   readonly logger: Logger
   private readonly metrics: SyncMetrics
-  private readonly persistence: Persistence
-  private readonly registry: DocRegistry
+  private readonly queue: CommitQueue
+  private readonly rooms: Rooms
+  private readonly hooks: HookRunner
   /** The other instances, when scaled out. */
   readonly fanout: Fanout | null
-  private readonly connections = new Set<Connection>()
+  private readonly members = new Set<Member>()
   private closing: Promise<boolean> | null = null
-  /** Shared by every connection. */
-  private readonly context: ConnectionContext
+  /** Shared by every member. */
+  private readonly context: MemberContext
 
   constructor(options: SyncServerOptions = {}) {
     this.store = options.store ?? new MemoryStore()
     this.logger = options.logger ?? silentLogger
     this.metrics = options.metrics ?? noMetrics
-    this.persistence = new Persistence(this.store, this.logger, this.metrics, options)
+    this.hooks = new HookRunner(options.hooks ?? [], this.logger, this.metrics)
+    this.queue = new CommitQueue(this.store, this.logger, this.metrics, options)
     this.fanout = options.bus ? new Fanout(options.bus, this.store, this.logger, this.metrics, options) : null
     const limits: WriteLimits = { ...defaultWriteLimits, ...options.limits }
-    this.registry = new DocRegistry(
+    this.rooms = new Rooms(
       this.store,
       {
-        persistence: this.persistence,
+        queue: this.queue,
+        hooks: this.hooks,
         logger: this.logger,
         metrics: this.metrics,
         pendingLimits: {
@@ -81,31 +93,33 @@ export class SyncServer {
           perDocument: PENDING_PER_DOCUMENT,
         },
       },
-      options.unloadDelay ?? 3000,
+      options.unloadDelay ?? syncDefaults.unloadDelay,
       this.fanout,
     )
     this.context = {
       logger: this.logger,
       metrics: this.metrics,
-      maxBufferedBytes: options.maxBufferedBytes ?? 8 * 1024 * 1024,
-      probeTimeout: options.probeTimeout ?? 5000,
+      maxBufferedBytes: options.maxBufferedBytes ?? syncDefaults.maxBufferedBytes,
+      probeTimeout: options.probeTimeout ?? syncDefaults.probeTimeout,
       updateBounds: { maxClock: MAX_CLOCK, maxClients: limits.maxUpdateClients, maxStructs: limits.maxUpdateStructs },
       maxAwarenessSize: limits.maxAwarenessSize,
       budgetRates: budgetRates(limits, options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE),
       onClosed: (closed) => {
-        if (this.connections.delete(closed)) this.registry.release(closed.doc)
+        if (!this.members.delete(closed)) return
+        closed.room.notifyMember('disconnect', closed)
+        this.rooms.release(closed.room)
       },
     }
   }
 
-  /** Open connections. */
+  /** Open connections (members of every room). */
   get connectionCount(): number {
-    return this.connections.size
+    return this.members.size
   }
 
   /** Documents in memory (or loading). */
   get documentCount(): number {
-    return this.registry.size
+    return this.rooms.size
   }
 
   /** Whether {@link close} was called. */
@@ -114,36 +128,54 @@ export class SyncServer {
   }
 
   /**
-   * Loads a document (or finds it in memory) and holds it for a connection about to be accepted. Call this
-   * before accepting the socket, so that a storage failure refuses the connection instead of serving an
-   * empty document. Hand the result to {@link connect}, or give it back with {@link releaseDocument}.
+   * Decides a request by the `authenticate` hooks (see {@link Hooks.authenticate}); without a decision, write
+   * access for an unverified person known by their address. Throws `AccessDenied` for a refusal, and what a
+   * hook throws otherwise.
    */
-  openDocument(name: string): Promise<Document> {
+  async authenticate(request: AuthenticateRequest): Promise<Authentication & { identity: Identity }> {
+    const decided = this.hooks.has('authenticate') ? await this.hooks.authenticate(request) : null
+    if (!decided) return { access: 'write', identity: { key: `ip:${request.ip}`, verified: false } }
+    const identity = decided.user
+      ? { key: `user:${decided.user}`, verified: true }
+      : { key: `ip:${request.ip}`, verified: false }
+    return { ...decided, identity }
+  }
+
+  /**
+   * Opens the room of a document (loading it, and running the `load` hooks) or finds it open, and holds it for
+   * a member about to be accepted. Call this before accepting the socket, so that a storage failure refuses the
+   * connection instead of serving an empty document. Hand the room to {@link connect}, or give it back with
+   * {@link releaseRoom}.
+   */
+  openRoom(name: string): Promise<Room> {
     if (this.closing) return Promise.reject(new Error('The server is shutting down; it accepts no new documents.'))
-    return this.registry.acquire(name)
+    return this.rooms.acquire(name)
   }
 
-  /** Gives back a document from {@link openDocument} that no connection took. */
-  releaseDocument(doc: Document): void {
-    this.registry.release(doc)
+  /** Gives back a room from {@link openRoom} that no member took. */
+  releaseRoom(room: Room): void {
+    this.rooms.release(room)
   }
 
-  /** Attaches an accepted socket to a document from {@link openDocument} and starts syncing. */
-  connect(socket: SyncSocket, doc: Document, options: ConnectionOptions = {}): Connection {
-    const connection = new Connection(socket, doc, this.context, options)
-    this.connections.add(connection)
-    connection.open()
-    return connection
+  /** Makes an accepted socket a member of a room from {@link openRoom} and starts syncing. */
+  connect(socket: SyncSocket, room: Room, options: MemberOptions = {}): Member {
+    const member = new Member(socket, room, this.context, options)
+    this.members.add(member)
+    member.open()
+    room.notifyMember('connect', member, () =>
+      member.close(CloseCode.internalError, 'the server could not admit the connection'),
+    )
+    return member
   }
 
   /** The `content` text of a document, or `null` when no such document exists. */
   async getText(name: string): Promise<string | null> {
-    if (!this.registry.loaded(name) && (await this.store.info(name)) === null) return null
-    const doc = await this.registry.acquire(name)
+    if (!this.rooms.open(name) && (await this.store.info(name)) === null) return null
+    const room = await this.rooms.acquire(name)
     try {
-      return doc.ydoc.getText('content').toString()
+      return room.doc().getText('content').toString()
     } finally {
-      this.registry.release(doc)
+      this.rooms.release(room)
     }
   }
 
@@ -163,8 +195,8 @@ export class SyncServer {
   }
 
   private async shutdown(deadline: number): Promise<boolean> {
-    for (const connection of [...this.connections]) connection.close(CloseCode.goingAway, 'server shutting down')
-    const saved = await this.registry.closeAll(deadline)
+    for (const member of [...this.members]) member.close(CloseCode.goingAway, 'server shutting down')
+    const saved = await this.rooms.closeAll(deadline)
     if (!saved) this.logger.error({}, 'shutdown deadline passed before every document was saved')
     try {
       await this.fanout?.close()

@@ -16,7 +16,7 @@ const MAX_KEPT_ANSWERS = 16
  *
  * After a load from storage the stored state is not applied at once: a fresh client is answered with the stored
  * bytes themselves, and the Y.Doc gets them only once that answer is on its way (see {@link applySoon}), so the
- * client's apply runs while the server's does. Anything else that reads {@link doc} applies them first, so
+ * client's apply runs while the server's does. Anything else that needs the document calls {@link applied}, which applies them first, so
  * nothing ever sees the Y.Doc without its stored state; the server's step 1 (which needs the state vector) and
  * the Y.Doc's `update` listeners wait for it (see {@link sendStep1} and {@link onUpdate}).
  *
@@ -51,8 +51,8 @@ export class SyncSource {
     this.raw.on('afterTransaction', this.onTransaction)
   }
 
-  /** The Y.Doc with everything it holds; the first read after a load applies the stored state. */
-  get doc(): Y.Doc {
+  /** The Y.Doc with everything it holds; the first call after a load applies the stored state. */
+  applied(): Y.Doc {
     if (this.unapplied) this.applyStored()
     if (this.failure !== null) throw this.failure
     return this.raw
@@ -101,14 +101,14 @@ export class SyncSource {
       this.answers ??= new Map()
       let answer = this.answers.get(key)
       if (!answer) {
-        answer = encodeSyncStep2Message(Y.encodeStateAsUpdate(this.doc, stateVector))
+        answer = encodeSyncStep2Message(Y.encodeStateAsUpdate(this.applied(), stateVector))
         if (this.answers.size >= MAX_KEPT_ANSWERS) this.answers.clear()
         this.answers.set(key, answer)
       }
       return answer
     }
     if (this.failure !== null) throw this.failure
-    this.step2 ??= encodeSyncStep2Message(this.unapplied ?? Y.encodeStateAsUpdate(this.doc))
+    this.step2 ??= encodeSyncStep2Message(this.unapplied ?? Y.encodeStateAsUpdate(this.applied()))
     return this.step2
   }
 
@@ -127,7 +127,7 @@ export class SyncSource {
   }
 
   private step1Message(): Uint8Array {
-    this.step1 ??= encodeSyncStep1Message(Y.encodeStateVector(this.doc))
+    this.step1 ??= encodeSyncStep1Message(Y.encodeStateVector(this.applied()))
     return this.step1
   }
 

@@ -13,6 +13,8 @@ export interface ClientOptions {
   doc?: Y.Doc
   /** Longest wait between reconnection attempts, in ms. @default 500 */
   maxBackoffTime?: number
+  /** Headers of the upgrade request (a session cookie, say), as a browser sends its cookies. @default none */
+  headers?: Record<string, string>
 }
 
 /** A stock y-websocket client in Node, with the bookkeeping tests need. */
@@ -36,7 +38,7 @@ export function connectClient(serverUrl: string, room: string, options: ClientOp
   // A WebSocket per connection attempt that counts what it sends, as the editor package does in browsers.
   class CountingWebSocket extends WebSocket {
     constructor(url: string, protocols?: string | string[]) {
-      super(url, protocols)
+      super(url, protocols, { headers: options.headers })
       saves = new SavedTracker()
     }
     override send(data: unknown, ...rest: unknown[]): void {

@@ -1,5 +1,5 @@
-import { runDocStoreContract } from '@tandem/test-utils'
-import { MemoryStore } from './memory-store.js'
+import { MemoryStore } from '@tandem/server'
+import { runDocStoreContract } from './doc-store-contract.js'
 
 runDocStoreContract('MemoryStore', async () => {
   const store = new MemoryStore()

@@ -1,0 +1,37 @@
+import { patternsCover } from '@tandem/protocol'
+import { AccessDenied, type AuthenticateRequest, type Authentication, type Hooks } from '@tandem/server'
+import { TokenAuthority } from './access-tokens.js'
+
+/**
+ * The `authenticate` hook of Tandem's access tokens (`tandem serve --auth token`): every request needs a valid
+ * token, from `Authorization: Bearer <token>` or the `token` query parameter; it opens the documents its `docs`
+ * patterns cover, with its `access`, as the person its `sub` names, until it expires.
+ */
+export function tokenAuthentication(authority: TokenAuthority): Hooks {
+  return {
+    async authenticate(request: AuthenticateRequest): Promise<Authentication> {
+      const token = tokenFrom(request.headers, request.query)
+      if (!token) throw new AccessDenied(401, 'a token is required')
+      const grant = await authority.verify(token)
+      if (request.documentName !== null) TokenAuthority.authorize(grant, request.documentName, 'read')
+      return {
+        access: grant.access,
+        user: grant.subject,
+        expiresAt: grant.expiresAt,
+        covers: (name) => patternsCover(grant.docs, name),
+      }
+    },
+  }
+}
+
+/** The token of a request: `Authorization: Bearer <token>`, or the `token` query parameter. */
+export function tokenFrom(headers: AuthenticateRequest['headers'], query: URLSearchParams): string | null {
+  const authorization = headerValue(headers.authorization)
+  if (authorization?.startsWith('Bearer ')) return authorization.slice(7).trim() || null
+  return query.get('token') || null
+}
+
+/** The first value of a header that may be repeated. */
+export function headerValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value
+}
