@@ -1,6 +1,7 @@
 // The browser scenario's page: one Tandem editor, plus the clocks the benchmark reads. Times are
 // performance.timeOrigin + performance.now(): high-resolution and comparable between the pages of one machine.
 import { createEditor, type Editor } from '@tandem/editor'
+import { type Message, readMessage } from '@tandem/protocol'
 
 const now = () => performance.timeOrigin + performance.now()
 const nextFrame = () => new Promise<number>((resolve) => requestAnimationFrame(() => resolve(now())))
@@ -22,20 +23,29 @@ let ownLine = -1
 
 window.addEventListener('keydown', () => keydowns.push(now()), { capture: true })
 
-// A WebSocket that notes when document messages (sync, type 0) leave and arrive, to split the latency into the
-// typist's side, the network and server, and the receiver's side.
+/** The type of the message a frame holds; null for a frame that holds none (the editor closes on it). */
+function messageType(data: unknown): Message['type'] | null {
+  const bytes = data instanceof Uint8Array ? data : data instanceof ArrayBuffer ? new Uint8Array(data) : null
+  if (!bytes) return null
+  try {
+    return readMessage(bytes).type
+  } catch {
+    return null
+  }
+}
+
+// A WebSocket that notes when document messages (sync) leave and arrive, to split the latency into the typist's
+// side, the network and server, and the receiver's side.
 class TimedWebSocket extends WebSocket {
   constructor(url: string | URL, protocols?: string | string[]) {
     super(url, protocols)
     this.addEventListener('message', (event) => {
-      const data = event.data
-      if (data instanceof ArrayBuffer && new Uint8Array(data)[0] === 0) lastArrival = now()
+      if (messageType(event.data)?.startsWith('sync-')) lastArrival = now()
     })
   }
 
   override send(data: Parameters<WebSocket['send']>[0]): void {
-    const bytes = data instanceof Uint8Array ? data : data instanceof ArrayBuffer ? new Uint8Array(data) : null
-    if (bytes && bytes[0] === 0 && bytes[1] === 2) updateSends.push(now())
+    if (messageType(data) === 'sync-update') updateSends.push(now())
     super.send(data)
   }
 }

@@ -1,68 +1,9 @@
 /**
- * The y-websocket messages the load clients speak, written and read by hand so that a simulated client costs a
- * few microseconds per message instead of a Y.Doc's work. Byte layout (docs/protocol.md):
- *
- * ```
- * sync step 1   varUint(0) varUint(0) varUint8Array(stateVector)
- * sync step 2   varUint(0) varUint(1) varUint8Array(update)
- * sync update   varUint(0) varUint(2) varUint8Array(update)
- * awareness     varUint(1) varUint8Array(varUint(n) n × (varUint(clientId) varUint(clock) varString(json)))
- * saved         varUint(100) varUint(count)          (Tandem, opt-in with ?tandem=saved)
- * ```
+ * Yjs updates written and read by hand, so that a simulated client costs a few microseconds per message instead of
+ * a Y.Doc's work. Frames around them are @tandem/protocol's to write and read.
  */
-import {
-  messageAwareness as MESSAGE_AWARENESS,
-  messageSaved as MESSAGE_SAVED,
-  messageSync as MESSAGE_SYNC,
-  syncStep1 as SYNC_STEP1,
-  syncStep2 as SYNC_STEP2,
-  syncUpdate as SYNC_UPDATE,
-} from '@tandem/protocol'
 import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
-
-// The message types are @tandem/protocol's, under the names the load clients use.
-export { MESSAGE_AWARENESS, MESSAGE_SAVED, MESSAGE_SYNC, SYNC_STEP1, SYNC_STEP2, SYNC_UPDATE }
-
-/** A sync message (step 1, step 2 or update) around `payload`. */
-export function syncMessage(subtype: number, payload: Uint8Array): Uint8Array {
-  const encoder = encoding.createEncoder()
-  encoding.writeVarUint(encoder, MESSAGE_SYNC)
-  encoding.writeVarUint(encoder, subtype)
-  encoding.writeVarUint8Array(encoder, payload)
-  return encoding.toUint8Array(encoder)
-}
-
-/** Sync step 1 of a client that has nothing: an empty state vector. */
-export const EMPTY_STEP1 = syncMessage(SYNC_STEP1, new Uint8Array([0]))
-
-/** Sync step 2 of a client that has nothing to give: an empty update (no structs, no deletions). */
-export const EMPTY_STEP2 = syncMessage(SYNC_STEP2, new Uint8Array([0, 0]))
-
-/** An awareness message setting one client's state. */
-export function awarenessMessage(clientId: number, clock: number, state: unknown): Uint8Array {
-  const encoder = encoding.createEncoder()
-  encoding.writeVarUint(encoder, MESSAGE_AWARENESS)
-  const inner = encoding.createEncoder()
-  encoding.writeVarUint(inner, 1)
-  encoding.writeVarUint(inner, clientId)
-  encoding.writeVarUint(inner, clock)
-  encoding.writeVarString(inner, JSON.stringify(state))
-  encoding.writeVarUint8Array(encoder, encoding.toUint8Array(inner))
-  return encoding.toUint8Array(encoder)
-}
-
-/** Calls `onClient` with every client id in an awareness message's payload (after the message type). */
-export function readAwarenessClients(decoder: decoding.Decoder, onClient: (clientId: number) => void): void {
-  const payload = decoding.readVarUint8Array(decoder)
-  const inner = decoding.createDecoder(payload)
-  const entries = decoding.readVarUint(inner)
-  for (let i = 0; i < entries; i++) {
-    onClient(decoding.readVarUint(inner))
-    decoding.readVarUint(inner)
-    decoding.readVarString(inner)
-  }
-}
 
 // Yjs update format v1, for one Item carrying a string (ContentString, ref 4) in the root type `content`.
 const CONTENT_STRING = 4
@@ -126,12 +67,12 @@ function scanMarkers(bytes: Uint8Array, start: number, end: number, onMarker: (i
 }
 
 /**
- * Calls `onMarker` for every marker in the strings of a Yjs update (v1) at `bytes[start, end)`: the update is
- * walked struct by struct, so bytes of ids and lengths are never mistaken for marker text. An update with
- * content other than strings and deletions (which load clients never send) is scanned byte by byte instead.
+ * Calls `onMarker` for every marker in the strings of a Yjs update (v1), such as the view `readMessage` gives: the
+ * update is walked struct by struct, so bytes of ids and lengths are never mistaken for marker text. An update
+ * with content other than strings and deletions (which load clients never send) is scanned byte by byte instead.
  */
-export function markersInUpdate(bytes: Uint8Array, start: number, end: number, onMarker: (id: number) => void): void {
-  const decoder = decoding.createDecoder(bytes.subarray(start, end))
+export function markersInUpdate(update: Uint8Array, onMarker: (id: number) => void): void {
+  const decoder = decoding.createDecoder(update)
   found.length = 0
   try {
     const clients = decoding.readVarUint(decoder)
@@ -159,16 +100,16 @@ export function markersInUpdate(bytes: Uint8Array, start: number, end: number, o
           decoding.readVarUint(decoder) // ContentDeleted: a length
         else if (ref === 4) {
           const length = decoding.readVarUint(decoder)
-          const from = start + decoder.pos
+          const from = decoder.pos
           decoder.pos += length
-          scanMarkers(bytes, from, from + length, collect)
+          scanMarkers(update, from, from + length, collect)
         } else throw new Error(`content ref ${ref}`)
       }
     }
   } catch {
     // Report nothing twice: what the walk found is dropped, and the raw scan finds it again.
     found.length = 0
-    scanMarkers(bytes, start, end, onMarker)
+    scanMarkers(update, 0, update.length, onMarker)
     return
   }
   for (const id of found) onMarker(id)

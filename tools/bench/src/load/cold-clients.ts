@@ -1,4 +1,4 @@
-import { SYNC_UPDATE, syncMessage } from '../wire.js'
+import { encodeUpdateMessage } from '@tandem/protocol'
 import { buildColdDoc, type ColdDoc, type ColdDocKind } from './cold-docs.js'
 import { DocClient, type SyncTimings } from './doc-client.js'
 import { LiteClient } from './lite-client.js'
@@ -61,7 +61,7 @@ export async function uploadColdDoc(options: {
   const total = doc.updates.length
   while (sent < total) {
     if (!options.saved || client.changesSent - acked < window) {
-      client.sendChange(syncMessage(SYNC_UPDATE, doc.updates[sent] as Uint8Array))
+      client.sendChange(encodeUpdateMessage(doc.updates[sent] as Uint8Array))
       sent++
     } else if (!(await waitFor(() => client.changesSent - acked < window, 30_000, 1))) {
       throw new Error('The server stopped acknowledging the upload for 30 s.')

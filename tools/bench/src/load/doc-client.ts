@@ -1,7 +1,14 @@
-import * as decoding from 'lib0/decoding'
+import {
+  CloseCode,
+  encodeSyncStep1Message,
+  encodeSyncStep2Message,
+  encodeUpdateMessage,
+  MalformedMessage,
+  type Message,
+  readMessage,
+} from '@tandem/protocol'
 import { WebSocket } from 'ws'
 import * as Y from 'yjs'
-import { MESSAGE_SAVED, MESSAGE_SYNC, SYNC_STEP1, SYNC_STEP2, SYNC_UPDATE, syncMessage } from '../wire.js'
 
 /** How to connect a {@link DocClient}. */
 export interface DocClientOptions {
@@ -54,7 +61,7 @@ export class DocClient {
     this.ws.on('error', () => {})
     this.ws.on('open', () => {
       this.timings.opened = performance.now()
-      this.ws.send(syncMessage(SYNC_STEP1, Y.encodeStateVector(this.doc)))
+      this.ws.send(encodeSyncStep1Message(Y.encodeStateVector(this.doc)))
       if (!options.serverSyncs) this.markSynced()
     })
     this.ws.on('message', (data: Buffer) => this.receive(data))
@@ -77,7 +84,7 @@ export class DocClient {
   sendUpdate(update: Uint8Array): void {
     Y.applyUpdate(this.doc, update, this)
     this.changesSent++
-    this.ws.send(syncMessage(SYNC_UPDATE, update))
+    this.ws.send(encodeUpdateMessage(update))
   }
 
   close(): void {
@@ -91,26 +98,31 @@ export class DocClient {
   }
 
   private receive(data: Buffer): void {
-    const decoder = decoding.createDecoder(data)
-    const type = decoding.readVarUint(decoder)
-    if (type === MESSAGE_SAVED) {
-      this.options.onSaved?.(decoding.readVarUint(decoder))
+    let message: Message
+    try {
+      message = readMessage(data)
+    } catch (error) {
+      if (!(error instanceof MalformedMessage)) throw error
+      // The client then never syncs, and waitSynced says so.
+      this.ws.close(CloseCode.protocolError, error.message)
       return
     }
-    if (type !== MESSAGE_SYNC) return
-    const subtype = decoding.readVarUint(decoder)
-    const payload = decoding.readVarUint8Array(decoder)
-    if (subtype === SYNC_STEP1) {
+    if (message.type === 'saved') {
+      this.options.onSaved?.(message.count)
+      return
+    }
+    if (message.type === 'sync-step-1') {
       this.changesSent++
-      this.ws.send(syncMessage(SYNC_STEP2, Y.encodeStateAsUpdate(this.doc, payload)))
+      this.ws.send(encodeSyncStep2Message(Y.encodeStateAsUpdate(this.doc, message.stateVector)))
       return
     }
-    const first = subtype === SYNC_STEP2 && !this.isSynced
+    if (message.type !== 'sync-step-2' && message.type !== 'sync-update') return
+    const first = message.type === 'sync-step-2' && !this.isSynced
     if (first) {
       this.timings.received = performance.now()
       this.timings.bytes = data.byteLength
     }
-    Y.applyUpdate(this.doc, payload, 'remote')
+    Y.applyUpdate(this.doc, message.update, 'remote')
     if (first && this.options.serverSyncs) {
       this.timings.applied = performance.now()
       this.markSynced()

@@ -1,6 +1,7 @@
+import { encodeUpdateMessage } from '@tandem/protocol'
 import { DISTURBED_CORES, OtherCpu, ownCores, ProcMeter, ProcTreeMeter } from '../proc-meter.js'
 import { type Cdf, cdfOf, Samples, type Summary, summarize } from '../stats.js'
-import { encodeInsertUpdate, markersInUpdate, markerText, SYNC_UPDATE, syncMessage } from '../wire.js'
+import { encodeInsertUpdate, markersInUpdate, markerText } from '../wire.js'
 import { connectMany, type LiteClient } from './lite-client.js'
 import { progress } from './progress.js'
 import { sleep, waitFor } from './wait.js'
@@ -183,7 +184,7 @@ export async function openFanout(setup: FanoutSetup): Promise<{ connectMs: numbe
       serverSyncs: setup.serverSyncs,
       saved: setup.saved,
       handlers: {
-        update: (bytes, start, end) => markersInUpdate(bytes, start, end, (id) => onMarker(s, sim, id)),
+        update: (update) => markersInUpdate(update, (id) => onMarker(s, sim, id)),
         saved: (count) => onSaved(s, sim, count),
         dropped: () => {
           s.dropped++
@@ -239,7 +240,7 @@ export function fanoutInserts(count: number, clients: number): Uint8Array[] {
 function sendInsert(s: Session, client: SimClient): void {
   const id = s.nextMarker
   if (id >= s.sentAt.length) grow(s)
-  const message = syncMessage(SYNC_UPDATE, nextInsert(client, id))
+  const message = encodeUpdateMessage(nextInsert(client, id))
   s.senderOf[id] = client.index
   s.nextMarker = id + 1
   const now = performance.now()
@@ -392,8 +393,8 @@ async function missingOn(s: Session, url: string): Promise<number> {
     room: `${s.setup.roomPrefix}-${room}`,
     serverSyncs: true,
     handlers: {
-      synced: (bytes, start, end) =>
-        markersInUpdate(bytes, start, end, (id) => {
+      synced: (update) =>
+        markersInUpdate(update, (id) => {
           if (id < present.length) present[id] = 1
         }),
     },

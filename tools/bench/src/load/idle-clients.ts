@@ -1,5 +1,5 @@
+import { encodeAwarenessMessage, readAwarenessEntries, writeAwarenessEntries } from '@tandem/protocol'
 import { CpuWindow, OtherCpu, ProcMeter } from '../proc-meter.js'
-import { awarenessMessage, readAwarenessClients } from '../wire.js'
 import { connectMany, type LiteClient } from './lite-client.js'
 import { progress } from './progress.js'
 import { sleep, waitFor } from './wait.js'
@@ -84,12 +84,13 @@ export async function openIdle(setup: IdleSetup): Promise<IdleResult> {
         room: `${setup.roomPrefix}-${room}`,
         serverSyncs: setup.serverSyncs,
         handlers: {
-          awareness: (decoder) =>
-            readAwarenessClients(decoder, (clientId) => {
-              if (clientId === own || mine.has(clientId) || mine.size >= wanted) return
+          awareness: (update) => {
+            for (const { clientId } of readAwarenessEntries(update)) {
+              if (clientId === own || mine.has(clientId) || mine.size >= wanted) continue
               mine.add(clientId)
               if (mine.size === wanted) complete++
-            }),
+            }
+          },
           dropped: () => {
             dropped++
           },
@@ -99,10 +100,15 @@ export async function openIdle(setup: IdleSetup): Promise<IdleResult> {
     // Every client announces itself as soon as it is synced, as a y-websocket provider does.
     (client, index) =>
       client.send(
-        awarenessMessage(CLIENT_ID_BASE + index, 1, {
-          user: { name: `person ${index}`, color: '#30bced' },
-          cursor: null,
-        }),
+        encodeAwarenessMessage(
+          writeAwarenessEntries([
+            {
+              clientId: CLIENT_ID_BASE + index,
+              clock: 1,
+              state: JSON.stringify({ user: { name: `person ${index}`, color: '#30bced' }, cursor: null }),
+            },
+          ]),
+        ),
       ),
   )
   const connectMs = performance.now() - started

@@ -1,24 +1,28 @@
-import * as decoding from 'lib0/decoding'
-import { WebSocket } from 'ws'
 import {
-  EMPTY_STEP1,
-  EMPTY_STEP2,
-  MESSAGE_AWARENESS,
-  MESSAGE_SAVED,
-  MESSAGE_SYNC,
-  SYNC_STEP1,
-  SYNC_STEP2,
-  SYNC_UPDATE,
-} from '../wire.js'
+  CloseCode,
+  encodeSyncStep1Message,
+  encodeSyncStep2Message,
+  MalformedMessage,
+  type Message,
+  readMessage,
+} from '@tandem/protocol'
+import { WebSocket } from 'ws'
 
-/** What a load client does with what it receives. Every callback is optional. */
+/**
+ * What a load client does with what it receives. Every callback is optional. One that throws
+ * `MalformedMessage` (as `readAwarenessEntries` does for an awareness update it cannot read) ends the connection
+ * as a malformed frame does: with a protocol error, reported through `dropped`.
+ */
 export interface LiteHandlers {
-  /** The server's step 2 arrived: the whole document as it was when the client joined, `bytes[start, end)`. */
-  synced?(bytes: Uint8Array, start: number, end: number): void
-  /** A sync update (or step 2 after the first) arrived; the Yjs update is `bytes[start, end)`. */
-  update?(bytes: Uint8Array, start: number, end: number): void
-  /** An awareness message arrived; `decoder` is positioned after its message type. */
-  awareness?(decoder: decoding.Decoder): void
+  /**
+   * The server's step 2 arrived: `update` is the whole document as it was when the client joined. Like every
+   * payload handed to a handler, it is a view into the frame received, not a copy.
+   */
+  synced?(update: Uint8Array): void
+  /** A sync update (or step 2 after the first) arrived, carrying the Yjs `update`. */
+  update?(update: Uint8Array): void
+  /** An awareness message arrived, carrying an awareness update (read it with `readAwarenessEntries`). */
+  awareness?(update: Uint8Array): void
   /** Tandem acknowledged the first `count` document-changing messages as durable. */
   saved?(count: number): void
   /** The connection closed without this side asking. */
@@ -43,6 +47,12 @@ export interface LiteClientOptions {
 
 /** An upgrade not answered this long counts as failed. */
 const HANDSHAKE_TIMEOUT_MS = 30_000
+
+/** Sync step 1 of a client that has nothing: an empty state vector. */
+const EMPTY_STEP1 = encodeSyncStep1Message(new Uint8Array([0]))
+
+/** Sync step 2 of a client that has nothing to give: an empty update (no structs, no deletions). */
+const EMPTY_STEP2 = encodeSyncStep2Message(new Uint8Array([0, 0]))
 
 /**
  * A simulated person without a Y.Doc: it does the sync handshake as an empty client, then sends pre-encoded
@@ -141,30 +151,41 @@ export class LiteClient {
   private receive(data: Buffer): void {
     this.framesReceived++
     this.bytesReceived += data.byteLength
-    const decoder = decoding.createDecoder(data)
-    const type = decoding.readVarUint(decoder)
-    if (type === MESSAGE_SYNC) {
-      const subtype = decoding.readVarUint(decoder)
-      if (subtype === SYNC_STEP1) {
+    try {
+      this.dispatch(readMessage(data))
+    } catch (error) {
+      if (!(error instanceof MalformedMessage)) throw error
+      // Only this connection ends, and its handlers hear of it as dropped.
+      this.ws.close(CloseCode.protocolError, error.message)
+    }
+  }
+
+  private dispatch(message: Message): void {
+    const handlers = this.options.handlers
+    switch (message.type) {
+      case 'sync-step-1':
         // Only a server's step 1 is answered: on the raw broadcaster it is another client's, relayed.
         if (this.options.serverSyncs) this.sendChange(EMPTY_STEP2)
-        return
-      }
-      const length = decoding.readVarUint(decoder)
-      const start = decoder.pos
-      if (subtype === SYNC_STEP2 && !this.isSynced) {
-        if (this.options.serverSyncs) {
-          this.options.handlers?.synced?.(data, start, start + length)
+        break
+      case 'sync-step-2':
+        if (this.isSynced) handlers?.update?.(message.update)
+        else if (this.options.serverSyncs) {
+          handlers?.synced?.(message.update)
           this.markSynced()
         }
-        return
-      }
-      if (subtype === SYNC_UPDATE || subtype === SYNC_STEP2)
-        this.options.handlers?.update?.(data, start, start + length)
-    } else if (type === MESSAGE_AWARENESS) {
-      this.options.handlers?.awareness?.(decoder)
-    } else if (type === MESSAGE_SAVED) {
-      this.options.handlers?.saved?.(decoding.readVarUint(decoder))
+        break
+      case 'sync-update':
+        handlers?.update?.(message.update)
+        break
+      case 'awareness':
+        handlers?.awareness?.(message.update)
+        break
+      case 'saved':
+        handlers?.saved?.(message.count)
+        break
+      case 'query-awareness':
+        // A server's question to the clients that keep awareness state; no server sends it.
+        break
     }
   }
 }

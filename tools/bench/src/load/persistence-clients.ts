@@ -1,6 +1,7 @@
+import { encodeUpdateMessage } from '@tandem/protocol'
 import { CpuWindow, OtherCpu, ProcMeter } from '../proc-meter.js'
 import { Samples, type Summary } from '../stats.js'
-import { encodeInsertUpdate, SYNC_UPDATE, syncMessage } from '../wire.js'
+import { encodeInsertUpdate } from '../wire.js'
 import { connectMany, type LiteClient } from './lite-client.js'
 import { progress } from './progress.js'
 import { waitFor } from './wait.js'
@@ -59,7 +60,7 @@ export async function runCommitThroughput(setup: ThroughputSetup): Promise<Throu
     const update = encodeInsertUpdate(writer.clientId, writer.clock, 'x')
     writer.clock += 1
     writer.sentAt[writer.lite.changesSent] = performance.now()
-    writer.lite.sendChange(syncMessage(SYNC_UPDATE, update))
+    writer.lite.sendChange(encodeUpdateMessage(update))
   }
   const { clients, failed } = await connectMany(setup.rooms, (index) => ({
     url: setup.url,

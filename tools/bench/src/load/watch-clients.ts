@@ -1,4 +1,4 @@
-import { awarenessMessage } from '../wire.js'
+import { encodeAwarenessMessage, writeAwarenessEntries } from '@tandem/protocol'
 import { connectMany, type LiteClient } from './lite-client.js'
 
 const watchers: LiteClient[] = []
@@ -20,10 +20,18 @@ export async function openWatchers(options: {
     () => ({ url: options.url, room: options.room, serverSyncs: options.serverSyncs }),
     (client, index) =>
       client.send(
-        awarenessMessage(CLIENT_ID_BASE + index, 1, {
-          user: { name: `Watcher ${index + 1}`, color: '#8250df', colorLight: '#8250df33' },
-          cursor: null,
-        }),
+        encodeAwarenessMessage(
+          writeAwarenessEntries([
+            {
+              clientId: CLIENT_ID_BASE + index,
+              clock: 1,
+              state: JSON.stringify({
+                user: { name: `Watcher ${index + 1}`, color: '#8250df', colorLight: '#8250df33' },
+                cursor: null,
+              }),
+            },
+          ]),
+        ),
       ),
   )
   for (const client of clients) if (client) watchers.push(client)
