@@ -32,14 +32,14 @@ describe('AwarenessOwnership', () => {
 
   it('keeps the id of a person who left for that person: another person’s claim is refused, theirs wins', () => {
     const ownership = new AwarenessOwnership()
-    const alice = member('sub:alice')
+    const alice = member('user:alice')
     ownership.set(alice, 7)
     const gone = ownership.leave(alice, () => true)
     expect(gone.removed).toEqual([7])
     expect(ownership.owner(7)).toBeUndefined()
     expect(ownership.liveIds()).toEqual([])
-    expect(ownership.judge(member('sub:mallory'), 7)).toBe('reserved')
-    const back = member('sub:alice')
+    expect(ownership.judge(member('user:mallory'), 7)).toBe('reserved')
+    const back = member('user:alice')
     expect(ownership.judge(back, 7)).toBe('own')
     ownership.set(back, 7)
     expect(ownership.owner(7)).toBe(back)

@@ -2,9 +2,9 @@ import type { AwarenessIdSet } from './awareness-ids.js'
 
 /** Who the person behind a connection is, as far as the server can tell. */
 export interface Identity {
-  /** `sub:<token subject>` with access tokens; `ip:<client address>` without. */
+  /** `user:<id>` for a person an `authenticate` hook named (a token's subject, say); `ip:<address>` otherwise. */
   readonly key: string
-  /** Whether a token proves it; without one it is only the client's address. */
+  /** Whether an `authenticate` hook vouched for it; otherwise it is only the client's address. */
   readonly verified: boolean
 }
 
