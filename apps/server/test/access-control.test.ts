@@ -11,6 +11,8 @@ import {
   encodeQueryAwarenessMessage,
   encodeSyncStep2Message,
   encodeUpdateMessage,
+  readAwarenessEntries,
+  readMessage,
 } from '@tandem/protocol'
 import { TokenAuthority } from '@tandem/server-koa'
 import {
@@ -222,7 +224,7 @@ describe('a read-only connection', () => {
     reader.send(encodeSyncStep2Message(Y.encodeStateAsUpdate(forged)))
     // The connection handles messages in order: once this is answered, the two above were handled.
     reader.send(encodeQueryAwarenessMessage())
-    await reader.next((frame) => frame[0] === 1)
+    await reader.nextMessage('awareness')
     expect(reader.ws.readyState).toBe(WebSocket.OPEN)
 
     // A marker after the forged changes: when it arrives everywhere, anything relayed before it would have too.
@@ -285,8 +287,12 @@ describe('awareness', () => {
     attacker.send(awarenessFor(ada.doc.clientID, 1000, { user: { name: 'Mallory', color: '#000000' } }))
     // Handled in order: once the query is answered, the forgery was handled too.
     attacker.send(encodeQueryAwarenessMessage())
-    const answer = await attacker.next((frame) => frame[0] === 1 && attacker.received.indexOf(frame) > 1)
-    expect(new TextDecoder().decode(answer)).toContain('"Ada"')
+    const answer = await attacker.next(
+      (frame) => readMessage(frame).type === 'awareness' && attacker.received.indexOf(frame) > 1,
+    )
+    const answered = readMessage(answer)
+    const states = answered.type === 'awareness' ? readAwarenessEntries(answered.update) : []
+    expect(states.map((entry) => entry.state).join()).toContain('"Ada"')
     // The server checks on Ada, who answers: Ada stays, and so does what Ada set.
     await waitFor(() => server.logs.some((l) => l.msg === 'a probed connection answered'), 'Ada to answer the probe')
     ada.provider.awareness.setLocalStateField('cursor', { anchor: 1, head: 1 })

@@ -5,6 +5,7 @@
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { readMessage } from '@tandem/protocol'
 import {
   connectClient,
   openRawClient,
@@ -230,7 +231,10 @@ describe('shutting down', () => {
     await writer.synced()
     writer.text.insert(0, 'to be saved')
     const raw = track(await openRawClient(tandem.url, 'shutdown/doc'))
-    await waitFor(() => raw.received.some((frame) => frame[0] === 0), 'the raw client to be synced')
+    await waitFor(
+      () => raw.received.some((frame) => readMessage(frame).type.startsWith('sync-')),
+      'the raw client to be synced',
+    )
 
     const started = Date.now()
     const code = await within(tandem.stop('SIGTERM'), 10_000, 'the server to exit')
@@ -290,7 +294,9 @@ describe('shutting down', () => {
     const seen = observer.received.length
     writer.text.insert(0, 'the last words before the signal')
     // The server has applied the edit once it relays it; signal right then.
-    await observer.next((frame) => frame[0] === 0 && frame[1] === 2 && observer.received.indexOf(frame) >= seen)
+    await observer.next(
+      (frame) => readMessage(frame).type === 'sync-update' && observer.received.indexOf(frame) >= seen,
+    )
     const savedBeforeSignal = writer.saves.saved
     expect(await within(tandem.stop('SIGTERM'), 10_000, 'the server to exit')).toBe(0)
     console.log(`last edit: the saved acknowledgement had ${savedBeforeSignal ? '' : 'not '}arrived at the signal`)

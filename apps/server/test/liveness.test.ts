@@ -2,7 +2,7 @@
  * The heartbeat, against the real server process started with `--ping-interval 200`: a connection that stops
  * answering pings is dropped within a few intervals and its presence leaves with it; one that answers stays.
  */
-import { encodeAwarenessMessage } from '@tandem/protocol'
+import { encodeAwarenessMessage, readMessage } from '@tandem/protocol'
 import { startTandem, type TandemProcess, type TestClient, useTestClients, waitFor } from '@tandem/test-utils'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Awareness, encodeAwarenessUpdate } from 'y-protocols/awareness'
@@ -91,7 +91,10 @@ describe('the heartbeat', () => {
     expect(stockStatuses).toEqual([])
     // Both still work: an edit from the stock client reaches the room.
     stock.text.insert(0, 'still connected')
-    await waitFor(() => answering.received.some((frame) => frame[0] === 0 && frame[1] === 2), 'the edit to be relayed')
+    await waitFor(
+      () => answering.received.some((frame) => readMessage(frame).type === 'sync-update'),
+      'the edit to be relayed',
+    )
     expect(await readMetric(server.httpUrl, 'tandem_connections')).toBe(2)
   })
 })

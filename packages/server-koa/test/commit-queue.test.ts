@@ -104,7 +104,7 @@ describe('persistence', () => {
     const gap = await openRawClient(url, 'gaps')
     gap.send(encodeUpdateMessage(updateWithGap('never sent', ', and this depends on it')))
     gap.send(encodeQueryAwarenessMessage())
-    await gap.next((frame) => frame[0] === 1)
+    await gap.nextMessage('awareness')
     writer.text.insert(0, 'mine')
     await waitFor(() => writer.saves.sent > 0 && writer.saves.saved, "the writer's own edit to be acknowledged")
   })

@@ -1,4 +1,10 @@
-import { CloseCode, encodeAwarenessMessage, encodeQueryAwarenessMessage } from '@tandem/protocol'
+import {
+  CloseCode,
+  encodeAwarenessMessage,
+  encodeQueryAwarenessMessage,
+  readAwarenessEntries,
+  readMessage,
+} from '@tandem/protocol'
 import { openRawClient, waitFor } from '@tandem/test-utils'
 import { describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
@@ -16,6 +22,12 @@ function awarenessOf(ids: number[], clock: number): Uint8Array {
   const message = encodeAwarenessMessage(encodeAwarenessUpdate(fake, ids))
   fake.destroy()
   return message
+}
+
+/** The presence states an awareness frame carries, as JSON text; none for any other frame. */
+function statesIn(frame: Uint8Array): string[] {
+  const message = readMessage(frame)
+  return message.type === 'awareness' ? readAwarenessEntries(message.update).map((entry) => entry.state) : []
 }
 
 const range = (from: number, count: number) => Array.from({ length: count }, (_, i) => from + i)
@@ -59,7 +71,7 @@ describe('a connection', () => {
     client.send(awarenessOf(range(200, 10), 2))
     client.send(awarenessOf(range(210, 6), 1))
     client.send(encodeQueryAwarenessMessage())
-    await client.next((frame) => frame[0] === 1 && new TextDecoder().decode(frame).includes('person 215'))
+    await client.next((frame) => statesIn(frame).some((state) => state.includes('person 215')))
     expect(client.ws.readyState).toBe(WebSocket.OPEN)
     client.send(awarenessOf([216], 1))
     const closed = await client.closed

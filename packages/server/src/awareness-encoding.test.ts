@@ -1,4 +1,4 @@
-import * as decoding from 'lib0/decoding'
+import { readAwarenessEntries } from '@tandem/protocol'
 import { describe, expect, it } from 'vitest'
 import { Awareness, applyAwarenessUpdate, encodeAwarenessUpdate, removeAwarenessStates } from 'y-protocols/awareness'
 import * as Y from 'yjs'
@@ -6,16 +6,7 @@ import { AwarenessEncoding } from './awareness-encoding.js'
 
 /** The entries of an awareness update by client id, in a comparable form (the order of entries is free). */
 function entries(update: Uint8Array): Map<number, string> {
-  const decoder = decoding.createDecoder(update)
-  const result = new Map<number, string>()
-  const count = decoding.readVarUint(decoder)
-  for (let i = 0; i < count; i++) {
-    const id = decoding.readVarUint(decoder)
-    const clock = decoding.readVarUint(decoder)
-    result.set(id, `${clock} ${decoding.readVarString(decoder)}`)
-  }
-  expect(decoding.hasContent(decoder)).toBe(false)
-  return result
+  return new Map(readAwarenessEntries(update).map(({ clientId, clock, state }) => [clientId, `${clock} ${state}`]))
 }
 
 /** A deterministic pseudo-random sequence, so a failure can be replayed. */
