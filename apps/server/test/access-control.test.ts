@@ -23,6 +23,7 @@ import {
   startTandem,
   type TandemProcess,
   type TestClient,
+  tandemCli,
   waitFor,
 } from '@tandem/test-utils'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
@@ -482,21 +483,7 @@ describe('tandem token', () => {
   it('prints a token the server accepts, for exactly what was asked', async () => {
     const result = spawnSync(
       process.execPath,
-      [
-        '--conditions=source',
-        '--import',
-        'tsx',
-        'apps/server/src/cli.ts',
-        'token',
-        '--doc',
-        'team/*',
-        '--access',
-        'write',
-        '--name',
-        'Alice',
-        '--ttl',
-        '7d',
-      ],
+      tandemCli('token', '--doc', 'team/*', '--access', 'write', '--name', 'Alice', '--ttl', '7d'),
       { cwd: repoRoot, env: { ...process.env, TANDEM_SECRET: secret }, encoding: 'utf8' },
     )
     expect(result.status).toBe(0)
@@ -509,15 +496,11 @@ describe('tandem token', () => {
     })
     expect(grant.expiresAt.getTime() - Date.now()).toBeGreaterThan(6.9 * 86_400_000)
     expect(result.stderr).toContain('write access to team/*')
-    const missing = spawnSync(
-      process.execPath,
-      ['--conditions=source', '--import', 'tsx', 'apps/server/src/cli.ts', 'token', '--doc', 'x'],
-      {
-        cwd: repoRoot,
-        env: { ...process.env, TANDEM_SECRET: '' },
-        encoding: 'utf8',
-      },
-    )
+    const missing = spawnSync(process.execPath, tandemCli('token', '--doc', 'x'), {
+      cwd: repoRoot,
+      env: { ...process.env, TANDEM_SECRET: '' },
+      encoding: 'utf8',
+    })
     expect(missing.status).toBe(2)
     expect(missing.stderr).toContain('TANDEM_SECRET')
   })

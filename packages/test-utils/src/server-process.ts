@@ -6,7 +6,19 @@ import { fileURLToPath } from 'node:url'
 
 /** The repository's root directory. */
 export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url))
-const cliPath = join(repoRoot, 'apps/server/src/cli.ts')
+
+/**
+ * The node arguments that run the `tandem` CLI with `args`. From source through tsx by default, so that a test
+ * run needs no build and always tests the code as it is; the build (`apps/server/dist/cli.js`) when the
+ * environment sets `TANDEM_TEST_CLI=dist`, as `pnpm test` does right after it has built everything. The build
+ * reports "listening" in about half the time (0.3 s against 0.7 s on an idle 2-core machine), and the tests
+ * start the CLI often (every hostile-writer test restarts its server): on a 2-core machine the hostile-writer run
+ * takes 39 s instead of 53 s, and the other Vitest files 70 s instead of 86 s.
+ */
+export function tandemCli(...args: string[]): string[] {
+  if (process.env.TANDEM_TEST_CLI === 'dist') return [join(repoRoot, 'apps/server/dist/cli.js'), ...args]
+  return ['--conditions=source', '--import', 'tsx', join(repoRoot, 'apps/server/src/cli.ts'), ...args]
+}
 
 /** How to start a Tandem server process. */
 export interface TandemProcessOptions {
@@ -20,7 +32,7 @@ export interface TandemProcessOptions {
   env?: Record<string, string>
 }
 
-/** A Tandem server running as its own process: the real CLI, from source. */
+/** A Tandem server running as its own process: the real CLI (see {@link tandemCli}). */
 export interface TandemProcess {
   readonly port: number
   /** `ws://127.0.0.1:PORT`, the y-websocket server URL. */
@@ -43,8 +55,8 @@ export interface TandemProcess {
 }
 
 /**
- * Starts `tandem serve` as a child process, from source (`--conditions=source --import tsx`), listening on
- * 127.0.0.1, and resolves once it logs that it is listening.
+ * Starts `tandem serve` as a child process ({@link tandemCli}), listening on 127.0.0.1, and resolves once it logs
+ * that it is listening.
  */
 export async function startTandem(options: TandemProcessOptions = {}): Promise<TandemProcess> {
   const ownDir = options.dataDir === undefined
@@ -54,17 +66,7 @@ export async function startTandem(options: TandemProcessOptions = {}): Promise<T
   let child = await launch()
 
   async function launch(): Promise<ChildProcess> {
-    const args = [
-      '--conditions=source',
-      '--import',
-      'tsx',
-      cliPath,
-      'serve',
-      '--host',
-      '127.0.0.1',
-      '--port',
-      String(port),
-    ]
+    const args = tandemCli('serve', '--host', '127.0.0.1', '--port', String(port))
     args.push('--data-dir', dataDir, ...(options.args ?? []))
     const proc = spawn(process.execPath, args, {
       cwd: repoRoot,

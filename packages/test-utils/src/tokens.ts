@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process'
-import { join } from 'node:path'
-import { repoRoot } from './server-process.js'
+import { repoRoot, tandemCli } from './server-process.js'
 
 /** What a test token grants. */
 export interface TestTokenOptions {
@@ -14,7 +13,7 @@ export interface TestTokenOptions {
 
 /** Mints a token with the real `tandem token` command and the server's `secret`. */
 export function mintToken(secret: string, options: TestTokenOptions): Promise<string> {
-  const args = ['--conditions=source', '--import', 'tsx', join(repoRoot, 'apps/server/src/cli.ts'), 'token']
+  const args = tandemCli('token')
   for (const doc of options.docs) args.push('--doc', doc)
   args.push('--access', options.access, '--ttl', options.ttl ?? '1h')
   if (options.name) args.push('--name', options.name)

@@ -1,14 +1,10 @@
 /**
- * Runs the `tandem` CLI from source as a child process (`node --conditions=source --import tsx
- * apps/server/src/cli.ts ...`, from the repository root), with an environment free of Tandem's own variables
- * unless a test sets them.
+ * Runs the `tandem` CLI as a child process (as `tandemCli` says: from source, or the build under `pnpm test`), from
+ * the repository root, with an environment free of Tandem's own variables unless a test sets them.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
-import { join } from 'node:path'
-import { repoRoot } from '@tandem/test-utils'
-
-const cliPath = join(repoRoot, 'apps/server/src/cli.ts')
+import { repoRoot, tandemCli } from '@tandem/test-utils'
 
 /** Every environment variable `tandem serve` reads, so that none leaks in from the shell running the tests. */
 const tandemVariables = [
@@ -54,7 +50,7 @@ export interface CliProcess {
 
 /** Starts the CLI with `args`; `env` is added to an environment without any Tandem variable. */
 export function spawnCli(args: string[], env: Record<string, string> = {}): CliProcess {
-  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', cliPath, ...args], {
+  const child = spawn(process.execPath, tandemCli(...args), {
     cwd: repoRoot,
     env: cliEnv(env),
     stdio: ['ignore', 'pipe', 'pipe'],
