@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs'
+import { runBackupCommand, runRestoreCommand } from './backup-command.js'
 import { ConfigError, readServeConfig, serveHelp } from './config.js'
 import { createLogger } from './logger.js'
 import { readSecrets } from './secrets.js'
@@ -13,6 +14,8 @@ Tandem: a self-hostable collaborative text editor.
 Commands:
   serve        Run the sync server (see "tandem serve --help").
   token        Print an access token (see "tandem token --help").
+  backup       Copy a data directory's database while Tandem runs (see "tandem backup --help").
+  restore      Put a backup into an empty data directory (see "tandem restore --help").
   help         Show this help.
 
 Options:
@@ -31,6 +34,8 @@ async function main(argv: string[]): Promise<number> {
     return 0
   }
   if (command === 'token') return runTokenCommand(rest, process.env)
+  if (command === 'backup') return runBackupCommand(rest, process.env)
+  if (command === 'restore') return runRestoreCommand(rest, process.env)
   if (command !== 'serve') {
     console.error(`tandem: unknown command "${command}". Run "tandem --help" for the commands.`)
     return 2

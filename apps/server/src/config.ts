@@ -352,17 +352,7 @@ export function readServeConfig(args: readonly string[], env: NodeJS.ProcessEnv)
     flags.set(name, value)
   }
   const config: Partial<Record<keyof ServeConfig, unknown>> = {}
-  for (const s of settings) {
-    const fromFlag = flags.get(s.flag)
-    const fromEnv = env[s.env]
-    const [raw, source] =
-      fromFlag !== undefined
-        ? [fromFlag, `--${s.flag}`]
-        : fromEnv !== undefined && fromEnv !== ''
-          ? [fromEnv, s.env]
-          : [s.fallback, `--${s.flag}`]
-    config[s.key] = s.parse(raw, source)
-  }
+  for (const s of settings) config[s.key] = resolveSetting(s, flags, env)
   const checked = config as ServeConfig
   if (checked.databaseUrl !== null && checked.store === 'memory') {
     throw new ConfigError('--store memory and --database-url contradict each other; choose one.')
@@ -373,6 +363,55 @@ export function readServeConfig(args: readonly string[], env: NodeJS.ProcessEnv)
     )
   }
   return checked
+}
+
+/**
+ * Reads some of `tandem serve`'s settings for another command that takes them too (`tandem backup --data-dir`),
+ * with the same flags, environment variables, defaults and checks. `flags` maps a flag's name without its dashes
+ * (`data-dir`) to the value given on the command line.
+ */
+export function readSharedSettings<K extends keyof ServeConfig>(
+  keys: readonly K[],
+  flags: ReadonlyMap<string, string>,
+  env: NodeJS.ProcessEnv,
+): Pick<ServeConfig, K> {
+  const config: Partial<Pick<ServeConfig, K>> = {}
+  for (const key of keys) config[key] = resolveSetting(settingOf(key), flags, env)
+  return config as Pick<ServeConfig, K>
+}
+
+/** The flag names (without dashes) of some of `tandem serve`'s settings, for a command that takes them. */
+export function sharedSettingFlags(keys: readonly (keyof ServeConfig)[]): string[] {
+  return keys.map((key) => settingOf(key).flag)
+}
+
+/** The `--help` rows of some of `tandem serve`'s settings, as [option, description] pairs worded as there. */
+export function sharedSettingsHelp(keys: readonly (keyof ServeConfig)[]): [option: string, description: string][] {
+  return keys.map((key) => helpRow(settingOf(key)))
+}
+
+function settingOf<K extends keyof ServeConfig>(key: K): Setting<K> {
+  return settings.find((s) => s.key === key) as unknown as Setting<K>
+}
+
+function resolveSetting<K extends keyof ServeConfig>(
+  s: Setting<K>,
+  flags: ReadonlyMap<string, string>,
+  env: NodeJS.ProcessEnv,
+): ServeConfig[K] {
+  const fromFlag = flags.get(s.flag)
+  const fromEnv = env[s.env]
+  const [raw, source] =
+    fromFlag !== undefined
+      ? [fromFlag, `--${s.flag}`]
+      : fromEnv !== undefined && fromEnv !== ''
+        ? [fromEnv, s.env]
+        : [s.fallback, `--${s.flag}`]
+  return s.parse(raw, source)
+}
+
+function helpRow(s: Setting<keyof ServeConfig>): [option: string, description: string] {
+  return [`--${s.flag} ${s.value}`, `${s.help} [env ${s.env}, default ${s.fallback || 'none'}]`]
 }
 
 /** A URL with its password replaced by `***`, for messages and logs. */
@@ -388,10 +427,7 @@ export function redactUrl(raw: string): string {
 
 /** The `tandem serve --help` text. */
 export function serveHelp(): string {
-  const rows = settings.map((s) => [
-    `--${s.flag} ${s.value}`,
-    `${s.help} [env ${s.env}, default ${s.fallback || 'none'}]`,
-  ])
+  const rows = settings.map(helpRow)
   const width = Math.max(...rows.map(([left]) => (left as string).length)) + 2
   return [
     'Usage: tandem serve [options]',

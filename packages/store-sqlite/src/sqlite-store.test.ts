@@ -159,7 +159,8 @@ describe('SqliteStore', () => {
     const refusal = SqliteStore.open({ path })
     await expect(refusal).rejects.toThrow(
       `Cannot open the SQLite database at ${path}: its schema version is ${SCHEMA_VERSION + 1}, but this version ` +
-        `of @tandem/store-sqlite only knows versions up to ${SCHEMA_VERSION}; upgrade Tandem to open it`,
+        `of @tandem/store-sqlite only knows versions up to ${SCHEMA_VERSION}; upgrade Tandem to open it, or point ` +
+        'it at another data directory.',
     )
 
     const check = new Database(path, { readonly: true })
