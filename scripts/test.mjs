@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // `pnpm test`: every check and every test, in the order that fails fastest. It installs what the tests need
 // when it can (Debian or Ubuntu, as root): Chromium for the browser tests, the PostgreSQL and Redis servers the
-// store and scale-out tests start, and nginx for the tests of the documented proxy configurations. Otherwise it
-// says what to install.
+// store and scale-out tests start, and nginx and openssl (its test certificate) for the tests of the documented
+// proxy configurations. Otherwise it says what to install.
 import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
@@ -96,9 +96,20 @@ function ensureNginx() {
   )
 }
 
+/** openssl, which makes the self-signed certificate of the TLS proxy tests. */
+function ensureOpenssl() {
+  ensurePackage(
+    'openssl',
+    'the TLS proxy tests',
+    () => onPath('openssl'),
+    'openssl. Install it (Debian/Ubuntu: `sudo apt-get install openssl`)',
+  )
+}
+
 if (existsSync(join(root, 'packages/store-postgres'))) ensurePostgres()
 if (existsSync(join(root, 'packages/redis'))) ensureRedis()
 ensureNginx()
+ensureOpenssl()
 
 const hasBrowserTests = existsSync(join(root, 'playwright.config.ts'))
 const chromium = hasBrowserTests ? ensureChromium() : null

@@ -1,120 +1,176 @@
 /**
- * The nginx configurations the documentation shows, run for real: the `nginx` block of docs/self-hosting.md in
- * front of one Tandem process, and the one of docs/scaling.md in front of two instances on PostgreSQL and
- * Redis. TLS is left out (the test has no certificate): `listen 443 ssl` becomes a plain loopback port.
+ * The nginx configurations the documentation shows, run for real: the `nginx` block of docs/self-hosting.md with
+ * its TLS lines, a self-signed certificate in place of Let's Encrypt's, in front of one Tandem process (wss://,
+ * the redirect from plain HTTP, heartbeats against the proxy's read timeout), and the one of docs/scaling.md,
+ * TLS left out, in front of two instances on PostgreSQL and Redis. Only ports, paths and, where a test says so,
+ * timeouts are changed.
  */
-import { spawn, spawnSync } from 'node:child_process'
-import { existsSync, readFileSync } from 'node:fs'
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { X509Certificate } from 'node:crypto'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { get } from 'node:https'
 import { tmpdir } from 'node:os'
-import { delimiter, join } from 'node:path'
+import { join } from 'node:path'
+import type { TLSSocket } from 'node:tls'
 import {
+  type DocumentedNginxOptions,
+  documentedNginxConfig,
   freePort,
+  makeCertificate,
   type PostgresServer,
   type RedisServer,
-  repoRoot,
+  startNginx,
   startPostgres,
   startRedis,
   startTandem,
+  storedText,
   type TandemProcess,
+  type TestCertificate,
   useTestClients,
   waitFor,
 } from '@tandem/test-utils'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { WebSocket } from 'ws'
 
 const cleanups: (() => Promise<unknown>)[] = []
-const { connect } = useTestClients()
+const { connect, openRaw } = useTestClients()
 
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
 })
 
-function findNginx(): string {
-  const dirs = [...(process.env.PATH ?? '').split(delimiter), '/usr/sbin', '/usr/local/sbin']
-  const found = [process.env.NGINX, ...dirs.map((dir) => dir && join(dir, 'nginx'))].find(
-    (path) => path && existsSync(path),
-  )
-  if (!found) {
-    throw new Error(
-      'These tests need nginx. Install it (Debian/Ubuntu: `apt-get install nginx`) or set NGINX to its path.',
-    )
-  }
-  return found
-}
-
-/** The first ```nginx block of a document, with TLS replaced by a plain port and `upstreams` as its servers. */
-function documentedConfig(doc: string, port: number, upstreams: readonly number[]): string {
-  const text = readFileSync(join(repoRoot, 'docs', doc), 'utf8')
-  const block = /```nginx\n([\s\S]*?)```/.exec(text)?.[1]
-  if (!block) throw new Error(`docs/${doc} has no nginx block`)
-  let servers = 0
-  const config = block
-    // The port-80 redirect needs port 80: left out.
-    .replace(/server \{\n\s+listen 80;[\s\S]*?\n\}\n/, '')
-    .replace('listen 443 ssl;', `listen 127.0.0.1:${port};`)
-    .replace(/^\s*ssl_certificate.*\n/gm, '')
-    .replace(/^(\s*)server [\d.]+:\d+(.*)$/gm, (_, indent: string, rest: string) => {
-      const upstream = upstreams[servers++]
-      return upstream === undefined ? '' : `${indent}server 127.0.0.1:${upstream}${rest}`
-    })
-  expect(servers, `the servers of docs/${doc}'s upstream`).toBeGreaterThanOrEqual(upstreams.length)
-  return config
-}
-
-/** Runs nginx in the foreground with `httpBlock` inside its `http` block; resolves once it answers on `port`. */
-async function startNginx(httpBlock: string, port: number): Promise<void> {
-  const nginx = findNginx()
-  const prefix = await mkdtemp(join(tmpdir(), 'tandem-nginx-'))
-  await mkdir(join(prefix, 'logs'))
-  const asRoot = process.getuid?.() === 0
-  const conf = [
-    'daemon off;',
-    'master_process off;',
-    'worker_processes 1;',
-    `pid ${join(prefix, 'nginx.pid')};`,
-    `error_log ${join(prefix, 'logs/error.log')} warn;`,
-    ...(asRoot ? ['user root;'] : []),
-    'events { worker_connections 256; }',
-    'http {',
-    `  access_log off;`,
-    ...['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((kind) => `  ${kind}_temp_path ${join(prefix, kind)};`),
-    httpBlock,
-    '}',
-  ].join('\n')
-  const confPath = join(prefix, 'nginx.conf')
-  await writeFile(confPath, conf)
-  const check = spawnSync(nginx, ['-t', '-p', prefix, '-c', confPath], { encoding: 'utf8' })
-  expect(check.status, `nginx -t:\n${check.stderr}`).toBe(0)
-  const child = spawn(nginx, ['-p', prefix, '-c', confPath], { stdio: 'ignore' })
-  cleanups.push(async () => {
-    if (child.exitCode === null) {
-      const exited = new Promise((resolve) => child.once('exit', resolve))
-      child.kill('SIGTERM')
-      await exited
-    }
-    await rm(prefix, { recursive: true, force: true })
+/** What a GET over HTTPS answered, and whether the certificate nginx presented was verified against `ca`. */
+function httpsGet(url: string, ca: string) {
+  return new Promise<{ status: number; body: string; authorized: boolean; fingerprint: string }>((resolve, reject) => {
+    get(url, { ca }, (response) => {
+      const socket = response.socket as TLSSocket
+      const { authorized } = socket
+      const fingerprint = socket.getPeerCertificate().fingerprint256
+      let body = ''
+      response.setEncoding('utf8')
+      response.on('data', (chunk: string) => {
+        body += chunk
+      })
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body, authorized, fingerprint }))
+    }).on('error', reject)
   })
-  await waitFor(
-    async () => (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => null))?.ok === true,
-    'nginx to answer',
-  )
 }
 
-describe('docs/self-hosting.md: nginx in front of one Tandem process', () => {
-  it('passes HTTP and WebSocket through, and two people edit together through it', async () => {
+describe('docs/self-hosting.md: nginx with TLS in front of one Tandem process', () => {
+  let certificate: TestCertificate
+  let certificateDir: string
+  beforeAll(async () => {
+    certificateDir = await mkdtemp(join(tmpdir(), 'tandem-tls-'))
+    certificate = await makeCertificate(certificateDir)
+  })
+  afterAll(async () => {
+    await rm(certificateDir, { recursive: true, force: true })
+  })
+
+  /** The documented block in front of Tandem on `upstream`, TLS on one free port and the redirect on another. */
+  async function proxy(upstream: number, directives?: DocumentedNginxOptions['directives']) {
+    const [port, redirectPort] = [await freePort(), await freePort()]
+    const config = documentedNginxConfig('self-hosting.md', {
+      port,
+      redirectPort,
+      upstreams: [upstream],
+      tls: certificate,
+      directives,
+    })
+    const nginx = await startNginx(config, [port, redirectPort])
+    cleanups.push(() => nginx.stop())
+    return {
+      nginx,
+      https: `https://127.0.0.1:${port}`,
+      wss: `wss://127.0.0.1:${port}`,
+      http: `http://127.0.0.1:${redirectPort}`,
+    }
+  }
+
+  it('serves HTTPS and wss:// with its certificate; two people edit together through it and the edits are saved', async () => {
     const tandem = await startTandem()
     cleanups.push(() => tandem.dispose())
-    const port = await freePort()
-    await startNginx(documentedConfig('self-hosting.md', port, [tandem.port]), port)
+    const { https, wss } = await proxy(tandem.port)
 
-    expect(await (await fetch(`http://127.0.0.1:${port}/readyz`)).json()).toEqual({ status: 'ready', store: 'ok' })
+    const ready = await httpsGet(`${https}/readyz`, certificate.pem)
+    expect(ready).toMatchObject({ status: 200, authorized: true })
+    expect(JSON.parse(ready.body)).toEqual({ status: 'ready', store: 'ok' })
+    // The certificate presented is the one the configuration names, not some default of nginx.
+    expect(ready.fingerprint).toBe(new X509Certificate(certificate.pem).fingerprint256)
+    // A client that does not trust it is refused: this is TLS, verified, not plain HTTP on another port.
+    await expect(openRaw(wss, 'through-nginx')).rejects.toThrow(/self[- ]signed certificate/)
+
     const [a, b] = [
-      connect(`ws://127.0.0.1:${port}`, 'through-nginx'),
-      connect(`ws://127.0.0.1:${port}`, 'through-nginx'),
+      connect(wss, 'through-nginx', { ca: certificate.pem, saved: true }),
+      connect(wss, 'through-nginx', { ca: certificate.pem }),
     ]
     await Promise.all([a.synced(), b.synced()])
-    a.text.insert(0, 'hello through nginx')
-    await waitFor(() => b.text.toString() === 'hello through nginx', 'the edit to cross nginx')
+    a.text.insert(0, 'hello over wss')
+    await waitFor(() => b.text.toString() === 'hello over wss', 'the edit to cross nginx')
+    await waitFor(() => a.saves.sent > 0 && a.saves.saved, 'the saved acknowledgement through nginx')
+    expect(await storedText(tandem.dataDir, 'through-nginx')).toBe('hello over wss')
+  })
+
+  it('redirects plain HTTP to the same address over HTTPS', async () => {
+    // Nothing listens behind it: the redirect is nginx's own answer and never reaches Tandem.
+    const { http } = await proxy(await freePort())
+
+    const response = await fetch(`${http}/d/notes?from=mail`, { redirect: 'manual' })
+    expect(response.status).toBe(301)
+    // `$host` is the name the client asked for, here 127.0.0.1; the documented server listens on 443.
+    expect(response.headers.get('location')).toBe('https://127.0.0.1/d/notes?from=mail')
+  })
+
+  it("keeps an idle WebSocket open with pings below nginx's read timeout, and nginx cuts it without them", async () => {
+    // proxy_read_timeout 2s instead of 60s; pings every 0.5 s (below it) on one server, every 30 s on the other.
+    const readTimeoutMs = 2000
+    const directives = { proxy_read_timeout: `${readTimeoutMs / 1000}s` }
+    const [pinging, quiet] = await Promise.all([
+      startTandem({ args: ['--ping-interval', '500'] }),
+      startTandem({ args: ['--ping-interval', '30000'] }),
+    ])
+    cleanups.push(
+      () => pinging.dispose(),
+      () => quiet.dispose(),
+    )
+    const [toPinging, toQuiet] = await Promise.all([proxy(pinging.port, directives), proxy(quiet.port, directives)])
+
+    // Raw sockets that send nothing after the upgrade: the server's pings are the only traffic.
+    const opened = Date.now()
+    const [kept, cut] = await Promise.all([
+      openRaw(toPinging.wss, 'idle', { ca: certificate.pem }),
+      openRaw(toQuiet.wss, 'idle', { ca: certificate.pem }),
+    ])
+    let pings = 0
+    kept.ws.on('ping', () => pings++)
+    let keptClosed = false
+    void kept.closed.then(() => {
+      keptClosed = true
+    })
+
+    // Without pings nginx closes the connection once the server has been silent for proxy_read_timeout:
+    // abruptly (1006, no close frame), well before the server's own next ping.
+    const closed = await Promise.race([
+      cut.closed,
+      new Promise<never>((_, reject) =>
+        setTimeout(() => reject(new Error('nginx did not cut the quiet socket')), 15_000),
+      ),
+    ])
+    const cutAfter = Date.now() - opened
+    expect(closed.code).toBe(1006)
+    expect(cutAfter).toBeGreaterThanOrEqual(readTimeoutMs - 100)
+    expect(cutAfter).toBeLessThan(30_000)
+    await waitFor(async () => /upstream timed out/.test(await toQuiet.nginx.errorLog()), "nginx's log of the timeout")
+
+    // Waiting out more than twice the read timeout shows that nothing closes the pinged socket in that time.
+    const survive = 2 * readTimeoutMs + 500
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, opened + survive - Date.now())))
+    expect(keptClosed).toBe(false)
+    expect(kept.ws.readyState).toBe(WebSocket.OPEN)
+    expect(pings).toBeGreaterThanOrEqual(Math.floor(survive / 500) - 2)
+    // And it still carries traffic: the next ping arrives.
+    const before = pings
+    await waitFor(() => pings > before, 'another ping through nginx')
+    expect(await toPinging.nginx.errorLog()).not.toMatch(/upstream timed out/)
   })
 })
 
@@ -135,14 +191,12 @@ describe('docs/scaling.md: nginx in front of two instances on PostgreSQL and Red
     )
     for (const instance of instances) cleanups.push(() => instance.dispose())
     const port = await freePort()
-    await startNginx(
-      documentedConfig(
-        'scaling.md',
-        port,
-        instances.map((instance) => instance.port),
-      ),
+    const config = documentedNginxConfig('scaling.md', {
       port,
-    )
+      upstreams: instances.map((instance) => instance.port),
+    })
+    const nginx = await startNginx(config, [port])
+    cleanups.push(() => nginx.stop())
 
     const url = `ws://127.0.0.1:${port}`
     // Tokens in the query do not change where a document goes: the hash is on its path.

@@ -38,6 +38,11 @@ export interface PersonOptions {
   path?: string | null
   viewport?: { width: number; height: number }
   colorScheme?: 'light' | 'dark'
+  /**
+   * Where they reach the app, e.g. `https://127.0.0.1:PORT` through a proxy; an `https:` one may have a
+   * self-signed certificate. @default the test server's own address
+   */
+  origin?: string
 }
 
 interface Fixtures {
@@ -79,8 +84,11 @@ export const test = base.extend<Fixtures, WorkerFixtures>({
   openPerson: async ({ browser, tandem, docName, consoleErrors }, use) => {
     const people: Person[] = []
     await use(async (options = {}) => {
+      const origin = options.origin ?? tandem.httpUrl
       const context = await browser.newContext({
-        baseURL: tandem.httpUrl,
+        baseURL: origin,
+        // A test's TLS proxy has a self-signed certificate.
+        ignoreHTTPSErrors: origin.startsWith('https:'),
         viewport: options.viewport ?? { width: 1100, height: 700 },
         colorScheme: options.colorScheme ?? 'light',
       })
@@ -91,7 +99,7 @@ export const test = base.extend<Fixtures, WorkerFixtures>({
         }, JSON.stringify(identity))
       }
       const page = await context.newPage()
-      const created = person(options.name ?? 'someone', context, page, tandem)
+      const created = person(options.name ?? 'someone', context, page, origin)
       people.push(created)
       if (options.path !== null) await created.open(options.path ?? `/d/${docName}`)
       return created
@@ -103,7 +111,7 @@ export const test = base.extend<Fixtures, WorkerFixtures>({
   },
 })
 
-function person(name: string, context: BrowserContext, page: Page, tandem: TandemProcess): Person {
+function person(name: string, context: BrowserContext, page: Page, origin: string): Person {
   const errors: string[] = []
   page.on('console', (message) => {
     if (message.type() === 'error') errors.push(`${message.text()} (${message.location().url})`)
@@ -122,7 +130,7 @@ function person(name: string, context: BrowserContext, page: Page, tandem: Tande
     avatars: page.locator('.avatars .avatar'),
     count: page.locator('.presence-count'),
     async open(path) {
-      const url = new URL(path, tandem.httpUrl)
+      const url = new URL(path, origin)
       await page.goto(url.href)
       if (url.pathname.startsWith('/d/')) await expect(editor).toBeVisible()
       else await expect(page.getByRole('button', { name: 'New document' })).toBeVisible()

@@ -15,6 +15,8 @@ export interface ClientOptions {
   maxBackoffTime?: number
   /** Headers of the upgrade request (a session cookie, say), as a browser sends its cookies. @default none */
   headers?: Record<string, string>
+  /** Certificates to trust for `wss://` besides the system's, as PEM (a test's self-signed one). @default none */
+  ca?: string
 }
 
 /** A stock y-websocket client in Node, with the bookkeeping tests need. */
@@ -38,7 +40,7 @@ export function connectClient(serverUrl: string, room: string, options: ClientOp
   // A WebSocket per connection attempt that counts what it sends, as the editor package does in browsers.
   class CountingWebSocket extends WebSocket {
     constructor(url: string, protocols?: string | string[]) {
-      super(url, protocols, { headers: options.headers })
+      super(url, protocols, { headers: options.headers, ca: options.ca })
       saves = new SavedTracker()
     }
     override send(data: unknown, ...rest: unknown[]): void {

@@ -1,6 +1,14 @@
 export { type Balancer, startBalancer } from './balancer.js'
 export { type ClientOptions, connectClient, type TestClient, waitFor } from './clients.js'
 export { runDocStoreContract, type StoreUnderTest } from './doc-store-contract.js'
+export {
+  type DocumentedNginxOptions,
+  documentedNginxConfig,
+  makeCertificate,
+  type NginxProcess,
+  startNginx,
+  type TestCertificate,
+} from './nginx.js'
 export { type PostgresServer, type PostgresServerOptions, startPostgres } from './postgres-server.js'
 export { type CloseInfo, openRawClient, type RawClient } from './raw-client.js'
 export { type RedisServer, startRedis } from './redis-server.js'
