@@ -55,12 +55,21 @@ function httpsGet(url: string, ca: string) {
   })
 }
 
+/** A name for the site that is not localhost, so that the server's localhost exception to its origin check is out. */
+const siteName = 'tandem.test'
+
+/** A number from a Tandem process's `/metrics`. */
+async function metric(tandem: TandemProcess, name: string): Promise<number> {
+  const text = await (await fetch(`${tandem.httpUrl}/metrics`)).text()
+  return Number(new RegExp(`^${name} (\\d+)`, 'm').exec(text)?.[1])
+}
+
 describe('docs/self-hosting.md: nginx with TLS in front of one Tandem process', () => {
   let certificate: TestCertificate
   let certificateDir: string
   beforeAll(async () => {
     certificateDir = await mkdtemp(join(tmpdir(), 'tandem-tls-'))
-    certificate = await makeCertificate(certificateDir)
+    certificate = await makeCertificate(certificateDir, [siteName])
   })
   afterAll(async () => {
     await rm(certificateDir, { recursive: true, force: true })
@@ -80,6 +89,7 @@ describe('docs/self-hosting.md: nginx with TLS in front of one Tandem process', 
     cleanups.push(() => nginx.stop())
     return {
       nginx,
+      port,
       https: `https://127.0.0.1:${port}`,
       wss: `wss://127.0.0.1:${port}`,
       http: `http://127.0.0.1:${redirectPort}`,
@@ -108,6 +118,33 @@ describe('docs/self-hosting.md: nginx with TLS in front of one Tandem process', 
     await waitFor(() => b.text.toString() === 'hello over wss', 'the edit to cross nginx')
     await waitFor(() => a.saves.sent > 0 && a.saves.saved, 'the saved acknowledgement through nginx')
     expect(await storedText(tandem.dataDir, 'through-nginx')).toBe('hello over wss')
+  })
+
+  it("passes the browser's Host, port included: the site's own origin on a port other than 443 is let in, another is refused", async () => {
+    const tandem = await startTandem()
+    cleanups.push(() => tandem.dispose())
+    const { wss, port } = await proxy(tandem.port)
+    // What a browser at https://tandem.test:<port> sends; the certificate is checked against the name (SNI).
+    const site = { ca: certificate.pem, servername: siteName, headers: { Host: `${siteName}:${port}` } }
+
+    await expect(openRaw(wss, 'foreign', { ...site, origin: 'https://evil.test' })).rejects.toThrow(
+      'upgrade refused with 403',
+    )
+    // Refused before anything was opened: no connection, no document loaded.
+    expect(await metric(tandem, 'tandem_connections')).toBe(0)
+    expect(await metric(tandem, 'tandem_documents_loaded')).toBe(0)
+
+    const origin = `https://${siteName}:${port}`
+    // 101, not 403 as with nginx's `$host`, which drops the port.
+    const upgraded = await openRaw(wss, 'own-origin', { ...site, origin })
+    upgraded.ws.close()
+    await upgraded.closed
+    const own = connect(wss, 'own-origin', { ...site, headers: { ...site.headers, Origin: origin }, saved: true })
+    await own.synced()
+    own.text.insert(0, 'from the site itself')
+    await waitFor(() => own.saves.sent > 0 && own.saves.saved, 'the saved acknowledgement through nginx')
+    expect(await storedText(tandem.dataDir, 'own-origin')).toBe('from the site itself')
+    await waitFor(async () => (await metric(tandem, 'tandem_connections')) === 1, "one connection, the client's")
   })
 
   it('redirects plain HTTP to the same address over HTTPS', async () => {

@@ -1,10 +1,25 @@
 // The web app as a self-hosted deployment serves it: behind the nginx block of docs/self-hosting.md, TLS and all
-// (a self-signed certificate in place of Let's Encrypt's, loopback ports in place of 443 and 80).
+// (a self-signed certificate in place of Let's Encrypt's, loopback ports in place of 443 and 80). Chromium reaches
+// it by a name that is not localhost, on a port other than 443, as people do: the server's localhost exception
+// to its origin check does not apply, so the page's origin must match the Host that nginx passes on.
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { documentedNginxConfig, freePort, makeCertificate, startNginx } from '@tandem/test-utils'
-import { expect, type Person, serverText, test } from './fixtures.js'
+import { test as base, expect, type Person, serverText } from './fixtures.js'
+
+/** The site's name: in the certificate, and resolved to 127.0.0.1 by this file's Chromium only. */
+const siteName = 'tandem.test'
+
+const test = base.extend({
+  launchOptions: [
+    async ({ launchOptions }, use) => {
+      const args = [...(launchOptions.args ?? []), `--host-resolver-rules=MAP ${siteName} 127.0.0.1`]
+      await use({ ...launchOptions, args })
+    },
+    { scope: 'worker' },
+  ],
+})
 
 test('two people edit a document through nginx over https:// and wss://', async ({ openPerson, tandem, docName }) => {
   const certificateDir = await mkdtemp(join(tmpdir(), 'tandem-tls-'))
@@ -13,10 +28,10 @@ test('two people edit a document through nginx over https:// and wss://', async 
     port,
     redirectPort,
     upstreams: [tandem.port],
-    tls: await makeCertificate(certificateDir),
+    tls: await makeCertificate(certificateDir, [siteName]),
   })
   const nginx = await startNginx(config, [port, redirectPort])
-  const origin = `https://127.0.0.1:${port}`
+  const origin = `https://${siteName}:${port}`
   const people: Person[] = []
   try {
     const sockets: string[] = []
@@ -28,7 +43,7 @@ test('two people edit a document through nginx over https:// and wss://', async 
       people.push(person)
     }
     const [ada, bob] = people as [Person, Person]
-    const socket = `wss://127.0.0.1:${port}/${docName}?tandem=saved`
+    const socket = `wss://${siteName}:${port}/${docName}?tandem=saved`
     expect(sockets).toEqual([socket, socket])
 
     await ada.typeAtEnd('Typed over wss')

@@ -2,6 +2,7 @@ import { messageSaved, readMessage, SavedTracker } from '@tandem/protocol'
 import { WebSocket } from 'ws'
 import { WebsocketProvider } from 'y-websocket'
 import * as Y from 'yjs'
+import type { WebSocketOptions } from './raw-client.js'
 
 /** How to connect a test client. */
 export interface ClientOptions {
@@ -17,6 +18,8 @@ export interface ClientOptions {
   headers?: Record<string, string>
   /** Certificates to trust for `wss://` besides the system's, as PEM (a test's self-signed one). @default none */
   ca?: string
+  /** The TLS server name (SNI, and the name the certificate must have), as in `openRawClient`. @default the URL's */
+  servername?: string
 }
 
 /** A stock y-websocket client in Node, with the bookkeeping tests need. */
@@ -37,10 +40,11 @@ export function connectClient(serverUrl: string, room: string, options: ClientOp
   if (process.getMaxListeners() < 10_000) process.setMaxListeners(10_000)
   const doc = options.doc ?? new Y.Doc()
   let saves = new SavedTracker()
+  const wsOptions: WebSocketOptions = { headers: options.headers, ca: options.ca, servername: options.servername }
   // A WebSocket per connection attempt that counts what it sends, as the editor package does in browsers.
   class CountingWebSocket extends WebSocket {
     constructor(url: string, protocols?: string | string[]) {
-      super(url, protocols, { headers: options.headers, ca: options.ca })
+      super(url, protocols, wsOptions)
       saves = new SavedTracker()
     }
     override send(data: unknown, ...rest: unknown[]): void {

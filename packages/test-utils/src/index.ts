@@ -10,7 +10,7 @@ export {
   type TestCertificate,
 } from './nginx.js'
 export { type PostgresServer, type PostgresServerOptions, startPostgres } from './postgres-server.js'
-export { type CloseInfo, openRawClient, type RawClient } from './raw-client.js'
+export { type CloseInfo, openRawClient, type RawClient, type WebSocketOptions } from './raw-client.js'
 export { type RedisServer, startRedis } from './redis-server.js'
 export { freePort, type ReferenceServer, startReferenceServer } from './reference-server.js'
 export { repoRoot, startTandem, type TandemProcess, type TandemProcessOptions, tandemCli } from './server-process.js'

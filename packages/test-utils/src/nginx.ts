@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os'
 import { delimiter, join } from 'node:path'
 import { repoRoot } from './server-process.js'
 
-/** A self-signed certificate for `localhost` and `127.0.0.1`, as files for nginx and as PEM for clients. */
+/** A self-signed certificate for `localhost`, `127.0.0.1` and more names, as files for nginx and as PEM for clients. */
 export interface TestCertificate {
   /** Path of the certificate, for `ssl_certificate`. */
   readonly certificatePath: string
@@ -17,17 +17,19 @@ export interface TestCertificate {
 }
 
 /**
- * Makes a self-signed certificate with `openssl` in `dir`, valid for a day for `localhost` and `127.0.0.1`.
+ * Makes a self-signed certificate with `openssl` in `dir`, valid for a day for `localhost`, `127.0.0.1` and the
+ * DNS `names` (e.g. `tandem.test`, a name that is not localhost, for a client that maps it to 127.0.0.1).
  * Rejects with what to install when there is no `openssl`.
  */
-export async function makeCertificate(dir: string): Promise<TestCertificate> {
+export async function makeCertificate(dir: string, names: readonly string[] = []): Promise<TestCertificate> {
   const certificatePath = join(dir, 'certificate.pem')
   const keyPath = join(dir, 'key.pem')
+  const subjectAltName = ['DNS:localhost', 'IP:127.0.0.1', ...names.map((name) => `DNS:${name}`)].join(',')
   const made = spawnSync(
     'openssl',
     [
       ...['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1'],
-      ...['-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1'],
+      ...['-subj', '/CN=localhost', '-addext', `subjectAltName=${subjectAltName}`],
       ...['-keyout', keyPath, '-out', certificatePath],
     ],
     { encoding: 'utf8' },

@@ -24,11 +24,20 @@ export interface RawClient {
   nextMessage<T extends Message['type']>(type: T, timeoutMs?: number): Promise<Extract<Message, { type: T }>>
 }
 
+/** Options of `ws` for a test's WebSocket, typed with the TLS ones that `ws` passes on to `tls.connect`. */
+export type WebSocketOptions = NonNullable<ConstructorParameters<typeof WebSocket>[2]> & {
+  /**
+   * The name sent for TLS SNI and checked against the certificate, for a `wss://` URL by address (127.0.0.1) to a
+   * site reached by name; set `Host` in `headers` to match. @default the URL's host name
+   */
+  servername?: string
+}
+
 /** Opens a raw WebSocket to `serverUrl/room` and resolves once it is open. */
 export async function openRawClient(
   serverUrl: string,
   room: string,
-  options: ConstructorParameters<typeof WebSocket>[2] = {},
+  options: WebSocketOptions = {},
 ): Promise<RawClient> {
   const ws = new WebSocket(`${serverUrl}/${room}`, options)
   const received: Uint8Array[] = []
