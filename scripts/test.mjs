@@ -2,8 +2,9 @@
 // `pnpm test`: every check and every test, in the order that fails fastest. It installs what the tests need
 // when it can (Debian or Ubuntu, as root): Chromium for the browser tests, the PostgreSQL and Redis servers the
 // store and scale-out tests start, and nginx and openssl (its test certificate) for the tests of the documented
-// proxy configurations. Otherwise it says what to install.
-import { spawnSync } from 'node:child_process'
+// proxy configurations. Otherwise it says what to install. It also prepares Node.js 22 for the tests that run
+// Tandem on it (scripts/node-22.mjs: once per machine, in ~/.cache/tandem).
+import { spawn, spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 
@@ -114,9 +115,24 @@ ensureOpenssl()
 const hasBrowserTests = existsSync(join(root, 'playwright.config.ts'))
 const chromium = hasBrowserTests ? ensureChromium() : null
 
+// Node.js 22 and a better-sqlite3 built for it, prepared while the build runs: the first time on a machine it
+// downloads Node 22 from the npm registry and compiles better-sqlite3 (about a minute); later it takes no time.
+console.log('\n▶ Node.js 22 for the Node-versions tests: node scripts/node-22.mjs (alongside the build)')
+const node22 = new Promise((resolve) => {
+  const child = spawn(process.execPath, [join(root, 'scripts/node-22.mjs')], { cwd: root })
+  let output = ''
+  child.stdout.on('data', (chunk) => (output += chunk))
+  child.stderr.on('data', (chunk) => (output += chunk))
+  child.on('close', (status) => resolve({ status, output }))
+})
+
 if (run('Build and typecheck', 'pnpm', ['build']) !== 0) fail('The build failed.')
 if (run('Lint', 'pnpm', ['lint']) !== 0)
   fail('Lint found problems (`pnpm lint`; `pnpm biome check --write .` fixes most).')
+
+const prepared = await node22
+if (prepared.status !== 0) fail(`Node.js 22 could not be prepared for the tests:\n${prepared.output.trim()}`)
+console.log(`\n${prepared.output.trim()}`)
 
 // Everything was just built: test processes run the built `tandem` CLI, which starts in half the time of tsx from
 // source (see tandemCli in @tandem/test-utils).

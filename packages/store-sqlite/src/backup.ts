@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs'
 import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises'
 import { dirname, join, resolve } from 'node:path'
-import Database from 'better-sqlite3'
+import type Database from 'better-sqlite3'
+import { connect } from './connect.js'
 import { DEFAULT_DATABASE_FILE } from './open-sqlite-store.js'
 import { SCHEMA_VERSION } from './schema.js'
 
@@ -150,7 +151,7 @@ export async function restoreSqliteStore(options: SqliteRestoreOptions): Promise
 function openTandemDatabase(path: string, purpose: 'backup' | 'restore'): Database.Database {
   let db: Database.Database | undefined
   try {
-    db = new Database(path, { readonly: true, fileMustExist: true })
+    db = connect(path, { readonly: true, fileMustExist: true })
     db.pragma('busy_timeout = 5000')
     const version = db.pragma('user_version', { simple: true }) as number
     const hasDocuments = db
@@ -187,7 +188,7 @@ function openTandemDatabase(path: string, purpose: 'backup' | 'restore'): Databa
 // switches to WAL again when it opens the file), reads back what it holds, and flushes it to disk before it is
 // renamed into place.
 async function seal(path: string): Promise<Omit<SqliteCopyReport, 'path'>> {
-  const db = new Database(path, { fileMustExist: true })
+  const db = connect(path, { fileMustExist: true })
   let documents: number
   let schemaVersion: number
   try {

@@ -1,5 +1,6 @@
 import type { DocInfo, DocStore, QuarantinedUpdate, QuarantineEntry, StoredDoc, StoreEntry } from '@tandem/server'
-import Database from 'better-sqlite3'
+import type Database from 'better-sqlite3'
+import { connect, NativeModuleMismatch } from './connect.js'
 import { migrate, NewerSchemaError } from './schema.js'
 import { prepareStatements, type Statements } from './statements.js'
 import { check, checkQuarantined } from './validate.js'
@@ -97,7 +98,7 @@ export class SqliteStore implements DocStore {
     }
     let db: Database.Database | undefined
     try {
-      db = new Database(path)
+      db = connect(path)
       const journalMode = db.pragma('journal_mode = WAL', { simple: true })
       if (journalMode !== 'wal') {
         throw new Error(`SQLite kept journal mode '${String(journalMode)}' instead of switching to WAL`)
@@ -113,7 +114,7 @@ export class SqliteStore implements DocStore {
       db?.close()
       const reason = (cause instanceof Error ? cause.message : String(cause)).replace(/\.$/, '')
       const advice =
-        cause instanceof NewerSchemaError
+        cause instanceof NewerSchemaError || cause instanceof NativeModuleMismatch
           ? '.'
           : '. Check that its directory exists and is writable by this process, and that the file is a Tandem database.'
       throw new Error(`Cannot open the SQLite database at ${path}: ${reason}${advice}`, { cause })

@@ -30,6 +30,8 @@ export interface TandemProcessOptions {
   args?: string[]
   /** More environment variables. */
   env?: Record<string, string>
+  /** Another Node.js to run it with, and arguments for it before the CLI's, e.g. an `--import`. @default this one */
+  node?: { path: string; args?: string[] }
 }
 
 /** A Tandem server running as its own process: the real CLI (see {@link tandemCli}). */
@@ -68,7 +70,8 @@ export async function startTandem(options: TandemProcessOptions = {}): Promise<T
   async function launch(): Promise<ChildProcess> {
     const args = tandemCli('serve', '--host', '127.0.0.1', '--port', String(port))
     args.push('--data-dir', dataDir, ...(options.args ?? []))
-    const proc = spawn(process.execPath, args, {
+    const node = options.node ?? { path: process.execPath }
+    const proc = spawn(node.path, [...(node.args ?? []), ...args], {
       cwd: repoRoot,
       // A database or Redis of the machine's own never leaks into a test server.
       env: { ...process.env, DATABASE_URL: '', REDIS_URL: '', LOG_LEVEL: 'debug', ...options.env },
