@@ -69,8 +69,13 @@ export interface ChangePayload {
   readonly update: Uint8Array
   /** Its sequence number in the room's write log. */
   readonly seq: number
-  /** The member whose change it is, or `null` (another instance's change, or a catch-up from storage). */
+  /** The member whose change it is, or `null` (an edit through {@link SyncServer.edit}, another instance's change, or a catch-up). */
   readonly member: MemberInfo | null
+  /**
+   * Who made the change: the member's identity, or for an edit through `SyncServer.edit` (the document API) the
+   * identity its caller authenticated as; `null` for another instance's change or a catch-up from storage.
+   */
+  readonly author: Identity | null
 }
 
 /** Updates of a document are in storage now. */

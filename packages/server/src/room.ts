@@ -1,6 +1,6 @@
 import { encodeAwarenessMessage, encodeUpdateMessage } from '@tandem/protocol'
 import * as Y from 'yjs'
-import type { AwarenessMember } from './awareness-ownership.js'
+import type { AwarenessMember, Identity } from './awareness-ownership.js'
 import type { CommitQueue } from './commit-queue.js'
 import { type EventHook, type HookRunner, HookSequence, type MemberInfo } from './hooks.js'
 import type { Logger } from './logger.js'
@@ -57,6 +57,14 @@ export const remoteOrigin = Symbol('another instance')
 export const catchUpOrigin = Symbol('catch-up')
 
 const mixedOrigins = Symbol('mixed origins')
+
+/**
+ * The transaction origin of an edit made on the server on someone's behalf (`SyncServer.edit`, which the document
+ * API calls): stored, relayed to every member and published like a member's change, with `author` as its author.
+ */
+export class ServerEdit {
+  constructor(readonly author: Identity) {}
+}
 
 /**
  * One open document and everyone editing it: the Y.Doc (with the encodings newcomers are synced from), the
@@ -193,7 +201,8 @@ export class Room {
     const seq = this.log.append(update)
     if (this.hooks && this.runner.has('change')) {
       const member = this.members.has(origin as RoomMember) ? (origin as RoomMember).info : null
-      this.hooks.run('change', { documentName: this.name, update, seq, member }, member?.id)
+      const author = member?.identity ?? (origin instanceof ServerEdit ? origin.author : null)
+      this.hooks.run('change', { documentName: this.name, update, seq, member, author }, member?.id)
     }
     return seq
   }

@@ -1,4 +1,5 @@
 import { CloseCode } from '@tandem/protocol'
+import type * as Y from 'yjs'
 import type { Identity } from './awareness-ownership.js'
 import { CommitQueue, type CommitQueueOptions } from './commit-queue.js'
 import { syncDefaults } from './defaults.js'
@@ -9,7 +10,7 @@ import { type Logger, silentLogger } from './logger.js'
 import { Member, type MemberContext, type MemberOptions, type SyncSocket } from './member.js'
 import { MemoryStore } from './memory-store.js'
 import type { MessageBus } from './message-bus.js'
-import type { Room } from './room.js'
+import { type Room, ServerEdit } from './room.js'
 import { Rooms } from './rooms.js'
 import { noMetrics, type SyncMetrics } from './sync-metrics.js'
 import { MAX_CLOCK } from './update-shape.js'
@@ -174,6 +175,31 @@ export class SyncServer {
     const room = await this.rooms.acquire(name)
     try {
       return room.doc().getText('content').toString()
+    } finally {
+      this.rooms.release(room)
+    }
+  }
+
+  /**
+   * Changes a document's `content` text on behalf of `author` (whom an `authenticate` hook named, as for the
+   * document API), as an ordinary change: `change(text)` runs in one transaction, whose update enters the room's
+   * write log, is relayed to the members and the other instances, and reaches the `change` hooks with `author`.
+   * Opens the room (creating the document when it does not exist) and holds it until the change is stored, then
+   * resolves with what `change` returned and whether the document existed before. When `change` throws, nothing
+   * is written and the error is rethrown: check everything before the first change to the text.
+   */
+  async edit<T>(name: string, author: Identity, change: (text: Y.Text) => T): Promise<{ result: T; existed: boolean }> {
+    if (this.closing) throw new Error('The server is shutting down; it accepts no new changes.')
+    const existed = this.rooms.open(name) !== undefined || (await this.store.info(name)) !== null
+    const room = await this.rooms.acquire(name)
+    try {
+      const doc = room.doc()
+      let result: T | undefined
+      doc.transact(() => {
+        result = change(doc.getText('content'))
+      }, new ServerEdit(author))
+      await room.log.saved()
+      return { result: result as T, existed }
     } finally {
       this.rooms.release(room)
     }
