@@ -4,7 +4,7 @@
  * refused with a message that names the setting, what it must be and what it got.
  */
 import { DEFAULT_MAX_MESSAGE_SIZE, defaultWriteLimits as limits, syncDefaults } from '@tandem/server'
-import { DEFAULT_PING_INTERVAL } from '@tandem/server-koa'
+import { DEFAULT_MAX_WRITE_SIZE, DEFAULT_PING_INTERVAL, webhookDefaults } from '@tandem/server-koa'
 import { DEFAULT_WEB_DIR } from './web-app.js'
 
 /** The settings of `tandem serve`. */
@@ -41,6 +41,13 @@ export interface ServeConfig {
   maxConnectionsPerMinute: number
   maxDocsPerIp: number
   authFailureLimit: number
+  maxWriteSize: number
+  webhookUrls: string[]
+  webhookSecretFile: string | null
+  webhookDebounce: number
+  webhookTimeout: number
+  webhookAttempts: number
+  webhookQueueSize: number
 }
 
 /** A configuration error, for the user: print its message and exit with status 2. */
@@ -315,7 +322,73 @@ const settings: { [K in keyof ServeConfig]: Setting<K> }[keyof ServeConfig][] = 
     '5',
     int(1, 1000),
   ),
+  setting(
+    'maxWriteSize',
+    'max-write-size',
+    'MAX_WRITE_SIZE',
+    '<size>',
+    'Largest body of one write through the document API (PUT, PATCH, append); larger gets 413.',
+    sizeText(DEFAULT_MAX_WRITE_SIZE),
+    size(1),
+  ),
+  setting(
+    'webhookUrls',
+    'webhook-url',
+    'TANDEM_WEBHOOK_URL',
+    '<url>',
+    'Send document events to this http(s) URL; repeat the option or separate URLs with commas.',
+    '',
+    urlList(['http:', 'https:']),
+  ),
+  setting(
+    'webhookSecretFile',
+    'webhook-secret-file',
+    'TANDEM_WEBHOOK_SECRET_FILE',
+    '<path>',
+    'File holding the secret that signs webhooks (Tandem-Signature), or set TANDEM_WEBHOOK_SECRET.',
+    '',
+    optionalText,
+  ),
+  setting(
+    'webhookDebounce',
+    'webhook-debounce',
+    'TANDEM_WEBHOOK_DEBOUNCE',
+    '<ms>',
+    'Send document.changed this long after the last change: at most one per document per this long.',
+    String(webhookDefaults.debounce),
+    int(0, 3_600_000),
+  ),
+  setting(
+    'webhookTimeout',
+    'webhook-timeout',
+    'TANDEM_WEBHOOK_TIMEOUT',
+    '<ms>',
+    "Abandon a webhook attempt after this long without the receiver's answer, and retry.",
+    String(webhookDefaults.timeout),
+    int(100, 600_000),
+  ),
+  setting(
+    'webhookAttempts',
+    'webhook-attempts',
+    'TANDEM_WEBHOOK_ATTEMPTS',
+    '<n>',
+    'Attempts per event and receiver (retries back off from 1 s, doubling, up to 5 min) before giving up.',
+    String(webhookDefaults.maxAttempts),
+    int(1, 100),
+  ),
+  setting(
+    'webhookQueueSize',
+    'webhook-queue-size',
+    'TANDEM_WEBHOOK_QUEUE_SIZE',
+    '<n>',
+    'Events waiting per receiver; past this the oldest is dropped (counted in /metrics).',
+    String(webhookDefaults.maxPending),
+    int(1, 1_000_000),
+  ),
 ]
+
+/** The options that may be given more than once; their values add up, as if separated by commas. */
+const repeatable = new Set(['webhook-url'])
 
 function setting<K extends keyof ServeConfig>(
   key: K,
@@ -349,7 +422,8 @@ export function readServeConfig(args: readonly string[], env: NodeJS.ProcessEnv)
       i++
     }
     if (value === undefined || value.startsWith('--')) throw new ConfigError(`Option "--${name}" needs a value.`)
-    flags.set(name, value)
+    const earlier = flags.get(name)
+    flags.set(name, earlier !== undefined && repeatable.has(name) ? `${earlier},${value}` : value)
   }
   const config: Partial<Record<keyof ServeConfig, unknown>> = {}
   for (const s of settings) config[s.key] = resolveSetting(s, flags, env)
@@ -457,6 +531,15 @@ function optionalUrl(protocols: readonly string[]) {
     }
     return raw.trim()
   }
+}
+
+function urlList(protocols: readonly string[]) {
+  const check = optionalUrl(protocols)
+  return (raw: string, name: string): string[] =>
+    list(raw).map((url) => {
+      check(url, name)
+      return url
+    })
 }
 
 function optionalText(raw: string): string | null {

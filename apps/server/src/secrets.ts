@@ -9,17 +9,22 @@ export interface Secrets {
   publicKey: string | null
   /** The admin key: TANDEM_ADMIN_KEY, else the contents of --admin-key-file. */
   adminKey: string | null
+  /** The secret that signs webhook deliveries: TANDEM_WEBHOOK_SECRET, else the contents of --webhook-secret-file. */
+  webhookSecret: string | null
 }
 
 /** Reads the secrets; a missing or unreadable file is a {@link ConfigError} naming it. */
 export async function readSecrets(
-  config: Pick<ServeConfig, 'secretFile' | 'publicKeyFile' | 'adminKeyFile'>,
+  config: Pick<ServeConfig, 'secretFile' | 'publicKeyFile' | 'adminKeyFile'> &
+    Partial<Pick<ServeConfig, 'webhookSecretFile'>>,
   env: NodeJS.ProcessEnv,
 ): Promise<Secrets> {
   return {
     secret: env.TANDEM_SECRET || (await readSecretFile(config.secretFile, '--secret-file')),
     publicKey: await readSecretFile(config.publicKeyFile, '--public-key-file'),
     adminKey: env.TANDEM_ADMIN_KEY || (await readSecretFile(config.adminKeyFile, '--admin-key-file')),
+    webhookSecret:
+      env.TANDEM_WEBHOOK_SECRET || (await readSecretFile(config.webhookSecretFile ?? null, '--webhook-secret-file')),
   }
 }
 

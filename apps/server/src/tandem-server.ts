@@ -5,10 +5,14 @@ import {
   AccessPolicy,
   attachSyncServer,
   createPrometheusMetrics,
+  createWebhookMetrics,
   syncRoutes,
   TokenAuthority,
   tokenAuthentication,
   tokenRoutes,
+  WebhookEvents,
+  WebhookSender,
+  writeRoutes,
 } from '@tandem/server-koa'
 import { openSqliteStore } from '@tandem/store-sqlite'
 import Koa from 'koa'
@@ -60,6 +64,29 @@ async function openStore(config: ServeConfig): Promise<DocStore> {
   return config.store === 'memory' ? new MemoryStore() : openSqliteStore({ dataDir: config.dataDir })
 }
 
+/** The webhook sender and the hooks that feed it, when `--webhook-url` names receivers. */
+function startWebhooks(
+  config: ServeConfig,
+  secrets: Secrets,
+  logger: Logger,
+  registry: Parameters<typeof createWebhookMetrics>[0],
+): { sender: WebhookSender; events: WebhookEvents } | null {
+  if (config.webhookUrls.length === 0) return null
+  let sender: WebhookSender | null = null
+  const metrics = createWebhookMetrics(registry, () => sender?.pending ?? 0)
+  sender = new WebhookSender({
+    urls: config.webhookUrls,
+    secret: secrets.webhookSecret,
+    timeout: config.webhookTimeout,
+    maxAttempts: config.webhookAttempts,
+    maxPending: config.webhookQueueSize,
+    logger,
+    metrics,
+  })
+  if (secrets.webhookSecret === null) logger.warn({}, 'webhooks are not signed: set TANDEM_WEBHOOK_SECRET')
+  return { sender, events: new WebhookEvents(sender, { debounce: config.webhookDebounce }) }
+}
+
 /** Starts the whole server (store, sync core, WebSocket endpoint, HTTP routes) as configured. */
 export async function startServer(config: ServeConfig, secrets: Secrets, logger: Logger): Promise<RunningServer> {
   const policy = await createAccessPolicy(config, secrets)
@@ -82,12 +109,16 @@ export async function startServer(config: ServeConfig, secrets: Secrets, logger:
     )
   }
   const prometheus = createPrometheusMetrics()
+  const webhooks = startWebhooks(config, secrets, logger, prometheus.registry)
   const sync = new SyncServer({
     store,
     bus,
     logger,
     metrics: prometheus.metrics,
-    hooks: policy.authority ? [tokenAuthentication(policy.authority)] : [],
+    hooks: [
+      ...(policy.authority ? [tokenAuthentication(policy.authority)] : []),
+      ...(webhooks ? [webhooks.events.hooks()] : []),
+    ],
     unloadDelay: config.unloadDelay,
     commitDelay: config.commitDelay,
     compactAfter: config.compactAfter,
@@ -114,6 +145,7 @@ export async function startServer(config: ServeConfig, secrets: Secrets, logger:
     if ((error as { status?: number }).status !== undefined && (error as { status: number }).status < 500) return
     logger.error({ err: error, path: ctx?.path }, 'HTTP request failed')
   })
+  app.use(writeRoutes(sync, { policy, maxWriteSize: config.maxWriteSize }))
   app.use(syncRoutes(sync, { registry: prometheus.registry, policy, metricsKey: secrets.adminKey ?? undefined }))
   app.use(tokenRoutes(policy, { adminKey: secrets.adminKey ?? undefined }))
   app.use(webApp({ dir: config.webDir }))
@@ -146,6 +178,8 @@ export async function startServer(config: ServeConfig, secrets: Secrets, logger:
         endpoint.close()
         server.close()
         const saved = await sync.close(Math.max(config.shutdownTimeout - 1000, 100))
+        webhooks?.events.close()
+        webhooks?.sender.close()
         server.closeAllConnections()
         return saved
       })()

@@ -6,4 +6,19 @@ export { createPrometheusMetrics, type PrometheusMetrics } from './prometheus.js
 export type { RateLimitOptions } from './rate-limits.js'
 export { tokenAuthentication } from './token-authentication.js'
 export { type TokenRoutesOptions, tokenRoutes } from './token-routes.js'
+export { type WebhookEmitter, WebhookEvents, type WebhookEventsOptions } from './webhook-events.js'
+export { createWebhookMetrics } from './webhook-metrics.js'
+export {
+  type AttemptOutcome,
+  type DeliveryResult,
+  retryDelayOf,
+  type WebhookEvent,
+  type WebhookEventType,
+  type WebhookMetrics,
+  WebhookSender,
+  type WebhookSenderOptions,
+  webhookDefaults,
+} from './webhook-sender.js'
+export { SIGNATURE_HEADER, signWebhook } from './webhook-signature.js'
+export { DEFAULT_MAX_WRITE_SIZE, type WriteRoutesOptions, writeRoutes } from './write-routes.js'
 export { type AttachedEndpoint, type AttachOptions, attachSyncServer, DEFAULT_PING_INTERVAL } from './ws-adapter.js'
