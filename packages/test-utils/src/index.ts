@@ -18,3 +18,9 @@ export { type StaticServer, startStaticServer } from './static-server.js'
 export { storedText } from './stored-text.js'
 export { useTestClients } from './test-clients.js'
 export { mintToken, type TestTokenOptions } from './tokens.js'
+export {
+  type ReceivedDelivery,
+  type ReceiverAnswer,
+  startWebhookReceiver,
+  type WebhookReceiver,
+} from './webhook-receiver.js'
