@@ -22,6 +22,7 @@ import { runFanout } from './scenarios/fanout.js'
 import { runIdleScenario } from './scenarios/idle.js'
 import { runPersistence } from './scenarios/persistence.js'
 import { runScaleOut } from './scenarios/scale-out.js'
+import { runWebhooks } from './scenarios/webhooks.js'
 import { killAll } from './servers/process-registry.js'
 
 async function main(argv: string[]): Promise<number> {
@@ -137,6 +138,9 @@ async function runScenario(ctx: RunContext, scenario: ScenarioId): Promise<void>
       return
     case 'persistence':
       results.persistence = await runPersistence(ctx)
+      return
+    case 'webhooks':
+      results.webhooks = await runWebhooks(ctx)
       return
     case 'scale-out':
       results.scaleOut = await runScaleOut(ctx)

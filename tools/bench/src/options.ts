@@ -10,6 +10,7 @@ export const SCENARIOS = [
   'idle',
   'cold-load',
   'persistence',
+  'webhooks',
   'scale-out',
   'collab',
   'browser',
@@ -60,6 +61,8 @@ Options:
                        cold-load    a fresh client syncing a 100k-edit and the automerge-paper document,
                                     from memory and (Tandem + SQLite) from storage after a restart
                        persistence  committed updates/s and saved-acknowledgement delays
+                       webhooks     saved-acknowledgement delays with webhooks off, to a receiver that
+                                    never answers, and to one that answers at once
                        scale-out    50 rooms x 10 clients on 1, 2 and 3 Tandem instances on PostgreSQL and
                                     Redis (each room's clients spread over them) against 1 instance without
                                     Redis: latency, CPU of every process, bus messages and bytes per update;

@@ -10,6 +10,7 @@ import type { FanoutScenarioResult } from './scenarios/fanout.js'
 import type { IdleScenarioResult } from './scenarios/idle.js'
 import type { PersistenceScenarioResult } from './scenarios/persistence.js'
 import type { ScaleOutScenarioResult } from './scenarios/scale-out.js'
+import type { WebhooksScenarioResult } from './scenarios/webhooks.js'
 
 /** Everything one run measured: what `results.json` holds and every report is made from. */
 export interface RunResults {
@@ -30,6 +31,7 @@ export interface RunResults {
   idle?: IdleScenarioResult
   cold?: ColdScenarioResult
   persistence?: PersistenceScenarioResult
+  webhooks?: WebhooksScenarioResult
   scaleOut?: ScaleOutScenarioResult
   collab?: CollabScenarioResult
   browser?: BrowserScenarioResult

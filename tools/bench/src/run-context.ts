@@ -43,7 +43,7 @@ export class RunContext {
     kind: ServerKind,
     scenario: string,
     body: (server: ServerUnderTest) => Promise<T>,
-    { heap = false }: { heap?: boolean } = {},
+    { heap = false, args }: { heap?: boolean; args?: readonly string[] } = {},
   ): Promise<T> {
     const profileDir = this.options.profile ? join(this.outDir, 'profiles', scenario) : null
     if (profileDir) await mkdir(profileDir, { recursive: true })
@@ -51,7 +51,7 @@ export class RunContext {
     if (heapDir) await mkdir(heapDir, { recursive: true })
     const before = profileDir ? new Set(await readdir(profileDir)) : new Set<string>()
     const core = this.options.pin ? SERVER_CORE : null
-    const server = await ServerUnderTest.start(kind, { core, profileDir, heapDir })
+    const server = await ServerUnderTest.start(kind, { core, profileDir, heapDir, args })
     try {
       return await body(server)
     } finally {

@@ -15,6 +15,7 @@ import {
   heapTables,
   idleTable,
   persistenceTables,
+  webhookTables,
   profileTables,
 } from './scenario-tables.js'
 import { evaluateTargets } from './targets.js'
@@ -100,6 +101,10 @@ export function renderMarkdown(results: RunResults, charts: Chart[], imagePath: 
   if (results.persistence) {
     out.push('\n### Persistence\n')
     out.push(persistenceTables(results.persistence))
+  }
+  if (results.webhooks) {
+    out.push('\n### Webhooks\n')
+    out.push(webhookTables(results.webhooks))
   }
   if (results.scaleOut) {
     const { config, postgres, redis, pinned } = results.scaleOut

@@ -357,3 +357,30 @@ export function profileTables(results: RunResults): string {
     })
     .join('\n\n')
 }
+
+/** The webhooks table: saved-acknowledgement delays with webhooks off, to a hanging receiver, to a fast one. */
+export function webhookTables(results: NonNullable<RunResults['webhooks']>): string {
+  const receivers = { off: 'webhooks off', hanging: 'receiver never answers', fast: 'receiver answers 200' }
+  return table(
+    [
+      `fan-out ${results.rooms} × ${results.clientsPerRoom} at ${whole(results.rate)} inserts/s`,
+      'saved p50 / p99 / max (ms)',
+      'unacknowledged',
+      'delivery p99 (ms)',
+      'server CPU',
+      'webhooks delivered / retried / dropped / timed out',
+    ],
+    results.runs.map((run) => [
+      receivers[run.receiver] + disturbed(run.otherCpuCores),
+      run.ack ? latencies(run.ack) : '–',
+      whole(run.unacked),
+      ms(run.latency.p99),
+      fixed(run.serverCpuCores),
+      run.webhooks
+        ? [run.webhooks.delivered, run.webhooks.retried, run.webhooks.dropped, run.webhooks.timeouts]
+            .map(whole)
+            .join(' / ')
+        : '–',
+    ]),
+  )
+}

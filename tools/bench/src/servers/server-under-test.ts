@@ -37,6 +37,8 @@ export interface StartOptions {
   heapDir?: string | null
   /** Tandem + PostgreSQL only (and required there): the database URL (`--database-url`). */
   databaseUrl?: string
+  /** Tandem only: more `tandem serve` arguments (`--webhook-url …`). @default none */
+  args?: readonly string[]
   /** Tandem + PostgreSQL only: the Redis through which it relays updates to other instances (`--redis-url`). @default none */
   redisUrl?: string | null
 }
@@ -222,6 +224,7 @@ export class ServerUnderTest {
         // Bytes and sync requests stay at their defaults: no scenario comes near 4 MiB/s or 30 requests a minute
         // on one connection (the largest upload, random-100k, is 1 MB).
         ...['--max-messages-per-second', '1000000'],
+        ...(this.options.args ?? []),
       ]
     }
     const args = [...node, ...script]
