@@ -15,8 +15,8 @@ import {
   heapTables,
   idleTable,
   persistenceTables,
-  webhookTables,
   profileTables,
+  webhookTables,
 } from './scenario-tables.js'
 import { evaluateTargets } from './targets.js'
 

@@ -49,7 +49,8 @@ export async function runWebhooks(ctx: RunContext): Promise<WebhooksScenarioResu
   for (const receiverKind of ['off', 'hanging', 'fast'] as const) {
     let receiver: WebhookReceiver | null = null
     try {
-      if (receiverKind !== 'off') receiver = await startWebhookReceiver(() => (receiverKind === 'hanging' ? 'hang' : 200))
+      if (receiverKind !== 'off')
+        receiver = await startWebhookReceiver(() => (receiverKind === 'hanging' ? 'hang' : 200))
       const args = receiver
         ? ['--webhook-url', receiver.url, '--webhook-debounce', String(DEBOUNCE_MS), ...HANGING_LIMITS]
         : []
