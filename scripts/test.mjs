@@ -144,7 +144,7 @@ let skipped = 0
 
 /**
  * The Vitest tests, in two runs: most files three at a time, then the hostile-writer tests alone, because they
- * hold the server to response-time bounds (a /healthz answer within 200 ms during an attack) that a second test
+ * hold the server to response-time bounds (a /healthz answer and a relay within 1 s during an attack) that a second test
  * file on a 2-core machine would disturb. The other files mostly wait on real server processes and sockets
  * (scale-out waits 30 s for a dead instance's presence to time out): two at a time kept a 2-core machine's cores
  * 70% busy and took 74 s, three at a time take 56-61 s.

@@ -24,8 +24,13 @@ const MiB = 1024 * 1024
 
 /** How long a marker typed in the bystanders' room may take to reach the other bystander, in ms. */
 export const RELAY_BOUND_MS = 1000
-/** How long `/healthz` may take to answer during an attack, in ms. */
-export const HEALTH_BOUND_MS = 200
+/**
+ * How long `/healthz` may take to answer during an attack, in ms. The attacks these tests guard against stall the
+ * event loop for seconds or stop the process; on a quiet machine the slowest answer is about 40 ms, and with the
+ * 2-core machine's load average at 10-18 honest code took 240 ms, so the bound is the relay's: generous for a loaded
+ * machine, and far below a stall. The measured figures are printed with each attack.
+ */
+export const HEALTH_BOUND_MS = 1000
 /** How much the server's resident memory may grow during an attack. */
 export const RSS_GROWTH_BOUND = 200 * MiB
 /** How long the server has to close an attacker's connection; generous for a loaded 2-core machine. */
