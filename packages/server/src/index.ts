@@ -13,6 +13,7 @@ export {
   type StoredDoc,
   type StoreEntry,
 } from './doc-store.js'
+export { DocumentGone, Documents, type Located } from './documents.js'
 export { Fanout, type FanoutOptions } from './fanout.js'
 export {
   AccessDenied,
