@@ -10,6 +10,10 @@ import { TokenAuthority } from '@tandem/server-koa'
 import {
   connectClient,
   openRawClient,
+  type PostgresServer,
+  type RedisServer,
+  startPostgres,
+  startRedis,
   startTandem,
   storedText,
   type TandemProcess,
@@ -582,5 +586,49 @@ describe('the trash sweep and --list-documents off', () => {
       expect(await response.text()).toBe('The document list is turned off on this server (--list-documents off).')
     }
     expect(server.logs.some((line) => String(line.msg).includes('the document list is on'))).toBe(false)
+  })
+})
+
+describe('scaled out on PostgreSQL and Redis', () => {
+  let postgres: PostgresServer
+  let redis: RedisServer
+  beforeAll(async () => {
+    ;[postgres, redis] = await Promise.all([startPostgres({ fsync: false }), startRedis()])
+  })
+  afterAll(async () => {
+    await Promise.all([postgres?.stop(), redis?.stop()])
+  })
+
+  it('a rename or delete on one instance closes the connections on the others, and they follow or refuse', async () => {
+    const url = await postgres.createSchema()
+    const [a, b] = await Promise.all(
+      [0, 1].map(() =>
+        startTandem({ args: ['--database-url', url, '--redis-url', redis.url, '--unload-delay', '500'] }),
+      ),
+    )
+    cleanups.push(
+      () => a!.dispose(),
+      () => b!.dispose(),
+    )
+    const onB = await write(b!, 'shared/doc', 'written on B', 'Shared')
+    const seen = closes(onB)
+
+    const renamed = await call(a!, 'POST', `/api/docs/${enc('shared/doc')}/rename`, { body: { to: 'shared/moved' } })
+    expect(renamed.status).toBe(200)
+    await waitFor(() => seen.length > 0, "B's editor to be closed")
+    expect(seen[0]).toEqual({ code: CloseCode.documentMoved, reason: 'shared/moved' })
+    // Its stock client reconnects to B through the old name, which leads to the renamed document.
+    await waitFor(() => onB.provider.synced && onB.provider.wsconnected, 'B to reconnect')
+    onB.text.insert(0, 'still ')
+    await waitFor(() => onB.saves.saved, 'the edit through the old name to be saved')
+    const viaA = client(a!, 'shared/moved')
+    await viaA.synced()
+    await waitFor(() => viaA.text.toString() === 'still written on B', 'A to hold the edit made on B')
+
+    expect((await call(a!, 'DELETE', `/api/docs/${enc('shared/moved')}`)).status).toBe(200)
+    await waitFor(() => seen.some((close) => close.code === CloseCode.documentDeleted), "B's editor to be closed again")
+    const refused = await openRawClient(b!.url, 'shared/moved')
+    cleanups.push(() => refused.ws.terminate())
+    expect(await refused.closed).toMatchObject({ code: CloseCode.documentDeleted })
   })
 })

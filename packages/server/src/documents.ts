@@ -69,7 +69,28 @@ export class Documents {
     private readonly logger: Logger,
     /** Closes every member of `room` with `code` and `reason`. */
     private readonly closeMembers: (room: Room, code: number, reason: string) => void,
+    /** Tells the other instances (scaled out) that `name` is gone, once storage says so. */
+    private readonly announce: (name: string, gone: DocumentGone) => void = () => {},
   ) {}
+
+  /**
+   * Another instance renamed (`movedTo`) or deleted `name`: closes this instance's connections to it with
+   * `code`, storing what they changed first (storage sends a write under an old name to the renamed document).
+   */
+  peerGone(name: string, code: number, movedTo: string | null): Promise<void> {
+    const gone =
+      code === CloseCode.documentMoved && movedTo !== null
+        ? DocumentGone.moved(name, movedTo)
+        : code === CloseCode.documentDeleted
+          ? DocumentGone.deleted(name)
+          : null
+    if (!gone) {
+      this.logger.warn({ doc: name, code }, 'another instance sent an unknown reason a document is gone; ignored')
+      return Promise.resolve()
+    }
+    this.logger.info({ doc: name, code, movedTo }, 'another instance renamed or deleted a document held here')
+    return this.exclusive([name], () => this.retire(name, gone))
+  }
 
   /** Where a request for `name` leads, following renames. */
   async locate(name: string): Promise<Located> {
@@ -119,8 +140,10 @@ export class Documents {
     return this.exclusive([from, to], async () => {
       await this.assertLive(from)
       await this.assertFree(to, from)
-      await this.retire(from, DocumentGone.moved(from, to))
+      const gone = DocumentGone.moved(from, to)
+      await this.retire(from, gone)
       await this.store.rename(from, to)
+      this.announce(from, gone)
       this.logger.info({ doc: from, to }, 'document renamed')
     })
   }
@@ -129,8 +152,10 @@ export class Documents {
   trash(name: string, by: DocAuthor | null): Promise<void> {
     return this.exclusive([name], async () => {
       await this.assertLive(name)
-      await this.retire(name, DocumentGone.deleted(name))
+      const gone = DocumentGone.deleted(name)
+      await this.retire(name, gone)
       await this.store.trash(name, by)
+      this.announce(name, gone)
       this.logger.info({ doc: name, by: by?.id ?? null }, 'document moved to the trash')
     })
   }
@@ -146,8 +171,10 @@ export class Documents {
   /** Deletes `name` for good, in the trash or not; resolves to whether anything was stored. */
   purge(name: string): Promise<boolean> {
     return this.exclusive([name], async () => {
-      await this.retire(name, DocumentGone.deleted(name))
+      const gone = DocumentGone.deleted(name)
+      await this.retire(name, gone)
       const purged = await this.store.purge(name)
+      this.announce(name, gone)
       if (purged) this.logger.info({ doc: name }, 'document purged')
       return purged
     })

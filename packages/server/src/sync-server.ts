@@ -99,9 +99,22 @@ export class SyncServer {
       options.unloadDelay ?? syncDefaults.unloadDelay,
       this.fanout,
     )
-    this.documents = new Documents(this.store, this.rooms, this.logger, (room, code, reason) => {
-      for (const member of this.members) if (member.room === room) member.close(code, reason)
-    })
+    this.documents = new Documents(
+      this.store,
+      this.rooms,
+      this.logger,
+      (room, code, reason) => {
+        for (const member of this.members) if (member.room === room) member.close(code, reason)
+      },
+      (name, gone) => this.fanout?.publishGone(name, gone.code, gone.movedTo),
+    )
+    if (this.fanout) {
+      this.fanout.onGone = (name, code, movedTo) => {
+        this.documents.peerGone(name, code, movedTo).catch((error: unknown) => {
+          this.logger.error({ err: error, doc: name }, 'closing a document another instance renamed or deleted failed')
+        })
+      }
+    }
     this.context = {
       logger: this.logger,
       metrics: this.metrics,
