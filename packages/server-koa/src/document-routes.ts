@@ -40,7 +40,8 @@ const actions = new Set(['text', 'rename', 'restore', 'duplicate'])
  * - `POST /api/docs/:name/rename` `{ to }`, `POST /api/docs/:name/duplicate` `{ to, title? }`,
  *   `DELETE /api/docs/:name` (to the trash; `?permanent=1` with the admin key purges), `POST /api/docs/:name/restore`.
  * Names are URL-encoded in the path (`team%2Fnotes`). Every request passes the rate limit and the sync server's
- * `authenticate` hooks: read access to read, write access to change (both names for a rename or duplicate).
+ * `authenticate` hooks: read access to read, write access to change (both names for a rename; for a duplicate,
+ * read access to the source and write access to the copy).
  * `POST /api/docs/:name/share` and every other path pass to the next middleware.
  */
 export function documentRoutes(sync: SyncServer, options: DocumentRoutesOptions = {}): Middleware {
@@ -176,7 +177,8 @@ export function documentRoutes(sync: SyncServer, options: DocumentRoutesOptions 
       return
     }
 
-    const grant = await authorize(ctx, name, 'write')
+    // Duplicating reads the source and writes the copy; everything else changes the document itself.
+    const grant = await authorize(ctx, name, action === 'duplicate' ? 'read' : 'write')
     const by: DocAuthor = authorOf(grant.identity)
     try {
       if (method === 'DELETE') {
