@@ -112,6 +112,14 @@ async function serve(args: string[]): Promise<number> {
     process.on('SIGINT', stop)
     process.on('SIGTERM', stop)
 
+    // Before "listening": whoever waits for that line has seen this one too.
+    if (config.auth === 'none' && config.listDocuments) {
+      logger.warn(
+        {},
+        'the document list is on with no access control: anyone who can reach the server sees the name and title ' +
+          'of every document at /api/docs (turn it off with --list-documents off)',
+      )
+    }
     const shownHost = config.host.includes(':') ? `[${config.host}]` : config.host
     logger.info(
       {

@@ -48,6 +48,8 @@ export interface ServeConfig {
   webhookTimeout: number
   webhookAttempts: number
   webhookQueueSize: number
+  listDocuments: boolean
+  trashDays: number
 }
 
 /** A configuration error, for the user: print its message and exit with status 2. */
@@ -385,6 +387,24 @@ const settings: { [K in keyof ServeConfig]: Setting<K> }[keyof ServeConfig][] = 
     String(webhookDefaults.maxPending),
     int(1, 1_000_000),
   ),
+  setting(
+    'listDocuments',
+    'list-documents',
+    'LIST_DOCUMENTS',
+    '<on|off>',
+    'Serve the list of documents at GET /api/docs (only those a token covers); off answers 404.',
+    'on',
+    bool,
+  ),
+  setting(
+    'trashDays',
+    'trash-days',
+    'TRASH_DAYS',
+    '<days>',
+    'Purge a deleted document for good once it has been in the trash this long (a fraction is allowed).',
+    '30',
+    decimal(0, 36_500),
+  ),
 ]
 
 /** The options that may be given more than once; their values add up, as if separated by commas. */
@@ -416,8 +436,14 @@ export function readServeConfig(args: readonly string[], env: NodeJS.ProcessEnv)
     }
     let value: string | undefined
     if (eq !== -1) value = arg.slice(eq + 1)
-    else if ((settings.find((s) => s.flag === name)?.parse as unknown) === bool) value = 'true'
-    else {
+    else if ((settings.find((s) => s.flag === name)?.parse as unknown) === bool) {
+      // A switch alone means on; `--list-documents off` takes the word after it.
+      const next = args[i + 1]?.toLowerCase()
+      if (next !== undefined && boolWords.includes(next)) {
+        value = next
+        i++
+      } else value = 'true'
+    } else {
       value = args[i + 1]
       i++
     }
@@ -553,6 +579,8 @@ function list(raw: string): string[] {
     .filter((part) => part !== '')
 }
 
+const boolWords = ['true', '1', 'yes', 'on', 'false', '0', 'no', 'off']
+
 function bool(raw: string, name: string): boolean {
   const value = raw.trim().toLowerCase()
   if (['true', '1', 'yes', 'on'].includes(value)) return true
@@ -575,6 +603,16 @@ function int(min: number, max: number) {
     const value = /^\d+$/.test(raw.trim()) ? Number(raw.trim()) : Number.NaN
     if (!Number.isSafeInteger(value) || value < min || value > max) {
       throw new ConfigError(`${name} must be a whole number from ${min} to ${max} (got "${raw}").`)
+    }
+    return value
+  }
+}
+
+function decimal(min: number, max: number) {
+  return (raw: string, name: string): number => {
+    const value = /^\d+(\.\d+)?$/.test(raw.trim()) ? Number(raw.trim()) : Number.NaN
+    if (!Number.isFinite(value) || value < min || value > max) {
+      throw new ConfigError(`${name} must be a number from ${min} to ${max}, like 30 or 0.5 (got "${raw}").`)
     }
     return value
   }

@@ -146,7 +146,17 @@ export async function startServer(config: ServeConfig, secrets: Secrets, logger:
     logger.error({ err: error, path: ctx?.path }, 'HTTP request failed')
   })
   app.use(writeRoutes(sync, { policy, maxWriteSize: config.maxWriteSize }))
-  app.use(syncRoutes(sync, { registry: prometheus.registry, policy, metricsKey: secrets.adminKey ?? undefined }))
+  app.use(
+    syncRoutes(sync, {
+      registry: prometheus.registry,
+      policy,
+      metricsKey: secrets.adminKey ?? undefined,
+      adminKey: secrets.adminKey ?? undefined,
+      listDocuments: config.listDocuments,
+      trashDays: config.trashDays,
+      onDocument: webhooks ? (event) => webhooks.events.documentEvent(event) : undefined,
+    }),
+  )
   app.use(tokenRoutes(policy, { adminKey: secrets.adminKey ?? undefined }))
   app.use(webApp({ dir: config.webDir }))
   app.use((ctx) => {
@@ -169,12 +179,14 @@ export async function startServer(config: ServeConfig, secrets: Secrets, logger:
     })
   })
   const port = (server.address() as AddressInfo).port
+  const sweep = startTrashSweep(sync, config.trashDays, logger)
 
   let closing: Promise<boolean> | null = null
   return {
     port,
     close() {
       closing ??= (async () => {
+        sweep.stop()
         endpoint.close()
         server.close()
         const saved = await sync.close(Math.max(config.shutdownTimeout - 1000, 100))
@@ -186,4 +198,25 @@ export async function startServer(config: ServeConfig, secrets: Secrets, logger:
       return closing
     },
   }
+}
+
+/** The longest wait between two sweeps of the trash, in ms. */
+const MAX_SWEEP_INTERVAL = 3_600_000
+
+/**
+ * Purges the documents that have been in the trash longer than `trashDays`: once at start, then every hour, or
+ * every quarter of the trash time when that is shorter (at least every second), so a document never outstays
+ * it by more than that.
+ */
+function startTrashSweep(sync: SyncServer, trashDays: number, logger: Logger): { stop(): void } {
+  const keepMs = trashDays * 86_400_000
+  const sweep = () => {
+    sync.documents.purgeTrashed(new Date(Date.now() - keepMs)).catch((error: unknown) => {
+      logger.error({ err: error }, 'purging documents out of the trash failed; the next sweep tries again')
+    })
+  }
+  sweep()
+  const timer = setInterval(sweep, Math.max(1000, Math.min(MAX_SWEEP_INTERVAL, keepMs / 4)))
+  timer.unref()
+  return { stop: () => clearInterval(timer) }
 }

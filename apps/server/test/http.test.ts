@@ -108,7 +108,13 @@ describe('the document API', () => {
       documents: { name: string; size: number; updatedAt: string }[]
     }
     const entry = documents.find((doc) => doc.name === 'team/notes')
-    expect(entry).toEqual({ name: 'team/notes', size: expect.any(Number), updatedAt: expect.any(String) })
+    expect(entry).toEqual({
+      name: 'team/notes',
+      title: null,
+      size: expect.any(Number),
+      updatedAt: expect.any(String),
+      updatedBy: { id: 'ip:127.0.0.1', name: null, verified: false },
+    })
     expect(entry!.size).toBeGreaterThan(0)
     expect(entry!.updatedAt).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/)
     expect(new Date(entry!.updatedAt).toISOString()).toBe(entry!.updatedAt)
@@ -180,8 +186,8 @@ describe('wrong methods and paths', () => {
   it.each([
     ['/no/such/thing', notFound],
     ['/api', notFound],
-    ['/api/docs/team%2Fnotes', notFound],
-    ['/api/docs/team/notes/text', 'Use /api/docs/<URL-encoded document name>/text.'],
+    ['/api/docs/nobody%2Fhere', 'No document named "nobody/here".'],
+    ['/api/docs/team/notes/text', 'Use /api/docs/<URL-encoded document name>, with "/" in the name written as %2F.'],
   ])('answers GET %s with 404', async (path, body) => {
     const response = await get(path)
     expect(response.status).toBe(404)

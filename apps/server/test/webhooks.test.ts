@@ -93,6 +93,47 @@ const api = (server: TandemProcess, method: string, path: string, token: string,
   })
 
 describe('events', () => {
+  it('sends document.created for a duplicate and document.deleted for the trash and a purge, naming who did it', async () => {
+    const hook = await receiver()
+    const server = await startTandem({
+      args: ['--auth', 'token', '--webhook-url', hook.url, '--max-connections-per-minute', '100000'],
+      env: {
+        TANDEM_SECRET: secret,
+        TANDEM_WEBHOOK_SECRET: webhookSecret,
+        TANDEM_ADMIN_KEY: 'admin-key-for-tests-0123456789',
+      },
+    })
+    cleanups.push(() => server.dispose())
+    const alice = await mint('alice')
+    expect((await api(server, 'PUT', '/api/docs/source/text', alice, 'Some text')).status).toBe(201)
+    await waitFor(() => eventsOf(hook, 'document.created', 'source').length === 1, 'the created event', 20_000)
+    const json = (method: string, path: string, body: unknown) =>
+      fetch(`${server.httpUrl}${path}`, {
+        method,
+        headers: { Authorization: `Bearer ${alice}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify(body),
+      })
+    expect((await json('POST', '/api/docs/source/duplicate', { to: 'copy' })).status).toBe(201)
+    expect((await json('DELETE', '/api/docs/source', {})).status).toBe(200)
+    const purge = await fetch(`${server.httpUrl}/api/docs/copy?permanent=1`, {
+      method: 'DELETE',
+      headers: { Authorization: 'Bearer admin-key-for-tests-0123456789' },
+    })
+    expect(purge.status).toBe(200)
+    await waitFor(() => eventsOf(hook, 'document.deleted', 'copy').length === 1, 'the purge event', 20_000)
+
+    expect(eventsOf(hook, 'document.created', 'copy')).toEqual([
+      expect.objectContaining({ document: { name: 'copy' }, authors: ['user:alice'] }),
+    ])
+    expect(eventsOf(hook, 'document.deleted', 'source')).toEqual([
+      expect.objectContaining({ document: { name: 'source' }, trashed: true, authors: ['user:alice'] }),
+    ])
+    expect(eventsOf(hook, 'document.deleted', 'copy')).toEqual([
+      expect.objectContaining({ document: { name: 'copy' }, permanent: true, authors: [] }),
+    ])
+    for (const delivery of hook.deliveries) expectSigned(delivery)
+  })
+
   it('sends document.created, then one document.changed for a run of edits by two people, signed', async () => {
     const hook = await receiver()
     // Long enough that a loaded machine's pauses between the edits below stay within one debounce.

@@ -335,6 +335,44 @@ describe('refusals write nothing', () => {
   })
 })
 
+describe('renamed and deleted documents', () => {
+  const json = async (method: string, name: string, action: string, body: unknown, token: string) =>
+    (
+      await fetch(`${server.httpUrl}/api/docs/${encodeURIComponent(name)}${action}`, {
+        method,
+        headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify(body),
+      })
+    ).status
+
+  it('a write to an old name of a renamed document is refused with 404 naming the new one', async () => {
+    const token = await mint(['moving/*'], 'write')
+    expect((await put('moving/old', 'kept as it is', token)).status).toBe(201)
+    expect(await json('POST', 'moving/old', '/rename', { to: 'moving/new' }, token)).toBe(200)
+    const answer = await put('moving/old', 'written to the old name', token)
+    expect(answer).toEqual({
+      status: 404,
+      text: '"moving/old" is an old name: the document is now "moving/new"; use that name.',
+    })
+    expect(await storedText(server.dataDir, 'moving/new')).toBe('kept as it is')
+    await expect(storedText(server.dataDir, 'moving/old')).rejects.toThrow(/Nothing is stored/)
+  })
+
+  it('a write to a document in the trash is refused with 409 saying how to restore it, and the trash is untouched', async () => {
+    const token = await mint(['bin/*'], 'write')
+    expect((await put('bin/doc', 'in the bin', token)).status).toBe(201)
+    expect(await json('DELETE', 'bin/doc', '', {}, token)).toBe(200)
+    const expected = {
+      status: 409,
+      text: 'The document "bin/doc" is in the trash; restore it (POST /api/docs/bin%2Fdoc/restore) to write to it.',
+    }
+    expect(await put('bin/doc', 'written into the trash', token)).toEqual(expected)
+    const append = await write({ method: 'POST', path: '/api/docs/bin%2Fdoc/append', body: '!', token })
+    expect(append).toEqual(expected)
+    expect(await storedText(server.dataDir, 'bin/doc')).toBe('in the bin')
+  })
+})
+
 describe('people editing meanwhile', () => {
   it('see a PUT live, keep their own concurrent edit, and keep their cursor where it was in the text', async () => {
     const token = await mint(['live/*'], 'write')

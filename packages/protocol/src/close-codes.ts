@@ -34,6 +34,12 @@ export const CloseCode = {
    */
   rateLimited: 4029,
   /**
+   * The document was renamed. The reason is its new name (when the name fits in a close reason's 123 bytes;
+   * otherwise a sentence saying to ask `GET /api/docs/<old name>`), so an editor can follow it. Outside
+   * 4400-4499 on purpose: a stock client reconnects to the old name, which leads to the renamed document.
+   */
+  documentMoved: 4308,
+  /**
    * The request was not valid and will not become valid. Not sent by this server (it answers a bad document name
    * with HTTP 400 before the handshake); the editor tells it apart, for servers that send it.
    */
@@ -49,6 +55,11 @@ export const CloseCode = {
    * the size of a presence state). The client would send it again on every reconnect, so retrying cannot help.
    */
   updateRefused: 4422,
+  /**
+   * The document is in the trash: its open connections are closed with this when it is deleted, and new ones
+   * are refused with it until it is restored. Retrying cannot help until someone restores it.
+   */
+  documentDeleted: 4410,
   /** The token the connection was opened with expired; reconnect with a fresh one. */
   tokenExpired: 4440,
 } as const

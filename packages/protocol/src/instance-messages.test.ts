@@ -3,11 +3,13 @@ import {
   decodeInstanceMessage,
   encodeInstanceAwareness,
   encodeInstanceCommitted,
+  encodeInstanceGone,
   encodeInstanceSyncReply,
   encodeInstanceSyncRequest,
   encodeInstanceUpdate,
   instanceAwareness,
   instanceCommitted,
+  instanceGone,
   instanceSyncReply,
   instanceSyncRequest,
   instanceUpdate,
@@ -26,6 +28,13 @@ describe('instance messages', () => {
       committed: 40,
       update: bytes(1, 2, 3),
     })
+    expect(decodeInstanceMessage(encodeInstanceGone('a-1', 4308, 'team/new'))).toMatchObject({
+      kind: instanceGone,
+      sender: 'a-1',
+      code: 4308,
+      movedTo: 'team/new',
+    })
+    expect(decodeInstanceMessage(encodeInstanceGone('a-1', 4410, ''))).toMatchObject({ code: 4410, movedTo: '' })
     expect(decodeInstanceMessage(encodeInstanceAwareness('a-1', bytes(9)))).toMatchObject({
       kind: instanceAwareness,
       update: bytes(9),

@@ -11,6 +11,7 @@
  * sync-req   header(2) varUint8Array(stateVector)
  * sync-reply header(3) varString(to) varUint8Array(update) varUint8Array(awarenessUpdate) varUint8Array(stateVector)
  * committed  header(4) varUint(seq)
+ * gone       header(5) varUint(closeCode) varString(movedTo)
  * ```
  *
  * - `update`: a change a client of the sender made. `seq` is the sender's count of stored updates of the
@@ -23,6 +24,9 @@
  *   empty state vector, which asks for nothing back). Empty byte arrays stand for "nothing".
  * - `committed`: the sender's updates of the document up to `seq` are in storage; sent when no update carried
  *   that news soon after the commit.
+ * - `gone`: the document was renamed (`movedTo` is its new name) or moved to the trash or purged (`movedTo` is
+ *   empty) on the sender; every other holder closes its connections to it with `closeCode` and drops it from
+ *   memory, after storing what they changed (storage sends it after the old name to the renamed document).
  */
 import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
@@ -32,6 +36,7 @@ export const instanceAwareness = 1
 export const instanceSyncRequest = 2
 export const instanceSyncReply = 3
 export const instanceCommitted = 4
+export const instanceGone = 5
 
 /** A message from another instance, decoded. */
 export type InstanceMessage =
@@ -55,6 +60,7 @@ export type InstanceMessage =
       stateVector: Uint8Array
     }
   | { kind: typeof instanceCommitted; sender: string; sentAt: number; seq: number }
+  | { kind: typeof instanceGone; sender: string; sentAt: number; code: number; movedTo: string }
 
 function header(sender: string, kind: number): encoding.Encoder {
   const encoder = encoding.createEncoder()
@@ -110,6 +116,14 @@ export function encodeInstanceCommitted(sender: string, seq: number): Uint8Array
   return encoding.toUint8Array(encoder)
 }
 
+/** Encodes a `gone` message: `movedTo` is the new name after a rename, empty otherwise. */
+export function encodeInstanceGone(sender: string, code: number, movedTo: string): Uint8Array {
+  const encoder = header(sender, instanceGone)
+  encoding.writeVarUint(encoder, code)
+  encoding.writeVarString(encoder, movedTo)
+  return encoding.toUint8Array(encoder)
+}
+
 /** Thrown by {@link decodeInstanceMessage} for a malformed message; the message names the problem. */
 export class MalformedInstanceMessage extends Error {
   override name = 'MalformedInstanceMessage'
@@ -153,6 +167,15 @@ export function decodeInstanceMessage(message: Uint8Array): InstanceMessage {
         break
       case instanceCommitted:
         decoded = { kind, sender, sentAt, seq: decoding.readVarUint(decoder) }
+        break
+      case instanceGone:
+        decoded = {
+          kind,
+          sender,
+          sentAt,
+          code: decoding.readVarUint(decoder),
+          movedTo: decoding.readVarString(decoder),
+        }
         break
       default:
         throw new MalformedInstanceMessage(`unknown instance message kind ${kind}`)

@@ -1,3 +1,4 @@
+import { timingSafeEqual } from 'node:crypto'
 import { AccessDenied } from '@tandem/server'
 import type { Context } from 'koa'
 import type { AccessPolicy } from './access-policy.js'
@@ -39,4 +40,13 @@ export function sendAccessDenied(ctx: Context, policy: AccessPolicy | undefined,
   // Headers set on ctx are dropped when Koa answers an error; they travel with the error instead.
   const headers = error.status === 401 ? { 'WWW-Authenticate': 'Bearer' } : {}
   return ctx.throw(error.status, `Access denied: ${error.message}.`, { headers })
+}
+
+/** Whether the request carries `Authorization: Bearer <adminKey>`, compared in constant time. */
+export function adminKeyMatches(ctx: Context, adminKey: string): boolean {
+  const header = ctx.get('Authorization')
+  if (!header.startsWith('Bearer ')) return false
+  const given = Buffer.from(header.slice(7).trim())
+  const expected = Buffer.from(adminKey)
+  return given.byteLength === expected.byteLength && timingSafeEqual(given, expected)
 }

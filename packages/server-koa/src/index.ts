@@ -1,5 +1,6 @@
 export { AccessPolicy, type AccessPolicyOptions, type UpgradeRefusal } from './access-policy.js'
 export { type AccessGrant, MAX_TOKEN_TTL_SECONDS, TokenAuthority, type TokenKeys } from './access-tokens.js'
+export { type DocumentEvent, type DocumentRoutesOptions, documentRoutes, MAX_LIST_LIMIT } from './document-routes.js'
 export { parseDuration } from './duration.js'
 export { type RoutesOptions, syncRoutes } from './koa-routes.js'
 export { createPrometheusMetrics, type PrometheusMetrics } from './prometheus.js'

@@ -17,6 +17,7 @@ export function tokenAuthentication(authority: TokenAuthority): Hooks {
       return {
         access: grant.access,
         user: grant.subject,
+        name: grant.name,
         expiresAt: grant.expiresAt,
         covers: (name) => patternsCover(grant.docs, name),
       }

@@ -1,10 +1,9 @@
-import { timingSafeEqual } from 'node:crypto'
 import { type Access, docNameError, docPatternError, MAX_TOKEN_PATTERNS } from '@tandem/protocol'
 import type { Context, Middleware } from 'koa'
 import type { AccessPolicy } from './access-policy.js'
 import { MAX_TOKEN_TTL_SECONDS } from './access-tokens.js'
 import { parseDuration } from './duration.js'
-import { readJsonBody, requestQuery, sendAccessDenied } from './http-helpers.js'
+import { adminKeyMatches, readJsonBody, requestQuery, sendAccessDenied } from './http-helpers.js'
 
 /** Settings of the token endpoints. */
 export interface TokenRoutesOptions {
@@ -99,14 +98,6 @@ async function mintBody(
     ttl,
   )
   return { token, expiresAt: expiresAt.toISOString(), access: claims.access, docs: claims.docs }
-}
-
-function adminKeyMatches(ctx: Context, adminKey: string): boolean {
-  const header = ctx.get('Authorization')
-  if (!header.startsWith('Bearer ')) return false
-  const given = Buffer.from(header.slice(7).trim())
-  const expected = Buffer.from(adminKey)
-  return given.byteLength === expected.byteLength && timingSafeEqual(given, expected)
 }
 
 function accessOf(ctx: Context, value: unknown): Access {

@@ -1,5 +1,6 @@
 import type { AfterStorePayload, BeforeUnloadPayload, ChangePayload, Hooks, LoadPayload } from '@tandem/server'
 import type * as Y from 'yjs'
+import type { DocumentEvent } from './document-routes.js'
 import { type WebhookEvent, type WebhookEventType, webhookDefaults } from './webhook-sender.js'
 
 /** What the webhook hooks need of a sender: a way to queue an event (see `WebhookSender.emit`). */
@@ -37,6 +38,7 @@ interface Changes {
  * - `document.changed`: debounced per document, once its changes are stored, with its `size` (bytes of its text
  *   as UTF-8), `length` (UTF-16 code units) and the `authors` since its last event. Only this instance's changes
  *   count (a member's or an API caller's): scaled out, each instance reports its own people's changes.
+ * - `document.deleted`: the document API moved a document to the trash or purged it ({@link documentEvent}).
  * The hooks only take notes and set timers; the sender queues. Nothing here waits for a receiver.
  */
 export class WebhookEvents {
@@ -103,6 +105,18 @@ export class WebhookEvents {
     if (changes) this.send(documentName, changes, document)
     this.documents.delete(documentName)
     this.unstored.delete(documentName)
+  }
+
+  /**
+   * What the document API did to a document as a whole (its `onDocument`): a copy made by duplicating is
+   * `document.created`; a move to the trash and a purge are `document.deleted`, with `trashed` or `permanent`.
+   */
+  documentEvent(event: DocumentEvent): void {
+    const authors = event.by ? [event.by.id] : []
+    if (event.type === 'created') this.sender.emit('document.created', { name: event.name }, { authors })
+    else if (event.type === 'trashed')
+      this.sender.emit('document.deleted', { name: event.name }, { trashed: true, authors })
+    else this.sender.emit('document.deleted', { name: event.name }, { permanent: true, authors })
   }
 
   /** Stops the timers: events still waiting for their debounce are not sent. */

@@ -1,5 +1,5 @@
 import { docNameError } from '@tandem/protocol'
-import type { SyncServer } from '@tandem/server'
+import { DocumentGone, type SyncServer } from '@tandem/server'
 import diff from 'fast-diff'
 import type { Context, Middleware } from 'koa'
 import type * as Y from 'yjs'
@@ -113,6 +113,14 @@ export function writeRoutes(sync: SyncServer, options: WriteRoutesOptions = {}):
       outcome = { ...edited, changed }
     } catch (error) {
       if (error instanceof WriteRefused) return ctx.throw(error.status, error.message)
+      if (error instanceof DocumentGone) {
+        // Changes go to a document by its current name, as in the rest of the document API.
+        if (error.movedTo !== null) {
+          return ctx.throw(404, `"${name}" is an old name: the document is now "${error.movedTo}"; use that name.`)
+        }
+        const restore = `/api/docs/${encodeURIComponent(name)}/restore`
+        return ctx.throw(409, `The document "${name}" is in the trash; restore it (POST ${restore}) to write to it.`)
+      }
       throw error
     }
     // Created: it was not there, and now something of it is stored.

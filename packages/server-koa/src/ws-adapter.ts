@@ -4,6 +4,7 @@ import { CloseCode, docNameFromPath, EXTENSIONS_PARAM, parseExtensions } from '@
 import {
   AccessDenied,
   DEFAULT_MAX_MESSAGE_SIZE,
+  DocumentGone,
   type Member,
   noMetrics,
   type Room,
@@ -122,9 +123,16 @@ export function attachSyncServer(server: Server, sync: SyncServer, options: Atta
     const ip = policy ? policy.clientIp(request) : stripMapped(request.socket.remoteAddress ?? 'unknown')
     const refusal = policy?.admit(request, ip)
     if (refusal) return refuse(socket, refusal.status, refusal.message, refusal.retryAfter)
+    // An old name leads to the renamed document; access is decided for the document where it is now.
+    let name: string
+    try {
+      name = await sync.documents.follow(parsed.name)
+    } catch {
+      return refuse(socket, 503, 'The document could not be looked up in storage; try again later.')
+    }
     let access: Awaited<ReturnType<SyncServer['authenticate']>>
     try {
-      access = await sync.authenticate({ documentName: parsed.name, headers: request.headers, query, ip })
+      access = await sync.authenticate({ documentName: name, headers: request.headers, query, ip })
     } catch (error) {
       if (!(error instanceof AccessDenied)) {
         return refuse(socket, 500, 'The server could not check who may open this document.')
@@ -132,19 +140,24 @@ export function attachSyncServer(server: Server, sync: SyncServer, options: Atta
       limits?.failed(ip)
       const code = error.status === 401 ? CloseCode.unauthorized : CloseCode.forbidden
       const message = `Access denied: ${error.message}.`
-      logger.info({ doc: parsed.name, ip, code, reason: message }, 'access denied')
+      logger.info({ doc: name, ip, code, reason: message }, 'access denied')
       // A browser cannot read the HTTP status of a refused upgrade, but it can read a close code: the handshake
       // completes and the socket closes at once, with nothing loaded and nothing of the document sent.
       return wss.handleUpgrade(request, socket, head, (ws) => ws.close(code, message.slice(0, 120)))
     }
-    if (limits && !limits.mayOpen(ip, parsed.name)) {
+    if (limits && !limits.mayOpen(ip, name)) {
       return refuse(socket, 429, `Too many documents open from one address (at most ${limits.docsPerIp}).`, 60)
     }
     let room: Room
     try {
-      room = await sync.openRoom(parsed.name)
-    } catch {
-      return refuse(socket, 503, 'The document could not be loaded from storage; try again later.')
+      room = await sync.openRoom(name)
+    } catch (error) {
+      if (!(error instanceof DocumentGone)) {
+        return refuse(socket, 503, 'The document could not be loaded from storage; try again later.')
+      }
+      // In the trash (or renamed meanwhile): a close code the editor can read, as for a refused token.
+      logger.info({ doc: name, ip, code: error.code }, 'connection to a deleted or moved document refused')
+      return wss.handleUpgrade(request, socket, head, (ws) => ws.close(error.code, error.reason))
     }
     if (socket.destroyed) return sync.releaseRoom(room)
     // ws answers a malformed handshake itself and never calls back: give the room back then.
@@ -165,6 +178,7 @@ export function attachSyncServer(server: Server, sync: SyncServer, options: Atta
           expiresAt: access.expiresAt ?? null,
           identity: access.identity,
         })
+        if (!bound.member) return
         bound.ip = ip
         limits?.opened(ip, room.name)
       })

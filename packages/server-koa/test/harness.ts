@@ -1,7 +1,9 @@
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import {
+  type DocAuthor,
   type DocInfo,
+  type DocMeta,
   type DocStore,
   MemoryStore,
   type QuarantinedUpdate,
@@ -79,8 +81,29 @@ export class ControlledStore implements DocStore {
     this.compactions.push({ name, afterAppends: this.appendCalls })
     return this.inner.compact(name, state)
   }
-  list(): Promise<DocInfo[]> {
-    return this.inner.list()
+  list(options?: { trashed?: boolean }): Promise<DocInfo[]> {
+    return this.inner.list(options)
+  }
+  resolve(name: string): Promise<string | null> {
+    return this.inner.resolve(name)
+  }
+  rename(from: string, to: string): Promise<void> {
+    return this.inner.rename(from, to)
+  }
+  create(name: string, state: Uint8Array, meta: DocMeta): Promise<void> {
+    return this.inner.create(name, state, meta)
+  }
+  trash(name: string, by: DocAuthor | null): Promise<void> {
+    return this.inner.trash(name, by)
+  }
+  restore(name: string): Promise<void> {
+    return this.inner.restore(name)
+  }
+  purge(name: string): Promise<boolean> {
+    return this.inner.purge(name)
+  }
+  purgeTrashed(before: Date): Promise<string[]> {
+    return this.inner.purgeTrashed(before)
   }
   quarantine(name: string, entries: readonly QuarantinedUpdate[]): Promise<void> {
     return this.inner.quarantine(name, entries)

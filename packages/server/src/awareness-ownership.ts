@@ -6,6 +6,8 @@ export interface Identity {
   readonly key: string
   /** Whether an `authenticate` hook vouched for it; otherwise it is only the client's address. */
   readonly verified: boolean
+  /** A display name, when one is known (a token's `name` claim): shown, never used to tell people apart. */
+  readonly name?: string | null
 }
 
 /** What the ownership map needs of a connection. */

@@ -67,6 +67,11 @@ export class CommitQueue implements LogWriter {
     return this.exclusive(() => this.compactNow(log, rewrite))
   }
 
+  /** Resolves once the store calls queued so far (commits and compactions) have run. */
+  idle(): Promise<void> {
+    return this.exclusive(async () => {})
+  }
+
   /** Commits everything queued now; resolves when nothing is left or `deadline` (epoch ms) passes. */
   async flushAll(deadline: number): Promise<boolean> {
     while (this.pending.size > 0 || this.busy) {
@@ -114,7 +119,13 @@ export class CommitQueue implements LogWriter {
     this.pending = new Map()
     this.soon = false
     const entries: StoreEntry[] = []
-    for (const [log, updates] of batch) for (const update of updates) entries.push({ name: log.name, update })
+    for (const [log, updates] of batch) {
+      // The title and author go with the last update of each document: the store keeps the latest.
+      const meta = log.describe()
+      for (const [i, update] of updates.entries()) {
+        entries.push(i === updates.length - 1 && meta ? { name: log.name, update, meta } : { name: log.name, update })
+      }
+    }
     const started = performance.now()
     try {
       await this.store.append(entries)

@@ -3,12 +3,14 @@ import {
   decodeInstanceMessage,
   encodeInstanceAwareness,
   encodeInstanceCommitted,
+  encodeInstanceGone,
   encodeInstanceSyncReply,
   encodeInstanceSyncRequest,
   encodeInstanceUpdate,
   type InstanceMessage,
   instanceAwareness,
   instanceCommitted,
+  instanceGone,
   instanceSyncReply,
   instanceSyncRequest,
   instanceUpdate,
@@ -23,6 +25,11 @@ import { catchUpOrigin, type InstanceLink, type Room, remoteOrigin } from './roo
 import { checkStoredUpdate } from './stored-bounds.js'
 import { recoverStoredState } from './stored-state.js'
 import type { SyncMetrics } from './sync-metrics.js'
+
+/** The bus topic of a document's messages. */
+function topicOf(name: string): string {
+  return `doc:${name}`
+}
 
 /** Settings of the fan-out between instances. */
 export interface FanoutOptions {
@@ -65,6 +72,11 @@ export class Fanout {
   readonly instanceId: string
   private readonly links = new Set<RoomLink>()
   readonly peerCommitTimeout: number
+  /**
+   * Called when another instance says a document this one holds was renamed (`movedTo`) or deleted: the sync
+   * server closes its connections with `code`.
+   */
+  onGone: ((name: string, code: number, movedTo: string | null) => void) | null = null
 
   constructor(
     readonly bus: MessageBus,
@@ -108,6 +120,14 @@ export class Fanout {
     await this.bus.close()
   }
 
+  /**
+   * Tells every other instance holding `name` that it was renamed to `movedTo` or deleted (`movedTo` null), so they
+   * close their connections to it with `code`. Published whether or not this instance holds the document.
+   */
+  publishGone(name: string, code: number, movedTo: string | null): void {
+    this.publish(topicOf(name), encodeInstanceGone(this.instanceId, code, movedTo ?? ''))
+  }
+
   /** Publishes a message, counting it. */
   publish(topic: string, message: Uint8Array): void {
     this.metrics.busPublished(message.byteLength, !this.bus.publish(topic, message))
@@ -137,7 +157,7 @@ export class RoomLink implements InstanceLink {
     private readonly fanout: Fanout,
     readonly name: string,
   ) {
-    this.topic = `doc:${name}`
+    this.topic = topicOf(name)
   }
 
   /** The room is loaded: applies what arrived meanwhile and asks the other instances for what it lacks. */
@@ -250,6 +270,9 @@ export class RoomLink implements InstanceLink {
         break
       case instanceCommitted:
         this.confirm(message.sender, message.seq)
+        break
+      case instanceGone:
+        this.fanout.onGone?.(this.name, message.code, message.movedTo === '' ? null : message.movedTo)
         break
       case instanceAwareness:
         room.presence.apply(message.update, remoteOrigin)

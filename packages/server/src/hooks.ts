@@ -25,6 +25,8 @@ export interface Authentication {
    * leave, and a claim on them by anyone else closes that connection. @default the client's address, unverified
    */
   readonly user?: string
+  /** The person's display name, when known (a token's `name` claim): shown as who changed a document. */
+  readonly name?: string | null
   /** When access ends: an open connection is closed with 4440 (token expired) then. @default never */
   readonly expiresAt?: Date | null
   /** For a listing of documents: whether this grant covers `documentName`. @default every document */

@@ -1,7 +1,19 @@
 export type { Identity } from './awareness-ownership.js'
 export type { CommitQueueOptions } from './commit-queue.js'
 export { syncDefaults } from './defaults.js'
-export type { DocInfo, DocStore, QuarantinedUpdate, QuarantineEntry, StoredDoc, StoreEntry } from './doc-store.js'
+export {
+  type DocAuthor,
+  type DocInfo,
+  type DocMeta,
+  type DocStore,
+  type QuarantinedUpdate,
+  type QuarantineEntry,
+  StoreConflict,
+  type StoreConflictKind,
+  type StoredDoc,
+  type StoreEntry,
+} from './doc-store.js'
+export { DocumentGone, Documents, type Located } from './documents.js'
 export { Fanout, type FanoutOptions } from './fanout.js'
 export {
   AccessDenied,

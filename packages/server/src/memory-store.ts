@@ -1,9 +1,23 @@
-import type { DocInfo, DocStore, QuarantinedUpdate, QuarantineEntry, StoredDoc, StoreEntry } from './doc-store.js'
+import {
+  type DocAuthor,
+  type DocInfo,
+  type DocMeta,
+  type DocStore,
+  type QuarantinedUpdate,
+  type QuarantineEntry,
+  StoreConflict,
+  type StoredDoc,
+  type StoreEntry,
+} from './doc-store.js'
 
 interface MemoryDoc {
   snapshot: Uint8Array | null
   updates: Uint8Array[]
   updatedAt: Date
+  title: string | null
+  updatedBy: DocAuthor | null
+  deletedAt: Date | null
+  deletedBy: DocAuthor | null
 }
 
 /**
@@ -13,6 +27,8 @@ interface MemoryDoc {
 export class MemoryStore implements DocStore {
   private readonly docs = new Map<string, MemoryDoc>()
   private readonly quarantines = new Map<string, QuarantineEntry[]>()
+  /** Old names, each to the name its document has now. */
+  private readonly aliases = new Map<string, string>()
   private closed = false
 
   async load(name: string): Promise<StoredDoc | null> {
@@ -24,20 +40,26 @@ export class MemoryStore implements DocStore {
   async append(entries: readonly StoreEntry[]): Promise<void> {
     this.assertOpen()
     const now = new Date()
-    for (const { name, update } of entries) {
+    for (const { name: given, update, meta } of entries) {
+      const name = this.aliases.get(given) ?? given
       let doc = this.docs.get(name)
       if (!doc) {
-        doc = { snapshot: null, updates: [], updatedAt: now }
+        doc = emptyDoc(now)
         this.docs.set(name, doc)
       }
       doc.updates.push(update.slice())
       doc.updatedAt = now
+      if (meta) applyMeta(doc, meta)
     }
   }
 
-  async compact(name: string, state: Uint8Array): Promise<void> {
+  async compact(given: string, state: Uint8Array): Promise<void> {
     this.assertOpen()
-    this.docs.set(name, { snapshot: state.slice(), updates: [], updatedAt: new Date() })
+    const name = this.aliases.get(given)
+    // A late compaction of an old name: its state goes to the document's log, where it changes nothing it has.
+    if (name !== undefined) return this.append([{ name, update: state }])
+    const doc = this.docs.get(given) ?? emptyDoc(new Date())
+    this.docs.set(given, { ...doc, snapshot: state.slice(), updates: [], updatedAt: new Date() })
   }
 
   async quarantine(name: string, entries: readonly QuarantinedUpdate[]): Promise<void> {
@@ -54,14 +76,78 @@ export class MemoryStore implements DocStore {
     return (this.quarantines.get(name) ?? []).map((entry) => ({ ...entry, update: entry.update.slice() }))
   }
 
-  async list(): Promise<DocInfo[]> {
+  async list(options: { readonly trashed?: boolean } = {}): Promise<DocInfo[]> {
     this.assertOpen()
-    return [...this.docs.keys()].sort().map((name) => this.infoOf(name))
+    const trashed = options.trashed ?? false
+    return [...this.docs.keys()]
+      .sort()
+      .map((name) => this.infoOf(name))
+      .filter((info) => (info.deletedAt !== null) === trashed)
   }
 
   async info(name: string): Promise<DocInfo | null> {
     this.assertOpen()
     return this.docs.has(name) ? this.infoOf(name) : null
+  }
+
+  async resolve(name: string): Promise<string | null> {
+    this.assertOpen()
+    return this.aliases.get(name) ?? null
+  }
+
+  async rename(from: string, to: string): Promise<void> {
+    this.assertOpen()
+    const doc = this.docs.get(from)
+    if (!doc || doc.deletedAt) throw StoreConflict.missing(from)
+    this.assertFree(to, from)
+    this.docs.delete(from)
+    this.docs.set(to, doc)
+    const quarantined = this.quarantines.get(from)
+    this.quarantines.delete(from)
+    if (quarantined) this.quarantines.set(to, quarantined)
+    this.aliases.delete(to)
+    for (const [old, target] of this.aliases) if (target === from) this.aliases.set(old, to)
+    this.aliases.set(from, to)
+  }
+
+  async create(name: string, state: Uint8Array, meta: DocMeta): Promise<void> {
+    this.assertOpen()
+    this.assertFree(name, null)
+    const doc = emptyDoc(new Date())
+    doc.snapshot = state.slice()
+    applyMeta(doc, meta)
+    this.docs.set(name, doc)
+  }
+
+  async trash(name: string, by: DocAuthor | null): Promise<void> {
+    this.assertOpen()
+    const doc = this.docs.get(name)
+    if (!doc || doc.deletedAt) throw StoreConflict.missing(name)
+    doc.deletedAt = new Date()
+    doc.deletedBy = by
+  }
+
+  async restore(name: string): Promise<void> {
+    this.assertOpen()
+    const doc = this.docs.get(name)
+    if (!doc?.deletedAt) throw StoreConflict.notTrashed(name)
+    doc.deletedAt = null
+    doc.deletedBy = null
+  }
+
+  async purge(name: string): Promise<boolean> {
+    this.assertOpen()
+    const existed = this.docs.delete(name)
+    this.quarantines.delete(name)
+    for (const [old, target] of this.aliases) if (target === name) this.aliases.delete(old)
+    return existed
+  }
+
+  async purgeTrashed(before: Date): Promise<string[]> {
+    this.assertOpen()
+    const expired = [...this.docs].filter(([, doc]) => doc.deletedAt && doc.deletedAt < before).map(([name]) => name)
+    for (const name of expired) await this.purge(name)
+    return expired.sort()
   }
 
   async check(): Promise<void> {
@@ -72,13 +158,38 @@ export class MemoryStore implements DocStore {
     this.closed = true
   }
 
+  /** Throws unless `name` is free for a document, or an old name of `self` (renaming back). */
+  private assertFree(name: string, self: string | null): void {
+    const doc = this.docs.get(name)
+    if (doc) throw StoreConflict.taken(name, doc.deletedAt !== null)
+    const target = this.aliases.get(name)
+    if (target !== undefined && target !== self) throw StoreConflict.aliasOf(name, target)
+  }
+
   private infoOf(name: string): DocInfo {
     const doc = this.docs.get(name) as MemoryDoc
     const size = (doc.snapshot?.byteLength ?? 0) + doc.updates.reduce((sum, u) => sum + u.byteLength, 0)
-    return { name, size, updatedAt: doc.updatedAt }
+    return {
+      name,
+      size,
+      updatedAt: doc.updatedAt,
+      title: doc.title,
+      updatedBy: doc.updatedBy,
+      deletedAt: doc.deletedAt,
+      deletedBy: doc.deletedBy,
+    }
   }
 
   private assertOpen(): void {
     if (this.closed) throw new Error('This MemoryStore is closed; create a new one.')
   }
+}
+
+function emptyDoc(now: Date): MemoryDoc {
+  return { snapshot: null, updates: [], updatedAt: now, title: null, updatedBy: null, deletedAt: null, deletedBy: null }
+}
+
+function applyMeta(doc: MemoryDoc, meta: DocMeta): void {
+  doc.title = meta.title
+  if (meta.author) doc.updatedBy = meta.author
 }

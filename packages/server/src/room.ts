@@ -2,6 +2,7 @@ import { encodeAwarenessMessage, encodeUpdateMessage } from '@tandem/protocol'
 import * as Y from 'yjs'
 import type { AwarenessMember, Identity } from './awareness-ownership.js'
 import type { CommitQueue } from './commit-queue.js'
+import type { DocAuthor, DocMeta } from './doc-store.js'
 import { type EventHook, type HookRunner, HookSequence, type MemberInfo } from './hooks.js'
 import type { Logger } from './logger.js'
 import { PendingContent, type PendingLimits, type PendingOwner } from './pending-content.js'
@@ -93,6 +94,8 @@ export class Room {
   private awarenessUnpublished = new Set<number>()
   private flushScheduled = false
   private destroyed = false
+  /** Who made the latest change of this instance's members, for the store's listing. */
+  private lastAuthor: DocAuthor | null = null
   private readonly metrics: SyncMetrics
   private readonly logger: Logger
   private readonly runner: HookRunner
@@ -112,7 +115,12 @@ export class Room {
     )
     if (loaded.state) this.source.restore(loaded.state)
     this.log = new WriteLog(
-      { name, snapshot: () => Y.encodeStateAsUpdate(this.doc()), committed: (seq) => this.onCommitted(seq) },
+      {
+        name,
+        snapshot: () => Y.encodeStateAsUpdate(this.doc()),
+        committed: (seq) => this.onCommitted(seq),
+        describe: () => this.describe(),
+      },
       context.queue,
       loaded.entries,
     )
@@ -197,7 +205,17 @@ export class Room {
     this.awarenessUnpublished.clear()
   }
 
+  /** The document's title (the `meta` map's `title`) and the latest author, as the store lists them. */
+  describe(): DocMeta {
+    const title = this.doc().getMap('meta').get('title')
+    return { title: typeof title === 'string' ? title : null, author: this.lastAuthor }
+  }
+
   private append(update: Uint8Array, origin: unknown): number {
+    if (this.members.has(origin as RoomMember)) {
+      const { identity } = (origin as RoomMember).info
+      this.lastAuthor = { id: identity.key, name: identity.name ?? null, verified: identity.verified }
+    }
     const seq = this.log.append(update)
     if (this.hooks && this.runner.has('change')) {
       const member = this.members.has(origin as RoomMember) ? (origin as RoomMember).info : null

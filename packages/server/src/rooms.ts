@@ -14,6 +14,8 @@ interface Entry {
   refs: number
   unloadTimer: ReturnType<typeof setTimeout> | null
   unloading: boolean
+  /** Taken out of service by {@link Rooms.evict}: it is never saved under its name again. */
+  evicted: boolean
 }
 
 /**
@@ -48,6 +50,39 @@ export class Rooms {
     return this.entries.get(name)?.room ?? undefined
   }
 
+  /** Whether a room of `name` is open or loading. */
+  has(name: string): boolean {
+    return this.entries.has(name)
+  }
+
+  /**
+   * Takes the room of `name` out of service, if one is open or loading: `stop(room)` ends its members, then
+   * everything they changed is stored and the room is dropped without a compaction under its name, since the
+   * document is about to be renamed, moved to the trash or purged. Holders that still have it are left with a
+   * destroyed room. Resolves once nothing of it waits to be stored.
+   */
+  async evict(name: string, stop: (room: Room) => void): Promise<void> {
+    const entry = this.entries.get(name)
+    if (!entry) return
+    entry.evicted = true
+    if (entry.unloadTimer !== null) clearTimeout(entry.unloadTimer)
+    entry.unloadTimer = null
+    let room: Room
+    try {
+      room = await entry.loading
+    } catch {
+      return
+    }
+    stop(room)
+    if (entry.link) this.fanout?.leave(entry.link)
+    await room.log.saved()
+    // A compaction an unload started before the eviction runs to its end first.
+    await this.queue.idle()
+    if (this.entries.get(name) === entry) this.entries.delete(name)
+    room.destroy()
+    this.context.logger.debug({ doc: name }, 'document taken out of service')
+  }
+
   /** Opens the room of `name` (loading it) or finds it, and holds it until {@link release}. */
   async acquire(name: string): Promise<Room> {
     let entry = this.entries.get(name)
@@ -62,6 +97,7 @@ export class Rooms {
         refs: 0,
         unloadTimer: null,
         unloading: false,
+        evicted: false,
       }
       created.loading.then(
         (room) => {
@@ -175,7 +211,7 @@ export class Rooms {
   }
 
   private scheduleUnload(name: string, entry: Entry): void {
-    if (entry.unloadTimer !== null || entry.unloading) return
+    if (entry.unloadTimer !== null || entry.unloading || entry.evicted) return
     entry.unloadTimer = setTimeout(() => {
       entry.unloadTimer = null
       void this.unload(name, entry)
@@ -184,18 +220,18 @@ export class Rooms {
 
   private async unload(name: string, entry: Entry): Promise<void> {
     const room = entry.room
-    if (!room || entry.refs > 0) return
+    if (!room || entry.refs > 0 || entry.evicted) return
     entry.unloading = true
     try {
       entry.link?.storeUnconfirmed()
       await room.log.saved()
-      if (entry.refs === 0) await this.queue.compact(room.log)
-      if (entry.refs === 0) await this.beforeUnload(room)
+      if (entry.refs === 0 && !entry.evicted) await this.queue.compact(room.log)
+      if (entry.refs === 0 && !entry.evicted) await this.beforeUnload(room)
     } finally {
       entry.unloading = false
     }
     // A holder may have arrived, or an edit slipped in, while saving: then the room stays.
-    if (entry.refs > 0) return
+    if (entry.refs > 0 || entry.evicted) return
     if (room.log.hasUnsaved || (entry.link?.storeUnconfirmed() ?? 0) > 0) {
       this.scheduleUnload(name, entry)
       return

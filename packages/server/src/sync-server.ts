@@ -4,6 +4,7 @@ import type { Identity } from './awareness-ownership.js'
 import { CommitQueue, type CommitQueueOptions } from './commit-queue.js'
 import { syncDefaults } from './defaults.js'
 import type { DocInfo, DocStore } from './doc-store.js'
+import { Documents } from './documents.js'
 import { Fanout, type FanoutOptions } from './fanout.js'
 import { type AuthenticateRequest, type Authentication, HookRunner, type Hooks } from './hooks.js'
 import { type Logger, silentLogger } from './logger.js'
@@ -67,6 +68,8 @@ export class SyncServer {
   private readonly hooks: HookRunner
   /** The other instances, when scaled out. */
   readonly fanout: Fanout | null
+  /** Renaming, the trash, purging and duplicating documents, and following their old names. */
+  readonly documents: Documents
   private readonly members = new Set<Member>()
   private closing: Promise<boolean> | null = null
   /** Shared by every member. */
@@ -97,6 +100,22 @@ export class SyncServer {
       options.unloadDelay ?? syncDefaults.unloadDelay,
       this.fanout,
     )
+    this.documents = new Documents(
+      this.store,
+      this.rooms,
+      this.logger,
+      (room, code, reason) => {
+        for (const member of this.members) if (member.room === room) member.close(code, reason)
+      },
+      (name, gone) => this.fanout?.publishGone(name, gone.code, gone.movedTo),
+    )
+    if (this.fanout) {
+      this.fanout.onGone = (name, code, movedTo) => {
+        this.documents.peerGone(name, code, movedTo).catch((error: unknown) => {
+          this.logger.error({ err: error, doc: name }, 'closing a document another instance renamed or deleted failed')
+        })
+      }
+    }
     this.context = {
       logger: this.logger,
       metrics: this.metrics,
@@ -136,9 +155,10 @@ export class SyncServer {
   async authenticate(request: AuthenticateRequest): Promise<Authentication & { identity: Identity }> {
     const decided = this.hooks.has('authenticate') ? await this.hooks.authenticate(request) : null
     if (!decided) return { access: 'write', identity: { key: `ip:${request.ip}`, verified: false } }
+    const named = decided.name ? { name: decided.name } : {}
     const identity = decided.user
-      ? { key: `user:${decided.user}`, verified: true }
-      : { key: `ip:${request.ip}`, verified: false }
+      ? { key: `user:${decided.user}`, verified: true, ...named }
+      : { key: `ip:${request.ip}`, verified: false, ...named }
     return { ...decided, identity }
   }
 
@@ -146,11 +166,12 @@ export class SyncServer {
    * Opens the room of a document (loading it, and running the `load` hooks) or finds it open, and holds it for
    * a member about to be accepted. Call this before accepting the socket, so that a storage failure refuses the
    * connection instead of serving an empty document. Hand the room to {@link connect}, or give it back with
-   * {@link releaseRoom}.
+   * {@link releaseRoom}. Rejects with `DocumentGone` when `name` was renamed or is in the trash (resolve old
+   * names first with `documents.locate`).
    */
   openRoom(name: string): Promise<Room> {
     if (this.closing) return Promise.reject(new Error('The server is shutting down; it accepts no new documents.'))
-    return this.rooms.acquire(name)
+    return this.documents.open(name)
   }
 
   /** Gives back a room from {@link openRoom} that no member took. */
@@ -158,8 +179,17 @@ export class SyncServer {
     this.rooms.release(room)
   }
 
-  /** Makes an accepted socket a member of a room from {@link openRoom} and starts syncing. */
-  connect(socket: SyncSocket, room: Room, options: MemberOptions = {}): Member {
+  /**
+   * Makes an accepted socket a member of a room from {@link openRoom} and starts syncing. When the document was
+   * renamed or moved to the trash since the room was opened, closes the socket with that close code instead and
+   * returns `null`.
+   */
+  connect(socket: SyncSocket, room: Room, options: MemberOptions = {}): Member | null {
+    const gone = this.documents.goneOf(room)
+    if (gone) {
+      socket.close(gone.code, gone.reason)
+      return null
+    }
     const member = new Member(socket, room, this.context, options)
     this.members.add(member)
     member.open()
@@ -186,12 +216,13 @@ export class SyncServer {
    * write log, is relayed to the members and the other instances, and reaches the `change` hooks with `author`.
    * Opens the room (creating the document when it does not exist) and holds it until the change is stored, then
    * resolves with what `change` returned and whether the document existed before. When `change` throws, nothing
-   * is written and the error is rethrown: check everything before the first change to the text.
+   * is written and the error is rethrown: check everything before the first change to the text. Rejects with
+   * `DocumentGone` when `name` is an old name of a renamed document or is in the trash, as {@link openRoom} does.
    */
   async edit<T>(name: string, author: Identity, change: (text: Y.Text) => T): Promise<{ result: T; existed: boolean }> {
     if (this.closing) throw new Error('The server is shutting down; it accepts no new changes.')
     const existed = this.rooms.open(name) !== undefined || (await this.store.info(name)) !== null
-    const room = await this.rooms.acquire(name)
+    const room = await this.documents.open(name)
     try {
       const doc = room.doc()
       let result: T | undefined
@@ -205,9 +236,9 @@ export class SyncServer {
     }
   }
 
-  /** Every stored document. */
-  listDocuments(): Promise<DocInfo[]> {
-    return this.store.list()
+  /** Every stored document not in the trash; with `{ trashed: true }`, the ones in the trash. */
+  listDocuments(options: { trashed?: boolean } = {}): Promise<DocInfo[]> {
+    return this.store.list(options)
   }
 
   /**

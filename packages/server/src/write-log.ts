@@ -1,3 +1,4 @@
+import type { DocMeta } from './doc-store.js'
 /** What a write log needs of its room. */
 export interface WriteLogOwner {
   /** The document's name, the key its updates are stored under. */
@@ -6,6 +7,8 @@ export interface WriteLogOwner {
   snapshot(): Uint8Array
   /** The first `seq` appended updates are in storage now. */
   committed(seq: number): void
+  /** The document's title and latest author, stored with its updates. */
+  describe?(): DocMeta
 }
 
 /** Where a write log's updates go: the server's commit queue (see `CommitQueue`). */
@@ -78,6 +81,11 @@ export class WriteLog {
     const promise = new Promise<void>((resolve) => this.waiters.push({ seq, resolve }))
     this.writer.commitSoon()
     return promise
+  }
+
+  /** The document's title and latest author, for the store's listing; `undefined` when the owner keeps none. */
+  describe(): DocMeta | undefined {
+    return this.owner.describe?.()
   }
 
   /** The document's state, for a compaction. */

@@ -22,3 +22,13 @@ export const SCHEMA_LOCK_KEY = 1
  * @internal
  */
 export const COMPACTION_LOCK_CLASS = 0x54414e45
+
+/**
+ * The class key of the per-name lock, with `hashtext(name)` as the second key: appends and compactions take it
+ * shared (they never wait for each other), renames, moves to the trash, restores and purges exclusive, so a write
+ * of another instance lands either before a rename (and moves with the document) or after it (and follows the
+ * old name to the document), never under the old name after it moved. 0x54414e46 is "TANF" in ASCII.
+ *
+ * @internal
+ */
+export const NAME_LOCK_CLASS = 0x54414e46

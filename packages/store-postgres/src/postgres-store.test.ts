@@ -74,29 +74,33 @@ describe('PostgresStore', () => {
 
     const again = await open(url)
 
-    expect(SCHEMA_VERSION).toBe(2)
-    expect(history.map((row) => row.version)).toEqual([1, 2])
+    expect(SCHEMA_VERSION).toBe(3)
+    expect(history.map((row) => row.version)).toEqual([1, 2, 3])
     expect((await admin.query('SELECT version, applied_at FROM tandem_schema ORDER BY version')).rows).toEqual(history)
-    expect(await again.settings()).toMatchObject({ schemaVersion: 2, synchronousCommit: 'on', fsync: 'off' })
+    expect(await again.settings()).toMatchObject({ schemaVersion: 3, synchronousCommit: 'on', fsync: 'off' })
     expect(await again.load('doc')).toEqual({ snapshot: null, updates: [Uint8Array.of(7)] })
   })
 
-  it('migrates a version 1 database to add the quarantine, keeping its documents', async () => {
+  it('migrates a version 1 database to add the quarantine, titles, the trash and old names, keeping its documents', async () => {
     const url = await server.createSchema()
     const first = await open(url)
     await first.append([{ name: 'doc', update: Uint8Array.of(7) }])
     await first.close()
-    // Version 1 is version 2 without the quarantine table.
+    // Version 1 is version 3 without the quarantine table, the listing's and trash's columns and old names.
     const admin = await connect(url)
-    await admin.query('DROP TABLE quarantine; DELETE FROM tandem_schema WHERE version = 2')
+    await admin.query(`DROP TABLE quarantine; DROP TABLE aliases;
+      ALTER TABLE documents DROP COLUMN title, DROP COLUMN updated_by, DROP COLUMN deleted_at, DROP COLUMN deleted_by;
+      DELETE FROM tandem_schema WHERE version > 1`)
 
     const migrated = await open(url)
 
     expect((await admin.query('SELECT version FROM tandem_schema ORDER BY version')).rows).toEqual([
       { version: 1 },
       { version: 2 },
+      { version: 3 },
     ])
     expect(await migrated.load('doc')).toEqual({ snapshot: null, updates: [Uint8Array.of(7)] })
+    expect(await migrated.info('doc')).toMatchObject({ title: null, updatedBy: null, deletedAt: null })
     await migrated.quarantine('doc', [{ update: Uint8Array.of(9), reason: 'refused' }])
     expect((await migrated.quarantined('doc')).map(({ update, reason }) => ({ update, reason }))).toEqual([
       { update: Uint8Array.of(9), reason: 'refused' },
@@ -113,6 +117,7 @@ describe('PostgresStore', () => {
     expect((await admin.query('SELECT version FROM tandem_schema ORDER BY version')).rows).toEqual([
       { version: 1 },
       { version: 2 },
+      { version: 3 },
     ])
     expect(await stores[3]!.load('doc')).toEqual({ snapshot: null, updates: [Uint8Array.of(1)] })
   })
@@ -148,6 +153,7 @@ describe('PostgresStore', () => {
     expect((await admin.query('SELECT version FROM tandem_schema ORDER BY version')).rows).toEqual([
       { version: 1 },
       { version: 2 },
+      { version: 3 },
       { version: SCHEMA_VERSION + 1 },
     ])
   })

@@ -1,5 +1,15 @@
 import { randomUUID } from 'node:crypto'
-import type { DocInfo, DocStore, QuarantinedUpdate, QuarantineEntry, StoredDoc, StoreEntry } from '@tandem/server'
+import {
+  type DocAuthor,
+  type DocInfo,
+  type DocMeta,
+  type DocStore,
+  type QuarantinedUpdate,
+  type QuarantineEntry,
+  StoreConflict,
+  type StoredDoc,
+  type StoreEntry,
+} from '@tandem/server'
 import type { Pool, PoolClient } from 'pg'
 import { mergeState } from './merge-state.js'
 import {
@@ -7,14 +17,19 @@ import {
   insertQuarantined,
   insertUpdates,
   lockForCompaction,
+  lockNames,
+  lockNamesShared,
   type NamedQuery,
+  selectAlias,
   selectCompactionInputs,
   selectDoc,
   selectInfo,
   selectList,
   selectMergeParts,
   selectQuarantined,
+  selectTrash,
   touchDocuments,
+  writeMeta,
   writeSnapshot,
 } from './queries.js'
 import { schemaVersion } from './schema.js'
@@ -104,8 +119,12 @@ export class PostgresStore implements DocStore {
     const names = entries.map((entry) => entry.name)
     const updates = entries.map((entry) => entry.update)
     await this.transaction(async (client) => {
+      await client.query(query(lockNamesShared, [names]))
       await client.query(query(touchDocuments, [names, updates]))
       await client.query(query(insertUpdates, [names, updates, this.instanceId]))
+      for (const { name, meta } of entries) {
+        if (meta) await client.query(query(writeMeta, [name, meta.title, authorJson(meta.author)]))
+      }
     })
   }
 
@@ -137,6 +156,14 @@ export class PostgresStore implements DocStore {
     check.name(name, 'compact')
     check.update(state, `the state passed to compact for document "${name}"`)
     await this.transaction(async (client) => {
+      await client.query(query(lockNamesShared, [[name]]))
+      const alias = await client.query<{ target: string }>(query(selectAlias, [name]))
+      if (alias.rows[0]) {
+        // A late compaction of an old name: its state joins the document's log, where it adds nothing it lacks.
+        await client.query(query(touchDocuments, [[name], [state]]))
+        await client.query(query(insertUpdates, [[name], [state], this.instanceId]))
+        return
+      }
       await client.query(query(lockForCompaction, [name]))
       const { rows } = await client.query<CompactionInputs>(query(selectCompactionInputs, [name, this.instanceId]))
       const inputs = rows[0] ?? { foreign_snapshot: false, foreign_rows: false, ids: [], replaced_bytes: '0' }
@@ -180,9 +207,9 @@ export class PostgresStore implements DocStore {
     }))
   }
 
-  async list(): Promise<DocInfo[]> {
+  async list(options: { readonly trashed?: boolean } = {}): Promise<DocInfo[]> {
     this.assertOpen()
-    const { rows } = await this.pool.query<InfoRow>(query(selectList, []))
+    const { rows } = await this.pool.query<InfoRow>(query(options.trashed ? selectTrash : selectList, []))
     return rows.map(toDocInfo)
   }
 
@@ -191,6 +218,103 @@ export class PostgresStore implements DocStore {
     check.name(name, 'info')
     const { rows } = await this.pool.query<InfoRow>(query(selectInfo, [name]))
     return rows[0] ? toDocInfo(rows[0]) : null
+  }
+
+  async resolve(name: string): Promise<string | null> {
+    this.assertOpen()
+    check.name(name, 'resolve')
+    const { rows } = await this.pool.query<{ target: string }>(query(selectAlias, [name]))
+    return rows[0]?.target ?? null
+  }
+
+  async rename(from: string, to: string): Promise<void> {
+    this.assertOpen()
+    check.name(from, 'rename')
+    check.name(to, 'rename')
+    await this.transaction(async (client) => {
+      await client.query(query(lockNames, [[from, to]]))
+      const source = await infoIn(client, from)
+      if (!source || source.deleted_at !== null) throw StoreConflict.missing(from)
+      await assertFree(client, to, from)
+      // The new row first: the log's rows then move to a name that exists.
+      await client.query(
+        `INSERT INTO documents (name, snapshot, snapshot_writer, size, created_at, updated_at, title, updated_by)
+         SELECT $1, snapshot, snapshot_writer, size, created_at, updated_at, title, updated_by FROM documents
+         WHERE name = $2`,
+        [to, from],
+      )
+      await client.query('UPDATE updates SET name = $1 WHERE name = $2', [to, from])
+      await client.query('UPDATE quarantine SET name = $1 WHERE name = $2', [to, from])
+      await client.query('DELETE FROM documents WHERE name = $1', [from])
+      await client.query('DELETE FROM aliases WHERE name = $1', [to])
+      await client.query('UPDATE aliases SET target = $1 WHERE target = $2', [to, from])
+      await client.query('INSERT INTO aliases (name, target) VALUES ($1, $2)', [from, to])
+    })
+  }
+
+  async create(name: string, state: Uint8Array, meta: DocMeta): Promise<void> {
+    this.assertOpen()
+    check.name(name, 'create')
+    check.update(state, `the state passed to create for document "${name}"`)
+    await this.transaction(async (client) => {
+      await client.query(query(lockNames, [[name]]))
+      await assertFree(client, name, null)
+      await client.query(
+        `INSERT INTO documents (name, snapshot, snapshot_writer, size, title, updated_by)
+         VALUES ($1, $2::bytea, NULL, octet_length($2::bytea), $3, $4::jsonb)`,
+        [name, state, meta.title, authorJson(meta.author)],
+      )
+    })
+  }
+
+  async trash(name: string, by: DocAuthor | null): Promise<void> {
+    this.assertOpen()
+    check.name(name, 'trash')
+    await this.transaction(async (client) => {
+      await client.query(query(lockNames, [[name]]))
+      const { rowCount } = await client.query(
+        'UPDATE documents SET deleted_at = now(), deleted_by = $2::jsonb WHERE name = $1 AND deleted_at IS NULL',
+        [name, authorJson(by)],
+      )
+      if (rowCount === 0) throw StoreConflict.missing(name)
+    })
+  }
+
+  async restore(name: string): Promise<void> {
+    this.assertOpen()
+    check.name(name, 'restore')
+    await this.transaction(async (client) => {
+      await client.query(query(lockNames, [[name]]))
+      const { rowCount } = await client.query(
+        'UPDATE documents SET deleted_at = NULL, deleted_by = NULL WHERE name = $1 AND deleted_at IS NOT NULL',
+        [name],
+      )
+      if (rowCount === 0) throw StoreConflict.notTrashed(name)
+    })
+  }
+
+  async purge(name: string): Promise<boolean> {
+    this.assertOpen()
+    check.name(name, 'purge')
+    let purged = false
+    await this.transaction(async (client) => {
+      purged = (await purgeIn(client, [name])) > 0
+    })
+    return purged
+  }
+
+  async purgeTrashed(before: Date): Promise<string[]> {
+    this.assertOpen()
+    let names: string[] = []
+    await this.transaction(async (client) => {
+      const { rows } = await client.query<{ name: string }>(
+        'SELECT name FROM documents WHERE deleted_at < $1 ORDER BY name',
+        [before],
+      )
+      names = rows.map((row) => row.name)
+      if (names.length > 0) await purgeIn(client, names)
+    })
+    return names
   }
 
   async check(): Promise<void> {
@@ -272,6 +396,35 @@ interface InfoRow {
   name: string
   size: string
   updated_at: Date
+  title: string | null
+  updated_by: DocAuthor | null
+  deleted_at: Date | null
+  deleted_by: DocAuthor | null
+}
+
+async function infoIn(client: PoolClient, name: string): Promise<InfoRow | undefined> {
+  return (await client.query<InfoRow>(query(selectInfo, [name]))).rows[0]
+}
+
+/** Throws {@link StoreConflict} unless nothing holds `name`, or it is an old name of `self`. */
+async function assertFree(client: PoolClient, name: string, self: string | null): Promise<void> {
+  const row = await infoIn(client, name)
+  if (row) throw StoreConflict.taken(name, row.deleted_at !== null)
+  const target = (await client.query<{ target: string }>(query(selectAlias, [name]))).rows[0]?.target
+  if (target !== undefined && target !== self) throw StoreConflict.aliasOf(name, target)
+}
+
+/** Deletes documents for good, with their quarantine and the old names leading to them; returns how many were. */
+async function purgeIn(client: PoolClient, names: string[]): Promise<number> {
+  await client.query(query(lockNames, [names]))
+  const { rowCount } = await client.query('DELETE FROM documents WHERE name = ANY($1::text[])', [names])
+  await client.query('DELETE FROM quarantine WHERE name = ANY($1::text[])', [names])
+  await client.query('DELETE FROM aliases WHERE target = ANY($1::text[])', [names])
+  return rowCount ?? 0
+}
+
+function authorJson(author: DocAuthor | null): string | null {
+  return author ? JSON.stringify({ id: author.id, name: author.name, verified: author.verified }) : null
 }
 
 function query(named: NamedQuery, values: unknown[]): { name: string; text: string; values: unknown[] } {
@@ -286,7 +439,20 @@ function quarantineQuery(name: string, entries: readonly QuarantinedUpdate[]) {
 }
 
 function toDocInfo(row: InfoRow): DocInfo {
-  return { name: row.name, size: Number(row.size), updatedAt: row.updated_at }
+  return {
+    name: row.name,
+    size: Number(row.size),
+    updatedAt: row.updated_at,
+    title: row.title,
+    updatedBy: authorOf(row.updated_by),
+    deletedAt: row.deleted_at,
+    deletedBy: authorOf(row.deleted_by),
+  }
+}
+
+function authorOf(value: DocAuthor | null): DocAuthor | null {
+  if (value === null || typeof value.id !== 'string') return null
+  return { id: value.id, name: typeof value.name === 'string' ? value.name : null, verified: value.verified === true }
 }
 
 // pg returns each bytea as a Buffer that owns its memory; a plain view of it is what the contract promises,

@@ -1,4 +1,4 @@
-import { COMPACTION_LOCK_CLASS } from './advisory-locks.js'
+import { COMPACTION_LOCK_CLASS, NAME_LOCK_CLASS } from './advisory-locks.js'
 
 // Every SQL statement a PostgresStore runs. Each has a name, so pg prepares it once per connection and then
 // sends only the parameters.
@@ -19,8 +19,9 @@ export interface NamedQuery {
 export const touchDocuments: NamedQuery = {
   name: 'tandem-touch-documents',
   text: `INSERT INTO documents AS d (name, size)
-    SELECT name, sum(octet_length(data)) FROM unnest($1::text[], $2::bytea[]) AS batch (name, data)
-    GROUP BY name ORDER BY name
+    SELECT coalesce(a.target, batch.name), sum(octet_length(data))
+    FROM unnest($1::text[], $2::bytea[]) AS batch (name, data) LEFT JOIN aliases a ON a.name = batch.name
+    GROUP BY 1 ORDER BY 1
     ON CONFLICT (name) DO UPDATE SET
       size = d.size + excluded.size,
       -- greatest() keeps updated_at from moving backwards when transactions commit out of start order.
@@ -31,8 +32,41 @@ export const touchDocuments: NamedQuery = {
 export const insertUpdates: NamedQuery = {
   name: 'tandem-insert-updates',
   text: `INSERT INTO updates (name, writer, data)
-    SELECT name, $3, data FROM unnest($1::text[], $2::bytea[]) WITH ORDINALITY AS batch (name, data, position)
+    SELECT coalesce(a.target, batch.name), $3, data
+    FROM unnest($1::text[], $2::bytea[]) WITH ORDINALITY AS batch (name, data, position)
+    LEFT JOIN aliases a ON a.name = batch.name
     ORDER BY position`,
+}
+
+/**
+ * Takes the per-name locks of a batch's names shared, in name order. $1 names.
+ *
+ * @internal
+ */
+export const lockNamesShared: NamedQuery = {
+  name: 'tandem-lock-names-shared',
+  text: `SELECT pg_advisory_xact_lock_shared(${NAME_LOCK_CLASS}, hashtext(name))
+    FROM (SELECT DISTINCT name FROM unnest($1::text[]) AS batch (name) ORDER BY name) AS names`,
+}
+
+/** Takes the per-name locks of $1 names exclusive, in name order. @internal */
+export const lockNames: NamedQuery = {
+  name: 'tandem-lock-names',
+  text: `SELECT pg_advisory_xact_lock(${NAME_LOCK_CLASS}, hashtext(name))
+    FROM (SELECT DISTINCT name FROM unnest($1::text[]) AS batch (name) ORDER BY name) AS names`,
+}
+
+/** Sets the listing's title and, when given, the last author. $1 name, $2 title, $3 author (jsonb or NULL). @internal */
+export const writeMeta: NamedQuery = {
+  name: 'tandem-write-meta',
+  text: `UPDATE documents SET title = $2, updated_by = coalesce($3::jsonb, updated_by)
+    WHERE name = coalesce((SELECT target FROM aliases WHERE name = $1), $1)`,
+}
+
+/** The name an old name leads to. $1 name. @internal */
+export const selectAlias: NamedQuery = {
+  name: 'tandem-select-alias',
+  text: 'SELECT target FROM aliases WHERE name = $1',
 }
 
 /** The snapshot and log of one document, read in one statement so both come from the same moment. @internal */
@@ -113,16 +147,24 @@ export const deleteUpdates: NamedQuery = {
   text: 'DELETE FROM updates WHERE name = $1 AND id = ANY($2::bigint[])',
 }
 
+const infoColumns = 'name, size, updated_at, title, updated_by, deleted_at, deleted_by'
+
 /** @internal */
 export const selectInfo: NamedQuery = {
   name: 'tandem-select-info',
-  text: 'SELECT name, size, updated_at FROM documents WHERE name = $1',
+  text: `SELECT ${infoColumns} FROM documents WHERE name = $1`,
 }
 
-/** @internal */
+/** Documents not in the trash, by name. @internal */
 export const selectList: NamedQuery = {
   name: 'tandem-select-list',
-  text: 'SELECT name, size, updated_at FROM documents ORDER BY name',
+  text: `SELECT ${infoColumns} FROM documents WHERE deleted_at IS NULL ORDER BY name`,
+}
+
+/** Documents in the trash, by name. @internal */
+export const selectTrash: NamedQuery = {
+  name: 'tandem-select-trash',
+  text: `SELECT ${infoColumns} FROM documents WHERE deleted_at IS NOT NULL ORDER BY name`,
 }
 
 /** Quarantines updates of one document in the given order. $1 name, $2 updates, $3 reasons (parallel arrays). @internal */

@@ -40,6 +40,24 @@ const MIGRATIONS: readonly string[] = [
 
   CREATE INDEX quarantine_by_name ON quarantine (name, id);
   `,
+  // Documents as a product: the listing's title and last author ({id, name, verified}), the trash, and old names
+  // kept after a rename so that old links, and late writes of other instances, lead to the document.
+  `
+  ALTER TABLE documents ADD COLUMN title text;
+  ALTER TABLE documents ADD COLUMN updated_by jsonb;
+  ALTER TABLE documents ADD COLUMN deleted_at timestamptz;
+  ALTER TABLE documents ADD COLUMN deleted_by jsonb;
+
+  CREATE INDEX documents_in_trash ON documents (deleted_at) WHERE deleted_at IS NOT NULL;
+
+  CREATE TABLE aliases (
+    name text COLLATE "C" PRIMARY KEY,
+    target text COLLATE "C" NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT now()
+  );
+
+  CREATE INDEX aliases_by_target ON aliases (target);
+  `,
 ]
 
 /**

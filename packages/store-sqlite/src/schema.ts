@@ -33,6 +33,24 @@ const MIGRATIONS: readonly string[] = [
 
   CREATE INDEX quarantine_by_name ON quarantine (name, id);
   `,
+  // Documents as a product: the listing's title and last author (JSON {id, name, verified}), the trash, and old
+  // names kept after a rename so that old links lead to the document.
+  `
+  ALTER TABLE documents ADD COLUMN title TEXT;
+  ALTER TABLE documents ADD COLUMN updated_by TEXT;
+  ALTER TABLE documents ADD COLUMN deleted_at INTEGER;
+  ALTER TABLE documents ADD COLUMN deleted_by TEXT;
+
+  CREATE INDEX documents_in_trash ON documents (deleted_at) WHERE deleted_at IS NOT NULL;
+
+  CREATE TABLE aliases (
+    name TEXT PRIMARY KEY NOT NULL,
+    target TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+  ) STRICT;
+
+  CREATE INDEX aliases_by_target ON aliases (target);
+  `,
 ]
 
 /**

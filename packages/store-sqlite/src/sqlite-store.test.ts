@@ -178,25 +178,31 @@ describe('SqliteStore', () => {
     expect(await again.load('doc')).toEqual({ snapshot: null, updates: [Uint8Array.of(7)] })
   })
 
-  it('migrates a version 1 database to add the quarantine, keeping its documents', async () => {
+  it('migrates a version 1 database to add the quarantine, titles, the trash and old names, keeping its documents', async () => {
     const store = await open()
     await store.append([{ name: 'doc', update: Uint8Array.of(7) }])
     await store.compact('doc', Uint8Array.of(8))
     await store.close()
-    // Version 1 is version 2 without the quarantine table.
+    // Version 1 is version 3 without the quarantine table, the listing's and trash's columns and old names.
     const raw = new Database(path)
-    raw.exec('DROP TABLE quarantine')
+    raw.exec(`DROP TABLE quarantine; DROP TABLE aliases; DROP INDEX documents_in_trash;
+      ALTER TABLE documents DROP COLUMN title; ALTER TABLE documents DROP COLUMN updated_by;
+      ALTER TABLE documents DROP COLUMN deleted_at; ALTER TABLE documents DROP COLUMN deleted_by;`)
     raw.pragma('user_version = 1')
     raw.close()
 
     const migrated = await open()
     expect((await migrated.settings()).schemaVersion).toBe(SCHEMA_VERSION)
-    expect(SCHEMA_VERSION).toBe(2)
+    expect(SCHEMA_VERSION).toBe(3)
     expect(await migrated.load('doc')).toEqual({ snapshot: Uint8Array.of(8), updates: [] })
+    expect(await migrated.info('doc')).toMatchObject({ title: null, updatedBy: null, deletedAt: null })
     await migrated.quarantine('doc', [{ update: Uint8Array.of(9), reason: 'refused' }])
     expect((await migrated.quarantined('doc')).map(({ update, reason }) => ({ update, reason }))).toEqual([
       { update: Uint8Array.of(9), reason: 'refused' },
     ])
+    await migrated.rename('doc', 'renamed')
+    expect(await migrated.resolve('doc')).toBe('renamed')
+    expect((await migrated.quarantined('renamed')).length).toBe(1)
   })
 
   it('rejects a file that is not a SQLite database, naming the path and the cause, without changing it', async () => {

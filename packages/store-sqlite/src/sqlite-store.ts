@@ -1,8 +1,18 @@
-import type { DocInfo, DocStore, QuarantinedUpdate, QuarantineEntry, StoredDoc, StoreEntry } from '@tandem/server'
+import {
+  type DocAuthor,
+  type DocInfo,
+  type DocMeta,
+  type DocStore,
+  type QuarantinedUpdate,
+  type QuarantineEntry,
+  StoreConflict,
+  type StoredDoc,
+  type StoreEntry,
+} from '@tandem/server'
 import type Database from 'better-sqlite3'
 import { connect, NativeModuleMismatch } from './connect.js'
 import { migrate, NewerSchemaError } from './schema.js'
-import { prepareStatements, type Statements } from './statements.js'
+import { type InfoRow, prepareStatements, type Statements } from './statements.js'
 import { check, checkQuarantined } from './validate.js'
 
 /** How to open a {@link SqliteStore}. */
@@ -56,6 +66,11 @@ export class SqliteStore implements DocStore {
   private readonly quarantineTransaction: Database.Transaction<
     (name: string, entries: readonly QuarantinedUpdate[], now: number) => void
   >
+  private readonly renameTransaction: Database.Transaction<(from: string, to: string, now: number) => void>
+  private readonly createTransaction: Database.Transaction<
+    (name: string, state: Uint8Array, meta: DocMeta, now: number) => void
+  >
+  private readonly purgeTransaction: Database.Transaction<(names: readonly string[]) => number>
   private closed = false
 
   private constructor(path: string, db: Database.Database) {
@@ -70,16 +85,55 @@ export class SqliteStore implements DocStore {
       const updates = statements.selectUpdates.all(name).map(asUint8Array)
       return { snapshot: row.snapshot ? asUint8Array(row.snapshot) : null, updates }
     })
+    // An old name's entries go to the document it was renamed to (see DocStore.resolve).
+    const appendOne = (given: string, update: Uint8Array, meta: DocMeta | undefined, now: number) => {
+      const name = statements.selectAlias.get(given) ?? given
+      statements.touchForAppend.run(name, update.byteLength, now, now)
+      statements.insertUpdate.run(name, update)
+      if (meta) statements.writeMeta.run(meta.title, authorJson(meta.author), name)
+    }
     this.appendTransaction = db.transaction((entries: readonly StoreEntry[], now: number) => {
-      for (const { name, update } of entries) {
-        statements.touchForAppend.run(name, update.byteLength, now, now)
-        statements.insertUpdate.run(name, update)
-      }
+      for (const { name, update, meta } of entries) appendOne(name, update, meta, now)
     })
     // The snapshot is written before the log it replaces is deleted, as the DocStore contract asks.
     this.compactTransaction = db.transaction((name: string, state: Uint8Array, now: number) => {
+      // A late compaction of an old name: its state joins the document's log, where it adds nothing it lacks.
+      if (statements.selectAlias.get(name) !== undefined) return appendOne(name, state, undefined, now)
       statements.writeSnapshot.run(name, state, state.byteLength, now, now)
       statements.deleteUpdates.run(name)
+    })
+    const assertFree = (name: string, self: string | null) => {
+      const row = statements.selectInfo.get(name)
+      if (row) throw StoreConflict.taken(name, row.deleted_at !== null)
+      const target = statements.selectAlias.get(name)
+      if (target !== undefined && target !== self) throw StoreConflict.aliasOf(name, target)
+    }
+    // The new row first: the log's and quarantine's rows then move to a name that exists.
+    this.renameTransaction = db.transaction((from: string, to: string, now: number) => {
+      const row = statements.selectInfo.get(from)
+      if (!row || row.deleted_at !== null) throw StoreConflict.missing(from)
+      assertFree(to, from)
+      statements.copyDocument.run(to, from)
+      statements.moveUpdates.run(to, from)
+      statements.moveQuarantine.run(to, from)
+      statements.deleteDocument.run(from)
+      statements.deleteAlias.run(to)
+      statements.retargetAliases.run(to, from)
+      statements.insertAlias.run(from, to, now)
+    })
+    this.createTransaction = db.transaction((name: string, state: Uint8Array, meta: DocMeta, now: number) => {
+      assertFree(name, null)
+      statements.writeSnapshot.run(name, state, state.byteLength, now, now)
+      statements.writeMeta.run(meta.title, authorJson(meta.author), name)
+    })
+    this.purgeTransaction = db.transaction((names: readonly string[]) => {
+      let purged = 0
+      for (const name of names) {
+        purged += statements.deleteDocument.run(name).changes
+        statements.deleteQuarantine.run(name)
+        statements.deleteAliasesOf.run(name)
+      }
+      return purged
     })
     this.quarantineTransaction = db.transaction((name: string, entries: readonly QuarantinedUpdate[], now: number) => {
       for (const { update, reason } of entries) statements.insertQuarantined.run(name, update, reason, now)
@@ -161,9 +215,9 @@ export class SqliteStore implements DocStore {
     }))
   }
 
-  async list(): Promise<DocInfo[]> {
+  async list(options: { readonly trashed?: boolean } = {}): Promise<DocInfo[]> {
     this.assertOpen()
-    return this.statements.selectList.all().map(toDocInfo)
+    return (options.trashed ? this.statements.selectTrash : this.statements.selectList).all().map(toDocInfo)
   }
 
   async info(name: string): Promise<DocInfo | null> {
@@ -171,6 +225,51 @@ export class SqliteStore implements DocStore {
     check.name(name, 'info')
     const row = this.statements.selectInfo.get(name)
     return row ? toDocInfo(row) : null
+  }
+
+  async resolve(name: string): Promise<string | null> {
+    this.assertOpen()
+    check.name(name, 'resolve')
+    return this.statements.selectAlias.get(name) ?? null
+  }
+
+  async rename(from: string, to: string): Promise<void> {
+    this.assertOpen()
+    check.name(from, 'rename')
+    check.name(to, 'rename')
+    this.renameTransaction.immediate(from, to, Date.now())
+  }
+
+  async create(name: string, state: Uint8Array, meta: DocMeta): Promise<void> {
+    this.assertOpen()
+    check.name(name, 'create')
+    check.update(state, `the state passed to create for document "${name}"`)
+    this.createTransaction.immediate(name, state, meta, Date.now())
+  }
+
+  async trash(name: string, by: DocAuthor | null): Promise<void> {
+    this.assertOpen()
+    check.name(name, 'trash')
+    if (this.statements.trash.run(Date.now(), authorJson(by), name).changes === 0) throw StoreConflict.missing(name)
+  }
+
+  async restore(name: string): Promise<void> {
+    this.assertOpen()
+    check.name(name, 'restore')
+    if (this.statements.restore.run(name).changes === 0) throw StoreConflict.notTrashed(name)
+  }
+
+  async purge(name: string): Promise<boolean> {
+    this.assertOpen()
+    check.name(name, 'purge')
+    return this.purgeTransaction.immediate([name]) > 0
+  }
+
+  async purgeTrashed(before: Date): Promise<string[]> {
+    this.assertOpen()
+    const names = this.statements.selectTrashedBefore.all(before.getTime())
+    if (names.length > 0) this.purgeTransaction.immediate(names)
+    return names
   }
 
   async check(): Promise<void> {
@@ -206,8 +305,32 @@ export class SqliteStore implements DocStore {
   }
 }
 
-function toDocInfo(row: { name: string; size: number; updated_at: number }): DocInfo {
-  return { name: row.name, size: row.size, updatedAt: new Date(row.updated_at) }
+function toDocInfo(row: InfoRow): DocInfo {
+  return {
+    name: row.name,
+    size: row.size,
+    updatedAt: new Date(row.updated_at),
+    title: row.title,
+    updatedBy: authorOf(row.updated_by),
+    deletedAt: row.deleted_at === null ? null : new Date(row.deleted_at),
+    deletedBy: authorOf(row.deleted_by),
+  }
+}
+
+function authorJson(author: DocAuthor | null): string | null {
+  return author ? JSON.stringify({ id: author.id, name: author.name, verified: author.verified }) : null
+}
+
+function authorOf(json: string | null): DocAuthor | null {
+  if (json === null) return null
+  try {
+    const { id, name, verified } = JSON.parse(json) as Partial<DocAuthor>
+    return typeof id === 'string'
+      ? { id, name: typeof name === 'string' ? name : null, verified: verified === true }
+      : null
+  } catch {
+    return null
+  }
 }
 
 // better-sqlite3 returns each blob as a Buffer that owns its memory; a plain view of it is what the contract

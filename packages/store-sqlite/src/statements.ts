@@ -16,12 +16,44 @@ export interface Statements {
     [name: string, snapshot: Uint8Array, size: number, createdAt: number, updatedAt: number]
   >
   readonly deleteUpdates: Statement<[name: string]>
-  readonly selectInfo: Statement<[name: string], { name: string; size: number; updated_at: number }>
-  readonly selectList: Statement<[], { name: string; size: number; updated_at: number }>
+  readonly selectInfo: Statement<[name: string], InfoRow>
+  /** Documents not in the trash, by name. */
+  readonly selectList: Statement<[], InfoRow>
+  /** Documents in the trash, by name. */
+  readonly selectTrash: Statement<[], InfoRow>
+  /** Sets the listing's title and, when given, the last author (JSON). */
+  readonly writeMeta: Statement<[title: string | null, updatedBy: string | null, name: string]>
+  readonly selectAlias: Statement<[name: string], string>
+  /** Copies a document's row under a new name, out of the trash. */
+  readonly copyDocument: Statement<[to: string, from: string]>
+  readonly moveUpdates: Statement<[to: string, from: string]>
+  readonly moveQuarantine: Statement<[to: string, from: string]>
+  readonly deleteDocument: Statement<[name: string]>
+  readonly deleteAlias: Statement<[name: string]>
+  readonly retargetAliases: Statement<[to: string, from: string]>
+  readonly insertAlias: Statement<[name: string, target: string, createdAt: number]>
+  readonly deleteAliasesOf: Statement<[target: string]>
+  readonly deleteQuarantine: Statement<[name: string]>
+  readonly trash: Statement<[deletedAt: number, deletedBy: string | null, name: string]>
+  readonly restore: Statement<[name: string]>
+  readonly selectTrashedBefore: Statement<[before: number], string>
   readonly insertQuarantined: Statement<[name: string, data: Uint8Array, reason: string, quarantinedAt: number]>
   readonly selectQuarantined: Statement<[name: string], { data: Buffer; reason: string; quarantined_at: number }>
   readonly ping: Statement<[], number>
 }
+
+/** A listing row as stored. @internal */
+export interface InfoRow {
+  name: string
+  size: number
+  updated_at: number
+  title: string | null
+  updated_by: string | null
+  deleted_at: number | null
+  deleted_by: string | null
+}
+
+const infoColumns = 'name, size, updated_at, title, updated_by, deleted_at, deleted_by'
 
 /** @internal */
 export function prepareStatements(db: Database): Statements {
@@ -44,8 +76,30 @@ export function prepareStatements(db: Database): Statements {
          updated_at = MAX(updated_at, excluded.updated_at)`,
     ),
     deleteUpdates: db.prepare('DELETE FROM updates WHERE name = ?'),
-    selectInfo: db.prepare('SELECT name, size, updated_at FROM documents WHERE name = ?'),
-    selectList: db.prepare('SELECT name, size, updated_at FROM documents ORDER BY name'),
+    selectInfo: db.prepare(`SELECT ${infoColumns} FROM documents WHERE name = ?`),
+    selectList: db.prepare(`SELECT ${infoColumns} FROM documents WHERE deleted_at IS NULL ORDER BY name`),
+    selectTrash: db.prepare(`SELECT ${infoColumns} FROM documents WHERE deleted_at IS NOT NULL ORDER BY name`),
+    writeMeta: db.prepare('UPDATE documents SET title = ?, updated_by = coalesce(?, updated_by) WHERE name = ?'),
+    selectAlias: db.prepare<[string], string>('SELECT target FROM aliases WHERE name = ?').pluck(),
+    copyDocument: db.prepare(
+      `INSERT INTO documents (name, snapshot, size, created_at, updated_at, title, updated_by)
+       SELECT ?, snapshot, size, created_at, updated_at, title, updated_by FROM documents WHERE name = ?`,
+    ),
+    moveUpdates: db.prepare('UPDATE updates SET name = ? WHERE name = ?'),
+    moveQuarantine: db.prepare('UPDATE quarantine SET name = ? WHERE name = ?'),
+    deleteDocument: db.prepare('DELETE FROM documents WHERE name = ?'),
+    deleteAlias: db.prepare('DELETE FROM aliases WHERE name = ?'),
+    retargetAliases: db.prepare('UPDATE aliases SET target = ? WHERE target = ?'),
+    insertAlias: db.prepare('INSERT INTO aliases (name, target, created_at) VALUES (?, ?, ?)'),
+    deleteAliasesOf: db.prepare('DELETE FROM aliases WHERE target = ?'),
+    deleteQuarantine: db.prepare('DELETE FROM quarantine WHERE name = ?'),
+    trash: db.prepare('UPDATE documents SET deleted_at = ?, deleted_by = ? WHERE name = ? AND deleted_at IS NULL'),
+    restore: db.prepare(
+      'UPDATE documents SET deleted_at = NULL, deleted_by = NULL WHERE name = ? AND deleted_at IS NOT NULL',
+    ),
+    selectTrashedBefore: db
+      .prepare<[number], string>('SELECT name FROM documents WHERE deleted_at < ? ORDER BY name')
+      .pluck(),
     insertQuarantined: db.prepare('INSERT INTO quarantine (name, data, reason, quarantined_at) VALUES (?, ?, ?, ?)'),
     selectQuarantined: db.prepare('SELECT data, reason, quarantined_at FROM quarantine WHERE name = ? ORDER BY id'),
     ping: db.prepare<[], number>('SELECT 1').pluck(),

@@ -62,6 +62,20 @@ describe('upgrading a data directory', () => {
         expect((await store.quarantined('team/plan')).map(({ update, reason }) => ({ update, reason }))).toEqual([
           { update: Uint8Array.of(0, 1, 2), reason: 'fixture: bytes that did not load' },
         ])
+        if (version >= 3) {
+          expect(await store.resolve('notes/hello')).toBe('notes/welcome')
+          expect(await store.info('team/plan')).toMatchObject({
+            title: 'Title of team/plan',
+            updatedBy: { id: 'user:fixture', name: 'Fixture', verified: true },
+          })
+          expect((await store.list({ trashed: true })).map(({ name, deletedBy }) => ({ name, deletedBy }))).toEqual([
+            { name: 'trash/gone', deletedBy: { id: 'ip:192.0.2.1', name: null, verified: false } },
+          ])
+        } else {
+          // An older database opens with no titles, old names or trash.
+          expect(await store.info('team/plan')).toMatchObject({ title: null, updatedBy: null, deletedAt: null })
+          expect(await store.list({ trashed: true })).toEqual([])
+        }
       } finally {
         await store.close()
       }

@@ -1,6 +1,7 @@
 import type { DocInfo, DocStore, QuarantinedUpdate, QuarantineEntry, StoredDoc } from '@tandem/server'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
+import { lifecycleContract } from './doc-lifecycle-contract.js'
 
 /** A store opened for one test of {@link runDocStoreContract}, with what the suite needs around it. */
 export interface StoreUnderTest {
@@ -45,6 +46,19 @@ export function runDocStoreContract(label: string, open: () => Promise<StoreUnde
 
     afterEach(async () => {
       await subject.cleanup()
+    })
+
+    lifecycleContract({
+      store: () => store,
+      get reopen() {
+        const reopen = subject.reopen
+        return reopen
+          ? async () => {
+              store = await reopen()
+              return store
+            }
+          : undefined
+      },
     })
 
     it('has nothing for a document that was never written', async () => {
