@@ -140,16 +140,22 @@ test('a file dropped on the text goes in where it was dropped, once; another rep
   await ada.typeAtEnd('first line\nsecond line')
   await expect.poll(() => bob.text()).toBe('first line\nsecond line')
 
-  // Dropped on the end of the first line: "Insert at the cursor" puts it there (and the editor's own file drop,
-  // which would insert it a second time, does not run).
+  // Dropped on the end of the first line: "Insert at the cursor" puts it there. Cancelled, nothing changes (the
+  // editor's own file drop, which inserts any file's text where it falls, does not run).
   const firstLine = ada.page.locator('.cm-line', { hasText: 'first line' })
   const lineBox = await firstLine.boundingBox()
   if (!lineBox) throw new Error('The first line is not on screen.')
-  await dropFile(firstLine, textFile('middle.txt', ' and a middle', 'text/plain'), {
-    x: lineBox.width - 4,
-    y: lineBox.height / 2,
-  })
+  const dropMiddle = () =>
+    dropFile(firstLine, textFile('middle.txt', ' and a middle', 'text/plain'), {
+      x: lineBox.width - 4,
+      y: lineBox.height / 2,
+    })
+  await dropMiddle()
   const dialog = ada.page.getByRole('dialog', { name: 'Import “middle.txt”' })
+  await dialog.getByRole('button', { name: 'Cancel' }).click()
+  await expect(dialog).toBeHidden()
+  expect(await ada.text()).toBe('first line\nsecond line')
+  await dropMiddle()
   await dialog.getByRole('button', { name: 'Insert at the cursor' }).click()
   await expect(dialog).toBeHidden()
   await expect.poll(() => bob.text()).toBe('first line and a middle\nsecond line')
@@ -302,9 +308,7 @@ test('downloads: the text exactly, and a standalone HTML page of the Markdown wi
     await expect(article.locator('strong')).toHaveText('bold')
     await expect(article.locator('pre > code')).toHaveText('const answer = 42\n')
     await expect(article.locator('a[href="https://example.com/"]')).toHaveText('a real link')
-    // The hostile parts are shown as the text they are, and none of them is an element or attribute.
-    await expect(article).toContainText('<script>alert(1)</script>')
-    await expect(article).toContainText('<img src=x onerror=alert(1)>')
+    // No hostile part became an element or an attribute.
     const inspected = await page.evaluate(() => {
       const elements = [...document.querySelectorAll('*')]
       return {
@@ -330,6 +334,10 @@ test('downloads: the text exactly, and a standalone HTML page of the Markdown wi
       styles: 1,
       csp: "default-src 'none'; style-src 'unsafe-inline'; img-src https: http: data:",
     })
+    // They are shown as the text they are.
+    await expect(article).toContainText('<script>alert(1)</script>')
+    await expect(article).toContainText('<img src=x onerror=alert(1)>')
+    await expect(article).toContainText('[x](javascript:alert(1))')
   } finally {
     await context.close()
   }
@@ -418,6 +426,14 @@ test('the File menu works from the keyboard and fits on a phone', async ({ openP
   await ada.page.keyboard.press('ArrowDown')
   const [download] = await Promise.all([ada.page.waitForEvent('download'), ada.page.keyboard.press('Enter')])
   expect(await readFile(await download.path(), 'utf8')).toBe('typed on a phone')
+  await expect(menu).toBeHidden()
+
+  // On a narrower phone too, the menu stays on screen.
+  await ada.page.setViewportSize({ width: 320, height: 640 })
+  await button.click()
+  await expect(menu).toBeVisible()
+  for (let i = 0; i < 4; i++) await expect(items.nth(i)).toBeInViewport({ ratio: 1 })
+  await ada.page.keyboard.press('Escape')
   await expect(menu).toBeHidden()
 
   // Tab leaves the menu and closes it.

@@ -149,7 +149,8 @@ export function documentFiles(options: DocumentFilesOptions): { menu: HTMLElemen
 
   // A file dropped anywhere on the page is imported (rather than the browser leaving the document to show the
   // file, or the editor inserting any file's bytes as text). On the text, "Insert at the cursor" means there.
-  // In the capture phase, so that the editor's own file drop never runs.
+  // In the capture phase and default-prevented, so that the editor's own file drop (which skips events already
+  // handled) never runs.
   window.addEventListener(
     'dragover',
     (event) => {
