@@ -214,7 +214,7 @@ test('a file too large, or not text, is refused with a message saying why, and t
 })
 
 test.describe('on a server that needs access tokens', () => {
-  test('a person with a read-only link can import only as a new document: the other choices say why not', async ({
+  test('a person with a read-only link cannot import: the menu item says why, and a dropped file is refused', async ({
     openPerson,
   }) => {
     const secret = randomBytes(32).toString('base64')
@@ -222,33 +222,45 @@ test.describe('on a server that needs access tokens', () => {
       args: ['--web-dir', testDist, '--auth', 'token', '--max-connections-per-minute', '100000'],
       env: { TANDEM_SECRET: secret },
     })
+    const people: Person[] = []
     try {
       const writer = await openPerson({ name: 'Ada Lovelace', path: null })
-      await writer.open(
-        `${server.httpUrl}/d/team/plan#token=${await mintToken(secret, { docs: ['team/*'], access: 'write' })}`,
-      )
-      await writer.typeAtEnd('Only for the team.')
       const reader = await openPerson({ name: 'Bob Kahn', path: null })
+      people.push(writer, reader)
+      const writeToken = await mintToken(secret, { docs: ['team/*'], access: 'write' })
+      await writer.open(`${server.httpUrl}/d/team/plan#token=${writeToken}`)
+      await writer.typeAtEnd('Only for the team.')
       const readToken = await mintToken(secret, { docs: ['team/*'], access: 'read' })
       await reader.open(`${server.httpUrl}/d/team/plan#token=${readToken}`)
       await expect(reader.page.locator('.badge')).toHaveText('Read only')
       await expect.poll(() => reader.text()).toBe('Only for the team.')
 
-      await dropFile(reader.editor, textFile('notes.md', 'not for this document'))
-      const dialog = reader.page.getByRole('dialog', { name: 'Import “notes.md”' })
-      const reason =
-        'This link gives read access only: the file can be opened as a new document, not put into this one.'
-      await expect(dialog.getByText(reason)).toBeVisible()
-      for (const choice of ['Insert at the cursor', 'Replace the text…']) {
-        const button = dialog.getByRole('button', { name: choice })
-        await expect(button).toBeDisabled()
-        await expect(button).toHaveAccessibleDescription(reason)
-      }
-      await expect(dialog.getByRole('button', { name: 'New document' })).toBeEnabled()
+      const reason = 'This link gives read access only: files cannot be imported with it.'
+      await reader.page.getByRole('button', { name: 'File' }).click()
+      const item = reader.page.getByRole('menuitem', { name: 'Import a file…' })
+      await expect(item).toHaveAttribute('aria-disabled', 'true')
+      await expect(item).toHaveAccessibleDescription(reason)
+      // Reached and chosen with the keyboard, it does nothing: the menu stays open on it.
+      await expect(item).toBeFocused()
+      await reader.page.keyboard.press('Enter')
+      await expect(item).toBeFocused()
+      await expect(reader.page.getByRole('menu', { name: 'File' })).toBeVisible()
+      await expect(reader.page.getByRole('menuitem', { name: 'Download as text' })).not.toHaveAttribute('aria-disabled')
       await reader.page.keyboard.press('Escape')
-      await expect(dialog).toBeHidden()
-      await expect.poll(() => writer.text()).toBe('Only for the team.')
+
+      await dropFile(reader.editor, textFile('notes.md', 'not for this document'))
+      await expect(reader.page.locator('.toast')).toHaveText(reason)
+      await expect(reader.page.getByRole('dialog')).toHaveCount(0)
+      expect(new URL(reader.page.url()).pathname).toBe('/d/team/plan')
+      expect(await reader.text()).toBe('Only for the team.')
+      expect(await writer.text()).toBe('Only for the team.')
+
+      // The writer's menu has it.
+      await writer.page.getByRole('button', { name: 'File' }).click()
+      await expect(writer.page.getByRole('menuitem', { name: 'Import a file…' })).not.toHaveAttribute('aria-disabled')
     } finally {
+      // Before the server goes, so that no page logs its lost connection as an error.
+      for (const person of people) await person.context.close()
       await server.dispose()
     }
   })

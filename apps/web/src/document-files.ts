@@ -53,7 +53,17 @@ export function documentFiles(options: DocumentFilesOptions): { menu: HTMLElemen
   }
   window.addEventListener('beforeprint', renderPrintView)
 
+  // A view-only link cannot make a document either: the new one would open with it, read-only too (or, without
+  // it, be refused by a server that needs tokens).
+  const readOnlyReason = () =>
+    editor.access === 'read' ? 'This link gives read access only: files cannot be imported with it.' : null
+
   const importFile = async (file: File) => {
+    const refused = readOnlyReason()
+    if (refused) {
+      toast(refused, 'error')
+      return
+    }
     const result = await readImportFile(file)
     if (!result.ok) {
       toast(result.error, 'error')
@@ -62,18 +72,22 @@ export function documentFiles(options: DocumentFilesOptions): { menu: HTMLElemen
     chooseImport(result.file)
   }
 
+  // The access can change while the dialog is open.
+  const refuseReadOnly = () => {
+    const refused = readOnlyReason()
+    if (refused) toast(refused, 'error')
+    return refused !== null
+  }
+
   const chooseImport = (file: ImportedFile) => {
     openImportDialog({
       file,
-      readOnlyReason:
-        editor.access === 'read'
-          ? 'This link gives read access only: the file can be opened as a new document, not put into this one.'
-          : null,
       currentLines: () => editor.view.state.doc.lines,
       onNewDocument: () => {
         if (!openAsNewDocument(file, options.token)) toast('This browser could not keep the file to open it.', 'error')
       },
       onInsert: () => {
+        if (refuseReadOnly()) return
         const { from, to } = editor.view.state.selection.main
         editor.view.dispatch({
           changes: { from, to, insert: file.text },
@@ -85,6 +99,7 @@ export function documentFiles(options: DocumentFilesOptions): { menu: HTMLElemen
         toast(`Inserted “${file.fileName}”.`)
       },
       onReplace: () => {
+        if (refuseReadOnly()) return
         editor.view.dispatch({
           changes: { from: 0, to: editor.view.state.doc.length, insert: file.text },
           selection: { anchor: 0 },
@@ -105,7 +120,8 @@ export function documentFiles(options: DocumentFilesOptions): { menu: HTMLElemen
       {
         label: 'Import a file…',
         icon: ICONS.upload,
-        title: `A .md or .txt file, as a new document or into this one`,
+        title: 'A .md or .txt file, as a new document or into this one',
+        disabled: readOnlyReason,
         onSelect: () => pickFile(importFile),
       },
       {

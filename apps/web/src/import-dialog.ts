@@ -9,8 +9,6 @@ import { showModalDialog } from './modal-dialog.js'
 /** What the dialog needs. */
 export interface ImportDialogOptions {
   file: ImportedFile
-  /** Why the file cannot go into this document (a read-only link), or null if it can. */
-  readOnlyReason: string | null
   /** How many lines this document has now, for the confirmation of a replace. */
   currentLines: () => number
   onNewDocument: () => void
@@ -23,7 +21,7 @@ let serial = 0
 /** Opens the import dialog. */
 export function openImportDialog(options: ImportDialogOptions): HTMLDialogElement {
   const id = `import-${++serial}`
-  const { file, readOnlyReason } = options
+  const { file } = options
   const lines = file.text === '' ? 0 : file.text.split('\n').length
   const heading = h('h2', { id: `${id}-title` }, `Import “${file.fileName}”`)
   const choose = (action: () => void) => () => {
@@ -31,17 +29,7 @@ export function openImportDialog(options: ImportDialogOptions): HTMLDialogElemen
     action()
   }
   const intoThis = (label: string, onclick: () => void) =>
-    h(
-      'button',
-      {
-        type: 'button',
-        class: 'button',
-        disabled: readOnlyReason !== null,
-        'aria-describedby': readOnlyReason ? `${id}-reason` : undefined,
-        onclick,
-      },
-      label,
-    )
+    h('button', { type: 'button', class: 'button', onclick }, label)
 
   const firstStep = h(
     'div',
@@ -51,7 +39,6 @@ export function openImportDialog(options: ImportDialogOptions): HTMLDialogElemen
       { class: 'muted' },
       `${lines.toLocaleString('en')} ${lines === 1 ? 'line' : 'lines'}. Open it as a new document, or put it into this one.`,
     ),
-    readOnlyReason ? h('p', { id: `${id}-reason`, class: 'field-error' }, readOnlyReason) : null,
     h(
       'div',
       { class: 'dialog-actions import-actions' },

@@ -12,6 +12,8 @@ export interface MenuItem {
   icon: string
   /** A longer description, shown as the item's tooltip. */
   title?: string
+  /** Why the item cannot be chosen now, or null when it can; asked each time the menu opens. */
+  disabled?: () => string | null
   onSelect: () => void
 }
 
@@ -30,6 +32,7 @@ let serial = 0
 /** Makes a menu button; put `element` in the page. */
 export function menuButton(options: MenuButtonOptions): { element: HTMLElement; button: HTMLButtonElement } {
   const id = `menu-${++serial}`
+  const reasons = new Map<MenuItem, string | null>()
   const items = options.items.map((item) =>
     h(
       'button',
@@ -40,6 +43,8 @@ export function menuButton(options: MenuButtonOptions): { element: HTMLElement; 
         tabindex: -1,
         title: item.title,
         onclick: () => {
+          // A disabled item stays in the menu and can be reached, so that its reason can be read.
+          if (reasons.get(item)) return
           close(true)
           item.onSelect()
         },
@@ -66,6 +71,15 @@ export function menuButton(options: MenuButtonOptions): { element: HTMLElement; 
   const element = h('div', { class: 'menu-wrap' }, button, menu)
 
   function open(focusIndex: number): void {
+    options.items.forEach((item, index) => {
+      const reason = item.disabled?.() ?? null
+      reasons.set(item, reason)
+      const element = items[index]
+      if (!element) return
+      if (reason === null) element.removeAttribute('aria-disabled')
+      else element.setAttribute('aria-disabled', 'true')
+      element.title = reason ?? item.title ?? ''
+    })
     menu.hidden = false
     button.setAttribute('aria-expanded', 'true')
     // Keep it on screen: a button near the right edge (on a phone) opens its menu leftwards.
