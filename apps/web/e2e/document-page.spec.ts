@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { expect, test } from './fixtures.js'
 
-test('Copy link, Download with the extension of the language, and the line and word count', async ({
+test('Copy link, File › Download as text with the extension of the language, and the line and word count', async ({
   openPerson,
   tandem,
   docName,
@@ -20,19 +20,20 @@ test('Copy link, Download with the extension of the language, and the line and w
   await expect(ada.page.locator('.toast')).toHaveText('Link copied. Anyone with it can edit.')
   expect(await ada.page.evaluate(() => navigator.clipboard.readText())).toBe(`${tandem.httpUrl}/d/${docName}`)
 
-  const [download] = await Promise.all([
-    ada.page.waitForEvent('download'),
-    ada.page.getByRole('button', { name: 'Download' }).click(),
-  ])
-  expect(download.suggestedFilename()).toBe('Sprint notes.py')
-  expect(await readFile(await download.path(), 'utf8')).toBe('print("hello brave new world")\n# done')
+  const download = async () => {
+    await ada.page.getByRole('button', { name: 'File' }).click()
+    const [file] = await Promise.all([
+      ada.page.waitForEvent('download'),
+      ada.page.getByRole('menuitem', { name: 'Download as text' }).click(),
+    ])
+    return file
+  }
+  const python = await download()
+  expect(python.suggestedFilename()).toBe('Sprint notes.py')
+  expect(await readFile(await python.path(), 'utf8')).toBe('print("hello brave new world")\n# done')
 
   await ada.language.selectOption({ label: 'Markdown' })
-  const [markdown] = await Promise.all([
-    ada.page.waitForEvent('download'),
-    ada.page.getByRole('button', { name: 'Download' }).click(),
-  ])
-  expect(markdown.suggestedFilename()).toBe('Sprint notes.md')
+  expect((await download()).suggestedFilename()).toBe('Sprint notes.md')
 })
 
 test('light and dark follow the system, and the toggle overrides it and is remembered', async ({ openPerson }) => {
@@ -82,7 +83,7 @@ test('every control is reachable with the keyboard and has a name', async ({ ope
       'Bob Kahn: go to their cursor',
       'Language',
       'Copy link',
-      'Download',
+      'File',
       'You are Ada Lovelace: change your name or colour',
       'Switch to dark theme',
       'Document text',
@@ -120,7 +121,7 @@ test('at phone width nothing overflows sideways and every control is on screen',
     ada.pill,
     ada.language,
     ada.page.getByRole('button', { name: 'Copy link' }),
-    ada.page.getByRole('button', { name: 'Download' }),
+    ada.page.getByRole('button', { name: 'File' }),
     ada.page.getByRole('button', { name: /^You are Ada Lovelace/ }),
     ada.page.getByRole('button', { name: 'Switch to dark theme' }),
     ada.avatars.last(),
@@ -148,7 +149,11 @@ test('a normal session logs no console errors', async ({ openPerson, tandem }) =
   }
   await ada.page.getByRole('button', { name: 'Bob Kahn: go to their cursor' }).click()
   await ada.page.getByRole('button', { name: 'Copy link' }).click()
-  await Promise.all([ada.page.waitForEvent('download'), ada.page.getByRole('button', { name: 'Download' }).click()])
+  await ada.page.getByRole('button', { name: 'File' }).click()
+  await Promise.all([
+    ada.page.waitForEvent('download'),
+    ada.page.getByRole('menuitem', { name: 'Download as text' }).click(),
+  ])
   await ada.page.getByRole('button', { name: 'Switch to dark theme' }).click()
   await bob.page.getByRole('button', { name: /^You are Bob Kahn/ }).click()
   await bob.page.getByRole('textbox', { name: 'Name', exact: true }).fill('Robert')

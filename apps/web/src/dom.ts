@@ -60,4 +60,7 @@ export const ICONS = {
   plus: 'M12 5v14M5 12h14',
   close: 'M6 6l12 12M18 6 6 18',
   doc: 'M7 3h7l5 5v13H7zM14 3v5h5',
+  file: 'M6 3h8l4 4v14H6zM14 3v4h4M9 12h6M9 16h6',
+  upload: 'M12 16V5M7 10l5-5 5 5M5 19h14',
+  print: 'M7 9V3h10v6M7 17H4v-8h16v8h-3M7 14h10v7H7z',
 } as const

@@ -1,6 +1,7 @@
 /**
  * The document page (`/d/<name>`): the editor filling the page, and around it the shared title, the people
- * here, the connection pill, the shared language, "Copy link", "Download", the counts and the theme toggle.
+ * here, the connection pill, the shared language, "Copy link", the "File" menu (import, download, print), the
+ * counts and the theme toggle.
  */
 import { EditorView, placeholder } from '@codemirror/view'
 import {
@@ -18,8 +19,8 @@ import { brand, identityButton, themeToggle } from '../chrome.js'
 import { copyText } from '../clipboard.js'
 import { createConnectionPill } from '../connection-pill.js'
 import { docPath } from '../doc-names.js'
+import { documentFiles, putInPendingImport } from '../document-files.js'
 import { h, ICONS, icon } from '../dom.js'
-import { downloadName, downloadText } from '../download.js'
 import { type Identity, loadIdentity, saveIdentity, watchIdentity } from '../identity.js'
 import { openIdentityDialog } from '../identity-dialog.js'
 import { LANGUAGE_INFO } from '../languages.js'
@@ -138,24 +139,13 @@ export function documentPage(root: HTMLElement, name: string, theme: AppTheme): 
     icon(ICONS.link),
     h('span', { class: 'button-text' }, 'Share'),
   )
-  const downloadButton = h(
-    'button',
-    {
-      type: 'button',
-      class: 'button',
-      title: 'Download the text as a file',
-      onclick: () => {
-        const language = currentLanguage(editor)
-        downloadText(
-          downloadName(currentTitle(editor), name, language),
-          editor.text.toString(),
-          LANGUAGE_INFO[language].type,
-        )
-      },
-    },
-    icon(ICONS.download),
-    h('span', { class: 'button-text' }, 'Download'),
-  )
+  const files = documentFiles({
+    editor,
+    name,
+    token,
+    title: () => currentTitle(editor),
+    language: () => currentLanguage(editor),
+  })
 
   root.replaceChildren(
     h(
@@ -177,7 +167,7 @@ export function documentPage(root: HTMLElement, name: string, theme: AppTheme): 
         languageSelect,
         copyButton,
         shareButton,
-        downloadButton,
+        files.menu,
         h('span', { class: 'toolbar-gap' }),
         me.element,
         themeToggle(theme),
@@ -190,6 +180,7 @@ export function documentPage(root: HTMLElement, name: string, theme: AppTheme): 
         counts,
         h('span', { class: 'doc-name', title: 'The name of this document' }, name),
       ),
+      files.printView,
     ),
   )
 
@@ -281,6 +272,7 @@ export function documentPage(root: HTMLElement, name: string, theme: AppTheme): 
     if (event.persisted) location.reload()
   })
 
+  putInPendingImport(editor, name, MAX_TITLE_LENGTH)
   editor.view.focus()
 }
 

@@ -6,11 +6,13 @@ import { tokenHash } from '../access-link.js'
 import { brand, identityButton, themeToggle } from '../chrome.js'
 import { docPath, newDocName, parseOpenInput, sentence } from '../doc-names.js'
 import { h, ICONS, icon } from '../dom.js'
+import { carriesFiles, openAsNewDocument, pickFile, readImportFile } from '../file-import.js'
 import { loadIdentity, saveIdentity, watchIdentity } from '../identity.js'
 import { openIdentityDialog } from '../identity-dialog.js'
 import { forgetDoc, type RecentDoc, recentDocs } from '../recent.js'
 import type { AppTheme } from '../theme.js'
 import { timeAgo } from '../time.js'
+import { toast } from '../toast.js'
 
 /** Shows the home page in `root`. */
 export function homePage(root: HTMLElement, theme: AppTheme): void {
@@ -34,6 +36,34 @@ export function homePage(root: HTMLElement, theme: AppTheme): void {
     icon(ICONS.plus),
     h('span', {}, 'New document'),
   )
+
+  // A file, from the picker or dropped anywhere on the page, becomes a new document.
+  const importFile = async (file: File) => {
+    const result = await readImportFile(file)
+    if (!result.ok) toast(result.error, 'error')
+    else if (!openAsNewDocument(result.file)) toast('This browser could not keep the file to open it.', 'error')
+  }
+  const importButton = h(
+    'button',
+    {
+      type: 'button',
+      class: 'button large',
+      title: 'A .md or .txt file becomes a new document',
+      onclick: () => pickFile(importFile),
+    },
+    icon(ICONS.upload),
+    h('span', {}, 'Import a file'),
+  )
+  window.addEventListener('dragover', (event) => {
+    if (carriesFiles(event)) event.preventDefault()
+  })
+  window.addEventListener('drop', (event) => {
+    if (!carriesFiles(event)) return
+    event.preventDefault()
+    const files = event.dataTransfer?.files
+    if (files?.length === 1) void importFile(files[0] as File)
+    else toast('Drop one file at a time to import it.', 'error')
+  })
 
   const openInput = h('input', {
     id: 'open-name',
@@ -99,7 +129,7 @@ export function homePage(root: HTMLElement, theme: AppTheme): void {
             'Start a document and share its link: everyone who opens it edits the same text, sees who is here ' +
               'and where they are typing. Nothing is lost when the connection drops.',
           ),
-          newButton,
+          h('div', { class: 'hero-actions' }, newButton, importButton),
         ),
         openForm,
         recentSection,
