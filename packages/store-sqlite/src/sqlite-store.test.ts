@@ -4,13 +4,30 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { runDocStoreContract } from '@tandem/test-utils'
+import { runAccessRecordsContract, runDocStoreContract } from '@tandem/test-utils'
 import Database from 'better-sqlite3'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { DEFAULT_DATABASE_FILE, openSqliteStore, SCHEMA_VERSION, SqliteStore } from './index.js'
 
 const packageDir = dirname(dirname(fileURLToPath(import.meta.url)))
+
+runAccessRecordsContract('SqliteStore', async () => {
+  const dataDir = await mkdtemp(join(tmpdir(), 'tandem-sqlite-access-'))
+  let current = await openSqliteStore({ dataDir })
+  return {
+    store: current,
+    reopen: async () => {
+      await current.close()
+      current = await openSqliteStore({ dataDir })
+      return current
+    },
+    cleanup: async () => {
+      await current.close()
+      await rm(dataDir, { recursive: true, force: true })
+    },
+  }
+})
 
 runDocStoreContract('SqliteStore', async () => {
   const dataDir = await mkdtemp(join(tmpdir(), 'tandem-sqlite-contract-'))
@@ -183,15 +200,14 @@ describe('SqliteStore', () => {
     await store.append([{ name: 'doc', update: Uint8Array.of(7) }])
     await store.compact('doc', Uint8Array.of(8))
     await store.close()
-    // Version 1 is version 2 without the quarantine table.
+    // Version 1 is the current version without the quarantine table and the tables added after it.
     const raw = new Database(path)
-    raw.exec('DROP TABLE quarantine')
+    raw.exec('DROP TABLE quarantine; DROP TABLE share_links; DROP TABLE revocations')
     raw.pragma('user_version = 1')
     raw.close()
 
     const migrated = await open()
     expect((await migrated.settings()).schemaVersion).toBe(SCHEMA_VERSION)
-    expect(SCHEMA_VERSION).toBe(2)
     expect(await migrated.load('doc')).toEqual({ snapshot: Uint8Array.of(8), updates: [] })
     await migrated.quarantine('doc', [{ update: Uint8Array.of(9), reason: 'refused' }])
     expect((await migrated.quarantined('doc')).map(({ update, reason }) => ({ update, reason }))).toEqual([
