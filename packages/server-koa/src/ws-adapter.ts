@@ -163,6 +163,7 @@ export function attachSyncServer(server: Server, sync: SyncServer, options: Atta
           saved,
           readOnly: access.access !== 'write',
           expiresAt: access.expiresAt ?? null,
+          revocationKey: access.revocationKey ?? null,
           identity: access.identity,
         })
         bound.ip = ip
