@@ -221,6 +221,15 @@ describe('share links', () => {
       const text = await api(server, '/api/docs/doc/text', 'GET', link.token)
       expect(text.status).toBe(403)
       expect(await text.text()).toBe(`Access denied: ${REVOKED_LINK_REASON}.`)
+      // An edit link that was revoked can no longer make links of its own, nor list or revoke them.
+      for (const [method, path, body] of [
+        ['POST', '/api/docs/doc/share', { access: 'read' }],
+        ['GET', '/api/docs/doc/links', undefined],
+      ] as const) {
+        const refused = await api(server, path, method, link.token, body)
+        expect(refused.status).toBe(403)
+        expect(await refused.text()).toBe(`Access denied: ${REVOKED_LINK_REASON}.`)
+      }
       const raw = await openRawClient(server.url, 'doc', { headers: { Authorization: `Bearer ${link.token}` } })
       cleanups.push(() => raw.ws.terminate())
       expect(await raw.closed).toEqual({ code: CloseCode.forbidden, reason: `Access denied: ${REVOKED_LINK_REASON}.` })
