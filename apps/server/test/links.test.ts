@@ -13,6 +13,8 @@ import {
   type CloseInfo,
   connectClient,
   openRawClient,
+  startPostgres,
+  startRedis,
   startTandem,
   type TandemProcess,
   type TestClient,
@@ -303,5 +305,33 @@ describe('share links', () => {
     const response = await api(server, '/api/docs/doc/links', 'GET', adminKey)
     expect(response.status).toBe(404)
     expect(await response.text()).toContain('runs without tokens (start it with --auth token)')
+  })
+})
+
+describe('scaled out on PostgreSQL and Redis', () => {
+  it('closes a revoked link on the other instance within 5 s, and refuses it there at the upgrade', async () => {
+    const [postgres, redis] = await Promise.all([startPostgres({ fsync: false }), startRedis()])
+    cleanups.push(() => Promise.all([postgres.stop(), redis.stop()]).then(() => undefined))
+    const url = await postgres.createSchema()
+    const [first, second] = await Promise.all(
+      [0, 1].map(() => tandem(['--database-url', url, '--redis-url', redis.url])),
+    )
+    if (!first || !second) throw new Error('two instances should have started')
+    const owner = await mint(['doc'], 'write')
+    const link = await share(first, 'doc', owner, 'read')
+    // The viewer is on the second instance; the link is revoked through the first.
+    const viewer = watchedClient(second, 'doc', link.token)
+    await viewer.client.synced()
+
+    const started = Date.now()
+    expect((await api(first, `/api/docs/doc/links/${link.id}`, 'DELETE', owner)).status).toBe(200)
+    expect(await within(viewer.closed, 5000, 'the other instance closing the revoked link')).toEqual({
+      code: CloseCode.forbidden,
+      reason: `Access denied: ${REVOKED_LINK_REASON}.`,
+    })
+    expect(Date.now() - started).toBeLessThan(5000)
+    const raw = await openRawClient(second.url, 'doc', { headers: { Authorization: `Bearer ${link.token}` } })
+    cleanups.push(() => raw.ws.terminate())
+    expect(await raw.closed).toEqual({ code: CloseCode.forbidden, reason: `Access denied: ${REVOKED_LINK_REASON}.` })
   })
 })
