@@ -1,13 +1,23 @@
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { type DocStore, type Logger, MemoryStore, type MessageBus, SyncServer } from '@tandem/server'
+import {
+  type AccessRecords,
+  type DocStore,
+  hasAccessRecords,
+  type Logger,
+  MemoryStore,
+  type MessageBus,
+  SyncServer,
+} from '@tandem/server'
 import {
   AccessPolicy,
   attachSyncServer,
   createPrometheusMetrics,
   createWebhookMetrics,
+  linkRoutes,
   syncRoutes,
   TokenAuthority,
+  TokenRevocations,
   tokenAuthentication,
   tokenRoutes,
   WebhookEvents,
@@ -28,8 +38,16 @@ export interface RunningServer {
   close(): Promise<boolean>
 }
 
-/** Builds the access rules from the configuration; a configuration that cannot work is a {@link ConfigError}. */
-export async function createAccessPolicy(config: ServeConfig, secrets: Secrets): Promise<AccessPolicy> {
+/**
+ * Builds the access rules from the configuration; a configuration that cannot work is a {@link ConfigError}. With
+ * `records` (the store's share links and revocations), tokens are checked against revocations too.
+ */
+export async function createAccessPolicy(
+  config: ServeConfig,
+  secrets: Secrets,
+  records?: AccessRecords,
+  logger?: Logger,
+): Promise<AccessPolicy> {
   let authority: TokenAuthority | undefined
   if (config.auth === 'token') {
     if (!secrets.secret && !secrets.publicKey) {
@@ -47,6 +65,7 @@ export async function createAccessPolicy(config: ServeConfig, secrets: Secrets):
   return new AccessPolicy({
     mode: config.auth,
     authority,
+    ...(authority && records ? { revocations: new TokenRevocations(records, { logger }) } : {}),
     allowedOrigins: config.allowedOrigins,
     trustProxy: config.trustProxy,
     attemptsPerMinute: config.maxConnectionsPerMinute,
@@ -89,8 +108,14 @@ function startWebhooks(
 
 /** Starts the whole server (store, sync core, WebSocket endpoint, HTTP routes) as configured. */
 export async function startServer(config: ServeConfig, secrets: Secrets, logger: Logger): Promise<RunningServer> {
-  const policy = await createAccessPolicy(config, secrets)
   const store = await openStore(config)
+  let policy: AccessPolicy
+  try {
+    policy = await createAccessPolicy(config, secrets, hasAccessRecords(store) ? store : undefined, logger)
+  } catch (error) {
+    await store.close()
+    throw error
+  }
   let bus: MessageBus | undefined
   if (config.redisUrl !== null) {
     try {
@@ -116,7 +141,7 @@ export async function startServer(config: ServeConfig, secrets: Secrets, logger:
     logger,
     metrics: prometheus.metrics,
     hooks: [
-      ...(policy.authority ? [tokenAuthentication(policy.authority)] : []),
+      ...(policy.authority ? [tokenAuthentication(policy.authority, policy.revocations ?? undefined)] : []),
       ...(webhooks ? [webhooks.events.hooks()] : []),
     ],
     unloadDelay: config.unloadDelay,
@@ -136,6 +161,7 @@ export async function startServer(config: ServeConfig, secrets: Secrets, logger:
     },
   })
   prometheus.observe(sync)
+  const unwatchRevocations = policy.revocations?.watch(sync)
 
   const app = new Koa()
   // Behind a trusted proxy, ctx.ip is the last X-Forwarded-For entry: the one that proxy added.
@@ -145,7 +171,11 @@ export async function startServer(config: ServeConfig, secrets: Secrets, logger:
     if ((error as { status?: number }).status !== undefined && (error as { status: number }).status < 500) return
     logger.error({ err: error, path: ctx?.path }, 'HTTP request failed')
   })
+  // The routes under /api/docs/<name>/ that are not the document API's own come before it: it answers 404 to any
+  // other sub-path.
   app.use(writeRoutes(sync, { policy, maxWriteSize: config.maxWriteSize }))
+  app.use(tokenRoutes(policy, { adminKey: secrets.adminKey ?? undefined }))
+  app.use(linkRoutes(policy, { adminKey: secrets.adminKey ?? undefined }))
   app.use(
     syncRoutes(sync, {
       registry: prometheus.registry,
@@ -157,7 +187,6 @@ export async function startServer(config: ServeConfig, secrets: Secrets, logger:
       onDocument: webhooks ? (event) => webhooks.events.documentEvent(event) : undefined,
     }),
   )
-  app.use(tokenRoutes(policy, { adminKey: secrets.adminKey ?? undefined }))
   app.use(webApp({ dir: config.webDir }))
   app.use((ctx) => {
     ctx.status = 404
@@ -188,6 +217,7 @@ export async function startServer(config: ServeConfig, secrets: Secrets, logger:
       closing ??= (async () => {
         sweep.stop()
         endpoint.close()
+        unwatchRevocations?.()
         server.close()
         const saved = await sync.close(Math.max(config.shutdownTimeout - 1000, 100))
         webhooks?.events.close()

@@ -1,6 +1,7 @@
 /**
- * Everyone in the document, as coloured initials with their names on hover, and how many there are. Clicking
- * someone goes to their cursor; clicking yourself opens your name and colour.
+ * Everyone in the document, as coloured initials with their names on hover, and how many there are. People who
+ * may only read are marked "view only". Clicking someone goes to their cursor; clicking yourself opens your name
+ * and colour.
  */
 import type { Peer } from '@tandem/editor'
 import { h } from './dom.js'
@@ -43,18 +44,19 @@ export function createPresenceBar(options: PresenceBarOptions): PresenceBar {
       const shown = peers.slice(0, max)
       const hidden = peers.slice(max)
       const items = shown.map((peer) => {
-        const label = peer.isLocal ? `${peer.name} (you)` : peer.name
+        const label = [peer.name, peer.isLocal ? ' (you)' : '', peer.viewOnly ? ' (view only)' : ''].join('')
         const button = h(
           'button',
           {
             type: 'button',
-            class: peer.isLocal ? 'avatar is-local' : 'avatar',
+            class: ['avatar', peer.isLocal ? 'is-local' : '', peer.viewOnly ? 'is-view-only' : ''].join(' ').trim(),
             title: label,
             'aria-label': peer.isLocal ? `${label}: change your name and colour` : `${label}: go to their cursor`,
             'data-client-id': peer.clientId,
             onclick: () => (peer.isLocal ? options.onSelf() : options.onPeer(peer)),
           },
           initials(peer.name),
+          ...(peer.viewOnly ? [h('span', { class: 'view-only-mark', 'aria-hidden': 'true' }, 'view only')] : []),
         )
         button.style.backgroundColor = peer.color
         button.style.color = textColorOn(peer.color)

@@ -3,6 +3,9 @@
  * edit link, for this one document, with a lifetime. The server mints the link's token
  * (`POST /api/docs/<name>/share`) only for someone whose own token lets them write to the document; the token
  * travels in the link's fragment, which browsers never send to servers.
+ *
+ * Below, the document's links that still work (`GET /api/docs/<name>/links`, never their tokens), each with a
+ * Revoke button that asks first; revoking (`DELETE …/links/<id>`) cuts off everyone using the link at once.
  */
 import { tokenHash } from './access-link.js'
 import { copyText } from './clipboard.js'
@@ -27,6 +30,15 @@ const lifetimes = [
 ] as const
 
 let serial = 0
+
+/** A link as the server lists it. */
+interface ListedLink {
+  id: string
+  access: 'read' | 'write'
+  label: string | null
+  createdAt: string
+  expiresAt: string
+}
 
 /** Opens the share dialog. */
 export function openShareDialog(options: ShareOptions): HTMLDialogElement {
@@ -72,9 +84,65 @@ export function openShareDialog(options: ShareOptions): HTMLDialogElement {
           ? `View-only link, until ${until}: anyone with it can read and see who is here, but not type.`
           : `Edit link, until ${until}: anyone with it can edit this document.`
       result.select()
+      void loadLinks()
     } catch {
       status.textContent = 'Could not reach the server; try again.'
     }
+  }
+
+  const linksUrl = `${options.apiBase}/api/docs/${encodeURIComponent(options.name)}/links`
+  const auth = { Authorization: `Bearer ${options.token}` }
+  const linkList = h('ul', { class: 'share-links', 'aria-label': 'Links to this document' })
+  const linksStatus = h('p', { class: 'muted', role: 'status', 'aria-live': 'polite' })
+
+  /** Lists the links again; `news` (what just happened) is shown in place of the usual line under them. */
+  const loadLinks = async (news?: string) => {
+    try {
+      const response = await fetch(linksUrl, { headers: auth })
+      if (!response.ok) {
+        linksStatus.textContent = `Could not list the links: ${(await response.text()).trim()}`
+        return
+      }
+      const { links } = (await response.json()) as { links: ListedLink[] }
+      linkList.replaceChildren(...links.map(linkItem))
+      linksStatus.textContent = news ?? (links.length === 0 ? 'No links to this document work now.' : '')
+    } catch {
+      linksStatus.textContent = 'Could not reach the server to list the links.'
+    }
+  }
+
+  const linkItem = (link: ListedLink): HTMLLIElement => {
+    const until = new Date(link.expiresAt).toLocaleDateString(undefined, { dateStyle: 'medium' })
+    const kind = link.access === 'read' ? 'View-only link' : 'Edit link'
+    const what = `${kind}${link.label ? ` “${link.label}”` : ''}, made ${new Date(link.createdAt).toLocaleString()}, until ${until}`
+    const revoke = h('button', { type: 'button', class: 'button', 'aria-label': `Revoke: ${what}` }, 'Revoke')
+    const item = h('li', {}, h('span', { class: 'link-what' }, what), revoke)
+    revoke.addEventListener('click', () => {
+      // Asks first: everyone using the link loses access at once, and it cannot be undone.
+      const question = h('span', {}, 'Everyone using this link loses access at once. Revoke it?')
+      const confirm = h('button', { type: 'button', class: 'button danger' }, 'Yes, revoke')
+      const keep = h('button', { type: 'button', class: 'button' }, 'Keep')
+      keep.addEventListener('click', () => item.replaceWith(linkItem(link)))
+      confirm.addEventListener('click', async () => {
+        confirm.disabled = true
+        let news: string
+        try {
+          const response = await fetch(`${linksUrl}/${encodeURIComponent(link.id)}`, {
+            method: 'DELETE',
+            headers: auth,
+          })
+          news = response.ok
+            ? `${kind} revoked: it no longer opens this document.`
+            : `The server did not revoke the link: ${(await response.text()).trim()}`
+        } catch {
+          news = 'Could not reach the server; the link still works.'
+        }
+        await loadLinks(news)
+      })
+      item.replaceChildren(question, confirm, keep)
+      confirm.focus()
+    })
+    return item
   }
 
   copy.addEventListener('click', async () => {
@@ -96,6 +164,9 @@ export function openShareDialog(options: ShareOptions): HTMLDialogElement {
     ),
     result,
     status,
+    h('h3', { id: `${id}-links` }, 'Links that work now'),
+    linkList,
+    linksStatus,
     h(
       'div',
       { class: 'dialog-actions' },
@@ -104,5 +175,6 @@ export function openShareDialog(options: ShareOptions): HTMLDialogElement {
     ),
   )
   const dialog = showModalDialog(form, `${id}-title`)
+  void loadLinks()
   return dialog
 }

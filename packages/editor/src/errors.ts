@@ -1,4 +1,4 @@
-import { CloseCode } from '@tandem/protocol'
+import { CloseCode, isRevokedReason } from '@tandem/protocol'
 
 /** Why the editor raised an `error` event. */
 export type EditorErrorReason =
@@ -6,6 +6,8 @@ export type EditorErrorReason =
   | 'unauthorized'
   /** The credentials do not grant access to this document (close 4403, HTTP 403). */
   | 'forbidden'
+  /** The link (its token) was revoked: close 4403 with a reason saying so. Only a new link helps. */
+  | 'revoked'
   /** The server refused the request as malformed, for example the document name (close 4400). */
   | 'bad-request'
   /** The document is over the server's size limit (close 4413). */
@@ -45,6 +47,9 @@ export function errorFromClose(code: number, reason: string): EditorError {
         message: `Access denied: sign in to open this document.${detail}`,
       }
     case CloseCode.forbidden:
+      if (isRevokedReason(reason)) {
+        return { reason: 'revoked', code, fatal: true, message: 'This link was revoked. Ask for a new one.' }
+      }
       return {
         reason: 'forbidden',
         code,

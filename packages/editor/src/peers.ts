@@ -12,6 +12,11 @@ export interface Peer {
   color: string
   /** Whether this is the local editor. */
   isLocal: boolean
+  /**
+   * Whether their presence says they may only read (their editor's token grants `read`): a hint its client
+   * gives, for showing "view only"; the server enforces access whatever it says.
+   */
+  viewOnly: boolean
 }
 
 /**
@@ -22,13 +27,14 @@ export function peersOf(awareness: Awareness): Peer[] {
   const local = awareness.clientID
   const peers: Peer[] = []
   for (const [clientId, state] of awareness.getStates()) {
-    const user = (state as { user?: { name?: unknown; color?: unknown } }).user
+    const { user, access } = state as { user?: { name?: unknown; color?: unknown }; access?: unknown }
     const parsed = parseColor(user?.color)
     const peer = {
       clientId,
       name: sanitizeName(user?.name),
       color: parsed ? toHex(parsed) : defaultColor(clientId),
       isLocal: clientId === local,
+      viewOnly: access === 'read',
     }
     if (peer.isLocal) peers.unshift(peer)
     else peers.push(peer)

@@ -185,6 +185,14 @@ export function createSession(options: SessionOptions): Session {
   provider.on('sync', onSync)
 
   let access: Access | null = typeof token === 'string' ? tokenAccess(token) : null
+  // Everyone's presence says who can only read: the access this person's token grants, as the token says. A
+  // client can only claim less than it has without harm; the server enforces the access either way.
+  // Only `read` is shown; other presence states stay exactly as before.
+  const showAccess = () => {
+    if (access === 'read') awareness.setLocalStateField('access', 'read')
+    else if (awareness.getLocalState()?.access !== undefined) awareness.setLocalStateField('access', undefined)
+  }
+  showAccess()
   const socket = new ReconnectingSocket(provider, {
     params: provider.params,
     token,
@@ -200,6 +208,7 @@ export function createSession(options: SessionOptions): Session {
       const next = current === undefined ? null : tokenAccess(current)
       if (next === access) return
       access = next
+      showAccess()
       emitter.emit('access', next)
     },
   })

@@ -27,6 +27,26 @@ export interface TokenClaims {
   exp: number
   /** Issue time, in seconds since the epoch. */
   iat?: number
+  /**
+   * The token's id: every token Tandem mints carries one, so that it can be revoked on its own. Tokens other
+   * services sign may carry one (see `tokenIdError`); without it they can only expire.
+   */
+  jti?: string
+}
+
+/** The longest token id (`jti`), in characters. */
+export const MAX_TOKEN_ID_LENGTH = 200
+
+/**
+ * Returns why `id` is not a valid token id (`jti`), or `null` when it is: 1 to 200 characters, none of them a
+ * control character or white space, so an id can be shown, logged and put in a URL path without surprises.
+ */
+export function tokenIdError(id: unknown): string | null {
+  if (typeof id !== 'string' || id.length === 0) return 'a token id must be a non-empty string'
+  if (id.length > MAX_TOKEN_ID_LENGTH) return `a token id must be at most ${MAX_TOKEN_ID_LENGTH} characters long`
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this rule refuses.
+  if (/[\u0000-\u0020\u007f-\u009f\s]/.test(id)) return 'a token id must not contain spaces or control characters'
+  return null
 }
 
 /** The most patterns one token may carry. */

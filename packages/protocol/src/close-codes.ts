@@ -46,7 +46,10 @@ export const CloseCode = {
   badRequest: 4400,
   /** No valid credentials were presented. */
   unauthorized: 4401,
-  /** The credentials do not grant access to this document. */
+  /**
+   * The credentials do not grant access to this document; also sent to an open connection whose token was
+   * revoked, with the reason {@link REVOKED_LINK_REASON} or {@link REVOKED_TOKEN_REASON}.
+   */
   forbidden: 4403,
   /** The document is over the server's size limit. Reserved for document size limits; the editor tells it apart. */
   documentTooLarge: 4413,
@@ -67,4 +70,14 @@ export const CloseCode = {
 /** Whether a stock y-websocket client gives up (does not reconnect) after this close code. */
 export function isPermanentClose(code: number): boolean {
   return code >= 4400 && code < 4500
+}
+
+/** Why access was refused (the close reason with 4403, the HTTP 403 body) when the share link's token was revoked. */
+export const REVOKED_LINK_REASON = 'this link was revoked'
+/** Why access was refused when a token that is not a recorded share link was revoked (by the admin key). */
+export const REVOKED_TOKEN_REASON = 'this token was revoked'
+
+/** Whether a close reason (or an HTTP error's text) says that the token was revoked. */
+export function isRevokedReason(reason: string): boolean {
+  return reason.includes(REVOKED_LINK_REASON) || reason.includes(REVOKED_TOKEN_REASON)
 }

@@ -1,12 +1,20 @@
 export {
   type Access,
   docPatternError,
+  MAX_TOKEN_ID_LENGTH,
   MAX_TOKEN_PATTERNS,
   patternCovers,
   patternsCover,
   type TokenClaims,
+  tokenIdError,
 } from './access.js'
-export { CloseCode, isPermanentClose } from './close-codes.js'
+export {
+  CloseCode,
+  isPermanentClose,
+  isRevokedReason,
+  REVOKED_LINK_REASON,
+  REVOKED_TOKEN_REASON,
+} from './close-codes.js'
 export { type DocNameResult, docNameError, docNameFromPath, MAX_DOC_NAME_LENGTH } from './doc-name.js'
 export {
   decodeInstanceMessage,

@@ -4,6 +4,7 @@ import { AccessDenied } from '@tandem/server'
 import { type AccessGrant, TokenAuthority } from './access-tokens.js'
 import { type RateLimitOptions, RateLimits } from './rate-limits.js'
 import { headerValue, tokenFrom } from './token-authentication.js'
+import type { TokenRevocations } from './token-revocations.js'
 
 /** Settings of who may connect, from where, and how often. */
 export interface AccessPolicyOptions extends RateLimitOptions {
@@ -14,6 +15,8 @@ export interface AccessPolicyOptions extends RateLimitOptions {
   mode?: 'none' | 'token'
   /** Verifies tokens; required in `token` mode. */
   authority?: TokenAuthority
+  /** Revoked token ids, checked after a token's signature: a revoked token is refused with 403. @default none */
+  revocations?: TokenRevocations
   /**
    * Browser origins allowed to open connections, besides the server's own origin (and, when the server is
    * reached as localhost, any localhost origin, for development). `*` allows every origin. @default []
@@ -39,6 +42,7 @@ const localhostNames = new Set(['localhost', '127.0.0.1', '[::1]'])
 export class AccessPolicy {
   readonly mode: 'none' | 'token'
   readonly authority: TokenAuthority | null
+  readonly revocations: TokenRevocations | null
   readonly limits: RateLimits
   private readonly allowedOrigins: Set<string>
   private readonly anyOrigin: boolean
@@ -47,6 +51,7 @@ export class AccessPolicy {
   constructor(options: AccessPolicyOptions = {}) {
     this.mode = options.mode ?? 'none'
     this.authority = options.authority ?? null
+    this.revocations = options.revocations ?? null
     if (this.mode === 'token' && !this.authority) {
       throw new Error('Token mode needs a TokenAuthority to check tokens with; pass `authority`.')
     }
@@ -93,6 +98,7 @@ export class AccessPolicy {
     const token = tokenFrom(headers, query)
     if (!token) throw new AccessDenied(401, 'a token is required')
     const grant = await (this.authority as TokenAuthority).verify(token)
+    await this.revocations?.check(grant)
     if (name !== null) TokenAuthority.authorize(grant, name, need)
     return grant
   }

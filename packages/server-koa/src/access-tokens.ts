@@ -1,9 +1,19 @@
-import { type Access, docPatternError, MAX_TOKEN_PATTERNS, patternsCover, type TokenClaims } from '@tandem/protocol'
+import { randomUUID } from 'node:crypto'
+import {
+  type Access,
+  docPatternError,
+  MAX_TOKEN_PATTERNS,
+  patternsCover,
+  type TokenClaims,
+  tokenIdError,
+} from '@tandem/protocol'
 import { AccessDenied } from '@tandem/server'
 import { type CryptoKey, errors, importSPKI, type JWTPayload, jwtVerify, SignJWT } from 'jose'
 
 /** What a verified token grants. */
 export interface AccessGrant {
+  /** The token's id (`jti`), by which it can be revoked; `null` for a token another service signed without one. */
+  readonly id: string | null
   readonly subject: string
   readonly name: string | null
   readonly access: Access
@@ -88,11 +98,11 @@ export class TokenAuthority {
     if (need === 'write' && grant.access !== 'write') throw new AccessDenied(403, 'the token only allows reading')
   }
 
-  /** Mints a token with these claims that expires after `ttlSeconds`. */
+  /** Mints a token with these claims that expires after `ttlSeconds`, with a new random id (`jti`). */
   async mint(
-    claims: Omit<TokenClaims, 'exp' | 'iat'>,
+    claims: Omit<TokenClaims, 'exp' | 'iat' | 'jti'>,
     ttlSeconds: number,
-  ): Promise<{ token: string; expiresAt: Date }> {
+  ): Promise<{ token: string; id: string; expiresAt: Date }> {
     if (!this.secret) throw new Error('This server has no token secret, so it cannot mint tokens; set TANDEM_SECRET.')
     if (!Number.isInteger(ttlSeconds) || ttlSeconds < 1 || ttlSeconds > MAX_TOKEN_TTL_SECONDS) {
       throw new Error(`A token lifetime must be from 1 second to ${MAX_TOKEN_TTL_SECONDS} seconds (one year).`)
@@ -101,6 +111,7 @@ export class TokenAuthority {
     if (typeof checked === 'string') throw new Error(`Cannot mint this token: ${checked}.`)
     const now = Math.floor(Date.now() / 1000)
     const exp = now + ttlSeconds
+    const id = randomUUID()
     const body: Record<string, unknown> = { docs: claims.docs, access: claims.access }
     if (claims.name) body.name = claims.name
     const token = await new SignJWT(body)
@@ -108,8 +119,9 @@ export class TokenAuthority {
       .setSubject(claims.sub)
       .setIssuedAt(now)
       .setExpirationTime(exp)
+      .setJti(id)
       .sign(this.secret)
-    return { token, expiresAt: new Date(exp * 1000) }
+    return { token, id, expiresAt: new Date(exp * 1000) }
   }
 
   private *verifiers(): Generator<[Uint8Array | CryptoKey, string[]]> {
@@ -122,6 +134,7 @@ function grantFrom(payload: JWTPayload): AccessGrant {
   const checked = checkClaims(payload)
   if (typeof checked === 'string') throw new AccessDenied(401, `the token's claims are not valid: ${checked}`)
   return {
+    id: typeof payload.jti === 'string' ? payload.jti : null,
     subject: payload.sub as string,
     name: typeof payload.name === 'string' ? payload.name : null,
     access: payload.access as Access,
@@ -139,6 +152,10 @@ function checkClaims(claims: Record<string, unknown>): string | true {
     return '"name" must be a string of at most 200 characters'
   }
   if (claims.access !== 'read' && claims.access !== 'write') return '"access" must be "read" or "write"'
+  if (claims.jti !== undefined) {
+    const error = tokenIdError(claims.jti)
+    if (error !== null) return `"jti": ${error}`
+  }
   const docs = claims.docs
   if (!Array.isArray(docs) || docs.length === 0 || docs.length > MAX_TOKEN_PATTERNS) {
     return `"docs" must be a list of 1 to ${MAX_TOKEN_PATTERNS} document names or patterns`

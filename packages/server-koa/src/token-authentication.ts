@@ -1,24 +1,28 @@
 import { patternsCover } from '@tandem/protocol'
 import { AccessDenied, type AuthenticateRequest, type Authentication, type Hooks } from '@tandem/server'
 import { TokenAuthority } from './access-tokens.js'
+import type { TokenRevocations } from './token-revocations.js'
 
 /**
  * The `authenticate` hook of Tandem's access tokens (`tandem serve --auth token`): every request needs a valid
  * token, from `Authorization: Bearer <token>` or the `token` query parameter; it opens the documents its `docs`
- * patterns cover, with its `access`, as the person its `sub` names, until it expires.
+ * patterns cover, with its `access`, as the person its `sub` names, until it expires or, with `revocations`,
+ * until its id is revoked (a revoked token is refused with 403).
  */
-export function tokenAuthentication(authority: TokenAuthority): Hooks {
+export function tokenAuthentication(authority: TokenAuthority, revocations?: TokenRevocations): Hooks {
   return {
     async authenticate(request: AuthenticateRequest): Promise<Authentication> {
       const token = tokenFrom(request.headers, request.query)
       if (!token) throw new AccessDenied(401, 'a token is required')
       const grant = await authority.verify(token)
+      await revocations?.check(grant)
       if (request.documentName !== null) TokenAuthority.authorize(grant, request.documentName, 'read')
       return {
         access: grant.access,
         user: grant.subject,
         name: grant.name,
         expiresAt: grant.expiresAt,
+        revocationKey: grant.id,
         covers: (name) => patternsCover(grant.docs, name),
       }
     },

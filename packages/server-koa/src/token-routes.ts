@@ -19,7 +19,8 @@ const shareSuffix = '/share'
  * Koa middleware minting tokens:
  * - `POST /api/tokens` with the admin key: any token, for services that hand tokens to their users.
  * - `POST /api/docs/:name/share` with a token that may write to the document: a token for that document only,
- *   read or write, for a share link.
+ *   read or write, for a share link. With the policy's `revocations`, the link is recorded (without its token),
+ *   so that it can be listed and revoked (see `linkRoutes`).
  */
 export function tokenRoutes(policy: AccessPolicy, options: TokenRoutesOptions = {}): Middleware {
   const maxShareTtl = options.maxShareTtl ?? 30 * 86_400
@@ -79,13 +80,33 @@ export function tokenRoutes(policy: AccessPolicy, options: TokenRoutesOptions = 
     const body = await readJsonBody(ctx)
     const access = accessOf(ctx, body.access)
     const ttl = ttlOf(ctx, body.ttl ?? '7d', maxShareTtl)
+    const label = labelOf(ctx, body.label)
+    const createdBy = grant?.subject ?? 'anonymous'
+    const minted = await mintBody(authority, { sub: `share:${createdBy}`, name: null, docs: [docName], access }, ttl)
+    await policy.revocations?.records.recordLink({
+      id: minted.id,
+      document: docName,
+      access,
+      label,
+      createdBy,
+      createdAt: new Date(),
+      expiresAt: new Date(minted.expiresAt),
+    })
     ctx.status = 201
-    ctx.body = await mintBody(
-      authority,
-      { sub: `share:${grant?.subject ?? 'anonymous'}`, name: null, docs: [docName], access },
-      ttl,
-    )
+    ctx.body = { ...minted, label }
   }
+}
+
+/** The longest label of a share link, in characters. */
+const MAX_LABEL_LENGTH = 100
+
+function labelOf(ctx: Context, value: unknown): string | null {
+  if (value === undefined || value === null || value === '') return null
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this rule refuses.
+  if (typeof value !== 'string' || value.length > MAX_LABEL_LENGTH || /[\u0000-\u001f\u007f]/.test(value)) {
+    return ctx.throw(400, `"label" must be text of at most ${MAX_LABEL_LENGTH} characters, without control characters.`)
+  }
+  return value
 }
 
 async function mintBody(
@@ -93,11 +114,11 @@ async function mintBody(
   claims: { sub: string; name: string | null; docs: string[]; access: Access },
   ttl: number,
 ) {
-  const { token, expiresAt } = await authority.mint(
+  const { token, id, expiresAt } = await authority.mint(
     { sub: claims.sub, ...(claims.name ? { name: claims.name } : {}), docs: claims.docs, access: claims.access },
     ttl,
   )
-  return { token, expiresAt: expiresAt.toISOString(), access: claims.access, docs: claims.docs }
+  return { token, id, expiresAt: expiresAt.toISOString(), access: claims.access, docs: claims.docs }
 }
 
 function accessOf(ctx: Context, value: unknown): Access {

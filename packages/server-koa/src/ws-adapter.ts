@@ -176,6 +176,7 @@ export function attachSyncServer(server: Server, sync: SyncServer, options: Atta
           saved,
           readOnly: access.access !== 'write',
           expiresAt: access.expiresAt ?? null,
+          revocationKey: access.revocationKey ?? null,
           identity: access.identity,
         })
         if (!bound.member) return

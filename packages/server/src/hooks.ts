@@ -29,6 +29,11 @@ export interface Authentication {
   readonly name?: string | null
   /** When access ends: an open connection is closed with 4440 (token expired) then. @default never */
   readonly expiresAt?: Date | null
+  /**
+   * What revoking this access is known by (a token's id): {@link SyncServer.endAccess} with it closes every
+   * connection admitted with it. @default none: the access can only expire
+   */
+  readonly revocationKey?: string | null
   /** For a listing of documents: whether this grant covers `documentName`. @default every document */
   covers?(documentName: string): boolean
 }

@@ -1,3 +1,9 @@
+export {
+  type AccessRecords,
+  hasAccessRecords,
+  type ShareLinkRecord,
+  type TokenRevocation,
+} from './access-records.js'
 export type { Identity } from './awareness-ownership.js'
 export type { CommitQueueOptions } from './commit-queue.js'
 export { syncDefaults } from './defaults.js'

@@ -48,6 +48,8 @@ export interface MemberOptions {
   readOnly?: boolean
   /** When the member's access ends: it is closed with 4440 (token expired) then. @default never */
   expiresAt?: Date | null
+  /** What revoking the member's access is known by (see `Authentication.revocationKey`). @default none */
+  revocationKey?: string | null
   /**
    * Who the person is: their awareness client ids stay reserved for them after they leave. @default one
    * unverified identity shared by every member that has none
@@ -112,6 +114,8 @@ export class Member implements RoomMember {
   private readonly saved: boolean
   private readonly readOnly: boolean
   private readonly expiresAt: Date | null
+  /** What revoking this member's access is known by, or `null`. */
+  readonly revocationKey: string | null
   readonly identity: Identity
   private readonly budget: WriteBudget
 
@@ -124,6 +128,7 @@ export class Member implements RoomMember {
     this.saved = options.saved ?? false
     this.readOnly = options.readOnly ?? false
     this.expiresAt = options.expiresAt ?? null
+    this.revocationKey = options.revocationKey ?? null
     this.identity = options.identity ?? anonymous
     this.budget = new WriteBudget(context.budgetRates)
   }

@@ -1,3 +1,4 @@
+import type { AccessRecords, ShareLinkRecord, TokenRevocation } from './access-records.js'
 import {
   type DocAuthor,
   type DocInfo,
@@ -24,8 +25,10 @@ interface MemoryDoc {
  * A {@link DocStore} that keeps everything in the process's memory: for tests, and for running Tandem with no
  * persistence at all. Nothing survives a restart.
  */
-export class MemoryStore implements DocStore {
+export class MemoryStore implements DocStore, AccessRecords {
   private readonly docs = new Map<string, MemoryDoc>()
+  private readonly links = new Map<string, ShareLinkRecord>()
+  private readonly revocations = new Map<string, TokenRevocation>()
   private readonly quarantines = new Map<string, QuarantineEntry[]>()
   /** Old names, each to the name its document has now. */
   private readonly aliases = new Map<string, string>()
@@ -148,6 +151,49 @@ export class MemoryStore implements DocStore {
     const expired = [...this.docs].filter(([, doc]) => doc.deletedAt && doc.deletedAt < before).map(([name]) => name)
     for (const name of expired) await this.purge(name)
     return expired.sort()
+  }
+
+  async recordLink(link: ShareLinkRecord): Promise<void> {
+    this.assertOpen()
+    if (this.links.has(link.id)) throw new Error(`A share link with the id ${link.id} is already recorded.`)
+    this.links.set(link.id, { ...link })
+  }
+
+  async link(id: string): Promise<ShareLinkRecord | null> {
+    this.assertOpen()
+    const link = this.links.get(id)
+    return link ? { ...link } : null
+  }
+
+  async activeLinks(document: string, now: Date): Promise<ShareLinkRecord[]> {
+    this.assertOpen()
+    return [...this.links.values()]
+      .filter((link) => link.document === document && link.expiresAt > now && !this.revocations.has(link.id))
+      .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime())
+      .map((link) => ({ ...link }))
+  }
+
+  async revoke(id: string): Promise<{ revocation: TokenRevocation; already: boolean }> {
+    this.assertOpen()
+    const earlier = this.revocations.get(id)
+    if (earlier) return { revocation: { ...earlier }, already: true }
+    const revocation: TokenRevocation = { id, kind: this.links.has(id) ? 'link' : 'token', revokedAt: new Date() }
+    this.revocations.set(id, revocation)
+    return { revocation: { ...revocation }, already: false }
+  }
+
+  async revocation(id: string): Promise<TokenRevocation | null> {
+    this.assertOpen()
+    const revocation = this.revocations.get(id)
+    return revocation ? { ...revocation } : null
+  }
+
+  async revocationsSince(since: Date): Promise<TokenRevocation[]> {
+    this.assertOpen()
+    return [...this.revocations.values()]
+      .filter((revocation) => revocation.revokedAt >= since)
+      .sort((a, b) => a.revokedAt.getTime() - b.revokedAt.getTime())
+      .map((revocation) => ({ ...revocation }))
   }
 
   async check(): Promise<void> {

@@ -1,3 +1,5 @@
+import { tokenIdError } from '@tandem/protocol'
+import type { ShareLinkRecord } from './access-records.js'
 import type { StoreEntry } from './doc-store.js'
 
 /**
@@ -11,6 +13,10 @@ export interface StoreArgumentChecks {
   update(update: unknown, what: string): asserts update is Uint8Array
   /** Throws unless every entry of an `append` batch is valid, so a bad entry rejects the whole batch. */
   entries(entries: readonly StoreEntry[]): void
+  /** Throws unless `id` is a valid token id (see `tokenIdError`). */
+  tokenId(id: unknown, method: string): asserts id is string
+  /** Throws unless `link` is a complete share link record, so nothing half-valid is recorded. */
+  link(link: ShareLinkRecord): void
 }
 
 /**
@@ -56,6 +62,31 @@ export function storeArgumentChecks(
           checks.update(entry.update, `the update of entry ${index} (document "${entry.name}")`)
         }
       })
+    },
+    tokenId(id, method) {
+      const error = tokenIdError(id)
+      if (error !== null) throw new TypeError(`${store}.${method} got ${describe(id)} as a token id: ${error}.`)
+    },
+    link(link) {
+      if (typeof link !== 'object' || link === null) {
+        throw new TypeError(`${store}.recordLink got ${describe(link)}; pass a ShareLinkRecord object.`)
+      }
+      checks.tokenId(link.id, 'recordLink')
+      checks.name(link.document, 'recordLink')
+      const problem =
+        link.access !== 'read' && link.access !== 'write'
+          ? 'its access must be "read" or "write"'
+          : link.label !== null && typeof link.label !== 'string'
+            ? 'its label must be a string or null'
+            : typeof link.createdBy !== 'string' || link.createdBy === ''
+              ? 'its createdBy must be a non-empty string'
+              : !(link.createdAt instanceof Date) || Number.isNaN(link.createdAt.getTime())
+                ? 'its createdAt must be a valid Date'
+                : !(link.expiresAt instanceof Date) || Number.isNaN(link.expiresAt.getTime())
+                  ? 'its expiresAt must be a valid Date'
+                  : null
+      if (problem !== null)
+        throw new TypeError(`${store}.recordLink got a link ${link.id} that is not valid: ${problem}.`)
     },
   }
   return checks

@@ -199,6 +199,21 @@ export class SyncServer {
     return member
   }
 
+  /**
+   * Ends the access known by `revocationKey` (see `Authentication.revocationKey`): closes every connection
+   * admitted with it with 4403 and `reason`, at once. Returns how many were closed.
+   */
+  endAccess(revocationKey: string, reason: string): number {
+    let closed = 0
+    for (const member of [...this.members]) {
+      if (member.revocationKey !== revocationKey) continue
+      member.close(CloseCode.forbidden, reason)
+      closed++
+    }
+    if (closed > 0) this.logger.info({ connections: closed, reason }, 'closed connections whose access was revoked')
+    return closed
+  }
+
   /** The `content` text of a document, or `null` when no such document exists. */
   async getText(name: string): Promise<string | null> {
     if (!this.rooms.open(name) && (await this.store.info(name)) === null) return null

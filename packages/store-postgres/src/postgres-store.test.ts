@@ -1,4 +1,10 @@
-import { freePort, type PostgresServer, runDocStoreContract, startPostgres } from '@tandem/test-utils'
+import {
+  freePort,
+  type PostgresServer,
+  runAccessRecordsContract,
+  runDocStoreContract,
+  startPostgres,
+} from '@tandem/test-utils'
 import pg from 'pg'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { SCHEMA_LOCK_CLASS, SCHEMA_LOCK_KEY } from './advisory-locks.js'
@@ -42,6 +48,25 @@ runDocStoreContract('PostgresStore', async () => {
   }
 })
 
+runAccessRecordsContract('PostgresStore', async () => {
+  const url = await server.createSchema()
+  let current = await openPostgresStore({ url })
+  return {
+    store: current,
+    reopen: async () => {
+      await current.close()
+      current = await openPostgresStore({ url })
+      return current
+    },
+    cleanup: () => current.close(),
+  }
+})
+
+/** 1, 2, … SCHEMA_VERSION: the versions a current database has recorded. */
+function allVersions(): number[] {
+  return Array.from({ length: SCHEMA_VERSION }, (_, index) => index + 1)
+}
+
 describe('PostgresStore', () => {
   const opened: PostgresStore[] = []
   const clients: pg.Client[] = []
@@ -74,10 +99,13 @@ describe('PostgresStore', () => {
 
     const again = await open(url)
 
-    expect(SCHEMA_VERSION).toBe(3)
-    expect(history.map((row) => row.version)).toEqual([1, 2, 3])
+    expect(history.map((row) => row.version)).toEqual(allVersions())
     expect((await admin.query('SELECT version, applied_at FROM tandem_schema ORDER BY version')).rows).toEqual(history)
-    expect(await again.settings()).toMatchObject({ schemaVersion: 3, synchronousCommit: 'on', fsync: 'off' })
+    expect(await again.settings()).toMatchObject({
+      schemaVersion: SCHEMA_VERSION,
+      synchronousCommit: 'on',
+      fsync: 'off',
+    })
     expect(await again.load('doc')).toEqual({ snapshot: null, updates: [Uint8Array.of(7)] })
   })
 
@@ -86,19 +114,17 @@ describe('PostgresStore', () => {
     const first = await open(url)
     await first.append([{ name: 'doc', update: Uint8Array.of(7) }])
     await first.close()
-    // Version 1 is version 3 without the quarantine table, the listing's and trash's columns and old names.
+    // Version 1 is the current version without the quarantine table and everything added after it.
     const admin = await connect(url)
-    await admin.query(`DROP TABLE quarantine; DROP TABLE aliases;
+    await admin.query(`DROP TABLE quarantine; DROP TABLE aliases; DROP TABLE share_links; DROP TABLE revocations;
       ALTER TABLE documents DROP COLUMN title, DROP COLUMN updated_by, DROP COLUMN deleted_at, DROP COLUMN deleted_by;
       DELETE FROM tandem_schema WHERE version > 1`)
 
     const migrated = await open(url)
 
-    expect((await admin.query('SELECT version FROM tandem_schema ORDER BY version')).rows).toEqual([
-      { version: 1 },
-      { version: 2 },
-      { version: 3 },
-    ])
+    expect((await admin.query('SELECT version FROM tandem_schema ORDER BY version')).rows).toEqual(
+      allVersions().map((version) => ({ version })),
+    )
     expect(await migrated.load('doc')).toEqual({ snapshot: null, updates: [Uint8Array.of(7)] })
     expect(await migrated.info('doc')).toMatchObject({ title: null, updatedBy: null, deletedAt: null })
     await migrated.quarantine('doc', [{ update: Uint8Array.of(9), reason: 'refused' }])
@@ -114,11 +140,9 @@ describe('PostgresStore', () => {
     await stores[0]!.append([{ name: 'doc', update: Uint8Array.of(1) }])
 
     const admin = await connect(url)
-    expect((await admin.query('SELECT version FROM tandem_schema ORDER BY version')).rows).toEqual([
-      { version: 1 },
-      { version: 2 },
-      { version: 3 },
-    ])
+    expect((await admin.query('SELECT version FROM tandem_schema ORDER BY version')).rows).toEqual(
+      allVersions().map((version) => ({ version })),
+    )
     expect(await stores[3]!.load('doc')).toEqual({ snapshot: null, updates: [Uint8Array.of(1)] })
   })
 
@@ -150,12 +174,9 @@ describe('PostgresStore', () => {
         `version of @tandem/store-postgres only knows versions up to ${SCHEMA_VERSION}; upgrade Tandem to open ` +
         'it, or point it at another database.',
     )
-    expect((await admin.query('SELECT version FROM tandem_schema ORDER BY version')).rows).toEqual([
-      { version: 1 },
-      { version: 2 },
-      { version: 3 },
-      { version: SCHEMA_VERSION + 1 },
-    ])
+    expect((await admin.query('SELECT version FROM tandem_schema ORDER BY version')).rows).toEqual(
+      [...allVersions(), SCHEMA_VERSION + 1].map((version) => ({ version })),
+    )
   })
 
   it('opens at most poolSize connections, queueing the calls beyond them', async () => {

@@ -1,39 +1,48 @@
 import { randomUUID } from 'node:crypto'
 import {
+  type AccessRecords,
   type DocAuthor,
   type DocInfo,
   type DocMeta,
   type DocStore,
   type QuarantinedUpdate,
   type QuarantineEntry,
+  type ShareLinkRecord,
   StoreConflict,
   type StoredDoc,
   type StoreEntry,
+  type TokenRevocation,
 } from '@tandem/server'
 import type { Pool, PoolClient } from 'pg'
 import { mergeState } from './merge-state.js'
 import {
   deleteUpdates,
+  insertLink,
   insertQuarantined,
+  insertRevocation,
   insertUpdates,
   lockForCompaction,
   lockNames,
   lockNamesShared,
   type NamedQuery,
+  selectActiveLinks,
   selectAlias,
   selectCompactionInputs,
   selectDoc,
   selectInfo,
+  selectLink,
   selectList,
   selectMergeParts,
   selectQuarantined,
+  selectRevocation,
+  selectRevocationsSince,
   selectTrash,
   touchDocuments,
   writeMeta,
   writeSnapshot,
 } from './queries.js'
 import { schemaVersion } from './schema.js'
-import { check, checkQuarantined } from './validate.js'
+import { check, checkLink, checkQuarantined, checkTokenId } from './validate.js'
 
 /** The connection pool of a {@link PostgresStore}, as counted by the pool. */
 export interface PostgresPoolStats {
@@ -82,7 +91,7 @@ export interface PostgresStoreInit {
  *
  * Compaction is safe with several instances writing the same document: see {@link PostgresStore.compact}.
  */
-export class PostgresStore implements DocStore {
+export class PostgresStore implements DocStore, AccessRecords {
   /**
    * A random id for this store object, recorded with every log row and snapshot it writes; compaction merges
    * whatever carries another id (see {@link PostgresStore.compact}).
@@ -267,6 +276,24 @@ export class PostgresStore implements DocStore {
     })
   }
 
+  async recordLink(link: ShareLinkRecord): Promise<void> {
+    this.assertOpen()
+    checkLink(link)
+    await this.transaction(async (client) => {
+      await client.query(
+        query(insertLink, [
+          link.id,
+          link.document,
+          link.access,
+          link.label,
+          link.createdBy,
+          link.createdAt,
+          link.expiresAt,
+        ]),
+      )
+    })
+  }
+
   async trash(name: string, by: DocAuthor | null): Promise<void> {
     this.assertOpen()
     check.name(name, 'trash')
@@ -315,6 +342,47 @@ export class PostgresStore implements DocStore {
       if (names.length > 0) await purgeIn(client, names)
     })
     return names
+  }
+
+  async link(id: string): Promise<ShareLinkRecord | null> {
+    this.assertOpen()
+    checkTokenId(id, 'link')
+    const { rows } = await this.pool.query<LinkRow>(query(selectLink, [id]))
+    return rows[0] ? toLink(rows[0]) : null
+  }
+
+  async activeLinks(document: string, now: Date): Promise<ShareLinkRecord[]> {
+    this.assertOpen()
+    check.name(document, 'activeLinks')
+    const { rows } = await this.pool.query<LinkRow>(query(selectActiveLinks, [document, now]))
+    return rows.map(toLink)
+  }
+
+  async revoke(id: string): Promise<{ revocation: TokenRevocation; already: boolean }> {
+    this.assertOpen()
+    checkTokenId(id, 'revoke')
+    let inserted: RevocationRow | undefined
+    await this.transaction(async (client) => {
+      inserted = (await client.query<RevocationRow>(query(insertRevocation, [id]))).rows[0]
+    })
+    if (inserted) return { revocation: toRevocation(inserted), already: false }
+    // Revoked already (by this instance or another, committed before this INSERT looked).
+    const { rows } = await this.pool.query<RevocationRow>(query(selectRevocation, [id]))
+    if (!rows[0]) throw new Error(`PostgresStore.revoke found no revocation of ${id} after the INSERT skipped it.`)
+    return { revocation: toRevocation(rows[0]), already: true }
+  }
+
+  async revocation(id: string): Promise<TokenRevocation | null> {
+    this.assertOpen()
+    checkTokenId(id, 'revocation')
+    const { rows } = await this.pool.query<RevocationRow>(query(selectRevocation, [id]))
+    return rows[0] ? toRevocation(rows[0]) : null
+  }
+
+  async revocationsSince(since: Date): Promise<TokenRevocation[]> {
+    this.assertOpen()
+    const { rows } = await this.pool.query<RevocationRow>(query(selectRevocationsSince, [since]))
+    return rows.map(toRevocation)
   }
 
   async check(): Promise<void> {
@@ -425,6 +493,38 @@ async function purgeIn(client: PoolClient, names: string[]): Promise<number> {
 
 function authorJson(author: DocAuthor | null): string | null {
   return author ? JSON.stringify({ id: author.id, name: author.name, verified: author.verified }) : null
+}
+
+interface LinkRow {
+  id: string
+  document: string
+  access: 'read' | 'write'
+  label: string | null
+  created_by: string
+  created_at: Date
+  expires_at: Date
+}
+
+interface RevocationRow {
+  id: string
+  kind: 'link' | 'token'
+  revoked_at: Date
+}
+
+function toLink(row: LinkRow): ShareLinkRecord {
+  return {
+    id: row.id,
+    document: row.document,
+    access: row.access,
+    label: row.label,
+    createdBy: row.created_by,
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+  }
+}
+
+function toRevocation(row: RevocationRow): TokenRevocation {
+  return { id: row.id, kind: row.kind, revokedAt: row.revoked_at }
 }
 
 function query(named: NamedQuery, values: unknown[]): { name: string; text: string; values: unknown[] } {

@@ -180,3 +180,48 @@ export const selectQuarantined: NamedQuery = {
   name: 'tandem-select-quarantined',
   text: 'SELECT data, reason, quarantined_at FROM quarantine WHERE name = $1 ORDER BY id',
 }
+
+/** $1 id, $2 document, $3 access, $4 label, $5 created by, $6 created at, $7 expires at. @internal */
+export const insertLink: NamedQuery = {
+  name: 'tandem-insert-link',
+  text: `INSERT INTO share_links (id, document, access, label, created_by, created_at, expires_at)
+    VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+}
+
+/** $1 id. @internal */
+export const selectLink: NamedQuery = {
+  name: 'tandem-select-link',
+  text: 'SELECT * FROM share_links WHERE id = $1',
+}
+
+/** The links of one document that have not expired and are not revoked. $1 document, $2 now. @internal */
+export const selectActiveLinks: NamedQuery = {
+  name: 'tandem-select-active-links',
+  text: `SELECT * FROM share_links l WHERE l.document = $1 AND l.expires_at > $2
+    AND NOT EXISTS (SELECT 1 FROM revocations r WHERE r.id = l.id)
+    ORDER BY l.created_at, l.id`,
+}
+
+/**
+ * Revokes $1 unless it is revoked already, as a link's revocation when a share link has that id; returns the
+ * row only when it inserted it. @internal
+ */
+export const insertRevocation: NamedQuery = {
+  name: 'tandem-insert-revocation',
+  text: `INSERT INTO revocations (id, kind)
+    SELECT $1, CASE WHEN EXISTS (SELECT 1 FROM share_links WHERE id = $1) THEN 'link' ELSE 'token' END
+    ON CONFLICT (id) DO NOTHING
+    RETURNING id, kind, revoked_at`,
+}
+
+/** $1 id. @internal */
+export const selectRevocation: NamedQuery = {
+  name: 'tandem-select-revocation',
+  text: 'SELECT id, kind, revoked_at FROM revocations WHERE id = $1',
+}
+
+/** $1 since. @internal */
+export const selectRevocationsSince: NamedQuery = {
+  name: 'tandem-select-revocations-since',
+  text: 'SELECT id, kind, revoked_at FROM revocations WHERE revoked_at >= $1 ORDER BY revoked_at, id',
+}

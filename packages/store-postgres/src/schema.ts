@@ -58,6 +58,30 @@ const MIGRATIONS: readonly string[] = [
 
   CREATE INDEX aliases_by_target ON aliases (target);
   `,
+  // Share links and revoked token ids, shared by every instance. No reference to documents: a link may be made
+  // before its document has any content, and a revocation must outlive whatever happens to the document.
+  `
+  CREATE TABLE share_links (
+    id text COLLATE "C" PRIMARY KEY,
+    document text COLLATE "C" NOT NULL,
+    access text NOT NULL CHECK (access IN ('read', 'write')),
+    label text,
+    created_by text NOT NULL,
+    created_at timestamptz NOT NULL,
+    expires_at timestamptz NOT NULL
+  );
+
+  CREATE INDEX share_links_by_document ON share_links (document, created_at);
+
+  CREATE TABLE revocations (
+    id text COLLATE "C" PRIMARY KEY,
+    kind text NOT NULL CHECK (kind IN ('link', 'token')),
+    -- The database's clock, so that every instance's poll for new revocations reads one clock.
+    revoked_at timestamptz NOT NULL DEFAULT clock_timestamp()
+  );
+
+  CREATE INDEX revocations_by_time ON revocations (revoked_at);
+  `,
 ]
 
 /**

@@ -51,6 +51,29 @@ const MIGRATIONS: readonly string[] = [
 
   CREATE INDEX aliases_by_target ON aliases (target);
   `,
+  // Share links and revoked token ids. No reference to documents: a link may be made before its document has
+  // any content, and a revocation must outlive whatever happens to the document.
+  `
+  CREATE TABLE share_links (
+    id TEXT PRIMARY KEY NOT NULL,
+    document TEXT NOT NULL,
+    access TEXT NOT NULL CHECK (access IN ('read', 'write')),
+    label TEXT,
+    created_by TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+  ) STRICT;
+
+  CREATE INDEX share_links_by_document ON share_links (document, created_at);
+
+  CREATE TABLE revocations (
+    id TEXT PRIMARY KEY NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('link', 'token')),
+    revoked_at INTEGER NOT NULL
+  ) STRICT;
+
+  CREATE INDEX revocations_by_time ON revocations (revoked_at);
+  `,
 ]
 
 /**

@@ -4,13 +4,30 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { runDocStoreContract } from '@tandem/test-utils'
+import { runAccessRecordsContract, runDocStoreContract } from '@tandem/test-utils'
 import Database from 'better-sqlite3'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { DEFAULT_DATABASE_FILE, openSqliteStore, SCHEMA_VERSION, SqliteStore } from './index.js'
 
 const packageDir = dirname(dirname(fileURLToPath(import.meta.url)))
+
+runAccessRecordsContract('SqliteStore', async () => {
+  const dataDir = await mkdtemp(join(tmpdir(), 'tandem-sqlite-access-'))
+  let current = await openSqliteStore({ dataDir })
+  return {
+    store: current,
+    reopen: async () => {
+      await current.close()
+      current = await openSqliteStore({ dataDir })
+      return current
+    },
+    cleanup: async () => {
+      await current.close()
+      await rm(dataDir, { recursive: true, force: true })
+    },
+  }
+})
 
 runDocStoreContract('SqliteStore', async () => {
   const dataDir = await mkdtemp(join(tmpdir(), 'tandem-sqlite-contract-'))
@@ -183,9 +200,10 @@ describe('SqliteStore', () => {
     await store.append([{ name: 'doc', update: Uint8Array.of(7) }])
     await store.compact('doc', Uint8Array.of(8))
     await store.close()
-    // Version 1 is version 3 without the quarantine table, the listing's and trash's columns and old names.
+    // Version 1 is the current version without the quarantine table and everything added after it.
     const raw = new Database(path)
     raw.exec(`DROP TABLE quarantine; DROP TABLE aliases; DROP INDEX documents_in_trash;
+      DROP TABLE share_links; DROP TABLE revocations;
       ALTER TABLE documents DROP COLUMN title; ALTER TABLE documents DROP COLUMN updated_by;
       ALTER TABLE documents DROP COLUMN deleted_at; ALTER TABLE documents DROP COLUMN deleted_by;`)
     raw.pragma('user_version = 1')
@@ -193,7 +211,6 @@ describe('SqliteStore', () => {
 
     const migrated = await open()
     expect((await migrated.settings()).schemaVersion).toBe(SCHEMA_VERSION)
-    expect(SCHEMA_VERSION).toBe(3)
     expect(await migrated.load('doc')).toEqual({ snapshot: Uint8Array.of(8), updates: [] })
     expect(await migrated.info('doc')).toMatchObject({ title: null, updatedBy: null, deletedAt: null })
     await migrated.quarantine('doc', [{ update: Uint8Array.of(9), reason: 'refused' }])

@@ -1,19 +1,22 @@
 import {
+  type AccessRecords,
   type DocAuthor,
   type DocInfo,
   type DocMeta,
   type DocStore,
   type QuarantinedUpdate,
   type QuarantineEntry,
+  type ShareLinkRecord,
   StoreConflict,
   type StoredDoc,
   type StoreEntry,
+  type TokenRevocation,
 } from '@tandem/server'
 import type Database from 'better-sqlite3'
 import { connect, NativeModuleMismatch } from './connect.js'
 import { migrate, NewerSchemaError } from './schema.js'
-import { type InfoRow, prepareStatements, type Statements } from './statements.js'
-import { check, checkQuarantined } from './validate.js'
+import { type InfoRow, type LinkRow, prepareStatements, type RevocationRow, type Statements } from './statements.js'
+import { check, checkLink, checkQuarantined, checkTokenId } from './validate.js'
 
 /** How to open a {@link SqliteStore}. */
 export interface SqliteStoreOptions {
@@ -55,7 +58,7 @@ const SYNCHRONOUS_NAMES = ['OFF', 'NORMAL', 'FULL', 'EXTRA'] as const
  *
  * Open one with {@link SqliteStore.open}, or {@link openSqliteStore} for the default file in a data directory.
  */
-export class SqliteStore implements DocStore {
+export class SqliteStore implements DocStore, AccessRecords {
   /** The database file this store reads and writes. */
   readonly path: string
   private readonly db: Database.Database
@@ -272,6 +275,53 @@ export class SqliteStore implements DocStore {
     return names
   }
 
+  async recordLink(link: ShareLinkRecord): Promise<void> {
+    this.assertOpen()
+    checkLink(link)
+    this.statements.insertLink.run(
+      link.id,
+      link.document,
+      link.access,
+      link.label,
+      link.createdBy,
+      link.createdAt.getTime(),
+      link.expiresAt.getTime(),
+    )
+  }
+
+  async link(id: string): Promise<ShareLinkRecord | null> {
+    this.assertOpen()
+    checkTokenId(id, 'link')
+    const row = this.statements.selectLink.get(id)
+    return row ? toLink(row) : null
+  }
+
+  async activeLinks(document: string, now: Date): Promise<ShareLinkRecord[]> {
+    this.assertOpen()
+    check.name(document, 'activeLinks')
+    return this.statements.selectActiveLinks.all(document, now.getTime()).map(toLink)
+  }
+
+  async revoke(id: string): Promise<{ revocation: TokenRevocation; already: boolean }> {
+    this.assertOpen()
+    checkTokenId(id, 'revoke')
+    const inserted = this.statements.insertRevocation.run({ id, now: Date.now() }).changes === 1
+    const row = this.statements.selectRevocation.get(id) as RevocationRow
+    return { revocation: toRevocation(row), already: !inserted }
+  }
+
+  async revocation(id: string): Promise<TokenRevocation | null> {
+    this.assertOpen()
+    checkTokenId(id, 'revocation')
+    const row = this.statements.selectRevocation.get(id)
+    return row ? toRevocation(row) : null
+  }
+
+  async revocationsSince(since: Date): Promise<TokenRevocation[]> {
+    this.assertOpen()
+    return this.statements.selectRevocationsSince.all(since.getTime()).map(toRevocation)
+  }
+
   async check(): Promise<void> {
     this.assertOpen()
     const one = this.statements.ping.get()
@@ -331,6 +381,22 @@ function authorOf(json: string | null): DocAuthor | null {
   } catch {
     return null
   }
+}
+
+function toLink(row: LinkRow): ShareLinkRecord {
+  return {
+    id: row.id,
+    document: row.document,
+    access: row.access,
+    label: row.label,
+    createdBy: row.created_by,
+    createdAt: new Date(row.created_at),
+    expiresAt: new Date(row.expires_at),
+  }
+}
+
+function toRevocation(row: RevocationRow): TokenRevocation {
+  return { id: row.id, kind: row.kind, revokedAt: new Date(row.revoked_at) }
 }
 
 // better-sqlite3 returns each blob as a Buffer that owns its memory; a plain view of it is what the contract

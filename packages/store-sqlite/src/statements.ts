@@ -39,6 +39,23 @@ export interface Statements {
   readonly selectTrashedBefore: Statement<[before: number], string>
   readonly insertQuarantined: Statement<[name: string, data: Uint8Array, reason: string, quarantinedAt: number]>
   readonly selectQuarantined: Statement<[name: string], { data: Buffer; reason: string; quarantined_at: number }>
+  readonly insertLink: Statement<
+    [
+      id: string,
+      document: string,
+      access: string,
+      label: string | null,
+      createdBy: string,
+      createdAt: number,
+      expiresAt: number,
+    ]
+  >
+  readonly selectLink: Statement<[id: string], LinkRow>
+  readonly selectActiveLinks: Statement<[document: string, now: number], LinkRow>
+  /** Records a revocation unless the id is revoked already; its kind is `link` when the id is a share link's. */
+  readonly insertRevocation: Statement<[{ id: string; now: number }]>
+  readonly selectRevocation: Statement<[id: string], RevocationRow>
+  readonly selectRevocationsSince: Statement<[since: number], RevocationRow>
   readonly ping: Statement<[], number>
 }
 
@@ -54,6 +71,24 @@ export interface InfoRow {
 }
 
 const infoColumns = 'name, size, updated_at, title, updated_by, deleted_at, deleted_by'
+
+/** @internal */
+export interface LinkRow {
+  id: string
+  document: string
+  access: 'read' | 'write'
+  label: string | null
+  created_by: string
+  created_at: number
+  expires_at: number
+}
+
+/** @internal */
+export interface RevocationRow {
+  id: string
+  kind: 'link' | 'token'
+  revoked_at: number
+}
 
 /** @internal */
 export function prepareStatements(db: Database): Statements {
@@ -102,6 +137,25 @@ export function prepareStatements(db: Database): Statements {
       .pluck(),
     insertQuarantined: db.prepare('INSERT INTO quarantine (name, data, reason, quarantined_at) VALUES (?, ?, ?, ?)'),
     selectQuarantined: db.prepare('SELECT data, reason, quarantined_at FROM quarantine WHERE name = ? ORDER BY id'),
+    insertLink: db.prepare(
+      `INSERT INTO share_links (id, document, access, label, created_by, created_at, expires_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    ),
+    selectLink: db.prepare('SELECT * FROM share_links WHERE id = ?'),
+    selectActiveLinks: db.prepare(
+      `SELECT * FROM share_links l WHERE l.document = ? AND l.expires_at > ?
+         AND NOT EXISTS (SELECT 1 FROM revocations r WHERE r.id = l.id)
+       ORDER BY l.created_at, l.id`,
+    ),
+    insertRevocation: db.prepare(
+      `INSERT INTO revocations (id, kind, revoked_at)
+       SELECT @id, CASE WHEN EXISTS (SELECT 1 FROM share_links WHERE id = @id) THEN 'link' ELSE 'token' END, @now
+       WHERE true ON CONFLICT (id) DO NOTHING`,
+    ),
+    selectRevocation: db.prepare('SELECT id, kind, revoked_at FROM revocations WHERE id = ?'),
+    selectRevocationsSince: db.prepare(
+      'SELECT id, kind, revoked_at FROM revocations WHERE revoked_at >= ? ORDER BY revoked_at, id',
+    ),
     ping: db.prepare<[], number>('SELECT 1').pluck(),
   }
 }

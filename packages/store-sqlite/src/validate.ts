@@ -25,3 +25,13 @@ export function checkQuarantined(name: string, entries: readonly QuarantinedUpda
     }
   })
 }
+
+/** @internal */
+export function checkTokenId(id: unknown, method: string): asserts id is string {
+  check.tokenId(id, method)
+}
+
+/** @internal */
+export function checkLink(link: Parameters<StoreArgumentChecks['link']>[0]): void {
+  check.link(link)
+}

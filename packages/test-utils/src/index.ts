@@ -1,3 +1,4 @@
+export { type AccessRecordsUnderTest, runAccessRecordsContract } from './access-records-contract.js'
 export { type Balancer, startBalancer } from './balancer.js'
 export { type ClientOptions, connectClient, type TestClient, waitFor } from './clients.js'
 export { runDocStoreContract, type StoreUnderTest } from './doc-store-contract.js'

@@ -235,9 +235,11 @@ export function documentPage(root: HTMLElement, name: string, theme: AppTheme): 
     banner.textContent =
       error.reason === 'unauthorized'
         ? 'This server only opens documents through links with an access token (…#token=…). Ask for such a link.'
-        : error.reason === 'forbidden'
-          ? "This link's access token does not cover this document, or has expired. Ask for a new link."
-          : error.message
+        : error.reason === 'revoked'
+          ? 'This link was revoked. Ask for a new one.'
+          : error.reason === 'forbidden'
+            ? "This link's access token does not cover this document, or has expired. Ask for a new link."
+            : error.message
     banner.hidden = false
   })
   editor.on('status', (status) => {

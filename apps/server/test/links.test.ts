@@ -1,0 +1,337 @@
+/**
+ * Share links that can be taken back, against the real server process with `--auth token`: listing and revoking
+ * with every kind of credential, bad input refused with nothing changed (read from the SQLite file), a revoked
+ * token refused at the upgrade and on the HTTP API, across a restart, and open connections that used it closed
+ * with 4403 and the reason within seconds.
+ */
+
+import { join } from 'node:path'
+import { CloseCode, REVOKED_LINK_REASON, REVOKED_TOKEN_REASON } from '@tandem/protocol'
+import { TokenAuthority } from '@tandem/server-koa'
+import { DEFAULT_DATABASE_FILE } from '@tandem/store-sqlite'
+import {
+  type CloseInfo,
+  connectClient,
+  openRawClient,
+  startPostgres,
+  startRedis,
+  startTandem,
+  type TandemProcess,
+  type TestClient,
+} from '@tandem/test-utils'
+import Database from 'better-sqlite3'
+import { SignJWT } from 'jose'
+import { afterEach, beforeAll, describe, expect, it } from 'vitest'
+
+const secret = 'a-test-secret-that-is-long-enough-for-hs256-0123456789'
+const adminKey = 'admin-key-for-tests-0123456789'
+let authority: TokenAuthority
+const cleanups: (() => Promise<void> | void)[] = []
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
+})
+
+beforeAll(async () => {
+  authority = await TokenAuthority.create({ secret })
+})
+
+const mint = async (docs: string[], access: 'read' | 'write', sub = 'alice') =>
+  (await authority.mint({ sub, name: sub, docs, access }, 3600)).token
+
+async function tandem(args: string[] = []): Promise<TandemProcess> {
+  const server = await startTandem({
+    args: ['--auth', 'token', ...args],
+    env: { TANDEM_SECRET: secret, TANDEM_ADMIN_KEY: adminKey },
+  })
+  cleanups.push(() => server.dispose())
+  return server
+}
+
+function api(server: TandemProcess, path: string, method = 'GET', bearer?: string, body?: unknown) {
+  return fetch(`${server.httpUrl}${path}`, {
+    method,
+    headers: {
+      ...(bearer ? { Authorization: `Bearer ${bearer}` } : {}),
+      ...(body ? { 'Content-Type': 'application/json' } : {}),
+    },
+    ...(body ? { body: JSON.stringify(body) } : {}),
+  })
+}
+
+interface Minted {
+  token: string
+  id: string
+}
+
+async function share(server: TandemProcess, name: string, owner: string, access: 'read' | 'write', label?: string) {
+  const response = await api(server, `/api/docs/${encodeURIComponent(name)}/share`, 'POST', owner, {
+    access,
+    ttl: '1d',
+    ...(label ? { label } : {}),
+  })
+  expect(response.status).toBe(201)
+  return (await response.json()) as Minted & { expiresAt: string; label: string | null }
+}
+
+/** What the store holds, read from the SQLite file itself through a second connection. */
+function stored(server: TandemProcess): {
+  links: { id: string; document: string }[]
+  revoked: { id: string; kind: string }[]
+} {
+  const db = new Database(join(server.dataDir, DEFAULT_DATABASE_FILE), { readonly: true })
+  try {
+    return {
+      links: db.prepare('SELECT id, document FROM share_links ORDER BY created_at, id').all() as {
+        id: string
+        document: string
+      }[],
+      revoked: db.prepare('SELECT id, kind FROM revocations ORDER BY revoked_at, id').all() as {
+        id: string
+        kind: string
+      }[],
+    }
+  } finally {
+    db.close()
+  }
+}
+
+/** A stock y-websocket client; resolves the first close the server sends it. */
+function watchedClient(
+  server: TandemProcess,
+  room: string,
+  token: string,
+): { client: TestClient; closed: Promise<CloseInfo> } {
+  const client = connectClient(server.url, room, { params: { token } })
+  cleanups.push(() => client.destroy())
+  const closed = new Promise<CloseInfo>((resolve) => {
+    client.provider.on('connection-close', (event: { code: number; reason: unknown } | null) => {
+      if (event) resolve({ code: event.code, reason: String(event.reason) })
+    })
+  })
+  return { client, closed }
+}
+
+function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  return Promise.race([
+    promise,
+    new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`${what} did not happen within ${ms} ms`)), ms)),
+  ])
+}
+
+describe('share links', () => {
+  it('lists and revokes for the admin key and write tokens of the document only', async () => {
+    const server = await tandem()
+    const owner = await mint(['team/notes'], 'write')
+    const view = await share(server, 'team/notes', owner, 'read', 'for the reviewers')
+    const edit = await share(server, 'team/notes', owner, 'write')
+    await share(server, 'team/other', await mint(['team/other'], 'write'), 'read')
+    const path = `/api/docs/${encodeURIComponent('team/notes')}/links`
+
+    for (const credential of [adminKey, owner, await mint(['team/*'], 'write', 'bob')]) {
+      const response = await api(server, path, 'GET', credential)
+      expect(response.status).toBe(200)
+      const { links } = (await response.json()) as { links: Record<string, unknown>[] }
+      expect(links.map((link) => link.id)).toEqual([view.id, edit.id])
+      expect(links[0]).toEqual({
+        id: view.id,
+        access: 'read',
+        label: 'for the reviewers',
+        createdBy: 'alice',
+        createdAt: expect.any(String),
+        expiresAt: view.expiresAt,
+      })
+      // The token itself is never shown again.
+      expect(JSON.stringify(links)).not.toContain(view.token)
+    }
+
+    const refusals: [string | undefined, number, string][] = [
+      [undefined, 401, 'a token is required'],
+      [await mint(['team/notes'], 'read'), 403, 'the token only allows reading'],
+      [view.token, 403, 'the token only allows reading'],
+      [await mint(['elsewhere'], 'write'), 403, 'does not cover the document "team/notes"'],
+      ['not-a-token', 401, 'the token is malformed'],
+    ]
+    for (const [credential, status, reason] of refusals) {
+      for (const [method, suffix] of [
+        ['GET', ''],
+        ['DELETE', `/${edit.id}`],
+      ] as const) {
+        const response = await api(server, path + suffix, method, credential)
+        expect({ method, status: response.status }).toEqual({ method, status })
+        expect(await response.text()).toContain(reason)
+      }
+    }
+    expect(stored(server).revoked).toEqual([])
+
+    const revoked = await api(server, `${path}/${edit.id}`, 'DELETE', owner)
+    expect(revoked.status).toBe(200)
+    expect(await revoked.json()).toMatchObject({ id: edit.id, alreadyRevoked: false, reason: REVOKED_LINK_REASON })
+    const again = await api(server, `${path}/${edit.id}`, 'DELETE', adminKey)
+    expect(await again.json()).toMatchObject({ id: edit.id, alreadyRevoked: true })
+    expect(stored(server).revoked).toEqual([{ id: edit.id, kind: 'link' }])
+    const left = (await (await api(server, path, 'GET', owner)).json()) as { links: { id: string }[] }
+    expect(left.links.map((link) => link.id)).toEqual([view.id])
+  })
+
+  it('refuses bad ids, unknown ids and bad names with a clear 4xx, and changes nothing', async () => {
+    const server = await tandem()
+    const owner = await mint(['*'], 'write')
+    const link = await share(server, 'a', owner, 'read')
+    const other = await share(server, 'b', owner, 'read')
+    const before = stored(server)
+    expect(before.links.map((l) => l.id)).toEqual([link.id, other.id])
+
+    const cases: [string, string, number, string][] = [
+      ['DELETE', '/api/docs/a/links/%ZZ', 400, 'The link id is not valid percent-encoding.'],
+      ['DELETE', `/api/docs/a/links/${'x'.repeat(201)}`, 400, 'Invalid link id: a token id must be at most 200'],
+      ['DELETE', '/api/docs/a/links/has%20space', 400, 'must not contain spaces or control characters'],
+      ['DELETE', '/api/docs/a/links/', 400, 'Invalid link id: a token id must be a non-empty string'],
+      ['DELETE', '/api/docs/a/links/00000000-0000-4000-8000-000000000000', 404, 'has no share link'],
+      // A link of another document is unknown here.
+      ['DELETE', `/api/docs/a/links/${other.id}`, 404, `The document "a" has no share link ${other.id}.`],
+      ['GET', '/api/docs/a%2F..%2Fb/links', 400, 'Invalid document name'],
+      ['GET', '/api/docs/%E0%A4%A/links', 400, 'The document name is not valid percent-encoding.'],
+      ['POST', '/api/docs/a/links', 405, 'use GET'],
+      ['GET', `/api/docs/a/links/${link.id}`, 405, 'use DELETE'],
+      ['POST', '/api/tokens/%ZZ/revoke', 400, 'The link id is not valid percent-encoding.'],
+      ['GET', `/api/tokens/${link.id}/revoke`, 405, 'use POST'],
+    ]
+    for (const [method, path, status, reason] of cases) {
+      const response = await api(server, path, method, path.startsWith('/api/tokens') ? adminKey : owner)
+      expect({ path, method, status: response.status }).toEqual({ path, method, status })
+      expect(await response.text()).toContain(reason)
+    }
+    // Revoking by token id needs the admin key; a write token is not one.
+    const byToken = await api(server, `/api/tokens/${link.id}/revoke`, 'POST', owner)
+    expect(byToken.status).toBe(401)
+    expect(stored(server)).toEqual(before)
+    const body = { access: 'read', ttl: '1d', label: 'x'.repeat(101) }
+    expect((await api(server, '/api/docs/a/share', 'POST', owner, body)).status).toBe(400)
+    expect(stored(server)).toEqual(before)
+  })
+
+  it('refuses a revoked link at the upgrade and on the HTTP API, also after a restart', async () => {
+    const server = await tandem()
+    const owner = await mint(['doc'], 'write')
+    const link = await share(server, 'doc', owner, 'write')
+    const ok = await api(server, '/api/docs/doc/text', 'GET', link.token)
+    expect(ok.status).not.toBe(403)
+
+    expect((await api(server, `/api/docs/doc/links/${link.id}`, 'DELETE', owner)).status).toBe(200)
+
+    const check = async () => {
+      const text = await api(server, '/api/docs/doc/text', 'GET', link.token)
+      expect(text.status).toBe(403)
+      expect(await text.text()).toBe(`Access denied: ${REVOKED_LINK_REASON}.`)
+      // An edit link that was revoked can no longer make links of its own, nor list or revoke them.
+      for (const [method, path, body] of [
+        ['POST', '/api/docs/doc/share', { access: 'read' }],
+        ['GET', '/api/docs/doc/links', undefined],
+      ] as const) {
+        const refused = await api(server, path, method, link.token, body)
+        expect(refused.status).toBe(403)
+        expect(await refused.text()).toBe(`Access denied: ${REVOKED_LINK_REASON}.`)
+      }
+      const raw = await openRawClient(server.url, 'doc', { headers: { Authorization: `Bearer ${link.token}` } })
+      cleanups.push(() => raw.ws.terminate())
+      expect(await raw.closed).toEqual({ code: CloseCode.forbidden, reason: `Access denied: ${REVOKED_LINK_REASON}.` })
+      expect(raw.received).toEqual([])
+    }
+    await check()
+    await server.restart()
+    expect(stored(server).revoked).toEqual([{ id: link.id, kind: 'link' }])
+    await check()
+    // The owner's own token is untouched.
+    expect((await api(server, '/api/docs/doc/links', 'GET', owner)).status).toBe(200)
+  })
+
+  it('closes the connections of a revoked link within 5 s, with 4403 and the reason, and no others', async () => {
+    const server = await tandem()
+    const owner = await mint(['doc'], 'write')
+    const link = await share(server, 'doc', owner, 'read')
+    const viewer = watchedClient(server, 'doc', link.token)
+    const editor = watchedClient(server, 'doc', owner)
+    await Promise.all([viewer.client.synced(), editor.client.synced()])
+
+    const started = Date.now()
+    expect((await api(server, `/api/docs/doc/links/${link.id}`, 'DELETE', owner)).status).toBe(200)
+    const closed = await within(viewer.closed, 5000, 'closing the revoked link')
+    expect(closed).toEqual({ code: CloseCode.forbidden, reason: `Access denied: ${REVOKED_LINK_REASON}.` })
+    expect(Date.now() - started).toBeLessThan(5000)
+    // The editor stays: an edit still reaches the server.
+    editor.client.text.insert(0, 'still here')
+    await within(
+      (async () => {
+        while ((await (await api(server, '/api/docs/doc/text', 'GET', owner)).text()) !== 'still here') {
+          await new Promise((resolve) => setTimeout(resolve, 50))
+        }
+      })(),
+      10_000,
+      'the edit after the revocation reaching the server',
+    )
+  })
+
+  it('revokes any token by its id with the admin key, also one another service signed', async () => {
+    const server = await tandem()
+    const now = Math.floor(Date.now() / 1000)
+    const foreign = await new SignJWT({ docs: ['doc'], access: 'write' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('service-user')
+      .setIssuedAt(now)
+      .setExpirationTime(now + 3600)
+      .setJti('service:4711')
+      .sign(new TextEncoder().encode(secret))
+    const connection = watchedClient(server, 'doc', foreign)
+    await connection.client.synced()
+
+    const refused = await api(server, '/api/tokens/service%3A4711/revoke', 'POST', 'wrong-key')
+    expect(refused.status).toBe(401)
+    expect(stored(server).revoked).toEqual([])
+
+    const response = await api(server, '/api/tokens/service%3A4711/revoke', 'POST', adminKey)
+    expect(response.status).toBe(200)
+    expect(await response.json()).toMatchObject({ id: 'service:4711', kind: 'token', alreadyRevoked: false })
+    expect(await within(connection.closed, 5000, 'closing the revoked token')).toEqual({
+      code: CloseCode.forbidden,
+      reason: `Access denied: ${REVOKED_TOKEN_REASON}.`,
+    })
+    const text = await api(server, '/api/docs/doc/text', 'GET', foreign)
+    expect(await text.text()).toBe(`Access denied: ${REVOKED_TOKEN_REASON}.`)
+  })
+
+  it('answers 404 with a sentence on a server without tokens', async () => {
+    const server = await startTandem({ env: { TANDEM_ADMIN_KEY: adminKey } })
+    cleanups.push(() => server.dispose())
+    const response = await api(server, '/api/docs/doc/links', 'GET', adminKey)
+    expect(response.status).toBe(404)
+    expect(await response.text()).toContain('runs without tokens (start it with --auth token)')
+  })
+})
+
+describe('scaled out on PostgreSQL and Redis', () => {
+  it('closes a revoked link on the other instance within 5 s, and refuses it there at the upgrade', async () => {
+    const [postgres, redis] = await Promise.all([startPostgres({ fsync: false }), startRedis()])
+    cleanups.push(() => Promise.all([postgres.stop(), redis.stop()]).then(() => undefined))
+    const url = await postgres.createSchema()
+    const [first, second] = await Promise.all(
+      [0, 1].map(() => tandem(['--database-url', url, '--redis-url', redis.url])),
+    )
+    if (!first || !second) throw new Error('two instances should have started')
+    const owner = await mint(['doc'], 'write')
+    const link = await share(first, 'doc', owner, 'read')
+    // The viewer is on the second instance; the link is revoked through the first.
+    const viewer = watchedClient(second, 'doc', link.token)
+    await viewer.client.synced()
+
+    const started = Date.now()
+    expect((await api(first, `/api/docs/doc/links/${link.id}`, 'DELETE', owner)).status).toBe(200)
+    expect(await within(viewer.closed, 5000, 'the other instance closing the revoked link')).toEqual({
+      code: CloseCode.forbidden,
+      reason: `Access denied: ${REVOKED_LINK_REASON}.`,
+    })
+    expect(Date.now() - started).toBeLessThan(5000)
+    const raw = await openRawClient(second.url, 'doc', { headers: { Authorization: `Bearer ${link.token}` } })
+    cleanups.push(() => raw.ws.terminate())
+    expect(await raw.closed).toEqual({ code: CloseCode.forbidden, reason: `Access denied: ${REVOKED_LINK_REASON}.` })
+  })
+})

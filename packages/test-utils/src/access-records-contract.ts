@@ -1,0 +1,122 @@
+import type { AccessRecords, ShareLinkRecord } from '@tandem/server'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+
+/** Access records opened for one test of {@link runAccessRecordsContract}. */
+export interface AccessRecordsUnderTest {
+  /** A new, empty store. */
+  readonly store: AccessRecords
+  /** Closes the store and opens it again on the same data; without it, the persistence test is skipped. */
+  readonly reopen?: () => Promise<AccessRecords>
+  /** Closes whichever instance is current and removes its data. */
+  readonly cleanup: () => Promise<void>
+}
+
+const hour = 3600_000
+
+/**
+ * Registers Vitest tests that hold an {@link AccessRecords} implementation to its contract: links recorded and
+ * read back exactly, listed per document without the expired and the revoked ones, revocations that are
+ * idempotent, know whether they revoked a link, are found by time, and (with `reopen`) survive a restart.
+ */
+export function runAccessRecordsContract(label: string, open: () => Promise<AccessRecordsUnderTest>): void {
+  describe(`AccessRecords contract: ${label}`, () => {
+    let subject: AccessRecordsUnderTest
+    let store: AccessRecords
+
+    beforeEach(async () => {
+      subject = await open()
+      store = subject.store
+    })
+
+    afterEach(async () => {
+      await subject.cleanup()
+    })
+
+    // Whole seconds, as every store keeps at least millisecond precision.
+    const base = new Date(Math.floor(Date.now() / 1000) * 1000)
+    const link = (id: string, document: string, overrides: Partial<ShareLinkRecord> = {}): ShareLinkRecord => ({
+      id,
+      document,
+      access: 'read',
+      label: null,
+      createdBy: 'share:alice',
+      createdAt: base,
+      expiresAt: new Date(base.getTime() + hour),
+      ...overrides,
+    })
+
+    it('reads a recorded link back exactly, and nothing for an id never recorded', async () => {
+      const recorded = link('3f2a9c1e-0000-4000-8000-000000000001', 'team/notes', {
+        access: 'write',
+        label: 'for the reviewers ✓',
+      })
+      await store.recordLink(recorded)
+      expect(await store.link(recorded.id)).toEqual(recorded)
+      expect(await store.link('never-recorded')).toBeNull()
+    })
+
+    it('refuses a second link with the same id and keeps the first', async () => {
+      const first = link('same-id', 'a')
+      await store.recordLink(first)
+      await expect(store.recordLink(link('same-id', 'b', { access: 'write' }))).rejects.toThrow()
+      expect(await store.link('same-id')).toEqual(first)
+    })
+
+    it('lists the active links of one document, oldest first, without expired, revoked or other documents', async () => {
+      await store.recordLink(link('later', 'doc', { createdAt: new Date(base.getTime() + 2000) }))
+      await store.recordLink(link('earlier', 'doc'))
+      await store.recordLink(link('expired', 'doc', { expiresAt: new Date(base.getTime() - 1000) }))
+      await store.recordLink(link('revoked', 'doc'))
+      await store.recordLink(link('other', 'doc/sub'))
+      await store.recordLink(link('prefix', 'do'))
+      await store.revoke('revoked')
+
+      const active = await store.activeLinks('doc', new Date())
+      expect(active.map((l) => l.id)).toEqual(['earlier', 'later'])
+      expect(await store.activeLinks('nothing-here', new Date())).toEqual([])
+      // A link expires at its expiry, not after.
+      expect((await store.activeLinks('doc', new Date(base.getTime() + hour))).map((l) => l.id)).toEqual([])
+    })
+
+    it('revokes an id once: a second revocation changes nothing and says so', async () => {
+      await store.recordLink(link('a-link', 'doc'))
+      expect(await store.revocation('a-link')).toBeNull()
+      const first = await store.revoke('a-link')
+      expect(first.already).toBe(false)
+      expect(first.revocation).toMatchObject({ id: 'a-link', kind: 'link' })
+      const second = await store.revoke('a-link')
+      expect(second).toEqual({ revocation: first.revocation, already: true })
+      expect(await store.revocation('a-link')).toEqual(first.revocation)
+      // The link itself is still there to read, for the record.
+      expect(await store.link('a-link')).not.toBeNull()
+    })
+
+    it('revokes ids that are no recorded link as tokens', async () => {
+      const { revocation } = await store.revoke('some-service-jti')
+      expect(revocation.kind).toBe('token')
+      expect(await store.revocation('some-service-jti')).toEqual(revocation)
+      expect(await store.revocation('not-revoked')).toBeNull()
+    })
+
+    it('finds revocations by the time they were made', async () => {
+      const before = new Date(Date.now() - 60_000)
+      await store.revoke('one')
+      await store.revoke('two')
+      const since = await store.revocationsSince(before)
+      expect(since.map((r) => r.id).sort()).toEqual(['one', 'two'])
+      const last = since.at(-1) as { revokedAt: Date }
+      expect(await store.revocationsSince(new Date(last.revokedAt.getTime() + 60_000))).toEqual([])
+    })
+
+    it('keeps links and revocations across a close and reopen', async (context) => {
+      if (!subject.reopen) return context.skip()
+      await store.recordLink(link('kept', 'doc'))
+      await store.recordLink(link('kept-and-revoked', 'doc'))
+      const { revocation } = await store.revoke('kept-and-revoked')
+      store = await subject.reopen()
+      expect(await store.link('kept')).toEqual(link('kept', 'doc'))
+      expect(await store.revocation('kept-and-revoked')).toEqual(revocation)
+      expect((await store.activeLinks('doc', new Date())).map((l) => l.id)).toEqual(['kept'])
+    })
+  })
+}
