@@ -101,7 +101,7 @@ describe('the systemd unit', () => {
 
 describe('the PM2 ecosystem file', () => {
   it('is restarted after kill -9 and reloaded gracefully, losing nothing acknowledged, and logs where the docs say', async () => {
-    const ecosystem = await documented('js', '// ecosystem.config.cjs')
+    const ecosystem = await documented('js', '// /opt/tandem/ecosystem.config.cjs')
     const [home, dataDir, port] = [
       await tempDir('tandem-pm2-home-'),
       await tempDir('tandem-pm2-data-'),
