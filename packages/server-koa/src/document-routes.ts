@@ -10,7 +10,7 @@ import {
 } from '@tandem/server'
 import type { Context, Middleware } from 'koa'
 import type { AccessPolicy } from './access-policy.js'
-import { adminKeyMatches, readJsonBody, requestQuery, sendAccessDenied } from './http-helpers.js'
+import { adminKeyMatches, documentNameInPath, readJsonBody, requestQuery, sendAccessDenied } from './http-helpers.js'
 
 /** Settings of the document API. */
 export interface DocumentRoutesOptions {
@@ -148,7 +148,7 @@ export function documentRoutes(sync: SyncServer, options: DocumentRoutesOptions 
       })
     }
     if (parts.length === 0) return list(ctx)
-    const name = nameInPath(ctx, parts[0] as string)
+    const name = documentNameInPath(ctx, parts[0] as string)
 
     if (method === 'GET') {
       // An old name leads to the document where it is now, and access is decided there.
@@ -264,19 +264,6 @@ async function refuseOldName(ctx: Context, sync: SyncServer, name: string): Prom
   if (located.movedFrom !== null) {
     ctx.throw(404, `"${name}" is an old name: the document is now "${located.name}"; use that name.`)
   }
-}
-
-/** A document name from the path (URL-encoded), or a 400 saying what is wrong with it. */
-function nameInPath(ctx: Context, encoded: string): string {
-  let name: string
-  try {
-    name = decodeURIComponent(encoded)
-  } catch {
-    return ctx.throw(400, 'The document name is not valid percent-encoding.')
-  }
-  const invalid = docNameError(name)
-  if (invalid !== null) return ctx.throw(400, `Invalid document name: ${invalid}.`)
-  return name
 }
 
 /** A yes/no query parameter: absent, `0`/`false` or `1`/`true`. */

@@ -1,4 +1,5 @@
 import { timingSafeEqual } from 'node:crypto'
+import { docNameError } from '@tandem/protocol'
 import { AccessDenied } from '@tandem/server'
 import type { Context } from 'koa'
 import type { AccessPolicy } from './access-policy.js'
@@ -49,4 +50,17 @@ export function adminKeyMatches(ctx: Context, adminKey: string): boolean {
   const given = Buffer.from(header.slice(7).trim())
   const expected = Buffer.from(adminKey)
   return given.byteLength === expected.byteLength && timingSafeEqual(given, expected)
+}
+
+/** A document name from a path segment (URL-encoded, `/` as `%2F`), or a 400 saying what is wrong with it. */
+export function documentNameInPath(ctx: Context, encoded: string): string {
+  let name: string
+  try {
+    name = decodeURIComponent(encoded)
+  } catch {
+    return ctx.throw(400, 'The document name is not valid percent-encoding.')
+  }
+  const invalid = docNameError(name)
+  if (invalid !== null) return ctx.throw(400, `Invalid document name: ${invalid}.`)
+  return name
 }

@@ -1,8 +1,8 @@
-import { docNameError, tokenIdError } from '@tandem/protocol'
+import { tokenIdError } from '@tandem/protocol'
 import type { ShareLinkRecord } from '@tandem/server'
 import type { Context, Middleware } from 'koa'
 import type { AccessPolicy } from './access-policy.js'
-import { adminKeyMatches, requestQuery, sendAccessDenied } from './http-helpers.js'
+import { adminKeyMatches, documentNameInPath, requestQuery, sendAccessDenied } from './http-helpers.js'
 import { reasonOf } from './token-revocations.js'
 
 /** Settings of the link routes. */
@@ -55,7 +55,7 @@ export function linkRoutes(policy: AccessPolicy, options: LinkRoutesOptions = {}
       ctx.body = { id, kind: revocation.kind, revokedAt: revocation.revokedAt.toISOString(), alreadyRevoked: already }
       return
     }
-    const name = decodedName(ctx, (links as RegExpExecArray)[1] as string)
+    const name = documentNameInPath(ctx, (links as RegExpExecArray)[1] as string)
     const encodedId = (links as RegExpExecArray)[2]
     // Checked before the credentials, as the share route does: a bad request says so whoever sends it.
     const id = encodedId === undefined ? null : decodedId(ctx, encodedId)
@@ -93,18 +93,6 @@ function linkBody(link: ShareLinkRecord) {
     createdAt: link.createdAt.toISOString(),
     expiresAt: link.expiresAt.toISOString(),
   }
-}
-
-function decodedName(ctx: Context, encoded: string): string {
-  let name: string
-  try {
-    name = decodeURIComponent(encoded)
-  } catch {
-    return ctx.throw(400, 'The document name is not valid percent-encoding.')
-  }
-  const invalid = docNameError(name)
-  if (invalid !== null) return ctx.throw(400, `Invalid document name: ${invalid}.`)
-  return name
 }
 
 function decodedId(ctx: Context, encoded: string): string {

@@ -1,10 +1,9 @@
-import { docNameError } from '@tandem/protocol'
 import { DocumentGone, type SyncServer } from '@tandem/server'
 import diff from 'fast-diff'
 import type { Context, Middleware } from 'koa'
 import type * as Y from 'yjs'
 import type { AccessPolicy } from './access-policy.js'
-import { requestQuery, sendAccessDenied } from './http-helpers.js'
+import { documentNameInPath, requestQuery, sendAccessDenied } from './http-helpers.js'
 
 /** The largest body a write takes by default: 1 MiB. */
 export const DEFAULT_MAX_WRITE_SIZE = 1024 * 1024
@@ -67,10 +66,7 @@ export function writeRoutes(sync: SyncServer, options: WriteRoutesOptions = {}):
     ctx.set('Cache-Control', 'no-store')
     const encoded = path.slice(docsPrefix.length, -route.suffix.length)
     if (encoded.includes('/')) return ctx.throw(404, `Use /api/docs/<URL-encoded document name>${route.suffix}.`)
-    const name = decodeOrNull(encoded)
-    if (name === null) return ctx.throw(400, 'The document name is not valid percent-encoding.')
-    const invalid = docNameError(name)
-    if (invalid !== null) return ctx.throw(400, `Invalid document name: ${invalid}.`)
+    const name = documentNameInPath(ctx, encoded)
 
     if (policy) {
       const wait = policy.limits.attempt(ctx.ip)
@@ -259,13 +255,5 @@ async function readBody(ctx: Context, type: 'text/plain' | 'application/json', m
     return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(Buffer.concat(chunks))
   } catch {
     return ctx.throw(400, 'The body is not valid UTF-8.')
-  }
-}
-
-function decodeOrNull(encoded: string): string | null {
-  try {
-    return decodeURIComponent(encoded)
-  } catch {
-    return null
   }
 }
