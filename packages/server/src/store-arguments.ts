@@ -73,20 +73,18 @@ export function storeArgumentChecks(
       }
       checks.tokenId(link.id, 'recordLink')
       checks.name(link.document, 'recordLink')
-      const problem =
-        link.access !== 'read' && link.access !== 'write'
-          ? 'its access must be "read" or "write"'
-          : link.label !== null && typeof link.label !== 'string'
-            ? 'its label must be a string or null'
-            : typeof link.createdBy !== 'string' || link.createdBy === ''
-              ? 'its createdBy must be a non-empty string'
-              : !(link.createdAt instanceof Date) || Number.isNaN(link.createdAt.getTime())
-                ? 'its createdAt must be a valid Date'
-                : !(link.expiresAt instanceof Date) || Number.isNaN(link.expiresAt.getTime())
-                  ? 'its expiresAt must be a valid Date'
-                  : null
-      if (problem !== null)
+      const validDate = (date: unknown) => date instanceof Date && !Number.isNaN(date.getTime())
+      const problems: [boolean, string][] = [
+        [link.access !== 'read' && link.access !== 'write', 'its access must be "read" or "write"'],
+        [link.label !== null && typeof link.label !== 'string', 'its label must be a string or null'],
+        [typeof link.createdBy !== 'string' || link.createdBy === '', 'its createdBy must be a non-empty string'],
+        [!validDate(link.createdAt), 'its createdAt must be a valid Date'],
+        [!validDate(link.expiresAt), 'its expiresAt must be a valid Date'],
+      ]
+      const problem = problems.find(([broken]) => broken)?.[1]
+      if (problem !== undefined) {
         throw new TypeError(`${store}.recordLink got a link ${link.id} that is not valid: ${problem}.`)
+      }
     },
   }
   return checks

@@ -216,7 +216,7 @@ export class SyncServer {
 
   /** The `content` text of a document, or `null` when no such document exists. */
   async getText(name: string): Promise<string | null> {
-    if (!this.rooms.open(name) && (await this.store.info(name)) === null) return null
+    if (!(await this.isOpenOrStored(name))) return null
     const room = await this.rooms.acquire(name)
     try {
       return room.doc().getText('content').toString()
@@ -236,7 +236,7 @@ export class SyncServer {
    */
   async edit<T>(name: string, author: Identity, change: (text: Y.Text) => T): Promise<{ result: T; existed: boolean }> {
     if (this.closing) throw new Error('The server is shutting down; it accepts no new changes.')
-    const existed = this.rooms.open(name) !== undefined || (await this.store.info(name)) !== null
+    const existed = await this.isOpenOrStored(name)
     const room = await this.documents.open(name)
     try {
       const doc = room.doc()
@@ -249,6 +249,11 @@ export class SyncServer {
     } finally {
       this.rooms.release(room)
     }
+  }
+
+  /** Whether `name` has a room open here or anything stored. */
+  private async isOpenOrStored(name: string): Promise<boolean> {
+    return this.rooms.open(name) !== undefined || (await this.store.info(name)) !== null
   }
 
   /** Every stored document not in the trash; with `{ trashed: true }`, the ones in the trash. */
