@@ -60,7 +60,7 @@ export function documentNameInPath(ctx: Context, encoded: string): string {
   } catch {
     return ctx.throw(400, 'The document name is not valid percent-encoding.')
   }
-  const invalid = docNameError(name)
+  const invalid = encoded.includes('/') ? 'encode "/" in the name as %2F' : docNameError(name)
   if (invalid !== null) return ctx.throw(400, `Invalid document name: ${invalid}.`)
   return name
 }

@@ -1,9 +1,9 @@
-import { type Access, docNameError, docPatternError, MAX_TOKEN_PATTERNS } from '@tandem/protocol'
+import { type Access, docPatternError, MAX_TOKEN_PATTERNS } from '@tandem/protocol'
 import type { Context, Middleware } from 'koa'
 import type { AccessPolicy } from './access-policy.js'
 import { MAX_TOKEN_TTL_SECONDS } from './access-tokens.js'
 import { parseDuration } from './duration.js'
-import { adminKeyMatches, readJsonBody, requestQuery, sendAccessDenied } from './http-helpers.js'
+import { adminKeyMatches, documentNameInPath, readJsonBody, requestQuery, sendAccessDenied } from './http-helpers.js'
 
 /** Settings of the token endpoints. */
 export interface TokenRoutesOptions {
@@ -63,14 +63,7 @@ export function tokenRoutes(policy: AccessPolicy, options: TokenRoutesOptions = 
       return
     }
     const encoded = ctx.path.slice('/api/docs/'.length, -shareSuffix.length)
-    let docName: string
-    try {
-      docName = decodeURIComponent(encoded)
-    } catch {
-      return ctx.throw(400, 'The document name is not valid percent-encoding.')
-    }
-    const invalid = encoded.includes('/') ? 'encode "/" in the name as %2F' : docNameError(docName)
-    if (invalid !== null) return ctx.throw(400, `Invalid document name: ${invalid}.`)
+    const docName = documentNameInPath(ctx, encoded)
     let grant: Awaited<ReturnType<AccessPolicy['authorizeRequest']>>
     try {
       grant = await policy.authorizeRequest(ctx.headers, requestQuery(ctx), docName, 'write')
