@@ -83,11 +83,12 @@ test("saved fires after the server's commit, and what was saved survives kill -9
 
 test('a connection that dies without closing is noticed by the heartbeat, and replaced', async ({ openPerson }) => {
   // The server only lets a client id speak through one connection, and keeps the dead one until its own ping
-  // drops it: a short server ping interval lets the replacement in quickly.
-  const server = await startTandem({ args: ['--ping-interval', '300'] })
+  // drops it: a short server ping interval lets the replacement in quickly. Both intervals leave a healthy
+  // connection a second to answer, so a machine busy with other work does not look like a dead network.
+  const server = await startTandem({ args: ['--ping-interval', '1000'] })
   const proxy = await startFreezingProxy(server.port)
   try {
-    const ada = await openPerson({ name: 'Ada', serverUrl: proxy.url, heartbeatInterval: 400 })
+    const ada = await openPerson({ name: 'Ada', serverUrl: proxy.url, heartbeatInterval: 1000 })
     await ada.waitForStatus('connected')
     // Idle but healthy: the heartbeat's probes are answered, so the connection stays.
     const chunks = proxy.chunksToClient
@@ -96,7 +97,7 @@ test('a connection that dies without closing is noticed by the heartbeat, and re
     expect(await ada.events('status')).toEqual(['connecting', 'connected'])
 
     proxy.freeze()
-    // Noticed after 2.5 intervals of silence (1 s here; 25 s by default), then replaced by a new connection.
+    // Noticed after 2.5 intervals of silence (2.5 s here; 25 s by default), then replaced by a new connection.
     await expect
       .poll(async () => (await ada.events('status')).slice(0, 3))
       .toEqual(['connecting', 'connected', 'disconnected'])
