@@ -115,6 +115,9 @@ export function createEditor(options: EditorOptions): Editor {
     get readOnly() {
       return effectiveReadOnly()
     },
+    get docName() {
+      return session.docName
+    },
     doc: session.doc,
     text: session.text,
     meta: session.meta,

@@ -29,6 +29,8 @@ export interface TandemEditorEventMap {
   'tandem-unsaved': CustomEvent<null>
   'tandem-peers': CustomEvent<{ peers: Peer[] }>
   'tandem-error': CustomEvent<EditorError>
+  /** The document was renamed while open; the element goes on syncing it under `to`. */
+  'tandem-moved': CustomEvent<{ to: string; from: string }>
 }
 
 // Loading this module where there is no DOM (server-side rendering) must not throw.
@@ -151,6 +153,7 @@ export class TandemEditorElement extends Base {
       editor.on('unsaved', () => this.fire('tandem-unsaved', null))
       editor.on('peers', (peers) => this.fire('tandem-peers', { peers }))
       editor.on('error', (error) => this.fire('tandem-error', error))
+      editor.on('moved', (to, from) => this.fire('tandem-moved', { to, from }))
     } catch (error) {
       this.problem(error)
     }

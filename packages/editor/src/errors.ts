@@ -12,6 +12,8 @@ export type EditorErrorReason =
   | 'bad-request'
   /** The document is over the server's size limit (close 4413). */
   | 'document-too-large'
+  /** The document was deleted: it is in the trash, or gone for good (close 4410). Restoring it helps. */
+  | 'deleted'
   /** The token expired (close 4440) and the `token` option is a fixed string, so no fresh one can be had. */
   | 'token-expired'
   /** The server refused the connection for good with another 44xx close code. */
@@ -69,6 +71,13 @@ export function errorFromClose(code: number, reason: string): EditorError {
         code,
         fatal: true,
         message: `The document is larger than the server allows.${detail}`,
+      }
+    case CloseCode.documentDeleted:
+      return {
+        reason: 'deleted',
+        code,
+        fatal: true,
+        message: 'This document was deleted. Someone who may edit it can restore it from the trash.',
       }
     case CloseCode.tokenExpired:
       return {

@@ -35,6 +35,8 @@ export interface ReconnectingSocketOptions {
   heartbeatInterval: number
   onStatus: (status: ConnectionStatus) => void
   onError: (error: EditorError) => void
+  /** The server closed with 4308 (the document was renamed), `reason` being the new name if it fits. */
+  onMoved: (reason: string) => void
   /** Called with the token of each attempt, before it connects. */
   onToken: (token: string | undefined) => void
 }
@@ -163,6 +165,16 @@ export class ReconnectingSocket {
       // function that keeps returning the expired token does not make a tight loop.
       this.setStatus('disconnected')
       this.scheduleRetry()
+      return
+    }
+    if (event?.code === CloseCode.documentMoved) {
+      // Not a failure: the session follows the new name and connects again at once.
+      this.setStatus('disconnected')
+      this.options.onMoved(event.reason)
+      // After the provider has let go of the closed socket, which it does right after this event.
+      this.attempt = 0
+      this.clearRetry()
+      this.retryTimer = setTimeout(() => void this.open(), 0)
       return
     }
     if (event && isPermanentClose(event.code)) {

@@ -1,4 +1,4 @@
-import { type Access, EXTENSIONS_PARAM } from '@tandem/protocol'
+import { type Access, docNameError, EXTENSIONS_PARAM } from '@tandem/protocol'
 import { Awareness } from 'y-protocols/awareness'
 import { WebsocketProvider } from 'y-websocket'
 import * as Y from 'yjs'
@@ -84,10 +84,18 @@ export interface SessionEvents {
   error: [error: EditorError]
   /** The access the token grants changed (see `Session.access`). */
   access: [access: Access | null]
+  /**
+   * The document was renamed while open (the server closed with 4308): the session now syncs it under `to`,
+   * and reconnects at once; nothing typed meanwhile is lost. Not fired when the new name is too long for a
+   * close reason (over 123 characters): the session then goes on under the old name, which the server follows.
+   */
+  moved: [to: string, from: string]
 }
 
 /** A document open on a server: the Yjs document, the people present, and the connection. */
 export interface Session {
+  /** The document's name: the one it was opened with, or the one it was renamed to since (see `moved`). */
+  readonly docName: string
   /** The Yjs document. */
   readonly doc: Y.Doc
   /** The shared text, `doc.getText('content')`. */
@@ -193,6 +201,7 @@ export function createSession(options: SessionOptions): Session {
     else if (awareness.getLocalState()?.access !== undefined) awareness.setLocalStateField('access', undefined)
   }
   showAccess()
+  let currentName = docName
   const socket = new ReconnectingSocket(provider, {
     params: provider.params,
     token,
@@ -201,8 +210,18 @@ export function createSession(options: SessionOptions): Session {
     onStatus: (status) => emitter.emit('status', status),
     onError: (error) => {
       // An error nobody listens to would otherwise vanish, leaving a person staring at an editor that does not sync.
-      if (!emitter.has('error')) console.warn(`Tandem editor (${docName}): ${error.message}`)
+      if (!emitter.has('error')) console.warn(`Tandem editor (${currentName}): ${error.message}`)
       emitter.emit('error', error)
+    },
+    onMoved: (to) => {
+      if (docNameError(to) !== null || to === currentName) return
+      const from = currentName
+      currentName = to
+      // The next connection goes to the new name; other tabs are synced on the new name's channel too.
+      provider.disconnectBc()
+      provider.roomname = to
+      provider.bcChannel = `${provider.serverUrl}/${to}`
+      emitter.emit('moved', to, from)
     },
     onToken: (current) => {
       const next = current === undefined ? null : tokenAccess(current)
@@ -219,6 +238,9 @@ export function createSession(options: SessionOptions): Session {
   let touched = false
 
   const session: Session = {
+    get docName() {
+      return currentName
+    },
     doc,
     text: doc.getText('content'),
     meta: doc.getMap('meta'),

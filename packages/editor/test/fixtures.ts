@@ -21,7 +21,7 @@ export interface Person {
   /** Puts the cursor at the end of the text and types, as a person would. */
   typeAtEnd(text: string): Promise<void>
   /** The values of the logged events of one type, in order. */
-  events(type: 'status' | 'synced' | 'saved' | 'unsaved' | 'peers' | 'error'): Promise<unknown[]>
+  events(type: 'status' | 'synced' | 'saved' | 'unsaved' | 'peers' | 'error' | 'moved'): Promise<unknown[]>
   /** Waits until the editor's status is `status`. */
   waitForStatus(status: 'connecting' | 'connected' | 'disconnected'): Promise<void>
 }

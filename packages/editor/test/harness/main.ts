@@ -12,7 +12,7 @@ import {
 type Config = Omit<EditorOptions, 'parent'>
 
 interface LogEntry {
-  type: 'status' | 'synced' | 'saved' | 'unsaved' | 'peers' | 'error'
+  type: 'status' | 'synced' | 'saved' | 'unsaved' | 'peers' | 'error' | 'moved'
   value?: unknown
 }
 
@@ -60,6 +60,7 @@ function create(config: Config): Editor {
     log.push({ type: 'peers', value: peers })
     renderPeers(peers)
   })
+  created.on('moved', (to, from) => log.push({ type: 'moved', value: { to, from } }))
   created.on('error', (error) => log.push({ type: 'error', value: { ...error, cause: String(error.cause ?? '') } }))
   renderPeers(created.peers)
   return created
