@@ -156,6 +156,8 @@ describe('with --auth none', () => {
       documents: [{ name: 'list/beta' }, { name: 'list/gamma' }],
       total: 3,
       nextOffset: null,
+      // No access control: the app says that anyone who can reach the server sees the list.
+      public: true,
     })
     const first = await call(server, 'GET', '/api/docs?q=list%2F&sort=name&limit=1')
     expect(await first.json()).toMatchObject({ documents: [{ name: 'list/alpha' }], total: 3, nextOffset: 1 })
@@ -190,6 +192,11 @@ describe('with --auth none', () => {
     expect(await stored(server, 'move/to')).toBe('moving text')
     expect(await stored(server, 'move/from')).toBeNull()
     expect(aliases(server)).toContain('move/from -> move/to')
+
+    // A client that opted in to following renames is told the new name instead, with nothing of the document.
+    const follower = await openRawClient(server.url, 'move/from?tandem=saved,moved')
+    expect(await follower.closed).toEqual({ code: CloseCode.documentMoved, reason: 'move/to' })
+    expect(follower.received).toEqual([])
 
     const late = client(server, 'move/from')
     await late.synced()
@@ -491,8 +498,10 @@ describe('with --auth token', () => {
   afterAll(() => server?.dispose())
 
   it('lists only what the token covers, with the verified author and their name', async () => {
-    const rows = await list(server, '?sort=name', await mint(['team/*'], 'read'))
+    const token = await mint(['team/*'], 'read')
+    const rows = await list(server, '?sort=name', token)
     expect(rows.map((row) => row.name)).toEqual(['team/a', 'team/b'])
+    expect(await (await call(server, 'GET', '/api/docs', { token })).json()).toMatchObject({ public: false })
     expect(rows[0]!.updatedBy).toEqual({ id: 'user:ada', name: 'Ada Lovelace', verified: true })
     expect((await call(server, 'GET', '/api/docs')).status).toBe(401)
   })

@@ -43,7 +43,7 @@ test('two people edit a document through nginx over https:// and wss://', async 
       people.push(person)
     }
     const [ada, bob] = people as [Person, Person]
-    const socket = `wss://${siteName}:${port}/${docName}?tandem=saved`
+    const socket = `wss://${siteName}:${port}/${docName}?tandem=saved%2Cmoved`
     expect(sockets).toEqual([socket, socket])
 
     await ada.typeAtEnd('Typed over wss')

@@ -182,7 +182,7 @@ export function createSession(options: SessionOptions): Session {
   provider = new WebsocketProvider(serverUrl, docName, doc, {
     connect: false,
     awareness,
-    params: { ...options.params, [EXTENSIONS_PARAM]: 'saved' },
+    params: { ...options.params, [EXTENSIONS_PARAM]: 'saved,moved' },
     WebSocketPolyfill: ack.socketClass(BaseWebSocket),
     disableBc: options.crossTab === false,
   })

@@ -67,6 +67,9 @@ export const CloseCode = {
   tokenExpired: 4440,
 } as const
 
+/** The longest close reason the WebSocket protocol allows, in bytes (a close frame's payload is at most 125). */
+export const MAX_CLOSE_REASON = 123
+
 /** Whether a stock y-websocket client gives up (does not reconnect) after this close code. */
 export function isPermanentClose(code: number): boolean {
   return code >= 4400 && code < 4500

@@ -12,6 +12,7 @@ export {
   CloseCode,
   isPermanentClose,
   isRevokedReason,
+  MAX_CLOSE_REASON,
   REVOKED_LINK_REASON,
   REVOKED_TOKEN_REASON,
 } from './close-codes.js'

@@ -32,19 +32,28 @@ export const syncUpdate = 2
 
 /**
  * The URL query parameter through which a client opts in to Tandem's extensions, as a comma-separated list:
- * `?tandem=saved`.
+ * `?tandem=saved,moved`.
  */
 export const EXTENSIONS_PARAM = 'tandem'
 
-/** The extensions a client can opt in to. */
-export type Extension = 'saved'
+/**
+ * The extensions a client can opt in to:
+ * - `saved`: the saved acknowledgement ({@link messageSaved}).
+ * - `moved`: a connection to an old name of a renamed document is closed with 4308 and the new name (when it
+ *   fits in a close reason), so that the client follows it, instead of being served the document under the old
+ *   name as a stock client is.
+ */
+export type Extension = 'saved' | 'moved'
+
+const EXTENSIONS: readonly Extension[] = ['saved', 'moved']
 
 /** Parses the value of the {@link EXTENSIONS_PARAM} query parameter; unknown names are ignored. */
 export function parseExtensions(value: string | null | undefined): Set<Extension> {
   const result = new Set<Extension>()
   if (!value) return result
   for (const part of value.split(',')) {
-    if (part.trim() === 'saved') result.add('saved')
+    const name = part.trim() as Extension
+    if (EXTENSIONS.includes(name)) result.add(name)
   }
   return result
 }

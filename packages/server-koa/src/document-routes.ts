@@ -47,7 +47,8 @@ const actions = new Set(['text', 'rename', 'restore', 'duplicate'])
 /**
  * Koa middleware serving the document API:
  * - `GET /api/docs`: documents the request may open, with title, size, last change and who made it; `q`, `sort`,
- *   `limit`, `offset`; `trash=1` for the trash.
+ *   `limit`, `offset`; `trash=1` for the trash. `public: true` says that the list was served without knowing
+ *   who asked (no access control): anyone who can reach the server sees it.
  * - `GET /api/docs/:name`: one document's row; an old name answers 308 with the new one.
  * - `GET /api/docs/:name/text`: its `content` text (old names followed).
  * - `POST /api/docs/:name/rename` `{ to }`, `POST /api/docs/:name/duplicate` `{ to, title? }`,
@@ -126,6 +127,8 @@ export function documentRoutes(sync: SyncServer, options: DocumentRoutesOptions 
       documents: page.map(row),
       total: matching.length,
       nextOffset: offset + page.length < matching.length ? offset + page.length : null,
+      // Decided without knowing who asked or limiting what they see: anyone who can reach the server sees this.
+      public: grant.covers === undefined && !grant.identity.verified,
     }
   }
 

@@ -1,6 +1,6 @@
 import type { IncomingMessage, Server } from 'node:http'
 import type { Duplex } from 'node:stream'
-import { CloseCode, docNameFromPath, EXTENSIONS_PARAM, parseExtensions } from '@tandem/protocol'
+import { CloseCode, docNameFromPath, EXTENSIONS_PARAM, MAX_CLOSE_REASON, parseExtensions } from '@tandem/protocol'
 import {
   AccessDenied,
   DEFAULT_MAX_MESSAGE_SIZE,
@@ -119,6 +119,7 @@ export function attachSyncServer(server: Server, sync: SyncServer, options: Atta
     const parsed = docNameFromPath(url.slice(prefix.length))
     if (!parsed.ok) return refuse(socket, 400, `Invalid document name: ${parsed.error}.`)
     const query = new URLSearchParams(url.includes('?') ? url.slice(url.indexOf('?') + 1) : '')
+    const extensions = parseExtensions(query.get(EXTENSIONS_PARAM))
     const policy = options.policy
     const ip = policy ? policy.clientIp(request) : stripMapped(request.socket.remoteAddress ?? 'unknown')
     const refusal = policy?.admit(request, ip)
@@ -145,6 +146,10 @@ export function attachSyncServer(server: Server, sync: SyncServer, options: Atta
       // completes and the socket closes at once, with nothing loaded and nothing of the document sent.
       return wss.handleUpgrade(request, socket, head, (ws) => ws.close(code, message.slice(0, 120)))
     }
+    if (name !== parsed.name && extensions.has('moved') && name.length <= MAX_CLOSE_REASON) {
+      // A client that follows renames is told the new name, and comes back for it.
+      return wss.handleUpgrade(request, socket, head, (ws) => ws.close(CloseCode.documentMoved, name))
+    }
     if (limits && !limits.mayOpen(ip, name)) {
       return refuse(socket, 429, `Too many documents open from one address (at most ${limits.docsPerIp}).`, 60)
     }
@@ -163,7 +168,7 @@ export function attachSyncServer(server: Server, sync: SyncServer, options: Atta
     // ws answers a malformed handshake itself and never calls back: give the room back then.
     const releaseUnaccepted = () => sync.releaseRoom(room)
     socket.once('close', releaseUnaccepted)
-    const saved = parseExtensions(query.get(EXTENSIONS_PARAM)).has('saved')
+    const saved = extensions.has('saved')
     // The 101 response, the server's step 1 and the room's awareness leave in one write.
     socket.cork()
     try {

@@ -1,12 +1,9 @@
-import { CloseCode } from '@tandem/protocol'
+import { CloseCode, MAX_CLOSE_REASON } from '@tandem/protocol'
 import * as Y from 'yjs'
 import { type DocAuthor, type DocInfo, type DocStore, StoreConflict } from './doc-store.js'
 import type { Logger } from './logger.js'
 import type { Room } from './room.js'
 import type { Rooms } from './rooms.js'
-
-/** The longest close reason the WebSocket protocol allows, in bytes. */
-const MAX_CLOSE_REASON = 123
 
 /**
  * A document a connection asked for is no longer there to open: renamed (`movedTo` names where it went) or in
