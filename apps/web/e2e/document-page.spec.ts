@@ -161,7 +161,9 @@ test('a normal session logs no console errors', async ({ openPerson, tandem }) =
   await expect(ada.page.locator('.avatars [title="Robert"]')).toBeVisible()
   await expect(ada.pill).toHaveText('All changes saved')
   await ada.page.getByRole('link', { name: 'Tandem home' }).click()
-  await expect(ada.page.locator('.recent-title').first()).toHaveText('Errands')
+  await expect(ada.page.getByRole('region', { name: 'Recent documents' }).locator('.doc-row-title').first()).toHaveText(
+    'Errands',
+  )
   await bob.page.reload()
   await expect.poll(() => bob.text()).toBe('# Errands\nPost office\nBakery\n')
 

@@ -419,10 +419,18 @@ test('the File menu works from the keyboard and fits on a phone', async ({ openP
   await ada.page.keyboard.press('Enter')
   await expect(menu).toBeVisible()
   await expect(button).toHaveAttribute('aria-expanded', 'true')
-  await expect(items).toHaveText(['Import a file…', 'Download as text', 'Download as HTML', 'Print / Save as PDF'])
+  await expect(items).toHaveText([
+    'Import a file…',
+    'Download as text',
+    'Download as HTML',
+    'Print / Save as PDF',
+    'Rename…',
+    'Make a copy…',
+    'Move to trash…',
+  ])
   await expect(items.first()).toBeFocused()
   await expect(menu).toBeInViewport({ ratio: 1 })
-  for (let i = 0; i < 4; i++) await expect(items.nth(i)).toBeInViewport({ ratio: 1 })
+  for (let i = 0; i < 7; i++) await expect(items.nth(i)).toBeInViewport({ ratio: 1 })
   expect(
     await ada.page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth),
   ).toBe(0)
@@ -431,7 +439,7 @@ test('the File menu works from the keyboard and fits on a phone', async ({ openP
   expect(await focused()).toBe('Download as text')
   await ada.page.keyboard.press('ArrowUp')
   await ada.page.keyboard.press('ArrowUp')
-  expect(await focused()).toBe('Print / Save as PDF')
+  expect(await focused()).toBe('Move to trash…')
   await ada.page.keyboard.press('Home')
   expect(await focused()).toBe('Import a file…')
   await ada.page.keyboard.press('Escape')
@@ -451,7 +459,7 @@ test('the File menu works from the keyboard and fits on a phone', async ({ openP
   await ada.page.setViewportSize({ width: 320, height: 640 })
   await button.click()
   await expect(menu).toBeVisible()
-  for (let i = 0; i < 4; i++) await expect(items.nth(i)).toBeInViewport({ ratio: 1 })
+  for (let i = 0; i < 7; i++) await expect(items.nth(i)).toBeInViewport({ ratio: 1 })
   await ada.page.keyboard.press('Escape')
   await expect(menu).toBeHidden()
 

@@ -15,10 +15,11 @@ test('a new document from the home page appears in the recent list', async ({ op
 
   await page.getByRole('link', { name: 'Tandem home' }).click()
   await expect(page).toHaveURL(/\/$/)
-  const first = page.locator('.recent-item').first()
-  await expect(first.locator('.recent-title')).toHaveText('Shopping list')
-  await expect(first.locator('.recent-name')).toHaveText(name)
-  await expect(first.locator('.recent-time')).toHaveText('opened just now')
+  const recent = page.getByRole('region', { name: 'Recent documents' })
+  const first = recent.locator('.doc-row').first()
+  await expect(first.locator('.doc-row-title')).toHaveText('Shopping list')
+  await expect(first.locator('.doc-row-name')).toHaveText(name)
+  await expect(first.locator('.doc-row-time')).toHaveText('opened just now')
   await expect(first.getByRole('link')).toHaveAttribute('href', `/d/${name}`)
 
   // A second new document, untitled, goes on top; both stay after a reload, newest first.
@@ -28,18 +29,18 @@ test('a new document from the home page appears in the recent list', async ({ op
   expect(second).not.toBe(name)
   await page.goBack()
   await page.reload()
-  await expect(page.locator('.recent-name')).toHaveText([second, name])
-  await expect(page.locator('.recent-title')).toHaveText(['Untitled', 'Shopping list'])
+  await expect(recent.locator('.doc-row-name')).toHaveText([second, name])
+  await expect(recent.locator('.doc-row-title')).toHaveText(['Untitled', 'Shopping list'])
 
   // Back to the first through the list.
-  await page.getByRole('link', { name: /Shopping list/ }).click()
+  await recent.getByRole('link', { name: /Shopping list/ }).click()
   await expect(ada.title).toHaveValue('Shopping list')
   await expect.poll(() => ada.text()).toBe('Milk, bread, apples')
 
   // Removing an entry takes it off the list only.
   await ada.open('/')
   await page.getByRole('button', { name: 'Remove “Untitled” from recent documents' }).click()
-  await expect(page.locator('.recent-name')).toHaveText([name])
+  await expect(recent.locator('.doc-row-name')).toHaveText([name])
 })
 
 test('opening a document by name says what is wrong with a name the server would refuse', async ({ openPerson }) => {

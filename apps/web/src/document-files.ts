@@ -1,6 +1,6 @@
 /**
  * Files on the document page: the "File" menu (import a file, download the text or an HTML page, print or save
- * as PDF), dropping a file on the page, the print view, and putting in a file imported as a new document.
+ * as PDF, and the page's items for the document as a whole), dropping a file on the page, the print view, and putting in a file imported as a new document.
  */
 import type { Editor, LanguageName } from '@tandem/editor'
 import { h, ICONS } from './dom.js'
@@ -15,26 +15,28 @@ import {
 } from './file-import.js'
 import { openImportDialog } from './import-dialog.js'
 import { LANGUAGE_INFO } from './languages.js'
-import { menuButton } from './menu-button.js'
+import { type MenuItem, menuButton } from './menu-button.js'
 import { toast } from './toast.js'
 
 /** What the document page gives. */
 export interface DocumentFilesOptions {
   editor: Editor
-  /** The document's name. */
-  name: string
+  /** The document's name now (it changes with a rename). */
+  name: () => string
   /** The access token the page was opened with; a new document from an import opens with it too. */
   token: string | null
   /** The shared title and language, as the page reads them. */
   title: () => string
   language: () => LanguageName
+  /** More items for the end of the menu. */
+  moreItems?: MenuItem[]
 }
 
 type Rendering = typeof import('./rendered-text.js')
 
 /** Sets up files for the page; returns the menu for the toolbar and the print view for the page. */
 export function documentFiles(options: DocumentFilesOptions): { menu: HTMLElement; printView: HTMLElement } {
-  const { editor, name } = options
+  const { editor } = options
 
   // Markdown rendering is loaded when first needed, and early (when the menu is approached) so that printing
   // with Ctrl+P, which cannot wait, usually finds it there.
@@ -115,7 +117,7 @@ export function documentFiles(options: DocumentFilesOptions): { menu: HTMLElemen
   const { element: menu, button } = menuButton({
     label: 'File',
     icon: ICONS.file,
-    title: 'Import a file, download the text or print it',
+    title: 'Import a file, download or print the text, rename, copy or delete the document',
     items: [
       {
         label: 'Import a file…',
@@ -131,7 +133,7 @@ export function documentFiles(options: DocumentFilesOptions): { menu: HTMLElemen
         onSelect: () => {
           const language = options.language()
           downloadText(
-            downloadName(options.title(), name, language),
+            downloadName(options.title(), options.name(), language),
             editor.text.toString(),
             LANGUAGE_INFO[language].type,
           )
@@ -144,7 +146,7 @@ export function documentFiles(options: DocumentFilesOptions): { menu: HTMLElemen
         onSelect: async () => {
           const { standaloneHtml } = await loadRendering()
           const html = standaloneHtml(options.title(), editor.text.toString(), options.language())
-          downloadText(downloadName(options.title(), name, 'html'), html, 'text/html')
+          downloadText(downloadName(options.title(), options.name(), 'html'), html, 'text/html')
         },
       },
       {
@@ -158,6 +160,7 @@ export function documentFiles(options: DocumentFilesOptions): { menu: HTMLElemen
           window.print()
         },
       },
+      ...(options.moreItems ?? []),
     ],
   })
   for (const event of ['pointerenter', 'focus'])

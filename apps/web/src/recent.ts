@@ -70,3 +70,12 @@ export function updateRecentTitle(name: string, title: string): void {
 export function forgetDoc(name: string): void {
   save(recentDocs().filter((doc) => doc.name !== name))
 }
+
+/** Follows a rename: the entry of `from` becomes `to`, keeping its place, title and token. */
+export function renameRecent(from: string, to: string): void {
+  const docs = recentDocs()
+  const entry = docs.find((doc) => doc.name === from)
+  if (!entry) return
+  entry.name = to
+  save(docs.filter((doc) => doc === entry || doc.name !== to))
+}

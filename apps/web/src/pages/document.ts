@@ -1,7 +1,8 @@
 /**
  * The document page (`/d/<name>`): the editor filling the page, and around it the shared title, the people
- * here, the connection pill, the shared language, "Copy link", the "File" menu (import, download, print), the
- * counts and the theme toggle.
+ * here, the connection pill, the shared language, "Copy link", the "File" menu (import, download, print; rename,
+ * copy, move to trash), the counts and the theme toggle. A rename, here or by someone else, moves the page to
+ * the new address; a document in the trash says so, with a button to restore it.
  */
 import { EditorView, placeholder } from '@codemirror/view'
 import {
@@ -19,13 +20,15 @@ import { brand, identityButton, themeToggle } from '../chrome.js'
 import { copyText } from '../clipboard.js'
 import { createConnectionPill } from '../connection-pill.js'
 import { docPath } from '../doc-names.js'
+import { documentActions, showTrashBanner } from '../document-actions.js'
 import { documentFiles, putInPendingImport } from '../document-files.js'
+import { apiBaseOf, documentsApi } from '../documents-api.js'
 import { h, ICONS, icon } from '../dom.js'
 import { type Identity, loadIdentity, saveIdentity, watchIdentity } from '../identity.js'
 import { openIdentityDialog } from '../identity-dialog.js'
 import { LANGUAGE_INFO } from '../languages.js'
 import { createPresenceBar } from '../presence-bar.js'
-import { recentDocs, rememberDoc, updateRecentTitle } from '../recent.js'
+import { recentDocs, rememberDoc, renameRecent, updateRecentTitle } from '../recent.js'
 import { serverUrl } from '../server-url.js'
 import { openShareDialog } from '../share-dialog.js'
 import type { AppTheme } from '../theme.js'
@@ -34,8 +37,10 @@ import { toast } from '../toast.js'
 /** The longest title kept, in characters. */
 export const MAX_TITLE_LENGTH = 200
 
-/** Opens the document `name` in `root`. */
-export function documentPage(root: HTMLElement, name: string, theme: AppTheme): void {
+/** Opens the document `opened` in `root`. */
+export function documentPage(root: HTMLElement, opened: string, theme: AppTheme): void {
+  /** The document's name now: the one opened, or where renames took it since. */
+  let name = opened
   let identity = loadIdentity()
   // A token in the link, or the one this browser last opened the document with (see access-link.ts).
   const token = tokenFromHash(location.hash) ?? recentDocs().find((doc) => doc.name === name)?.token ?? null
@@ -68,6 +73,7 @@ export function documentPage(root: HTMLElement, name: string, theme: AppTheme): 
 
   const useOfflineCopy = typeof indexedDB !== 'undefined'
   const syncUrl = serverUrl(location, import.meta.env.VITE_TANDEM_SERVER)
+  const api = documentsApi(apiBaseOf(syncUrl), token)
   const editor: Editor = createEditor({
     parent: editorHost,
     serverUrl: syncUrl,
@@ -134,17 +140,35 @@ export function documentPage(root: HTMLElement, name: string, theme: AppTheme): 
       class: 'button',
       title: 'Make a view-only or an edit link to this document',
       hidden: true,
-      onclick: () => token && openShareDialog({ name, token, apiBase: syncUrl.replace(/^ws/, 'http') }),
+      onclick: () => token && openShareDialog({ name, token, apiBase: apiBaseOf(syncUrl) }),
     },
     icon(ICONS.link),
     h('span', { class: 'button-text' }, 'Share'),
   )
+  const docNameLabel = h('span', { class: 'doc-name', title: 'The name of this document' }, name)
+  /** The document now has the name `to` (renamed here or elsewhere): the address, the footer and the list follow. */
+  const followRename = (to: string) => {
+    if (to === name) return
+    renameRecent(name, to)
+    name = to
+    history.replaceState(history.state, '', docPath(to) + location.hash)
+    docNameLabel.textContent = to
+  }
+  const actions = {
+    api,
+    editor,
+    name: () => name,
+    title: () => currentTitle(editor),
+    token,
+    onRenamed: followRename,
+  }
   const files = documentFiles({
     editor,
-    name,
+    name: () => name,
     token,
     title: () => currentTitle(editor),
     language: () => currentLanguage(editor),
+    moreItems: documentActions(actions),
   })
 
   root.replaceChildren(
@@ -174,12 +198,7 @@ export function documentPage(root: HTMLElement, name: string, theme: AppTheme): 
       ),
       banner,
       editorHost,
-      h(
-        'footer',
-        { class: 'statusbar' },
-        counts,
-        h('span', { class: 'doc-name', title: 'The name of this document' }, name),
-      ),
+      h('footer', { class: 'statusbar' }, counts, docNameLabel),
       files.printView,
     ),
   )
@@ -231,7 +250,18 @@ export function documentPage(root: HTMLElement, name: string, theme: AppTheme): 
   editor.on('access', renderAccess)
   renderAccess()
 
+  // Also when the page was opened by an old name: the server tells the editor the new one at once.
+  editor.on('moved', (to) => {
+    if (to === name) return
+    followRename(to)
+    toast(`This document was renamed to “${to}”. Its old links still lead here.`)
+  })
+
   editor.on('error', (error) => {
+    if (error.reason === 'deleted') {
+      void showTrashBanner(banner, actions)
+      return
+    }
     banner.textContent =
       error.reason === 'unauthorized'
         ? 'This server only opens documents through links with an access token (…#token=…). Ask for such a link.'

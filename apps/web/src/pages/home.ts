@@ -1,15 +1,18 @@
 /**
- * The home page (`/`): start a new document, open one by name or link, and the documents this browser opened
- * recently.
+ * The home page (`/`): start a new document, open one by name or link, the documents on the server (and its
+ * trash), and the documents this browser opened recently.
  */
 import { tokenHash } from '../access-link.js'
 import { brand, identityButton, themeToggle } from '../chrome.js'
 import { docPath, newDocName, parseOpenInput, sentence } from '../doc-names.js'
+import { apiBaseOf, documentsApi } from '../documents-api.js'
 import { h, ICONS, icon } from '../dom.js'
 import { carriesFiles, openAsNewDocument, pickFile, readImportFile } from '../file-import.js'
 import { loadIdentity, saveIdentity, watchIdentity } from '../identity.js'
 import { openIdentityDialog } from '../identity-dialog.js'
 import { forgetDoc, type RecentDoc, recentDocs } from '../recent.js'
+import { serverList } from '../server-list.js'
+import { serverUrl } from '../server-url.js'
 import type { AppTheme } from '../theme.js'
 import { timeAgo } from '../time.js'
 import { toast } from '../toast.js'
@@ -99,14 +102,14 @@ export function homePage(root: HTMLElement, theme: AppTheme): void {
     openInput.removeAttribute('aria-invalid')
   })
 
-  const recentSection = h('section', { class: 'recent', 'aria-labelledby': 'recent-heading' })
+  const recentSection = h('section', { class: 'doc-section', 'aria-labelledby': 'recent-heading' })
   const renderRecent = () => {
     const docs = recentDocs()
     recentSection.replaceChildren(
       h('h2', { id: 'recent-heading' }, 'Recent documents'),
       docs.length === 0
         ? h('p', { class: 'muted empty' }, 'Documents you open in this browser show up here.')
-        : h('ul', { class: 'recent-list' }, ...docs.map((doc) => recentItem(doc, renderRecent))),
+        : h('ul', { class: 'doc-list' }, ...docs.map((doc) => recentItem(doc, renderRecent))),
     )
   }
   renderRecent()
@@ -132,6 +135,7 @@ export function homePage(root: HTMLElement, theme: AppTheme): void {
           h('div', { class: 'hero-actions' }, newButton, importButton),
         ),
         openForm,
+        serverList(documentsApi(apiBaseOf(serverUrl(location, import.meta.env.VITE_TANDEM_SERVER)), null)),
         recentSection,
       ),
     ),
@@ -147,20 +151,20 @@ function recentItem(doc: RecentDoc, rerender: () => void): HTMLLIElement {
   const when = new Date(doc.openedAt)
   return h(
     'li',
-    { class: 'recent-item' },
+    { class: 'doc-row' },
     h(
       'a',
-      { class: 'recent-link', href: docPath(doc.name) + tokenHash(doc.token) },
+      { class: 'doc-row-link', href: docPath(doc.name) + tokenHash(doc.token) },
       icon(ICONS.doc),
       h(
         'span',
-        { class: 'recent-text' },
-        h('span', { class: doc.title.trim() ? 'recent-title' : 'recent-title untitled' }, title),
-        h('span', { class: 'recent-name' }, doc.name),
+        { class: 'doc-row-text' },
+        h('span', { class: doc.title.trim() ? 'doc-row-title' : 'doc-row-title untitled' }, title),
+        h('span', { class: 'doc-row-name' }, doc.name),
       ),
       h(
         'time',
-        { class: 'recent-time', datetime: when.toISOString(), title: when.toLocaleString() },
+        { class: 'doc-row-time', datetime: when.toISOString(), title: when.toLocaleString() },
         `opened ${timeAgo(doc.openedAt)}`,
       ),
     ),
