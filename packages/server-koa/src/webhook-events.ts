@@ -23,6 +23,8 @@ interface Changes {
   readonly authors: Set<string>
   /** When the first change of this run was made (for the longest wait). */
   readonly since: number
+  /** When the latest change was made (for the pause). */
+  lastAt: number
   /** The write log's number of the latest change, and how much of the log is stored. */
   lastSeq: number
   storedSeq: number
@@ -75,19 +77,20 @@ export class WebhookEvents {
   private change({ documentName, seq, author }: ChangePayload): void {
     if (author === null) return
     let changes = this.changes.get(documentName)
+    const now = Date.now()
     if (!changes) {
-      changes = { authors: new Set(), since: Date.now(), lastSeq: 0, storedSeq: 0, timer: null, due: false }
+      changes = { authors: new Set(), since: now, lastAt: now, lastSeq: 0, storedSeq: 0, timer: null, due: false }
       this.changes.set(documentName, changes)
     }
     changes.authors.add(author.key)
     changes.lastSeq = seq
-    if (changes.due) return
-    if (changes.timer !== null) clearTimeout(changes.timer)
-    const latest = changes.since + this.debounce * 10
-    changes.timer = setTimeout(
-      () => this.elapsed(documentName),
-      Math.max(0, Math.min(this.debounce, latest - Date.now())),
-    )
+    changes.lastAt = now
+    // One timer per run of changes, not one per change: when it fires it looks at when the latest change was.
+    if (!changes.due && changes.timer === null) this.wait(documentName, changes, this.debounce)
+  }
+
+  private wait(name: string, changes: Changes, delay: number): void {
+    changes.timer = setTimeout(() => this.elapsed(name), Math.max(0, delay))
     changes.timer.unref()
   }
 
@@ -129,6 +132,10 @@ export class WebhookEvents {
     const changes = this.changes.get(name)
     if (!changes) return
     changes.timer = null
+    // Due after a pause of the debounce, or at the latest ten debounces after the first change.
+    const dueAt = Math.min(changes.lastAt + this.debounce, changes.since + this.debounce * 10)
+    const left = dueAt - Date.now()
+    if (left > 0) return this.wait(name, changes, left)
     changes.due = true
     if (changes.storedSeq >= changes.lastSeq) this.send(name, changes)
   }
