@@ -16,7 +16,15 @@ import {
 import type { Pool, PoolClient } from 'pg'
 import { mergeState } from './merge-state.js'
 import {
+  copyDocument,
+  deleteAlias,
+  deleteAliasesOf,
+  deleteDocument,
+  deleteDocuments,
+  deleteQuarantineOf,
   deleteUpdates,
+  insertAlias,
+  insertDocument,
   insertLink,
   insertQuarantined,
   insertRevocation,
@@ -24,7 +32,11 @@ import {
   lockForCompaction,
   lockNames,
   lockNamesShared,
+  moveQuarantine,
+  moveUpdates,
   type NamedQuery,
+  restoreDocument,
+  retargetAliases,
   selectActiveLinks,
   selectAlias,
   selectCompactionInputs,
@@ -37,7 +49,9 @@ import {
   selectRevocation,
   selectRevocationsSince,
   selectTrash,
+  selectTrashedBefore,
   touchDocuments,
+  trashDocument,
   writeMeta,
   writeSnapshot,
 } from './queries.js'
@@ -246,18 +260,13 @@ export class PostgresStore implements DocStore, AccessRecords {
       if (!source || source.deleted_at !== null) throw StoreConflict.missing(from)
       await assertFree(client, to, from)
       // The new row first: the log's rows then move to a name that exists.
-      await client.query(
-        `INSERT INTO documents (name, snapshot, snapshot_writer, size, created_at, updated_at, title, updated_by)
-         SELECT $1, snapshot, snapshot_writer, size, created_at, updated_at, title, updated_by FROM documents
-         WHERE name = $2`,
-        [to, from],
-      )
-      await client.query('UPDATE updates SET name = $1 WHERE name = $2', [to, from])
-      await client.query('UPDATE quarantine SET name = $1 WHERE name = $2', [to, from])
-      await client.query('DELETE FROM documents WHERE name = $1', [from])
-      await client.query('DELETE FROM aliases WHERE name = $1', [to])
-      await client.query('UPDATE aliases SET target = $1 WHERE target = $2', [to, from])
-      await client.query('INSERT INTO aliases (name, target) VALUES ($1, $2)', [from, to])
+      await client.query(query(copyDocument, [to, from]))
+      await client.query(query(moveUpdates, [to, from]))
+      await client.query(query(moveQuarantine, [to, from]))
+      await client.query(query(deleteDocument, [from]))
+      await client.query(query(deleteAlias, [to]))
+      await client.query(query(retargetAliases, [to, from]))
+      await client.query(query(insertAlias, [from, to]))
     })
   }
 
@@ -268,11 +277,7 @@ export class PostgresStore implements DocStore, AccessRecords {
     await this.transaction(async (client) => {
       await client.query(query(lockNames, [[name]]))
       await assertFree(client, name, null)
-      await client.query(
-        `INSERT INTO documents (name, snapshot, snapshot_writer, size, title, updated_by)
-         VALUES ($1, $2::bytea, NULL, octet_length($2::bytea), $3, $4::jsonb)`,
-        [name, state, meta.title, authorJson(meta.author)],
-      )
+      await client.query(query(insertDocument, [name, state, meta.title, authorJson(meta.author)]))
     })
   }
 
@@ -299,10 +304,7 @@ export class PostgresStore implements DocStore, AccessRecords {
     check.name(name, 'trash')
     await this.transaction(async (client) => {
       await client.query(query(lockNames, [[name]]))
-      const { rowCount } = await client.query(
-        'UPDATE documents SET deleted_at = now(), deleted_by = $2::jsonb WHERE name = $1 AND deleted_at IS NULL',
-        [name, authorJson(by)],
-      )
+      const { rowCount } = await client.query(query(trashDocument, [name, authorJson(by)]))
       if (rowCount === 0) throw StoreConflict.missing(name)
     })
   }
@@ -312,10 +314,7 @@ export class PostgresStore implements DocStore, AccessRecords {
     check.name(name, 'restore')
     await this.transaction(async (client) => {
       await client.query(query(lockNames, [[name]]))
-      const { rowCount } = await client.query(
-        'UPDATE documents SET deleted_at = NULL, deleted_by = NULL WHERE name = $1 AND deleted_at IS NOT NULL',
-        [name],
-      )
+      const { rowCount } = await client.query(query(restoreDocument, [name]))
       if (rowCount === 0) throw StoreConflict.notTrashed(name)
     })
   }
@@ -334,10 +333,7 @@ export class PostgresStore implements DocStore, AccessRecords {
     this.assertOpen()
     let names: string[] = []
     await this.transaction(async (client) => {
-      const { rows } = await client.query<{ name: string }>(
-        'SELECT name FROM documents WHERE deleted_at < $1 ORDER BY name',
-        [before],
-      )
+      const { rows } = await client.query<{ name: string }>(query(selectTrashedBefore, [before]))
       names = rows.map((row) => row.name)
       if (names.length > 0) await purgeIn(client, names)
     })
@@ -485,9 +481,9 @@ async function assertFree(client: PoolClient, name: string, self: string | null)
 /** Deletes documents for good, with their quarantine and the old names leading to them; returns how many were. */
 async function purgeIn(client: PoolClient, names: string[]): Promise<number> {
   await client.query(query(lockNames, [names]))
-  const { rowCount } = await client.query('DELETE FROM documents WHERE name = ANY($1::text[])', [names])
-  await client.query('DELETE FROM quarantine WHERE name = ANY($1::text[])', [names])
-  await client.query('DELETE FROM aliases WHERE target = ANY($1::text[])', [names])
+  const { rowCount } = await client.query(query(deleteDocuments, [names]))
+  await client.query(query(deleteQuarantineOf, [names]))
+  await client.query(query(deleteAliasesOf, [names]))
   return rowCount ?? 0
 }
 

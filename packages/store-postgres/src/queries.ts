@@ -147,6 +147,98 @@ export const deleteUpdates: NamedQuery = {
   text: 'DELETE FROM updates WHERE name = $1 AND id = ANY($2::bigint[])',
 }
 
+/**
+ * Copies a document's row under a new name, out of the trash: the first step of a rename, so that the log's and
+ * quarantine's rows then move to a name that exists. $1 to, $2 from.
+ *
+ * @internal
+ */
+export const copyDocument: NamedQuery = {
+  name: 'tandem-copy-document',
+  text: `INSERT INTO documents (name, snapshot, snapshot_writer, size, created_at, updated_at, title, updated_by)
+    SELECT $1, snapshot, snapshot_writer, size, created_at, updated_at, title, updated_by FROM documents
+    WHERE name = $2`,
+}
+
+/** Moves a document's log to another name. $1 to, $2 from. @internal */
+export const moveUpdates: NamedQuery = {
+  name: 'tandem-move-updates',
+  text: 'UPDATE updates SET name = $1 WHERE name = $2',
+}
+
+/** Moves a document's quarantine to another name. $1 to, $2 from. @internal */
+export const moveQuarantine: NamedQuery = {
+  name: 'tandem-move-quarantine',
+  text: 'UPDATE quarantine SET name = $1 WHERE name = $2',
+}
+
+/** $1 name. @internal */
+export const deleteDocument: NamedQuery = {
+  name: 'tandem-delete-document',
+  text: 'DELETE FROM documents WHERE name = $1',
+}
+
+/** Forgets $1 as an old name (a rename back onto it). @internal */
+export const deleteAlias: NamedQuery = {
+  name: 'tandem-delete-alias',
+  text: 'DELETE FROM aliases WHERE name = $1',
+}
+
+/** Points the old names of $2 at $1. @internal */
+export const retargetAliases: NamedQuery = {
+  name: 'tandem-retarget-aliases',
+  text: 'UPDATE aliases SET target = $1 WHERE target = $2',
+}
+
+/** Keeps $1 as an old name of $2. @internal */
+export const insertAlias: NamedQuery = {
+  name: 'tandem-insert-alias',
+  text: 'INSERT INTO aliases (name, target) VALUES ($1, $2)',
+}
+
+/** Stores a new document from a state. $1 name, $2 state, $3 title, $4 author (jsonb or NULL). @internal */
+export const insertDocument: NamedQuery = {
+  name: 'tandem-insert-document',
+  text: `INSERT INTO documents (name, snapshot, snapshot_writer, size, title, updated_by)
+    VALUES ($1, $2::bytea, NULL, octet_length($2::bytea), $3, $4::jsonb)`,
+}
+
+/** Moves a live document to the trash. $1 name, $2 who (jsonb or NULL). @internal */
+export const trashDocument: NamedQuery = {
+  name: 'tandem-trash-document',
+  text: 'UPDATE documents SET deleted_at = now(), deleted_by = $2::jsonb WHERE name = $1 AND deleted_at IS NULL',
+}
+
+/** Takes a document out of the trash. $1 name. @internal */
+export const restoreDocument: NamedQuery = {
+  name: 'tandem-restore-document',
+  text: 'UPDATE documents SET deleted_at = NULL, deleted_by = NULL WHERE name = $1 AND deleted_at IS NOT NULL',
+}
+
+/** Documents that went to the trash before $1, by name. @internal */
+export const selectTrashedBefore: NamedQuery = {
+  name: 'tandem-select-trashed-before',
+  text: 'SELECT name FROM documents WHERE deleted_at < $1 ORDER BY name',
+}
+
+/** Deletes documents for good; returns how many there were. $1 names. @internal */
+export const deleteDocuments: NamedQuery = {
+  name: 'tandem-delete-documents',
+  text: 'DELETE FROM documents WHERE name = ANY($1::text[])',
+}
+
+/** Deletes what was quarantined for documents. $1 names. @internal */
+export const deleteQuarantineOf: NamedQuery = {
+  name: 'tandem-delete-quarantine-of',
+  text: 'DELETE FROM quarantine WHERE name = ANY($1::text[])',
+}
+
+/** Forgets the old names leading to documents. $1 names. @internal */
+export const deleteAliasesOf: NamedQuery = {
+  name: 'tandem-delete-aliases-of',
+  text: 'DELETE FROM aliases WHERE target = ANY($1::text[])',
+}
+
 const infoColumns = 'name, size, updated_at, title, updated_by, deleted_at, deleted_by'
 
 /** @internal */
