@@ -7,7 +7,7 @@ import {
 } from '@tandem/test-utils'
 import pg from 'pg'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { SCHEMA_LOCK_CLASS, SCHEMA_LOCK_KEY } from './advisory-locks.js'
+import { NAME_LOCK_CLASS, SCHEMA_LOCK_CLASS, SCHEMA_LOCK_KEY } from './advisory-locks.js'
 import { openPostgresStore, type PostgresStore, SCHEMA_VERSION } from './index.js'
 
 // One server for the file; each test gets its own schema, an empty store. Nothing here crashes the server, so
@@ -265,6 +265,34 @@ describe('PostgresStore', () => {
 
     await store.quarantine('doc', [{ update: Uint8Array.of(0), reason: 'holds \0 a NUL' }])
     expect((await store.quarantined('doc')).map(({ reason }) => reason)).toEqual(['holds \uFFFD a NUL'])
+  })
+
+  it('keeps a document restored after purgeTrashed read the trash: it purges only what is still there', async () => {
+    const url = await server.createSchema()
+    const store = await open(url)
+    await store.append([
+      { name: 'restored', update: Uint8Array.of(1) },
+      { name: 'binned', update: Uint8Array.of(2) },
+    ])
+    await store.trash('restored', null)
+    await store.trash('binned', null)
+    // A restore on another instance, as the store makes one (the name's lock, then the update), not committed yet.
+    const other = await connect(url)
+    await other.query('BEGIN')
+    await other.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [NAME_LOCK_CLASS, 'restored'])
+    await other.query("UPDATE documents SET deleted_at = NULL, deleted_by = NULL WHERE name = 'restored'")
+
+    // Both names are in the trash as purgeTrashed reads it; it then waits for the lock the restore holds.
+    const purging = store.purgeTrashed(new Date(Date.now() + 3_600_000))
+    const admin = await connect(url)
+    await expect.poll(() => advisoryWaiters(admin), { timeout: 10_000 }).toBe(1)
+    await other.query('COMMIT')
+
+    expect(await purging).toEqual(['binned'])
+    expect(await store.info('restored')).toMatchObject({ name: 'restored', deletedAt: null })
+    expect(await store.load('restored')).toEqual({ snapshot: null, updates: [Uint8Array.of(1)] })
+    expect(await store.info('binned')).toBeNull()
+    expect((await admin.query('SELECT name FROM documents ORDER BY name')).rows).toEqual([{ name: 'restored' }])
   })
 
   it('rejects every call after close with a sentence saying to open a new store', async () => {

@@ -324,20 +324,27 @@ export class PostgresStore implements DocStore, AccessRecords {
     check.name(name, 'purge')
     let purged = false
     await this.transaction(async (client) => {
-      purged = (await purgeIn(client, [name])) > 0
+      purged = (await purgeIn(client, [name], null)).length > 0
     })
     return purged
   }
 
+  /**
+   * Reads which documents went to the trash before `before`, takes their names' locks, and then purges those
+   * still in the trash since before then: a restore that committed while this
+   * waited for a lock keeps its document.
+   */
   async purgeTrashed(before: Date): Promise<string[]> {
     this.assertOpen()
-    let names: string[] = []
+    let purged: string[] = []
     await this.transaction(async (client) => {
       const { rows } = await client.query<{ name: string }>(query(selectTrashedBefore, [before]))
-      names = rows.map((row) => row.name)
-      if (names.length > 0) await purgeIn(client, names)
+      const names = rows.map((row) => row.name)
+      if (names.length === 0) return
+      const deleted = new Set(await purgeIn(client, names, before))
+      purged = names.filter((name) => deleted.has(name))
     })
-    return names
+    return purged
   }
 
   async link(id: string): Promise<ShareLinkRecord | null> {
@@ -478,13 +485,21 @@ async function assertFree(client: PoolClient, name: string, self: string | null)
   if (target !== undefined && target !== self) throw StoreConflict.aliasOf(name, target)
 }
 
-/** Deletes documents for good, with their quarantine and the old names leading to them; returns how many were. */
-async function purgeIn(client: PoolClient, names: string[]): Promise<number> {
+/**
+ * Deletes documents for good under their names' locks, with their quarantine and the old names leading to them;
+ * returns the names that held a document. With `trashedBefore`, only documents in the trash since before then
+ * are deleted, checked under the locks, and only theirs are cleared; without it, everything under `names` is.
+ */
+async function purgeIn(client: PoolClient, names: string[], trashedBefore: Date | null): Promise<string[]> {
   await client.query(query(lockNames, [names]))
-  const { rowCount } = await client.query(query(deleteDocuments, [names]))
-  await client.query(query(deleteQuarantineOf, [names]))
-  await client.query(query(deleteAliasesOf, [names]))
-  return rowCount ?? 0
+  const { rows } = await client.query<{ name: string }>(query(deleteDocuments, [names, trashedBefore]))
+  const purged = rows.map((row) => row.name)
+  const cleared = trashedBefore === null ? names : purged
+  if (cleared.length > 0) {
+    await client.query(query(deleteQuarantineOf, [cleared]))
+    await client.query(query(deleteAliasesOf, [cleared]))
+  }
+  return purged
 }
 
 function authorJson(author: DocAuthor | null): string | null {

@@ -221,10 +221,17 @@ export const selectTrashedBefore: NamedQuery = {
   text: 'SELECT name FROM documents WHERE deleted_at < $1 ORDER BY name',
 }
 
-/** Deletes documents for good; returns how many there were. $1 names. @internal */
+/**
+ * Deletes documents for good and returns the names deleted; with $2, only those in the trash since before $2.
+ * Run under the names' locks, it sees a restore that committed while it waited for them. $1 names, $2 trashed
+ * before (or NULL for any document).
+ *
+ * @internal
+ */
 export const deleteDocuments: NamedQuery = {
   name: 'tandem-delete-documents',
-  text: 'DELETE FROM documents WHERE name = ANY($1::text[])',
+  text: `DELETE FROM documents WHERE name = ANY($1::text[]) AND ($2::timestamptz IS NULL OR deleted_at < $2)
+    RETURNING name`,
 }
 
 /** Deletes what was quarantined for documents. $1 names. @internal */
