@@ -8,7 +8,11 @@ import type { Access } from '@tandem/protocol'
  * One contract test suite (`runAccessRecordsContract` in @tandem/test-utils) runs over every implementation.
  */
 export interface AccessRecords {
-  /** Records a share link; durable when it resolves. Rejects when a link with the same id is recorded. */
+  /**
+   * Records a share link; durable when it resolves. Rejects when a link with the same id is recorded. A link is
+   * filed under its document's current name: one made for an old name of a renamed document is filed under the
+   * new name, and a rename (`DocStore.rename`) moves the links of a document with it, in the same transaction.
+   */
   recordLink(link: ShareLinkRecord): Promise<void>
   /** The share link with this id, revoked or expired or not; `null` when none was recorded. */
   link(id: string): Promise<ShareLinkRecord | null>
@@ -30,7 +34,10 @@ export interface AccessRecords {
 export interface ShareLinkRecord {
   /** Its token's id (`jti`). */
   readonly id: string
-  /** The one document the link opens. */
+  /**
+   * The one document the link opens, by its current name: after a rename, the new name, while the link's token
+   * still names the old one (which leads to the document).
+   */
   readonly document: string
   readonly access: Access
   /** A label for people ("for the reviewers"), or `null`. */

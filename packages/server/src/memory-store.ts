@@ -111,6 +111,7 @@ export class MemoryStore implements DocStore, AccessRecords {
     this.aliases.delete(to)
     for (const [old, target] of this.aliases) if (target === from) this.aliases.set(old, to)
     this.aliases.set(from, to)
+    for (const [id, link] of this.links) if (link.document === from) this.links.set(id, { ...link, document: to })
   }
 
   async create(name: string, state: Uint8Array, meta: DocMeta): Promise<void> {
@@ -156,7 +157,7 @@ export class MemoryStore implements DocStore, AccessRecords {
   async recordLink(link: ShareLinkRecord): Promise<void> {
     this.assertOpen()
     if (this.links.has(link.id)) throw new Error(`A share link with the id ${link.id} is already recorded.`)
-    this.links.set(link.id, { ...link })
+    this.links.set(link.id, { ...link, document: this.aliases.get(link.document) ?? link.document })
   }
 
   async link(id: string): Promise<ShareLinkRecord | null> {

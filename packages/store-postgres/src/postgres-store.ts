@@ -32,6 +32,7 @@ import {
   lockForCompaction,
   lockNames,
   lockNamesShared,
+  moveLinks,
   moveQuarantine,
   moveUpdates,
   type NamedQuery,
@@ -263,6 +264,7 @@ export class PostgresStore implements DocStore, AccessRecords {
       await client.query(query(copyDocument, [to, from]))
       await client.query(query(moveUpdates, [to, from]))
       await client.query(query(moveQuarantine, [to, from]))
+      await client.query(query(moveLinks, [to, from]))
       await client.query(query(deleteDocument, [from]))
       await client.query(query(deleteAlias, [to]))
       await client.query(query(retargetAliases, [to, from]))
@@ -285,6 +287,9 @@ export class PostgresStore implements DocStore, AccessRecords {
     this.assertOpen()
     checkLink(link)
     await this.transaction(async (client) => {
+      // Shared, as an append takes it: a rename of the document waits for this link and moves it, or went first
+      // and this files it under the new name.
+      await client.query(query(lockNamesShared, [[link.document]]))
       await client.query(
         query(insertLink, [
           link.id,

@@ -280,11 +280,22 @@ export const selectQuarantined: NamedQuery = {
   text: 'SELECT data, reason, quarantined_at FROM quarantine WHERE name = $1 ORDER BY id',
 }
 
-/** $1 id, $2 document, $3 access, $4 label, $5 created by, $6 created at, $7 expires at. @internal */
+/**
+ * Records a link under its document's current name (an old name's target). $1 id, $2 document, $3 access, $4 label,
+ * $5 created by, $6 created at, $7 expires at.
+ *
+ * @internal
+ */
 export const insertLink: NamedQuery = {
   name: 'tandem-insert-link',
   text: `INSERT INTO share_links (id, document, access, label, created_by, created_at, expires_at)
-    VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+    VALUES ($1, coalesce((SELECT target FROM aliases WHERE name = $2), $2), $3, $4, $5, $6, $7)`,
+}
+
+/** Files the links of a document under its new name. $1 to, $2 from. @internal */
+export const moveLinks: NamedQuery = {
+  name: 'tandem-move-links',
+  text: 'UPDATE share_links SET document = $1 WHERE document = $2',
 }
 
 /** $1 id. @internal */

@@ -119,6 +119,7 @@ export class SqliteStore implements DocStore, AccessRecords {
       statements.copyDocument.run(to, from)
       statements.moveUpdates.run(to, from)
       statements.moveQuarantine.run(to, from)
+      statements.moveLinks.run(to, from)
       statements.deleteDocument.run(from)
       statements.deleteAlias.run(to)
       statements.retargetAliases.run(to, from)
@@ -278,15 +279,15 @@ export class SqliteStore implements DocStore, AccessRecords {
   async recordLink(link: ShareLinkRecord): Promise<void> {
     this.assertOpen()
     checkLink(link)
-    this.statements.insertLink.run(
-      link.id,
-      link.document,
-      link.access,
-      link.label,
-      link.createdBy,
-      link.createdAt.getTime(),
-      link.expiresAt.getTime(),
-    )
+    this.statements.insertLink.run({
+      id: link.id,
+      document: link.document,
+      access: link.access,
+      label: link.label,
+      createdBy: link.createdBy,
+      createdAt: link.createdAt.getTime(),
+      expiresAt: link.expiresAt.getTime(),
+    })
   }
 
   async link(id: string): Promise<ShareLinkRecord | null> {

@@ -39,17 +39,22 @@ export interface Statements {
   readonly selectTrashedBefore: Statement<[before: number], string>
   readonly insertQuarantined: Statement<[name: string, data: Uint8Array, reason: string, quarantinedAt: number]>
   readonly selectQuarantined: Statement<[name: string], { data: Buffer; reason: string; quarantined_at: number }>
+  /** Records a link under its document's current name (an old name's target). */
   readonly insertLink: Statement<
     [
-      id: string,
-      document: string,
-      access: string,
-      label: string | null,
-      createdBy: string,
-      createdAt: number,
-      expiresAt: number,
+      {
+        id: string
+        document: string
+        access: string
+        label: string | null
+        createdBy: string
+        createdAt: number
+        expiresAt: number
+      },
     ]
   >
+  /** Files the links of a document under its new name. */
+  readonly moveLinks: Statement<[to: string, from: string]>
   readonly selectLink: Statement<[id: string], LinkRow>
   readonly selectActiveLinks: Statement<[document: string, now: number], LinkRow>
   /** Records a revocation unless the id is revoked already; its kind is `link` when the id is a share link's. */
@@ -139,8 +144,10 @@ export function prepareStatements(db: Database): Statements {
     selectQuarantined: db.prepare('SELECT data, reason, quarantined_at FROM quarantine WHERE name = ? ORDER BY id'),
     insertLink: db.prepare(
       `INSERT INTO share_links (id, document, access, label, created_by, created_at, expires_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+       VALUES (@id, coalesce((SELECT target FROM aliases WHERE name = @document), @document), @access, @label,
+         @createdBy, @createdAt, @expiresAt)`,
     ),
+    moveLinks: db.prepare('UPDATE share_links SET document = ? WHERE document = ?'),
     selectLink: db.prepare('SELECT * FROM share_links WHERE id = ?'),
     selectActiveLinks: db.prepare(
       `SELECT * FROM share_links l WHERE l.document = ? AND l.expires_at > ?

@@ -1,12 +1,15 @@
-import type { AccessRecords, ShareLinkRecord } from '@tandem/server'
+import type { AccessRecords, DocStore, ShareLinkRecord } from '@tandem/server'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+
+/** A store that keeps documents and access records, as each of Tandem's stores does. */
+export type AccessRecordsStore = AccessRecords & DocStore
 
 /** Access records opened for one test of {@link runAccessRecordsContract}. */
 export interface AccessRecordsUnderTest {
   /** A new, empty store. */
-  readonly store: AccessRecords
+  readonly store: AccessRecordsStore
   /** Closes the store and opens it again on the same data; without it, the persistence test is skipped. */
-  readonly reopen?: () => Promise<AccessRecords>
+  readonly reopen?: () => Promise<AccessRecordsStore>
   /** Closes whichever instance is current and removes its data. */
   readonly cleanup: () => Promise<void>
 }
@@ -16,12 +19,13 @@ const hour = 3600_000
 /**
  * Registers Vitest tests that hold an {@link AccessRecords} implementation to its contract: links recorded and
  * read back exactly, listed per document without the expired and the revoked ones, revocations that are
- * idempotent, know whether they revoked a link, are found by time, and (with `reopen`) survive a restart.
+ * idempotent, know whether they revoked a link, are found by time, and (with `reopen`) survive a restart; and
+ * links that follow their document through renames.
  */
 export function runAccessRecordsContract(label: string, open: () => Promise<AccessRecordsUnderTest>): void {
   describe(`AccessRecords contract: ${label}`, () => {
     let subject: AccessRecordsUnderTest
-    let store: AccessRecords
+    let store: AccessRecordsStore
 
     beforeEach(async () => {
       subject = await open()
@@ -106,6 +110,30 @@ export function runAccessRecordsContract(label: string, open: () => Promise<Acce
       expect(since.map((r) => r.id).sort()).toEqual(['one', 'two'])
       const last = since.at(-1) as { revokedAt: Date }
       expect(await store.revocationsSince(new Date(last.revokedAt.getTime() + 60_000))).toEqual([])
+    })
+
+    it("files links under their document's current name: a rename moves them, a link for an old name follows", async () => {
+      await store.append([{ name: 'team/a', update: Uint8Array.of(1) }])
+      await store.recordLink(link('before', 'team/a'))
+      await store.recordLink(link('elsewhere', 'team/other'))
+
+      await store.rename('team/a', 'team/b')
+      expect(await store.link('before')).toEqual(link('before', 'team/b'))
+      expect((await store.activeLinks('team/b', new Date())).map((l) => l.id)).toEqual(['before'])
+      expect(await store.activeLinks('team/a', new Date())).toEqual([])
+      expect(await store.link('elsewhere')).toEqual(link('elsewhere', 'team/other'))
+
+      // Made for the old name after the rename: filed where that name leads.
+      await store.recordLink(link('after', 'team/a', { createdAt: new Date(base.getTime() + 1000) }))
+      expect(await store.link('after')).toMatchObject({ document: 'team/b' })
+      await store.revoke('before')
+      expect((await store.activeLinks('team/b', new Date())).map((l) => l.id)).toEqual(['after'])
+
+      // Renamed back, and on along a chain: the links go along.
+      await store.rename('team/b', 'team/a')
+      await store.rename('team/a', 'team/c')
+      expect((await store.activeLinks('team/c', new Date())).map((l) => l.id)).toEqual(['after'])
+      expect(await store.link('before')).toMatchObject({ document: 'team/c' })
     })
 
     it('keeps links and revocations across a close and reopen', async (context) => {
