@@ -16,8 +16,10 @@ import {
   startPostgres,
   startRedis,
   startTandem,
+  storedText,
   type TandemProcess,
   type TestClient,
+  waitFor,
 } from '@tandem/test-utils'
 import Database from 'better-sqlite3'
 import { SignJWT } from 'jose'
@@ -71,6 +73,17 @@ async function share(server: TandemProcess, name: string, owner: string, access:
   })
   expect(response.status).toBe(201)
   return (await response.json()) as Minted & { expiresAt: string; label: string | null }
+}
+
+/** Replaces the text of `name` through the write API; resolves the status. */
+async function putText(server: TandemProcess, name: string, text: string, bearer: string): Promise<number> {
+  const response = await fetch(`${server.httpUrl}/api/docs/${encodeURIComponent(name)}/text`, {
+    method: 'PUT',
+    headers: { Authorization: `Bearer ${bearer}`, 'Content-Type': 'text/plain; charset=utf-8' },
+    body: text,
+  })
+  await response.arrayBuffer()
+  return response.status
 }
 
 /** What the store holds, read from the SQLite file itself through a second connection. */
@@ -305,6 +318,123 @@ describe('share links', () => {
     const response = await api(server, '/api/docs/doc/links', 'GET', adminKey)
     expect(response.status).toBe(404)
     expect(await response.text()).toContain('runs without tokens (start it with --auth token)')
+  })
+})
+
+describe('links of a renamed document', () => {
+  const revoked = { code: CloseCode.forbidden, reason: `Access denied: ${REVOKED_LINK_REASON}.` }
+
+  it('lead to it: a client with a link for the old name edits it, and the link is listed and revoked under the new name', async () => {
+    const server = await tandem()
+    const owner = await mint(['team/*'], 'write')
+    expect(await putText(server, 'team/a', 'written before the rename', owner)).toBe(201)
+    const link = await share(server, 'team/a', owner, 'write')
+    const rename = await api(server, `/api/docs/${encodeURIComponent('team/a')}/rename`, 'POST', owner, {
+      to: 'team/b',
+    })
+    expect(rename.status).toBe(200)
+    expect(stored(server).links).toEqual([{ id: link.id, document: 'team/b' }])
+
+    // A stock y-websocket client with the link, at the old name: it opens the renamed document and edits it.
+    const editor = watchedClient(server, 'team/a', link.token)
+    await editor.client.synced()
+    expect(editor.client.text.toString()).toBe('written before the rename')
+    editor.client.text.insert(0, 'edited through the link, ')
+    const expected = 'edited through the link, written before the rename'
+    await waitFor(async () => (await storedText(server.dataDir, 'team/b')) === expected, 'the edit stored in team/b')
+    await expect(storedText(server.dataDir, 'team/a')).rejects.toThrow(/Nothing is stored/)
+    // Over HTTP, the old name leads to it as well: its row with a redirect, and its text.
+    const row = await fetch(`${server.httpUrl}/api/docs/team%2Fa`, {
+      headers: { Authorization: `Bearer ${link.token}` },
+      redirect: 'manual',
+    })
+    expect({ status: row.status, location: row.headers.get('location') }).toEqual({
+      status: 308,
+      location: '/api/docs/team%2Fb',
+    })
+    expect(await row.json()).toMatchObject({ name: 'team/b', movedFrom: 'team/a' })
+    const text = await api(server, '/api/docs/team%2Fa/text', 'GET', link.token)
+    expect({ status: text.status, body: await text.text() }).toEqual({ status: 200, body: expected })
+    // A write through the API goes to a document by its current name, as for every token.
+    const write = await fetch(`${server.httpUrl}/api/docs/team%2Fa/append`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${link.token}`, 'Content-Type': 'text/plain' },
+      body: '!',
+    })
+    expect({ status: write.status, body: await write.text() }).toEqual({
+      status: 404,
+      body: '"team/a" is an old name: the document is now "team/b"; use that name.',
+    })
+
+    const listed = await api(server, '/api/docs/team%2Fb/links', 'GET', owner)
+    expect(listed.status).toBe(200)
+    expect(((await listed.json()) as { links: { id: string }[] }).links.map((l) => l.id)).toEqual([link.id])
+    expect(await (await api(server, '/api/docs/team%2Fa/links', 'GET', owner)).json()).toEqual({ links: [] })
+
+    const revoke = await api(server, `/api/docs/team%2Fb/links/${link.id}`, 'DELETE', owner)
+    expect(revoke.status).toBe(200)
+    expect(await revoke.json()).toMatchObject({ id: link.id, alreadyRevoked: false, reason: REVOKED_LINK_REASON })
+    expect(await within(editor.closed, 5000, 'closing the revoked link')).toEqual(revoked)
+    expect(stored(server).revoked).toEqual([{ id: link.id, kind: 'link' }])
+    const raw = await openRawClient(server.url, 'team/a', { headers: { Authorization: `Bearer ${link.token}` } })
+    cleanups.push(() => raw.ws.terminate())
+    expect(await raw.closed).toEqual(revoked)
+    expect(raw.received).toEqual([])
+    const refused = await api(server, '/api/docs/team%2Fa/text', 'GET', link.token)
+    expect({ status: refused.status, body: await refused.text() }).toEqual({ status: 403, body: revoked.reason })
+    expect(await storedText(server.dataDir, 'team/b')).toBe(expected)
+  })
+
+  it('open it through an old name only for a token naming that name, never through a pattern it moved out of', async () => {
+    // Every refusal below counts against the address; none should be answered 429 instead.
+    const server = await tandem(['--auth-failure-limit', '100'])
+    const admin = await mint(['*'], 'write')
+    expect(await putText(server, 'drafts/plan', 'the plan', admin)).toBe(201)
+    const renamed = await api(server, '/api/docs/drafts%2Fplan/rename', 'POST', admin, { to: 'board/plan' })
+    expect(renamed.status).toBe(200)
+
+    // Named exactly (as a share link names its document): it follows the document.
+    const named = await mint(['drafts/plan'], 'read', 'carol')
+    const reader = watchedClient(server, 'drafts/plan', named)
+    await reader.client.synced()
+    expect(reader.client.text.toString()).toBe('the plan')
+    const text = await api(server, '/api/docs/drafts%2Fplan/text', 'GET', named)
+    expect({ status: text.status, body: await text.text() }).toEqual({ status: 200, body: 'the plan' })
+
+    // A pattern covers the old name but not the document where it is now: refused, without naming the new name.
+    // A token that never covered the old name is not even told that the document moved.
+    const movedOut = 'Access denied: the document "drafts/plan" was renamed, and the token does not cover its new name.'
+    const never = 'Access denied: the token does not cover the document "drafts/plan".'
+    for (const [token, reason] of [
+      [await mint(['drafts/*'], 'write', 'bob'), movedOut],
+      [await mint(['elsewhere/*'], 'write', 'eve'), never],
+    ] as const) {
+      const raw = await openRawClient(server.url, 'drafts/plan', { headers: { Authorization: `Bearer ${token}` } })
+      cleanups.push(() => raw.ws.terminate())
+      expect(await raw.closed).toEqual({ code: CloseCode.forbidden, reason })
+      expect(raw.received).toEqual([])
+      for (const path of ['/api/docs/drafts%2Fplan', '/api/docs/drafts%2Fplan/text']) {
+        const response = await api(server, path, 'GET', token)
+        expect({ path, status: response.status, body: await response.text() }).toEqual({
+          path,
+          status: 403,
+          body: reason,
+        })
+      }
+      expect(await putText(server, 'drafts/plan', 'overwritten', token)).toBe(403)
+    }
+    // Write access to the new name: a write to the old one is told where the document is.
+    const board = await mint(['board/*'], 'write', 'dave')
+    const write = await fetch(`${server.httpUrl}/api/docs/drafts%2Fplan/text`, {
+      method: 'PUT',
+      headers: { Authorization: `Bearer ${board}`, 'Content-Type': 'text/plain' },
+      body: 'overwritten',
+    })
+    expect({ status: write.status, body: await write.text() }).toEqual({
+      status: 404,
+      body: '"drafts/plan" is an old name: the document is now "board/plan"; use that name.',
+    })
+    expect(await storedText(server.dataDir, 'board/plan')).toBe('the plan')
   })
 })
 

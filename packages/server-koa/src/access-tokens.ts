@@ -92,9 +92,27 @@ export class TokenAuthority {
     return grantFrom(payload)
   }
 
-  /** Throws {@link AccessDenied} (403) unless `grant` allows `need` on the document `name`. */
-  static authorize(grant: AccessGrant, name: string, need: Access): void {
-    if (!patternsCover(grant.docs, name)) throw new AccessDenied(403, `the token does not cover the document "${name}"`)
+  /**
+   * Throws {@link AccessDenied} (403) unless `grant` allows `need` on the document `name`.
+   *
+   * `requestedName` is an old name of `name` that the request asked for (the server followed the rename). The
+   * token then also opens the document when it names `requestedName` exactly: a share link, which names one
+   * document, follows that document through renames until it is revoked or expires. A pattern (`team/*`, `*`)
+   * covers names, not documents: it opens a renamed document only where the document is now, so moving a
+   * document out of `team/` takes it from every `team/*` token, also through its old names. A refusal never names
+   * the new name: a token that did not cover the old name is told so, as if there had been no rename.
+   */
+  static authorize(grant: AccessGrant, name: string, need: Access, requestedName: string | null = null): void {
+    const followed = requestedName !== null && grant.docs.includes(requestedName)
+    if (!followed && !patternsCover(grant.docs, name)) {
+      const asked = requestedName ?? name
+      throw new AccessDenied(
+        403,
+        requestedName !== null && patternsCover(grant.docs, requestedName)
+          ? `the document "${asked}" was renamed, and the token does not cover its new name`
+          : `the token does not cover the document "${asked}"`,
+      )
+    }
     if (need === 'write' && grant.access !== 'write') throw new AccessDenied(403, 'the token only allows reading')
   }
 

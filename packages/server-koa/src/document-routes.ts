@@ -62,8 +62,16 @@ export function documentRoutes(sync: SyncServer, options: DocumentRoutesOptions 
   const policy = options.policy
   const trashDays = options.trashDays ?? 30
 
-  /** The rate limit and the `authenticate` hooks for `need` access to `name` (`null`: the list). */
-  const authorize = async (ctx: Context, name: string | null, need: 'read' | 'write'): Promise<Grant> => {
+  /**
+   * The rate limit and the `authenticate` hooks for `need` access to `name` (`null`: the list), asked for as
+   * `requestedName` when that is an old name of it.
+   */
+  const authorize = async (
+    ctx: Context,
+    name: string | null,
+    need: 'read' | 'write',
+    requestedName: string | null = null,
+  ): Promise<Grant> => {
     if (policy) {
       const wait = policy.limits.attempt(ctx.ip)
       if (wait > 0) return ctx.throw(429, 'Too many requests; slow down.', { headers: { 'Retry-After': String(wait) } })
@@ -72,6 +80,7 @@ export function documentRoutes(sync: SyncServer, options: DocumentRoutesOptions 
     try {
       grant = await sync.authenticate({
         documentName: name,
+        requestedName,
         headers: ctx.headers,
         query: requestQuery(ctx),
         ip: ctx.ip,
@@ -154,9 +163,10 @@ export function documentRoutes(sync: SyncServer, options: DocumentRoutesOptions 
     const name = documentNameInPath(ctx, parts[0] as string)
 
     if (method === 'GET') {
-      // An old name leads to the document where it is now, and access is decided there.
+      // An old name leads to the document where it is now, and access is decided there, knowing the old name (a
+      // link made for it still opens the document).
       const located = await sync.documents.locate(name)
-      await authorize(ctx, located.name, 'read')
+      await authorize(ctx, located.name, 'read', located.movedFrom)
       if (action === 'text') {
         // A document open in an editor has text before anything of it is stored.
         if (located.info?.deletedAt) return ctx.throw(404, inTrash(located.name))

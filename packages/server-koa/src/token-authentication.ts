@@ -7,7 +7,9 @@ import type { TokenRevocations } from './token-revocations.js'
  * The `authenticate` hook of Tandem's access tokens (`tandem serve --auth token`): every request needs a valid
  * token, from `Authorization: Bearer <token>` or the `token` query parameter; it opens the documents its `docs`
  * patterns cover, with its `access`, as the person its `sub` names, until it expires or, with `revocations`,
- * until its id is revoked (a revoked token is refused with 403).
+ * until its id is revoked (a revoked token is refused with 403). A request for an old name of a renamed document
+ * (`requestedName`) is granted when the token covers the document's new name or names the old name exactly: see
+ * {@link TokenAuthority.authorize} for why a pattern does not follow a document that moved out of it.
  */
 export function tokenAuthentication(authority: TokenAuthority, revocations?: TokenRevocations): Hooks {
   return {
@@ -16,7 +18,9 @@ export function tokenAuthentication(authority: TokenAuthority, revocations?: Tok
       if (!token) throw new AccessDenied(401, 'a token is required')
       const grant = await authority.verify(token)
       await revocations?.check(grant)
-      if (request.documentName !== null) TokenAuthority.authorize(grant, request.documentName, 'read')
+      if (request.documentName !== null) {
+        TokenAuthority.authorize(grant, request.documentName, 'read', request.requestedName ?? null)
+      }
       return {
         access: grant.access,
         user: grant.subject,

@@ -72,10 +72,15 @@ export function writeRoutes(sync: SyncServer, options: WriteRoutesOptions = {}):
       const wait = policy.limits.attempt(ctx.ip)
       if (wait > 0) return ctx.throw(429, 'Too many requests; slow down.', { headers: { 'Retry-After': String(wait) } })
     }
+    // Access is decided for the document where the name leads now, as for reading it; a write still goes to a
+    // document by its current name, so an old name is then answered 404 naming the new one.
+    const current = await sync.documents.follow(name)
+    const requestedName = current === name ? null : name
     let grant: Awaited<ReturnType<SyncServer['authenticate']>>
     try {
       grant = await sync.authenticate({
-        documentName: name,
+        documentName: current,
+        requestedName,
         headers: ctx.headers,
         query: requestQuery(ctx),
         ip: ctx.ip,
@@ -86,6 +91,7 @@ export function writeRoutes(sync: SyncServer, options: WriteRoutesOptions = {}):
     if (grant.access !== 'write') {
       return ctx.throw(403, `Access denied: your access to "${name}" is read-only; writing needs write access.`)
     }
+    if (requestedName !== null) return ctx.throw(404, oldName(name, current))
 
     let change: (text: Y.Text) => void
     if (ctx.method === 'PATCH') {
@@ -111,9 +117,7 @@ export function writeRoutes(sync: SyncServer, options: WriteRoutesOptions = {}):
       if (error instanceof WriteRefused) return ctx.throw(error.status, error.message)
       if (error instanceof DocumentGone) {
         // Changes go to a document by its current name, as in the rest of the document API.
-        if (error.movedTo !== null) {
-          return ctx.throw(404, `"${name}" is an old name: the document is now "${error.movedTo}"; use that name.`)
-        }
+        if (error.movedTo !== null) return ctx.throw(404, oldName(name, error.movedTo))
         const restore = `/api/docs/${encodeURIComponent(name)}/restore`
         return ctx.throw(409, `The document "${name}" is in the trash; restore it (POST ${restore}) to write to it.`)
       }
@@ -123,6 +127,11 @@ export function writeRoutes(sync: SyncServer, options: WriteRoutesOptions = {}):
     ctx.status = !outcome.existed && outcome.changed ? 201 : 200
     ctx.body = { name, length: outcome.result }
   }
+}
+
+/** The answer to a write to `name`, an old name of the document `current`. */
+function oldName(name: string, current: string): string {
+  return `"${name}" is an old name: the document is now "${current}"; use that name.`
 }
 
 /** Replaces `text` by `next` with the smallest set of deletions and insertions, so that what stays keeps its items. */

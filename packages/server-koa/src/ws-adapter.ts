@@ -124,7 +124,8 @@ export function attachSyncServer(server: Server, sync: SyncServer, options: Atta
     const ip = policy ? policy.clientIp(request) : stripMapped(request.socket.remoteAddress ?? 'unknown')
     const refusal = policy?.admit(request, ip)
     if (refusal) return refuse(socket, refusal.status, refusal.message, refusal.retryAfter)
-    // An old name leads to the renamed document; access is decided for the document where it is now.
+    // An old name leads to the renamed document; access is decided for the document where it is now, knowing the
+    // name asked for, so that a link made for the old name still opens it.
     let name: string
     try {
       name = await sync.documents.follow(parsed.name)
@@ -133,7 +134,13 @@ export function attachSyncServer(server: Server, sync: SyncServer, options: Atta
     }
     let access: Awaited<ReturnType<SyncServer['authenticate']>>
     try {
-      access = await sync.authenticate({ documentName: name, headers: request.headers, query, ip })
+      access = await sync.authenticate({
+        documentName: name,
+        requestedName: name === parsed.name ? null : parsed.name,
+        headers: request.headers,
+        query,
+        ip,
+      })
     } catch (error) {
       if (!(error instanceof AccessDenied)) {
         return refuse(socket, 500, 'The server could not check who may open this document.')

@@ -6,8 +6,22 @@ import type { SyncMetrics } from './sync-metrics.js'
 
 /** A request to open a document (a WebSocket upgrade) or to read documents over HTTP. */
 export interface AuthenticateRequest {
-  /** The document asked for; `null` when the request lists documents. */
+  /**
+   * The document asked for, by the name it has now: a request for an old name of a renamed document comes with
+   * the new name here and the old one in {@link requestedName}. `null` when the request lists documents.
+   */
   readonly documentName: string | null
+  /**
+   * The name the request asked for, when it is an old name of `documentName`: the server followed the rename in
+   * storage (never on the client's word) and asks for access to the document where it is now. `null` or absent
+   * when the request asked for `documentName` itself.
+   *
+   * Links follow the document: a hook may grant a renamed document to whoever it granted the old name, so that a
+   * link shared before the rename still leads to it; to cut such links, revoke them. A hook that ignores this
+   * field decides for the new name alone. Tandem's tokens grant it to a token that names the old name exactly,
+   * never through a pattern (see `tokenAuthentication`).
+   */
+  readonly requestedName?: string | null
   /** The request's HTTP headers, names in lower case (cookies, `authorization`). */
   readonly headers: Readonly<Record<string, string | string[] | undefined>>
   /** The request's query parameters. */
