@@ -438,6 +438,64 @@ describe('links of a renamed document', () => {
   })
 })
 
+describe('links of a purged document', () => {
+  const revoked = { code: CloseCode.forbidden, reason: `Access denied: ${REVOKED_LINK_REASON}.` }
+
+  /** Refused everywhere with the revoked reason, with nothing of the document sent. */
+  async function expectRevoked(server: TandemProcess, name: string, token: string) {
+    const text = await api(server, `/api/docs/${encodeURIComponent(name)}/text`, 'GET', token)
+    expect({ status: text.status, body: await text.text() }).toEqual({ status: 403, body: revoked.reason })
+    const raw = await openRawClient(server.url, name, { headers: { Authorization: `Bearer ${token}` } })
+    cleanups.push(() => raw.ws.terminate())
+    expect(await raw.closed).toEqual(revoked)
+    expect(raw.received).toEqual([])
+  }
+
+  it('are revoked by a purge with the admin key: a new document with the same name does not open with them', async () => {
+    const server = await tandem()
+    const owner = await mint(['team/*'], 'write')
+    expect(await putText(server, 'team/a', 'the old document', owner)).toBe(201)
+    expect(await putText(server, 'team/keep', 'kept', owner)).toBe(201)
+    const link = await share(server, 'team/a', owner, 'read')
+    const kept = await share(server, 'team/keep', owner, 'read')
+    expect((await api(server, '/api/docs/team%2Fa', 'DELETE', owner)).status).toBe(200)
+
+    const purge = await api(server, '/api/docs/team%2Fa?permanent=1', 'DELETE', adminKey)
+    expect({ status: purge.status, body: await purge.json() }).toEqual({
+      status: 200,
+      body: { name: 'team/a', purged: true },
+    })
+    expect(stored(server)).toEqual({
+      links: [{ id: kept.id, document: 'team/keep' }],
+      revoked: [{ id: link.id, kind: 'link' }],
+    })
+
+    expect(await putText(server, 'team/a', 'a new document', owner)).toBe(201)
+    await expectRevoked(server, 'team/a', link.token)
+    expect(await (await api(server, '/api/docs/team%2Fa/links', 'GET', owner)).json()).toEqual({ links: [] })
+    const other = await api(server, '/api/docs/team%2Fkeep/text', 'GET', kept.token)
+    expect({ status: other.status, body: await other.text() }).toEqual({ status: 200, body: 'kept' })
+  })
+
+  it('are revoked when the trash sweep purges the document after --trash-days', async () => {
+    // 0.00005 days is 4.3 s; the sweep runs every quarter of that.
+    const server = await tandem(['--trash-days', '0.00005'])
+    const owner = await mint(['team/*'], 'write')
+    expect(await putText(server, 'team/swept', 'short-lived', owner)).toBe(201)
+    const link = await share(server, 'team/swept', owner, 'write')
+    expect((await api(server, '/api/docs/team%2Fswept', 'DELETE', owner)).status).toBe(200)
+
+    await waitFor(
+      async () => (await storedText(server.dataDir, 'team/swept').catch(() => null)) === null,
+      'the sweep to purge the document',
+      30_000,
+    )
+    expect(stored(server)).toEqual({ links: [], revoked: [{ id: link.id, kind: 'link' }] })
+    expect(await putText(server, 'team/swept', 'a new document', owner)).toBe(201)
+    await expectRevoked(server, 'team/swept', link.token)
+  })
+})
+
 describe('scaled out on PostgreSQL and Redis', () => {
   it('closes a revoked link on the other instance within 5 s, and refuses it there at the upgrade', async () => {
     const [postgres, redis] = await Promise.all([startPostgres({ fsync: false }), startRedis()])

@@ -172,11 +172,16 @@ export interface DocStore {
   /** Takes a document out of the trash. Throws {@link StoreConflict} `missing` when none is there. */
   restore(name: string): Promise<void>
   /**
-   * Deletes a document for good, whether in the trash or not: content, quarantine and old names leading to it.
-   * Resolves to whether anything was stored.
+   * Deletes a document for good, whether in the trash or not: content, quarantine and old names leading to it,
+   * in one transaction. A store that keeps share links (`AccessRecords`) revokes the document's links and
+   * forgets them in the same transaction, so that none opens a later document given the same name. Resolves to
+   * whether anything was stored.
    */
   purge(name: string): Promise<boolean>
-  /** Purges every document moved to the trash before `before`; resolves to their names. */
+  /**
+   * Purges, as {@link purge} does, every document moved to the trash before `before` and still there when it is
+   * deleted (a restore that lands meanwhile keeps its document); resolves to their names.
+   */
   purgeTrashed(before: Date): Promise<string[]>
   /** Resolves when the store can serve reads and writes; rejects with the reason otherwise. */
   check(): Promise<void>

@@ -144,6 +144,12 @@ export class MemoryStore implements DocStore, AccessRecords {
     const existed = this.docs.delete(name)
     this.quarantines.delete(name)
     for (const [old, target] of this.aliases) if (target === name) this.aliases.delete(old)
+    const now = new Date()
+    for (const [id, link] of this.links) {
+      if (link.document !== name) continue
+      if (!this.revocations.has(id)) this.revocations.set(id, { id, kind: 'link', revokedAt: now })
+      this.links.delete(id)
+    }
     return existed
   }
 

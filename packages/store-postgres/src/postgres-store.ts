@@ -21,6 +21,7 @@ import {
   deleteAliasesOf,
   deleteDocument,
   deleteDocuments,
+  deleteLinksOf,
   deleteQuarantineOf,
   deleteUpdates,
   insertAlias,
@@ -38,6 +39,7 @@ import {
   type NamedQuery,
   restoreDocument,
   retargetAliases,
+  revokeLinksOf,
   selectActiveLinks,
   selectAlias,
   selectCompactionInputs,
@@ -491,7 +493,8 @@ async function assertFree(client: PoolClient, name: string, self: string | null)
 }
 
 /**
- * Deletes documents for good under their names' locks, with their quarantine and the old names leading to them;
+ * Deletes documents for good under their names' locks, with their quarantine and the old names leading to them,
+ * and revokes and forgets their share links (a later document with the same name must not open with them);
  * returns the names that held a document. With `trashedBefore`, only documents in the trash since before then
  * are deleted, checked under the locks, and only theirs are cleared; without it, everything under `names` is.
  */
@@ -503,6 +506,8 @@ async function purgeIn(client: PoolClient, names: string[], trashedBefore: Date 
   if (cleared.length > 0) {
     await client.query(query(deleteQuarantineOf, [cleared]))
     await client.query(query(deleteAliasesOf, [cleared]))
+    await client.query(query(revokeLinksOf, [cleared]))
+    await client.query(query(deleteLinksOf, [cleared]))
   }
   return purged
 }

@@ -246,6 +246,20 @@ export const deleteAliasesOf: NamedQuery = {
   text: 'DELETE FROM aliases WHERE target = ANY($1::text[])',
 }
 
+/** Revokes every link of the documents that is not revoked yet. $1 names. @internal */
+export const revokeLinksOf: NamedQuery = {
+  name: 'tandem-revoke-links-of',
+  text: `INSERT INTO revocations (id, kind)
+    SELECT id, 'link' FROM share_links WHERE document = ANY($1::text[]) ORDER BY id
+    ON CONFLICT (id) DO NOTHING`,
+}
+
+/** Forgets the links of the documents. $1 names. @internal */
+export const deleteLinksOf: NamedQuery = {
+  name: 'tandem-delete-links-of',
+  text: 'DELETE FROM share_links WHERE document = ANY($1::text[])',
+}
+
 const infoColumns = 'name, size, updated_at, title, updated_by, deleted_at, deleted_by'
 
 /** @internal */

@@ -73,7 +73,8 @@ export class SqliteStore implements DocStore, AccessRecords {
   private readonly createTransaction: Database.Transaction<
     (name: string, state: Uint8Array, meta: DocMeta, now: number) => void
   >
-  private readonly purgeTransaction: Database.Transaction<(names: readonly string[]) => number>
+  private readonly purgeTransaction: Database.Transaction<(names: readonly string[], now: number) => number>
+  private readonly purgeTrashedTransaction: Database.Transaction<(before: number, now: number) => string[]>
   private closed = false
 
   private constructor(path: string, db: Database.Database) {
@@ -130,14 +131,24 @@ export class SqliteStore implements DocStore, AccessRecords {
       statements.writeSnapshot.run(name, state, state.byteLength, now, now)
       statements.writeMeta.run(meta.title, authorJson(meta.author), name)
     })
-    this.purgeTransaction = db.transaction((names: readonly string[]) => {
+    // A purged document's links are revoked, not only forgotten: a later document with the same name must not
+    // open with them.
+    const purgeAll = (names: readonly string[], now: number) => {
       let purged = 0
       for (const name of names) {
         purged += statements.deleteDocument.run(name).changes
         statements.deleteQuarantine.run(name)
         statements.deleteAliasesOf.run(name)
+        statements.revokeLinksOf.run({ document: name, now })
+        statements.deleteLinksOf.run(name)
       }
       return purged
+    }
+    this.purgeTransaction = db.transaction(purgeAll)
+    this.purgeTrashedTransaction = db.transaction((before: number, now: number) => {
+      const names = statements.selectTrashedBefore.all(before)
+      purgeAll(names, now)
+      return names
     })
     this.quarantineTransaction = db.transaction((name: string, entries: readonly QuarantinedUpdate[], now: number) => {
       for (const { update, reason } of entries) statements.insertQuarantined.run(name, update, reason, now)
@@ -266,14 +277,12 @@ export class SqliteStore implements DocStore, AccessRecords {
   async purge(name: string): Promise<boolean> {
     this.assertOpen()
     check.name(name, 'purge')
-    return this.purgeTransaction.immediate([name]) > 0
+    return this.purgeTransaction.immediate([name], Date.now()) > 0
   }
 
   async purgeTrashed(before: Date): Promise<string[]> {
     this.assertOpen()
-    const names = this.statements.selectTrashedBefore.all(before.getTime())
-    if (names.length > 0) this.purgeTransaction.immediate(names)
-    return names
+    return this.purgeTrashedTransaction.immediate(before.getTime(), Date.now())
   }
 
   async recordLink(link: ShareLinkRecord): Promise<void> {

@@ -55,6 +55,9 @@ export interface Statements {
   >
   /** Files the links of a document under its new name. */
   readonly moveLinks: Statement<[to: string, from: string]>
+  /** Revokes every link of a document that is not revoked yet. */
+  readonly revokeLinksOf: Statement<[{ document: string; now: number }]>
+  readonly deleteLinksOf: Statement<[document: string]>
   readonly selectLink: Statement<[id: string], LinkRow>
   readonly selectActiveLinks: Statement<[document: string, now: number], LinkRow>
   /** Records a revocation unless the id is revoked already; its kind is `link` when the id is a share link's. */
@@ -148,6 +151,11 @@ export function prepareStatements(db: Database): Statements {
          @createdBy, @createdAt, @expiresAt)`,
     ),
     moveLinks: db.prepare('UPDATE share_links SET document = ? WHERE document = ?'),
+    revokeLinksOf: db.prepare(
+      `INSERT INTO revocations (id, kind, revoked_at) SELECT id, 'link', @now FROM share_links
+       WHERE document = @document ON CONFLICT (id) DO NOTHING`,
+    ),
+    deleteLinksOf: db.prepare('DELETE FROM share_links WHERE document = ?'),
     selectLink: db.prepare('SELECT * FROM share_links WHERE id = ?'),
     selectActiveLinks: db.prepare(
       `SELECT * FROM share_links l WHERE l.document = ? AND l.expires_at > ?

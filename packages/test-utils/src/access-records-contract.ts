@@ -136,6 +136,31 @@ export function runAccessRecordsContract(label: string, open: () => Promise<Acce
       expect(await store.link('before')).toMatchObject({ document: 'team/c' })
     })
 
+    it('revokes and forgets the links of a purged document, in the trash or not, and no others', async () => {
+      const update = Uint8Array.of(1)
+      await store.append(['gone', 'binned', 'kept'].map((name) => ({ name, update })))
+      await store.recordLink(link('of-gone', 'gone'))
+      await store.recordLink(link('of-gone-revoked', 'gone'))
+      const earlier = await store.revoke('of-gone-revoked')
+      await store.recordLink(link('of-binned', 'binned'))
+      await store.recordLink(link('of-kept', 'kept'))
+      await store.trash('binned', null)
+
+      expect(await store.purge('gone')).toBe(true)
+      expect(await store.link('of-gone')).toBeNull()
+      expect(await store.revocation('of-gone')).toMatchObject({ id: 'of-gone', kind: 'link' })
+      expect(await store.revocation('of-gone-revoked')).toEqual(earlier.revocation)
+      // A new document with the same name starts with no links.
+      await store.append([{ name: 'gone', update }])
+      expect(await store.activeLinks('gone', new Date())).toEqual([])
+
+      expect(await store.purgeTrashed(new Date(Date.now() + hour))).toEqual(['binned'])
+      expect(await store.link('of-binned')).toBeNull()
+      expect(await store.revocation('of-binned')).toMatchObject({ id: 'of-binned', kind: 'link' })
+      expect(await store.link('of-kept')).toEqual(link('of-kept', 'kept'))
+      expect(await store.revocation('of-kept')).toBeNull()
+    })
+
     it('keeps links and revocations across a close and reopen', async (context) => {
       if (!subject.reopen) return context.skip()
       await store.recordLink(link('kept', 'doc'))
