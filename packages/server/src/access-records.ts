@@ -20,14 +20,21 @@ export interface AccessRecords {
   activeLinks(document: string, now: Date): Promise<ShareLinkRecord[]>
   /**
    * Revokes the token `id`, durably when it resolves. Its kind is `link` when a share link with that id is
-   * recorded, else `token`. Revoking an id again changes nothing and resolves the first revocation, with
-   * `already` set.
+   * recorded, else `token`; a link's revocation keeps the link's `expiresAt`, for {@link pruneRevocations}.
+   * Revoking an id again changes nothing and resolves the first revocation, with `already` set.
    */
   revoke(id: string): Promise<{ revocation: TokenRevocation; already: boolean }>
   /** The revocation of the token `id`, or `null` when it is not revoked. */
   revocation(id: string): Promise<TokenRevocation | null>
   /** Every revocation recorded at or after `since` (by the store's clock), oldest first. */
   revocationsSince(since: Date): Promise<TokenRevocation[]>
+  /**
+   * Deletes the revocations of tokens that expired before `expiredBefore`, which every check refuses as expired
+   * anyway; resolves to how many it deleted. Only a share link's revocation knows when its token expires (the
+   * link's `expiresAt`); the revocation of any other token is kept for good, as the store never learns when that
+   * token expires.
+   */
+  pruneRevocations(expiredBefore: Date): Promise<number>
 }
 
 /** A share link as recorded when it was minted: everything about it except its token. */

@@ -29,6 +29,8 @@ export class MemoryStore implements DocStore, AccessRecords {
   private readonly docs = new Map<string, MemoryDoc>()
   private readonly links = new Map<string, ShareLinkRecord>()
   private readonly revocations = new Map<string, TokenRevocation>()
+  /** When the token of a revoked link expires, by its id. */
+  private readonly revokedUntil = new Map<string, Date>()
   private readonly quarantines = new Map<string, QuarantineEntry[]>()
   /** Old names, each to the name its document has now. */
   private readonly aliases = new Map<string, string>()
@@ -147,7 +149,10 @@ export class MemoryStore implements DocStore, AccessRecords {
     const now = new Date()
     for (const [id, link] of this.links) {
       if (link.document !== name) continue
-      if (!this.revocations.has(id)) this.revocations.set(id, { id, kind: 'link', revokedAt: now })
+      if (!this.revocations.has(id)) {
+        this.revocations.set(id, { id, kind: 'link', revokedAt: now })
+        this.revokedUntil.set(id, link.expiresAt)
+      }
       this.links.delete(id)
     }
     return existed
@@ -184,8 +189,10 @@ export class MemoryStore implements DocStore, AccessRecords {
     this.assertOpen()
     const earlier = this.revocations.get(id)
     if (earlier) return { revocation: { ...earlier }, already: true }
-    const revocation: TokenRevocation = { id, kind: this.links.has(id) ? 'link' : 'token', revokedAt: new Date() }
+    const link = this.links.get(id)
+    const revocation: TokenRevocation = { id, kind: link ? 'link' : 'token', revokedAt: new Date() }
     this.revocations.set(id, revocation)
+    if (link) this.revokedUntil.set(id, link.expiresAt)
     return { revocation: { ...revocation }, already: false }
   }
 
@@ -201,6 +208,18 @@ export class MemoryStore implements DocStore, AccessRecords {
       .filter((revocation) => revocation.revokedAt >= since)
       .sort((a, b) => a.revokedAt.getTime() - b.revokedAt.getTime())
       .map((revocation) => ({ ...revocation }))
+  }
+
+  async pruneRevocations(expiredBefore: Date): Promise<number> {
+    this.assertOpen()
+    let pruned = 0
+    for (const [id, expiresAt] of this.revokedUntil) {
+      if (expiresAt >= expiredBefore) continue
+      this.revokedUntil.delete(id)
+      this.revocations.delete(id)
+      pruned++
+    }
+    return pruned
   }
 
   async check(): Promise<void> {

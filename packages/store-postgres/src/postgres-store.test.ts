@@ -133,6 +133,32 @@ describe('PostgresStore', () => {
     ])
   })
 
+  it('migrates a version 4 database: the revocation of a recorded link learns when the link expires', async () => {
+    const url = await server.createSchema()
+    const first = await open(url)
+    const expiresAt = new Date(Math.floor(Date.now() / 1000) * 1000 + 3_600_000)
+    const link = { document: 'doc', access: 'read', label: null, createdBy: 'alice', createdAt: new Date() } as const
+    await first.recordLink({ ...link, id: 'a-link', expiresAt })
+    await first.revoke('a-link')
+    await first.revoke('a-token')
+    await first.close()
+    // Version 4 is the current version without the revocations' expiry.
+    const admin = await connect(url)
+    await admin.query('ALTER TABLE revocations DROP COLUMN expires_at; DELETE FROM tandem_schema WHERE version > 4')
+
+    const migrated = await open(url)
+
+    expect((await admin.query('SELECT version FROM tandem_schema ORDER BY version')).rows).toEqual(
+      allVersions().map((version) => ({ version })),
+    )
+    expect((await admin.query('SELECT id, kind, expires_at FROM revocations ORDER BY id')).rows).toEqual([
+      { id: 'a-link', kind: 'link', expires_at: expiresAt },
+      { id: 'a-token', kind: 'token', expires_at: null },
+    ])
+    expect(await migrated.pruneRevocations(new Date(expiresAt.getTime() + 1))).toBe(1)
+    expect((await admin.query('SELECT id FROM revocations')).rows).toEqual([{ id: 'a-token' }])
+  })
+
   it('migrates a new database exactly once when several instances open it at the same moment', async () => {
     const url = await server.createSchema()
 

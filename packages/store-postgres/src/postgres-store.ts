@@ -37,6 +37,7 @@ import {
   moveQuarantine,
   moveUpdates,
   type NamedQuery,
+  pruneRevocations,
   restoreDocument,
   retargetAliases,
   revokeLinksOf,
@@ -393,6 +394,15 @@ export class PostgresStore implements DocStore, AccessRecords {
     this.assertOpen()
     const { rows } = await this.pool.query<RevocationRow>(query(selectRevocationsSince, [since]))
     return rows.map(toRevocation)
+  }
+
+  async pruneRevocations(expiredBefore: Date): Promise<number> {
+    this.assertOpen()
+    let pruned = 0
+    await this.transaction(async (client) => {
+      pruned = (await client.query(query(pruneRevocations, [expiredBefore]))).rowCount ?? 0
+    })
+    return pruned
   }
 
   async check(): Promise<void> {

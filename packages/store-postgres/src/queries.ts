@@ -246,11 +246,11 @@ export const deleteAliasesOf: NamedQuery = {
   text: 'DELETE FROM aliases WHERE target = ANY($1::text[])',
 }
 
-/** Revokes every link of the documents that is not revoked yet. $1 names. @internal */
+/** Revokes every link of the documents that is not revoked yet, each until its link expires. $1 names. @internal */
 export const revokeLinksOf: NamedQuery = {
   name: 'tandem-revoke-links-of',
-  text: `INSERT INTO revocations (id, kind)
-    SELECT id, 'link' FROM share_links WHERE document = ANY($1::text[]) ORDER BY id
+  text: `INSERT INTO revocations (id, kind, expires_at)
+    SELECT id, 'link', expires_at FROM share_links WHERE document = ANY($1::text[]) ORDER BY id
     ON CONFLICT (id) DO NOTHING`,
 }
 
@@ -327,15 +327,22 @@ export const selectActiveLinks: NamedQuery = {
 }
 
 /**
- * Revokes $1 unless it is revoked already, as a link's revocation when a share link has that id; returns the
- * row only when it inserted it. @internal
+ * Revokes $1 unless it is revoked already, as a link's revocation (expiring with the link) when a share link has
+ * that id; returns the row only when it inserted it. @internal
  */
 export const insertRevocation: NamedQuery = {
   name: 'tandem-insert-revocation',
-  text: `INSERT INTO revocations (id, kind)
-    SELECT $1, CASE WHEN EXISTS (SELECT 1 FROM share_links WHERE id = $1) THEN 'link' ELSE 'token' END
+  text: `INSERT INTO revocations (id, kind, expires_at)
+    SELECT $1, CASE WHEN EXISTS (SELECT 1 FROM share_links WHERE id = $1) THEN 'link' ELSE 'token' END,
+      (SELECT expires_at FROM share_links WHERE id = $1)
     ON CONFLICT (id) DO NOTHING
     RETURNING id, kind, revoked_at`,
+}
+
+/** Deletes the revocations of tokens that expired before $1. @internal */
+export const pruneRevocations: NamedQuery = {
+  name: 'tandem-prune-revocations',
+  text: 'DELETE FROM revocations WHERE expires_at < $1',
 }
 
 /** $1 id. @internal */

@@ -82,6 +82,16 @@ const MIGRATIONS: readonly string[] = [
 
   CREATE INDEX revocations_by_time ON revocations (revoked_at);
   `,
+  // When each revoked token expires, where the store knows it (a share link's, also after purging its document
+  // forgot the link): its revocation can be dropped once every check refuses the token as expired. NULL for any
+  // other token, whose revocation is kept.
+  `
+  ALTER TABLE revocations ADD COLUMN expires_at timestamptz;
+
+  UPDATE revocations r SET expires_at = l.expires_at FROM share_links l WHERE l.id = r.id;
+
+  CREATE INDEX revocations_by_expiry ON revocations (expires_at) WHERE expires_at IS NOT NULL;
+  `,
 ]
 
 /**

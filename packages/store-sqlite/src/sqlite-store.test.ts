@@ -222,6 +222,35 @@ describe('SqliteStore', () => {
     expect((await migrated.quarantined('renamed')).length).toBe(1)
   })
 
+  it('migrates a version 4 database: the revocation of a recorded link learns when the link expires', async () => {
+    const store = await open()
+    const expiresAt = new Date(Math.floor(Date.now() / 1000) * 1000 + 3_600_000)
+    const link = { document: 'doc', access: 'read', label: null, createdBy: 'alice', createdAt: new Date() } as const
+    await store.recordLink({ ...link, id: 'a-link', expiresAt })
+    await store.revoke('a-link')
+    await store.revoke('a-token')
+    await store.close()
+    // Version 4 is the current version without the revocations' expiry.
+    const raw = new Database(path)
+    raw.exec('DROP INDEX revocations_by_expiry; ALTER TABLE revocations DROP COLUMN expires_at')
+    raw.pragma('user_version = 4')
+    raw.close()
+
+    const migrated = await open()
+    expect((await migrated.settings()).schemaVersion).toBe(SCHEMA_VERSION)
+    const reader = new Database(path, { readonly: true })
+    try {
+      expect(reader.prepare('SELECT id, kind, expires_at FROM revocations ORDER BY id').all()).toEqual([
+        { id: 'a-link', kind: 'link', expires_at: expiresAt.getTime() },
+        { id: 'a-token', kind: 'token', expires_at: null },
+      ])
+    } finally {
+      reader.close()
+    }
+    expect(await migrated.pruneRevocations(new Date(expiresAt.getTime() + 1))).toBe(1)
+    expect((await migrated.revocationsSince(new Date(0))).map((r) => r.id)).toEqual(['a-token'])
+  })
+
   it('rejects a file that is not a SQLite database, naming the path and the cause, without changing it', async () => {
     const text = 'These are my notes, not a database.\n'.repeat(40)
     await writeFile(path, text)

@@ -332,6 +332,11 @@ export class SqliteStore implements DocStore, AccessRecords {
     return this.statements.selectRevocationsSince.all(since.getTime()).map(toRevocation)
   }
 
+  async pruneRevocations(expiredBefore: Date): Promise<number> {
+    this.assertOpen()
+    return this.statements.pruneRevocations.run(expiredBefore.getTime()).changes
+  }
+
   async check(): Promise<void> {
     this.assertOpen()
     const one = this.statements.ping.get()

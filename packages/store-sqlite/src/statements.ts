@@ -55,12 +55,17 @@ export interface Statements {
   >
   /** Files the links of a document under its new name. */
   readonly moveLinks: Statement<[to: string, from: string]>
-  /** Revokes every link of a document that is not revoked yet. */
+  /** Revokes every link of a document that is not revoked yet, each until its link expires. */
   readonly revokeLinksOf: Statement<[{ document: string; now: number }]>
+  /** Deletes the revocations of tokens that expired before the time given. */
+  readonly pruneRevocations: Statement<[expiredBefore: number]>
   readonly deleteLinksOf: Statement<[document: string]>
   readonly selectLink: Statement<[id: string], LinkRow>
   readonly selectActiveLinks: Statement<[document: string, now: number], LinkRow>
-  /** Records a revocation unless the id is revoked already; its kind is `link` when the id is a share link's. */
+  /**
+   * Records a revocation unless the id is revoked already; its kind is `link` when the id is a share link's, and
+   * then it expires with the link.
+   */
   readonly insertRevocation: Statement<[{ id: string; now: number }]>
   readonly selectRevocation: Statement<[id: string], RevocationRow>
   readonly selectRevocationsSince: Statement<[since: number], RevocationRow>
@@ -152,9 +157,10 @@ export function prepareStatements(db: Database): Statements {
     ),
     moveLinks: db.prepare('UPDATE share_links SET document = ? WHERE document = ?'),
     revokeLinksOf: db.prepare(
-      `INSERT INTO revocations (id, kind, revoked_at) SELECT id, 'link', @now FROM share_links
+      `INSERT INTO revocations (id, kind, revoked_at, expires_at) SELECT id, 'link', @now, expires_at FROM share_links
        WHERE document = @document ON CONFLICT (id) DO NOTHING`,
     ),
+    pruneRevocations: db.prepare('DELETE FROM revocations WHERE expires_at < ?'),
     deleteLinksOf: db.prepare('DELETE FROM share_links WHERE document = ?'),
     selectLink: db.prepare('SELECT * FROM share_links WHERE id = ?'),
     selectActiveLinks: db.prepare(
@@ -163,8 +169,9 @@ export function prepareStatements(db: Database): Statements {
        ORDER BY l.created_at, l.id`,
     ),
     insertRevocation: db.prepare(
-      `INSERT INTO revocations (id, kind, revoked_at)
-       SELECT @id, CASE WHEN EXISTS (SELECT 1 FROM share_links WHERE id = @id) THEN 'link' ELSE 'token' END, @now
+      `INSERT INTO revocations (id, kind, revoked_at, expires_at)
+       SELECT @id, CASE WHEN EXISTS (SELECT 1 FROM share_links WHERE id = @id) THEN 'link' ELSE 'token' END, @now,
+         (SELECT expires_at FROM share_links WHERE id = @id)
        WHERE true ON CONFLICT (id) DO NOTHING`,
     ),
     selectRevocation: db.prepare('SELECT id, kind, revoked_at FROM revocations WHERE id = ?'),

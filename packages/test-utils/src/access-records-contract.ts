@@ -19,8 +19,9 @@ const hour = 3600_000
 /**
  * Registers Vitest tests that hold an {@link AccessRecords} implementation to its contract: links recorded and
  * read back exactly, listed per document without the expired and the revoked ones, revocations that are
- * idempotent, know whether they revoked a link, are found by time, and (with `reopen`) survive a restart; and
- * links that follow their document through renames.
+ * idempotent, know whether they revoked a link, are found by time, are dropped once a link's token expired, and
+ * (with `reopen`) survive a restart; and links that follow their document through renames and are revoked when
+ * it is purged.
  */
 export function runAccessRecordsContract(label: string, open: () => Promise<AccessRecordsUnderTest>): void {
   describe(`AccessRecords contract: ${label}`, () => {
@@ -159,6 +160,32 @@ export function runAccessRecordsContract(label: string, open: () => Promise<Acce
       expect(await store.revocation('of-binned')).toMatchObject({ id: 'of-binned', kind: 'link' })
       expect(await store.link('of-kept')).toEqual(link('of-kept', 'kept'))
       expect(await store.revocation('of-kept')).toBeNull()
+    })
+
+    it('drops the revocations of links that expired before a time, and keeps those of tokens of unknown expiry', async () => {
+      const update = Uint8Array.of(1)
+      await store.append(['doc', 'gone'].map((name) => ({ name, update })))
+      await store.recordLink(link('expired', 'doc', { expiresAt: new Date(base.getTime() - 1000) }))
+      await store.recordLink(link('expiring', 'doc'))
+      await store.recordLink(link('later', 'doc', { expiresAt: new Date(base.getTime() + 2 * hour) }))
+      await store.recordLink(link('of-purged', 'gone', { expiresAt: new Date(base.getTime() + hour / 2) }))
+      for (const id of ['expired', 'expiring', 'later', 'some-service-jti']) await store.revoke(id)
+      await store.purge('gone')
+      const revoked = async () => (await store.revocationsSince(new Date(0))).map((r) => r.id).sort()
+      expect(await revoked()).toEqual(['expired', 'expiring', 'later', 'of-purged', 'some-service-jti'])
+
+      // Strictly before: a link expiring at the time given is kept.
+      expect(await store.pruneRevocations(new Date(base.getTime() + hour))).toBe(2)
+      expect(await revoked()).toEqual(['expiring', 'later', 'some-service-jti'])
+      expect(await store.revocation('expired')).toBeNull()
+      expect(await store.pruneRevocations(new Date(base.getTime() + hour))).toBe(0)
+      // However late: a revoked token whose expiry the store never learned stays revoked.
+      expect(await store.pruneRevocations(new Date(base.getTime() + 1000 * 24 * hour))).toBe(2)
+      expect(await revoked()).toEqual(['some-service-jti'])
+      // The links themselves stay on record.
+      expect(await store.link('expired')).toEqual(
+        link('expired', 'doc', { expiresAt: new Date(base.getTime() - 1000) }),
+      )
     })
 
     it('keeps links and revocations across a close and reopen', async (context) => {
