@@ -208,7 +208,7 @@ export async function startServer(config: ServeConfig, secrets: Secrets, logger:
     })
   })
   const port = (server.address() as AddressInfo).port
-  const sweep = startTrashSweep(sync, config.trashDays, logger)
+  const sweep = startHousekeeping(sync, policy.revocations, config.trashDays, logger)
 
   let closing: Promise<boolean> | null = null
   return {
@@ -234,16 +234,30 @@ export async function startServer(config: ServeConfig, secrets: Secrets, logger:
 const MAX_SWEEP_INTERVAL = 3_600_000
 
 /**
- * Purges the documents that have been in the trash longer than `trashDays`: once at start, then every hour, or
+ * Purges the documents that have been in the trash longer than `trashDays`, and with `revocations` drops the
+ * revocations of tokens that have expired (see `TokenRevocations.prune`): once at start, then every hour, or
  * every quarter of the trash time when that is shorter (at least every second), so a document never outstays
  * it by more than that.
  */
-function startTrashSweep(sync: SyncServer, trashDays: number, logger: Logger): { stop(): void } {
+function startHousekeeping(
+  sync: SyncServer,
+  revocations: TokenRevocations | null,
+  trashDays: number,
+  logger: Logger,
+): { stop(): void } {
   const keepMs = trashDays * 86_400_000
   const sweep = () => {
     sync.documents.purgeTrashed(new Date(Date.now() - keepMs)).catch((error: unknown) => {
       logger.error({ err: error }, 'purging documents out of the trash failed; the next sweep tries again')
     })
+    revocations?.prune().then(
+      (dropped) => {
+        if (dropped > 0) logger.info({ revocations: dropped }, 'dropped the revocations of tokens that have expired')
+      },
+      (error: unknown) => {
+        logger.error({ err: error }, 'dropping the revocations of expired tokens failed; the next sweep tries again')
+      },
+    )
   }
   sweep()
   const timer = setInterval(sweep, Math.max(1000, Math.min(MAX_SWEEP_INTERVAL, keepMs / 4)))

@@ -496,6 +496,79 @@ describe('links of a purged document', () => {
   })
 })
 
+describe('revocations of expired links', () => {
+  /** The revocations in the SQLite file, with when each revoked token expires (ms), read through a second connection. */
+  function revocationRows(server: TandemProcess): { id: string; kind: string; expires_at: number | null }[] {
+    const db = new Database(join(server.dataDir, DEFAULT_DATABASE_FILE), { readonly: true })
+    try {
+      return db.prepare('SELECT id, kind, expires_at FROM revocations ORDER BY id').all() as {
+        id: string
+        kind: string
+        expires_at: number | null
+      }[]
+    } finally {
+      db.close()
+    }
+  }
+
+  it('are dropped by the sweep an hour after the link expired; others stay', async () => {
+    const server = await tandem()
+    const owner = await mint(['doc'], 'write')
+    const [old, recent] = [await share(server, 'doc', owner, 'read'), await share(server, 'doc', owner, 'read')]
+    for (const link of [old, recent]) {
+      expect((await api(server, `/api/docs/doc/links/${link.id}`, 'DELETE', owner)).status).toBe(200)
+    }
+    expect((await api(server, '/api/tokens/service%3A7/revoke', 'POST', adminKey)).status).toBe(200)
+    const rows = [
+      { id: old.id, kind: 'link', expires_at: Date.parse(old.expiresAt) },
+      { id: recent.id, kind: 'link', expires_at: Date.parse(recent.expiresAt) },
+      { id: 'service:7', kind: 'token', expires_at: null },
+    ].sort((a, b) => (a.id < b.id ? -1 : 1))
+    expect(revocationRows(server)).toEqual(rows)
+
+    // Time passes: the first link expired 61 minutes ago, the second 59 minutes ago (its revocation is kept an hour
+    // after, for instances whose clock is behind). The sweep runs when the server starts.
+    await server.stop()
+    const db = new Database(join(server.dataDir, DEFAULT_DATABASE_FILE))
+    for (const [link, minutes] of [
+      [old, 61],
+      [recent, 59],
+    ] as const) {
+      const expiresAt = Date.now() - minutes * 60_000
+      db.prepare('UPDATE revocations SET expires_at = ? WHERE id = ?').run(expiresAt, link.id)
+      db.prepare('UPDATE share_links SET expires_at = ? WHERE id = ?').run(expiresAt, link.id)
+      const row = rows.find((r) => r.id === link.id)
+      if (row) row.expires_at = expiresAt
+    }
+    db.close()
+    await server.restart()
+
+    const kept = rows.filter((row) => row.id !== old.id)
+    await waitFor(
+      () => !revocationRows(server).some((row) => row.id === old.id),
+      'the sweep to drop the expired revocation',
+    )
+    expect(revocationRows(server)).toEqual(kept)
+    expect(server.logs.filter((line) => line.msg === 'dropped the revocations of tokens that have expired')).toEqual([
+      expect.objectContaining({ revocations: 1 }),
+    ])
+    // The link stays on record; the revoked token that is no link stays refused.
+    expect(stored(server).links.map((link) => link.id)).toEqual([old.id, recent.id])
+    const now = Math.floor(Date.now() / 1000)
+    const foreign = await new SignJWT({ docs: ['doc'], access: 'read' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('service-user')
+      .setExpirationTime(now + 3600)
+      .setJti('service:7')
+      .sign(new TextEncoder().encode(secret))
+    const refused = await api(server, '/api/docs/doc/text', 'GET', foreign)
+    expect({ status: refused.status, body: await refused.text() }).toEqual({
+      status: 403,
+      body: `Access denied: ${REVOKED_TOKEN_REASON}.`,
+    })
+  })
+})
+
 describe('scaled out on PostgreSQL and Redis', () => {
   it('closes a revoked link on the other instance within 5 s, and refuses it there at the upgrade', async () => {
     const [postgres, redis] = await Promise.all([startPostgres({ fsync: false }), startRedis()])

@@ -18,6 +18,13 @@ export interface TokenRevocationsOptions {
 const POLL_OVERLAP_MS = 60_000
 
 /**
+ * How long after its token expired a revocation is kept, in ms. Each instance refuses an expired token by its own
+ * clock, so one whose clock is behind the pruning instance's would still accept a token for that long after
+ * its revocation was dropped; an hour is more than any clock kept by NTP is off, and costs only rows.
+ */
+const KEEP_AFTER_EXPIRY_MS = 3_600_000
+
+/**
  * Revocation of tokens by their id (`jti`): checks a grant against the store's revocations, revokes, and ends
  * the open connections a revoked token admitted: on this instance at once, on the others (scaled out on one
  * PostgreSQL) at their next poll of the store, within `pollInterval`.
@@ -50,6 +57,15 @@ export class TokenRevocations {
     const result = await this.records.revoke(id)
     this.end(result.revocation)
     return result
+  }
+
+  /**
+   * Drops the revocations of tokens that expired more than an hour before `now` (see
+   * `AccessRecords.pruneRevocations`: a share link's, never one of a token whose expiry the store does not know);
+   * resolves to how many it dropped. Run it now and then, as the server's trash sweep does.
+   */
+  prune(now: Date = new Date()): Promise<number> {
+    return this.records.pruneRevocations(new Date(now.getTime() - KEEP_AFTER_EXPIRY_MS))
   }
 
   /** Ends, with 4403, the connections of `sync` that revoked tokens admitted, from now on, until the returned function is called. */
