@@ -324,7 +324,7 @@ describe('share links', () => {
 describe('links of a renamed document', () => {
   const revoked = { code: CloseCode.forbidden, reason: `Access denied: ${REVOKED_LINK_REASON}.` }
 
-  it('lead to it: a client with a link for the old name edits it, and the link is listed and revoked under the new name', async () => {
+  it('lead to it: a client with a link for the old name edits it, also at the new name, and the link is listed and revoked under the new name', async () => {
     const server = await tandem()
     const owner = await mint(['team/*'], 'write')
     expect(await putText(server, 'team/a', 'written before the rename', owner)).toBe(201)
@@ -365,6 +365,25 @@ describe('links of a renamed document', () => {
       status: 404,
       body: '"team/a" is an old name: the document is now "team/b"; use that name.',
     })
+    // A client that follows renames is told the new name instead of being served at the old one, and the link
+    // opens the document there too; so does a write through the API by the new name.
+    const follower = await openRawClient(server.url, 'team/a?tandem=saved,moved', {
+      headers: { Authorization: `Bearer ${link.token}` },
+    })
+    cleanups.push(() => follower.ws.terminate())
+    expect(await follower.closed).toEqual({ code: CloseCode.documentMoved, reason: 'team/b' })
+    expect(follower.received).toEqual([])
+    const atNewName = watchedClient(server, 'team/b', link.token)
+    await atNewName.client.synced()
+    expect(atNewName.client.text.toString()).toBe(expected)
+    const appended = await fetch(`${server.httpUrl}/api/docs/team%2Fb/append`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${link.token}`, 'Content-Type': 'text/plain' },
+      body: '!',
+    })
+    expect(appended.status).toBe(200)
+    const final = `${expected}!`
+    await waitFor(() => atNewName.client.text.toString() === final, 'the appended text at the new name')
 
     const listed = await api(server, '/api/docs/team%2Fb/links', 'GET', owner)
     expect(listed.status).toBe(200)
@@ -375,6 +394,7 @@ describe('links of a renamed document', () => {
     expect(revoke.status).toBe(200)
     expect(await revoke.json()).toMatchObject({ id: link.id, alreadyRevoked: false, reason: REVOKED_LINK_REASON })
     expect(await within(editor.closed, 5000, 'closing the revoked link')).toEqual(revoked)
+    expect(await within(atNewName.closed, 5000, 'closing the revoked link at the new name')).toEqual(revoked)
     expect(stored(server).revoked).toEqual([{ id: link.id, kind: 'link' }])
     const raw = await openRawClient(server.url, 'team/a', { headers: { Authorization: `Bearer ${link.token}` } })
     cleanups.push(() => raw.ws.terminate())
@@ -382,7 +402,7 @@ describe('links of a renamed document', () => {
     expect(raw.received).toEqual([])
     const refused = await api(server, '/api/docs/team%2Fa/text', 'GET', link.token)
     expect({ status: refused.status, body: await refused.text() }).toEqual({ status: 403, body: revoked.reason })
-    expect(await storedText(server.dataDir, 'team/b')).toBe(expected)
+    expect(await storedText(server.dataDir, 'team/b')).toBe(final)
   })
 
   it('open it through an old name only for a token naming that name, never through a pattern it moved out of', async () => {
@@ -400,6 +420,10 @@ describe('links of a renamed document', () => {
     expect(reader.client.text.toString()).toBe('the plan')
     const text = await api(server, '/api/docs/drafts%2Fplan/text', 'GET', named)
     expect({ status: text.status, body: await text.text() }).toEqual({ status: 200, body: 'the plan' })
+    // And where it is now, as an editor that followed the rename asks for it.
+    const atNewName = watchedClient(server, 'board/plan', named)
+    await atNewName.client.synced()
+    expect(atNewName.client.text.toString()).toBe('the plan')
 
     // A pattern covers the old name but not the document where it is now: refused, without naming the new name.
     // A token that never covered the old name is not even told that the document moved.

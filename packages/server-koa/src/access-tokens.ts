@@ -97,13 +97,21 @@ export class TokenAuthority {
    *
    * `requestedName` is an old name of `name` that the request asked for (the server followed the rename). The
    * token then also opens the document when it names `requestedName` exactly: a share link, which names one
-   * document, follows that document through renames until it is revoked or expires. A pattern (`team/*`, `*`)
-   * covers names, not documents: it opens a renamed document only where the document is now, so moving a
-   * document out of `team/` takes it from every `team/*` token, also through its old names. A refusal never names
-   * the new name: a token that did not cover the old name is told so, as if there had been no rename.
+   * document, follows that document through renames until it is revoked or expires. `followed` says that the
+   * caller found another name the token lists exactly that leads to `name` (see {@link exactNamesLeadTo}), as
+   * when an editor that followed a rename asks for the new name with a link made for the old one. A pattern
+   * (`team/*`, `*`) covers names, not documents: it opens a renamed document only where the document is now, so
+   * moving a document out of `team/` takes it from every `team/*` token, also through its old names. A refusal
+   * never names the new name: a token that did not cover the old name is told so, as if there had been no rename.
    */
-  static authorize(grant: AccessGrant, name: string, need: Access, requestedName: string | null = null): void {
-    const followed = requestedName !== null && grant.docs.includes(requestedName)
+  static authorize(
+    grant: AccessGrant,
+    name: string,
+    need: Access,
+    requestedName: string | null = null,
+    followed = false,
+  ): void {
+    followed ||= requestedName !== null && grant.docs.includes(requestedName)
     if (!followed && !patternsCover(grant.docs, name)) {
       const asked = requestedName ?? name
       throw new AccessDenied(
@@ -114,6 +122,22 @@ export class TokenAuthority {
       )
     }
     if (need === 'write' && grant.access !== 'write') throw new AccessDenied(403, 'the token only allows reading')
+  }
+
+  /**
+   * Whether a name `grant` lists exactly (not a pattern) is an old name of the document `name`, by `follow` (the
+   * sync server's, which reads renames from storage). Only asked when the token does not cover `name` itself.
+   */
+  static async exactNamesLeadTo(
+    grant: AccessGrant,
+    name: string,
+    follow: (name: string) => Promise<string>,
+  ): Promise<boolean> {
+    for (const listed of grant.docs) {
+      if (listed === name || listed === '*' || listed.endsWith('/*')) continue
+      if ((await follow(listed)) === name) return true
+    }
+    return false
   }
 
   /** Mints a token with these claims that expires after `ttlSeconds`, with a new random id (`jti`). */

@@ -8,7 +8,8 @@ import type { TokenRevocations } from './token-revocations.js'
  * token, from `Authorization: Bearer <token>` or the `token` query parameter; it opens the documents its `docs`
  * patterns cover, with its `access`, as the person its `sub` names, until it expires or, with `revocations`,
  * until its id is revoked (a revoked token is refused with 403). A request for an old name of a renamed document
- * (`requestedName`) is granted when the token covers the document's new name or names the old name exactly: see
+ * (`requestedName`) is granted when the token covers the document's new name or names the old name exactly, and a
+ * request for the new name when the token names an old one exactly (a link followed its document): see
  * {@link TokenAuthority.authorize} for why a pattern does not follow a document that moved out of it.
  */
 export function tokenAuthentication(authority: TokenAuthority, revocations?: TokenRevocations): Hooks {
@@ -18,8 +19,15 @@ export function tokenAuthentication(authority: TokenAuthority, revocations?: Tok
       if (!token) throw new AccessDenied(401, 'a token is required')
       const grant = await authority.verify(token)
       await revocations?.check(grant)
-      if (request.documentName !== null) {
-        TokenAuthority.authorize(grant, request.documentName, 'read', request.requestedName ?? null)
+      const name = request.documentName
+      if (name !== null) {
+        // A link made for an old name opens the document under its new name too (an editor that followed the
+        // rename asks for that); only looked up when the token does not cover the name as it is.
+        const followed =
+          request.follow !== undefined &&
+          !patternsCover(grant.docs, name) &&
+          (await TokenAuthority.exactNamesLeadTo(grant, name, request.follow))
+        TokenAuthority.authorize(grant, name, 'read', request.requestedName ?? null, followed)
       }
       return {
         access: grant.access,

@@ -22,6 +22,12 @@ export interface AuthenticateRequest {
    * never through a pattern (see `tokenAuthentication`).
    */
   readonly requestedName?: string | null
+  /**
+   * Where the document known as `name` is now: `name` itself, or the name its renames led to. Filled in by the sync
+   * server for its hooks (whatever a caller passes is replaced), so that a hook that granted a name can grant the
+   * renamed document under its new name too, as Tandem's tokens do for a name they list exactly.
+   */
+  readonly follow?: (name: string) => Promise<string>
   /** The request's HTTP headers, names in lower case (cookies, `authorization`). */
   readonly headers: Readonly<Record<string, string | string[] | undefined>>
   /** The request's query parameters. */

@@ -153,7 +153,9 @@ export class SyncServer {
    * hook throws otherwise.
    */
   async authenticate(request: AuthenticateRequest): Promise<Authentication & { identity: Identity }> {
-    const decided = this.hooks.has('authenticate') ? await this.hooks.authenticate(request) : null
+    const decided = this.hooks.has('authenticate')
+      ? await this.hooks.authenticate({ ...request, follow: (name) => this.documents.follow(name) })
+      : null
     if (!decided) return { access: 'write', identity: { key: `ip:${request.ip}`, verified: false } }
     const named = decided.name ? { name: decided.name } : {}
     const identity = decided.user
