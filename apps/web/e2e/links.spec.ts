@@ -79,4 +79,51 @@ test.describe('links that can be taken back', () => {
       await server.dispose()
     }
   })
+
+  test('a link keeps working when its document is renamed: the person in it moves to the new address, and so does the old link', async ({
+    openPerson,
+  }) => {
+    const secret = randomBytes(32).toString('base64')
+    const server = await startTandem({
+      args: ['--web-dir', testDist, '--auth', 'token', '--max-connections-per-minute', '100000'],
+      env: { TANDEM_SECRET: secret },
+    })
+    try {
+      const ownerToken = await mintToken(secret, { docs: ['team/*'], access: 'write' })
+      // A link for this one document, as the share dialog makes.
+      const linkToken = await mintToken(secret, { docs: ['team/draft'], access: 'write' })
+      const owner = await openPerson({ name: 'Ada Lovelace', path: null })
+      await owner.open(`${server.httpUrl}/d/team/draft#token=${ownerToken}`)
+      await owner.typeAtEnd('Shared before the rename.')
+      await expect(owner.pill).toHaveText('All changes saved')
+      const bob = await openPerson({ name: 'Bob Kahn', path: null })
+      const oldLink = `${server.httpUrl}/d/team/draft#token=${linkToken}`
+      await bob.open(oldLink)
+      await expect.poll(() => bob.text()).toBe('Shared before the rename.')
+
+      await owner.page.getByRole('button', { name: 'File' }).click()
+      await owner.page.getByRole('menuitem', { name: 'Rename…' }).click()
+      const dialog = owner.page.getByRole('dialog', { name: 'Rename the document' })
+      await dialog.getByRole('textbox', { name: 'New name' }).fill('team/final')
+      await dialog.getByRole('button', { name: 'Rename' }).click()
+
+      // Bob's link names the old name only, yet he follows the document to its new address and edits on.
+      await expect(bob.page).toHaveURL(`${server.httpUrl}/d/team/final#token=${linkToken}`)
+      await expect(bob.pill).toHaveText('Connected')
+      await bob.typeAtEnd(' Edited after it.')
+      await expect(bob.pill).toHaveText('All changes saved')
+      await expect.poll(() => owner.text()).toBe('Shared before the rename. Edited after it.')
+      // Reloaded at the new address, and opened by the old link, it is the same document.
+      await bob.page.reload()
+      await expect.poll(() => bob.text()).toBe('Shared before the rename. Edited after it.')
+      await expect(bob.pill).toHaveText('Connected')
+      const carol = await openPerson({ name: 'Carol Shaw', path: null })
+      await carol.open(oldLink)
+      await expect(carol.page).toHaveURL(`${server.httpUrl}/d/team/final#token=${linkToken}`)
+      await expect.poll(() => carol.text()).toBe('Shared before the rename. Edited after it.')
+      await expect(carol.pill).toHaveText('Connected')
+    } finally {
+      await server.dispose()
+    }
+  })
 })
