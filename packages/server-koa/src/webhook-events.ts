@@ -135,7 +135,10 @@ export class WebhookEvents {
     // Due after a pause of the debounce, or at the latest ten debounces after the first change.
     const dueAt = Math.min(changes.lastAt + this.debounce, changes.since + this.debounce * 10)
     const left = dueAt - Date.now()
-    if (left > 0) return this.wait(name, changes, left)
+    if (left > 0) {
+      this.wait(name, changes, left)
+      return
+    }
     changes.due = true
     if (changes.storedSeq >= changes.lastSeq) this.send(name, changes)
   }
