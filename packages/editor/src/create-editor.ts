@@ -1,10 +1,10 @@
 import { Compartment, type Extension } from '@codemirror/state'
 import { EditorView } from '@codemirror/view'
+import { createSession, type Session, type SessionOptions } from '@tandem/client'
 import * as Y from 'yjs'
 import { collab } from './collab.js'
 import { type LanguageName, language, setLanguage } from './language.js'
 import { readOnly } from './read-only.js'
-import { createSession, type Session, type SessionOptions } from './session.js'
 import { type EditorSetupOptions, editorSetup } from './setup.js'
 import { setTheme, type ThemeName, theme } from './theme.js'
 

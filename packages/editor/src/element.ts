@@ -8,11 +8,9 @@
  *
  * Importing this module registers the element (once; importing it twice is harmless).
  */
+import type { ConnectionStatus, EditorError, Peer, TokenSource } from '@tandem/client'
 import { createEditor, type Editor } from './create-editor.js'
-import type { EditorError } from './errors.js'
 import type { LanguageName } from './language.js'
-import type { Peer } from './peers.js'
-import type { ConnectionStatus, TokenSource } from './reconnecting-socket.js'
 import type { ThemeName } from './theme.js'
 
 /** The attributes `<tandem-editor>` reads. */

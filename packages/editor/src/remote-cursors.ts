@@ -17,10 +17,10 @@ import {
   type ViewUpdate,
   WidgetType,
 } from '@codemirror/view'
+import { defaultColor, parseColor, type Rgb, sanitizeName, toHex } from '@tandem/client'
 import type { Awareness } from 'y-protocols/awareness'
 import * as Y from 'yjs'
-import { defaultColor, parseColor, type Rgb, readableOn, textColorOn, toHex, toRgba } from './colors.js'
-import { sanitizeName } from './names.js'
+import { readableOn, textColorOn } from './contrast.js'
 
 /** What {@link remoteCursors} needs. */
 export interface RemoteCursorsConfig {
@@ -194,6 +194,11 @@ class RemoteCursorsPlugin implements PluginValue {
     }
     return entry.count
   }
+}
+
+/** Formats RGB with an alpha as `rgba(r, g, b, a)`, for a selection's background. */
+function toRgba({ r, g, b }: Rgb, alpha: number): string {
+  return `rgba(${Math.round(r)}, ${Math.round(g)}, ${Math.round(b)}, ${alpha})`
 }
 
 function addSelection(view: EditorView, into: Range<Decoration>[], from: number, to: number, background: string) {

@@ -2,7 +2,8 @@ import { defaultHighlightStyle, HighlightStyle, syntaxHighlighting } from '@code
 import { Compartment, type Extension, StateEffect } from '@codemirror/state'
 import { EditorView, type PluginValue, ViewPlugin, type ViewUpdate } from '@codemirror/view'
 import { tags as t } from '@lezer/highlight'
-import { BACKGROUNDS, toHex } from './colors.js'
+import { toHex } from '@tandem/client'
+import { BACKGROUNDS } from './contrast.js'
 
 /** The editor's look: `light`, `dark`, or `auto` to follow the system's `prefers-color-scheme`. */
 export type ThemeName = 'light' | 'dark' | 'auto'

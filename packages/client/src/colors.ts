@@ -1,9 +1,10 @@
 /**
- * Colours of people: parsing what a person (or anyone on the network) claims as their colour into plain RGB,
- * and adjusting it so that a caret stays readable on a light or a dark editor.
+ * Colours of people: parsing what a person (or anyone on the network) claims as their colour into plain RGB, and
+ * the colour of a person who did not choose one. (Making a colour readable on an editor's background is the
+ * editor's business: @tandem/editor's contrast.ts.)
  *
- * A colour from the network is only ever written back out as `#rrggbb` or `rgba(r, g, b, a)` built from
- * numbers, so nothing a peer sends can reach a `style` attribute as text.
+ * A colour from the network is only ever written back out as `#rrggbb` built from numbers, so nothing a peer
+ * sends can reach a `style` attribute as text.
  */
 
 /** A colour as three channels of 0-255. */
@@ -74,65 +75,15 @@ function parseWithBrowser(text: string): Rgb | null {
   return { r: Number(rgba[1]), g: Number(rgba[2]), b: Number(rgba[3]) }
 }
 
-/** Formats RGB as `#rrggbb`. @internal */
+/** Formats RGB as `#rrggbb`, the form of every `Peer.color` and of the awareness `user.color`. */
 export function toHex({ r, g, b }: Rgb): string {
   return `#${[r, g, b].map((channel) => Math.round(channel).toString(16).padStart(2, '0')).join('')}`
 }
 
-/** Formats RGB with an alpha as `rgba(r, g, b, a)`. @internal */
-export function toRgba({ r, g, b }: Rgb, alpha: number): string {
-  return `rgba(${Math.round(r)}, ${Math.round(g)}, ${Math.round(b)}, ${alpha})`
-}
-
-/** WCAG relative luminance, 0 (black) to 1 (white). @internal */
-export function luminance({ r, g, b }: Rgb): number {
-  const linear = (channel: number) => {
-    const c = channel / 255
-    return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4
-  }
-  return 0.2126 * linear(r) + 0.7152 * linear(g) + 0.0722 * linear(b)
-}
-
-/** WCAG contrast ratio between two colours, 1 to 21. @internal */
-export function contrast(a: Rgb, b: Rgb): number {
-  const [light, dark] = [luminance(a), luminance(b)].sort((x, y) => y - x) as [number, number]
-  return (light + 0.05) / (dark + 0.05)
-}
-
-const white: Rgb = { r: 255, g: 255, b: 255 }
-const black: Rgb = { r: 0, g: 0, b: 0 }
-
-/** The background colours of Tandem's light and dark themes. @internal */
-export const BACKGROUNDS = { light: white, dark: { r: 0x1e, g: 0x22, b: 0x27 } } as const
-
-function mix(from: Rgb, to: Rgb, amount: number): Rgb {
-  return {
-    r: from.r + (to.r - from.r) * amount,
-    g: from.g + (to.g - from.g) * amount,
-    b: from.b + (to.b - from.b) * amount,
-  }
-}
-
 /**
- * The colour moved towards black (on a light editor) or white (on a dark one) just enough for a 3:1 contrast
- * with the editor's background, the WCAG minimum for graphical objects such as a caret. A colour that already
- * has it is returned unchanged.
- * @internal
+ * The colour of a person who did not choose one, or whose colour is not a CSS colour: one of
+ * {@link DEFAULT_COLORS}, the same for a client id everywhere (in the list of people and on their caret).
  */
-export function readableOn(color: Rgb, scheme: 'light' | 'dark'): Rgb {
-  const background = BACKGROUNDS[scheme]
-  const target = scheme === 'light' ? black : white
-  let result = color
-  for (let step = 1; step <= 10 && contrast(result, background) < 3; step++) result = mix(color, target, step / 10)
-  return result
-}
-
-/** Black or white, whichever reads better as text on `background`. @internal */
-export function textColorOn(background: Rgb): string {
-  return contrast(background, black) >= contrast(background, white) ? '#000000' : '#ffffff'
-}
-
-/** A stable default colour for a client id. @internal */
 export function defaultColor(clientId: number): string {
   return DEFAULT_COLORS[Math.abs(clientId) % DEFAULT_COLORS.length]!
 }

@@ -144,8 +144,9 @@ export interface Session {
 /**
  * Opens a document on a server: a Y.Doc synced through the stock y-websocket `WebsocketProvider`, with
  * Tandem's reconnection (exponential backoff with jitter, at once when the browser is back online, a heartbeat),
- * its saved acknowledgement, access errors, presence and an optional offline copy. The editor's view is built
- * on top with {@link collab}; {@link createEditor} does both.
+ * its saved acknowledgement, access errors, presence and an optional offline copy. It needs no editor: read and
+ * change `session.text` directly, or bind any view to it. @tandem/editor builds its CodeMirror view on top
+ * (`collab()`), and its `createEditor()` does both.
  */
 export function createSession(options: SessionOptions): Session {
   if (typeof options !== 'object' || options === null) {
