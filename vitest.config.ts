@@ -5,6 +5,7 @@ import { defineConfig } from 'vitest/config'
 // harness (tools/bench) is not part of `pnpm test`: its tests run from its own config, in `pnpm bench:smoke`.
 const projects = {
   '@tandem/protocol': 'packages/protocol',
+  '@tandem/client': 'packages/client',
   '@tandem/server': 'packages/server',
   '@tandem/server-koa': 'packages/server-koa',
   '@tandem/store-sqlite': 'packages/store-sqlite',
