@@ -110,7 +110,7 @@ class Receiver {
   add(delivery: Delivery): void {
     if (this.closed) return
     this.queue.push(delivery)
-    while (this.pending > this.options.maxPending) this.dropOldest()
+    this.trim()
     this.pump()
   }
 
@@ -120,6 +120,11 @@ class Receiver {
     this.retrying.clear()
     this.queue.length = 0
     for (const controller of this.inFlight) controller.abort()
+  }
+
+  /** Keeps at most `maxPending` events waiting, counting those waiting for a retry. */
+  private trim(): void {
+    while (this.pending > this.options.maxPending) this.dropOldest()
   }
 
   private dropOldest(): void {
@@ -185,6 +190,8 @@ class Receiver {
       this.pump()
     }, delay)
     delivery.retryTimer.unref()
+    // A delivery back from the receiver waits again: the queue may be full by now.
+    this.trim()
   }
 
   private async post(delivery: Delivery): Promise<{
