@@ -11,13 +11,15 @@ import {
   openRawClient,
   type RawClient,
   repoRoot,
+  startPostgres,
   startTandem,
   type TandemProcess,
   type TestClient,
   waitFor,
 } from '@tandem/test-utils'
+import pg from 'pg'
 import { afterEach, describe, expect, it } from 'vitest'
-import { type CliProcess, runCli, signalDelivered, spawnCli } from './support/cli-process.js'
+import { type CliProcess, runCli, spawnCli } from './support/cli-process.js'
 import { logLines, within } from './support/probes.js'
 
 const cleanups: (() => Promise<void> | void)[] = []
@@ -266,23 +268,44 @@ describe('shutting down', () => {
   })
 
   it('on SIGINT twice shuts down once, logs "already shutting down" once and exits 0', async () => {
-    const tandem = await server()
+    // On PostgreSQL, whose updates table the test locks: the edit's commit, and so the shutdown that saves it,
+    // waits until the test lets go. The second SIGINT surely comes while the shutdown runs, however fast it is.
+    const postgres = await startPostgres({ fsync: false })
+    cleanups.push(() => postgres.stop())
+    const databaseUrl = await postgres.createSchema()
+    const tandem = await server({ args: ['--database-url', databaseUrl] })
     const writer = track(connectClient(tandem.url, 'shutdown/twice'))
     await writer.synced()
+    const lock = new pg.Client({ connectionString: databaseUrl })
+    await lock.connect()
+    cleanups.push(() => lock.end())
+    await lock.query('BEGIN')
+    await lock.query('LOCK TABLE updates IN EXCLUSIVE MODE')
+    const observer = track(await openRawClient(tandem.url, 'shutdown/twice'))
     writer.text.insert(0, 'pending at the first signal')
+    // The server has the edit once it relays it; its commit now waits for the lock.
+    await observer.nextMessage('sync-update')
 
     const exited = tandem.stop('SIGINT')
-    // The second SIGINT must not merge with the first in the kernel: send it once the first was delivered.
-    await signalDelivered(tandem.child.pid!, 'SIGINT')
+    const shuttingDown = { msg: 'shutting down: closing connections and saving every document' }
+    await waitFor(() => logLines(tandem.logs, shuttingDown).length > 0, 'the first SIGINT to start the shutdown')
     expect(tandem.child.kill('SIGINT')).toBe(true)
+    await waitFor(
+      () => logLines(tandem.logs, { msg: 'already shutting down' }).length > 0,
+      'the second SIGINT to be noticed',
+    )
+    expect(tandem.child.exitCode).toBeNull()
+    await lock.query('ROLLBACK')
     expect(await within(exited, 10_000, 'the server to exit')).toBe(0)
-    expect(logLines(tandem.logs, { msg: 'shutting down: closing connections and saving every document' })).toEqual([
-      expect.objectContaining({ signal: 'SIGINT' }),
-    ])
+    expect(logLines(tandem.logs, shuttingDown)).toEqual([expect.objectContaining({ signal: 'SIGINT' })])
     expect(logLines(tandem.logs, { msg: 'already shutting down' })).toEqual([
       expect.objectContaining({ level: 30, signal: 'SIGINT' }),
     ])
     expect(logLines(tandem.logs, { msg: 'stopped; every document is saved' })).toHaveLength(1)
+    // And the edit that the shutdown waited for is stored: a restarted server reads it from the database.
+    await tandem.restart()
+    const text = await fetch(`${tandem.httpUrl}/api/docs/${encodeURIComponent('shutdown/twice')}/text`)
+    expect(await text.text()).toBe('pending at the first signal')
   })
 
   it('keeps an edit made right before SIGTERM across a restart', async () => {

@@ -3,7 +3,6 @@
  * the repository root, with an environment free of Tandem's own variables unless a test sets them.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
-import { readFileSync } from 'node:fs'
 import { repoRoot, tandemCli } from '@tandem/test-utils'
 
 /** Every environment variable `tandem serve` reads, so that none leaks in from the shell running the tests. */
@@ -92,31 +91,4 @@ export async function runCli(
   clearTimeout(timer)
   if (run.child.signalCode === 'SIGKILL') throw new Error(`tandem ${args.join(' ')} ran longer than ${timeoutMs} ms.`)
   return { code, ...run.output }
-}
-
-const signalNumbers: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 2, SIGTERM: 15 }
-
-/**
- * Resolves once `signal`, sent to process `pid`, is no longer pending there (Linux, from /proc): it has been
- * delivered to the process's handler. The kernel keeps at most one pending instance of a standard signal, so a
- * second one sent before the first was delivered would be merged with it; waiting for this keeps them apart.
- */
-export async function signalDelivered(pid: number, signal: NodeJS.Signals, timeoutMs = 5000): Promise<void> {
-  const bit = 1n << BigInt((signalNumbers[signal] ?? 0) - 1)
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    let status: string
-    try {
-      status = readFileSync(`/proc/${pid}/status`, 'utf8')
-    } catch {
-      return // The process is gone: nothing is pending any more.
-    }
-    const pending = [...status.matchAll(/^(?:SigPnd|ShdPnd):\s*([0-9a-f]+)$/gm)].reduce(
-      (mask, match) => mask | BigInt(`0x${match[1]}`),
-      0n,
-    )
-    if ((pending & bit) === 0n) return
-    if (Date.now() > deadline) throw new Error(`${signal} was still pending in process ${pid} after ${timeoutMs} ms.`)
-    await new Promise((resolve) => setImmediate(resolve))
-  }
 }
