@@ -71,9 +71,10 @@ describe('instances linked by a bus', () => {
     const [storeA, storeB] = [instanceStore(shared), instanceStore(shared)]
     const errors: ErrorKind[] = []
     const a = instance(network, storeA)
-    // B stores A's change itself if A says nothing of it for 600 ms; A says it stored it 250 ms after its commit.
+    // B stores A's change itself if A says nothing of it for 3 s; A says it stored it 250 ms after its commit. The
+    // margin is for a loaded machine: with 600 ms, A's notice once came too late.
     const b = instance(network, storeB, {
-      peerCommitTimeout: 600,
+      peerCommitTimeout: 3000,
       metrics: { ...noMetrics, error: (kind) => errors.push(kind) },
     })
     const [ada, grace] = [await join(a, 'notes'), await join(b, 'notes')]
@@ -86,7 +87,7 @@ describe('instances linked by a bus', () => {
     )
     await until(async () => (await storedText(shared, 'notes')) === 'from A', 'A to store its change')
     // Well past B's timeout, B had nothing left to store: A's notice came first.
-    const deadline = Date.now() + 1500
+    const deadline = Date.now() + 3500
     await until(() => Date.now() > deadline, 'the peer commit timeout to pass')
     expect(storeA.appended.length).toBeGreaterThan(0)
     expect(storeB.appended).toEqual([])
