@@ -120,7 +120,7 @@ describe('refusals write nothing', () => {
       'a read-only token',
       403,
       async () => ({ method: 'PUT', path, body: 'x', token: await mint(['guarded/*'], 'read') }),
-      /read-only; writing needs write access/,
+      /may only read "guarded\/doc", and changing it needs write access/,
     ],
     [
       "another document's token",
@@ -137,7 +137,7 @@ describe('refusals write nothing', () => {
         body: 'x',
         token: await mint(['guarded/doc'], 'read'),
       }),
-      /read-only/,
+      /may only read/,
     ],
     [
       'a read-only token patching',
@@ -148,7 +148,7 @@ describe('refusals write nothing', () => {
         body: JSON.stringify({ changes: [{ from: 0, to: 0, insert: 'x' }] }),
         token: await mint(['guarded/doc'], 'read'),
       }),
-      /read-only/,
+      /may only read/,
     ],
     [
       'a body past --max-write-size',

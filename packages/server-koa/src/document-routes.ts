@@ -1,16 +1,8 @@
 import { docNameError } from '@tandem/protocol'
-import {
-  AccessDenied,
-  type Authentication,
-  type DocAuthor,
-  type DocInfo,
-  type Identity,
-  StoreConflict,
-  type SyncServer,
-} from '@tandem/server'
+import { type DocAuthor, type DocInfo, type Identity, StoreConflict, type SyncServer } from '@tandem/server'
 import type { Context, Middleware } from 'koa'
 import type { AccessPolicy } from './access-policy.js'
-import { adminKeyMatches, documentNameInPath, readJsonBody, requestQuery, sendAccessDenied } from './http-helpers.js'
+import { adminKeyMatches, authorizeRequest, documentNameInPath, readJsonBody, requestQuery } from './http-helpers.js'
 
 /** Settings of the document API. */
 export interface DocumentRoutesOptions {
@@ -62,37 +54,8 @@ export function documentRoutes(sync: SyncServer, options: DocumentRoutesOptions 
   const policy = options.policy
   const trashDays = options.trashDays ?? 30
 
-  /**
-   * The rate limit and the `authenticate` hooks for `need` access to `name` (`null`: the list), asked for as
-   * `requestedName` when that is an old name of it.
-   */
-  const authorize = async (
-    ctx: Context,
-    name: string | null,
-    need: 'read' | 'write',
-    requestedName: string | null = null,
-  ): Promise<Grant> => {
-    if (policy) {
-      const wait = policy.limits.attempt(ctx.ip)
-      if (wait > 0) return ctx.throw(429, 'Too many requests; slow down.', { headers: { 'Retry-After': String(wait) } })
-    }
-    let grant: Grant
-    try {
-      grant = await sync.authenticate({
-        documentName: name,
-        requestedName,
-        headers: ctx.headers,
-        query: requestQuery(ctx),
-        ip: ctx.ip,
-      })
-      if (need === 'write' && grant.access !== 'write') {
-        throw new AccessDenied(403, `this request may only read "${name}", and changing it needs write access`)
-      }
-    } catch (error) {
-      return sendAccessDenied(ctx, policy, error)
-    }
-    return grant
-  }
+  const authorize = (ctx: Context, name: string | null, need: 'read' | 'write', requestedName: string | null = null) =>
+    authorizeRequest(ctx, sync, policy, name, need, requestedName)
 
   const row = (doc: DocInfo) => ({
     name: doc.name,
@@ -259,9 +222,6 @@ export function documentRoutes(sync: SyncServer, options: DocumentRoutesOptions 
     }
   }
 }
-
-/** What a grant says of the person, with the identity the sync server derived. */
-type Grant = Authentication & { identity: Identity }
 
 function authorOf(identity: Identity): DocAuthor {
   return { id: identity.key, name: identity.name ?? null, verified: identity.verified }

@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto'
 import { docNameError } from '@tandem/protocol'
-import { AccessDenied } from '@tandem/server'
+import { AccessDenied, type Authentication, type Identity, type SyncServer } from '@tandem/server'
 import type { Context } from 'koa'
 import type { AccessPolicy } from './access-policy.js'
 
@@ -41,6 +41,47 @@ export function sendAccessDenied(ctx: Context, policy: AccessPolicy | undefined,
   // Headers set on ctx are dropped when Koa answers an error; they travel with the error instead.
   const headers = error.status === 401 ? { 'WWW-Authenticate': 'Bearer' } : {}
   return ctx.throw(error.status, `Access denied: ${error.message}.`, { headers })
+}
+
+/** What the sync server grants a request, with the identity it derived. */
+export type Grant = Authentication & { identity: Identity }
+
+/**
+ * The rate limit, then the sync server's `authenticate` hooks, for `need` access to the document `name` (`null`:
+ * the list), asked for as `requestedName` when that is an old name of it. A refusal is answered (401, 403 or 429)
+ * with what was wrong, and counts against the address's failed attempts; a request that may only read is refused
+ * 403 when it needs to write, without counting (its credentials are good).
+ */
+export async function authorizeRequest(
+  ctx: Context,
+  sync: SyncServer,
+  policy: AccessPolicy | undefined,
+  name: string | null,
+  need: 'read' | 'write',
+  requestedName: string | null = null,
+): Promise<Grant> {
+  if (policy) {
+    const wait = policy.limits.attempt(ctx.ip)
+    if (wait > 0) return ctx.throw(429, 'Too many requests; slow down.', { headers: { 'Retry-After': String(wait) } })
+  }
+  let grant: Grant
+  try {
+    grant = await sync.authenticate({
+      documentName: name,
+      requestedName,
+      headers: ctx.headers,
+      query: requestQuery(ctx),
+      ip: ctx.ip,
+    })
+  } catch (error) {
+    return sendAccessDenied(ctx, policy, error)
+  }
+  // Valid credentials that only allow reading: refused, but not counted as a failed attempt.
+  if (need === 'write' && grant.access !== 'write') {
+    const asked = requestedName ?? name
+    return ctx.throw(403, `Access denied: this request may only read "${asked}", and changing it needs write access.`)
+  }
+  return grant
 }
 
 /** Whether the request carries `Authorization: Bearer <adminKey>`, compared in constant time. */

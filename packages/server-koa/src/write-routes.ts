@@ -3,7 +3,7 @@ import diff from 'fast-diff'
 import type { Context, Middleware } from 'koa'
 import type * as Y from 'yjs'
 import type { AccessPolicy } from './access-policy.js'
-import { documentNameInPath, requestQuery, sendAccessDenied } from './http-helpers.js'
+import { authorizeRequest, documentNameInPath } from './http-helpers.js'
 
 /** The largest body a write takes by default: 1 MiB. */
 export const DEFAULT_MAX_WRITE_SIZE = 1024 * 1024
@@ -68,29 +68,11 @@ export function writeRoutes(sync: SyncServer, options: WriteRoutesOptions = {}):
     if (encoded.includes('/')) return ctx.throw(404, `Use /api/docs/<URL-encoded document name>${route.suffix}.`)
     const name = documentNameInPath(ctx, encoded)
 
-    if (policy) {
-      const wait = policy.limits.attempt(ctx.ip)
-      if (wait > 0) return ctx.throw(429, 'Too many requests; slow down.', { headers: { 'Retry-After': String(wait) } })
-    }
     // Access is decided for the document where the name leads now, as for reading it; a write still goes to a
     // document by its current name, so an old name is then answered 404 naming the new one.
     const current = await sync.documents.follow(name)
     const requestedName = current === name ? null : name
-    let grant: Awaited<ReturnType<SyncServer['authenticate']>>
-    try {
-      grant = await sync.authenticate({
-        documentName: current,
-        requestedName,
-        headers: ctx.headers,
-        query: requestQuery(ctx),
-        ip: ctx.ip,
-      })
-    } catch (error) {
-      return sendAccessDenied(ctx, policy, error)
-    }
-    if (grant.access !== 'write') {
-      return ctx.throw(403, `Access denied: your access to "${name}" is read-only; writing needs write access.`)
-    }
+    const grant = await authorizeRequest(ctx, sync, policy, current, 'write', requestedName)
     if (requestedName !== null) return ctx.throw(404, oldName(name, current))
 
     let change: (text: Y.Text) => void
