@@ -1,7 +1,5 @@
-import { randomBytes } from 'node:crypto'
-import { mintToken, startTandem } from '@tandem/test-utils'
-import { expect, test } from './fixtures.js'
-import { testDist } from './paths.js'
+import { mintToken } from '@tandem/test-utils'
+import { expect, startTokenAppServer, test } from './fixtures.js'
 
 test.describe('on a server that needs access tokens', () => {
   // The browser logs the refused connection of the person without a token as a console error.
@@ -10,7 +8,7 @@ test.describe('on a server that needs access tokens', () => {
   test('a link with a token opens the document, a read-only link shows it without typing, no token says why', async ({
     openPerson,
   }) => {
-    const { server, secret } = await startWithTokens()
+    const { server, secret } = await startTokenAppServer()
     const mint = (access: 'read' | 'write') => mintToken(secret, { docs: ['team/*'], access })
     try {
       const page = `${server.httpUrl}/d/team/plan`
@@ -54,7 +52,7 @@ test.describe('on a server that needs access tokens', () => {
   test('a person who may edit makes a view-only link that shows live edits but cannot type, and an edit link that can', async ({
     openPerson,
   }) => {
-    const { server, secret } = await startWithTokens()
+    const { server, secret } = await startTokenAppServer()
     const teamToken = await mintToken(secret, { docs: ['team/*'], access: 'write' })
     try {
       const owner = await openPerson({ name: 'Ada Lovelace', path: null })
@@ -105,13 +103,3 @@ test.describe('on a server that needs access tokens', () => {
     }
   })
 })
-
-/** A server that opens documents only through links with a token signed with the `secret` it returns. */
-async function startWithTokens() {
-  const secret = randomBytes(32).toString('base64')
-  const server = await startTandem({
-    args: ['--web-dir', testDist, '--auth', 'token', '--max-connections-per-minute', '100000'],
-    env: { TANDEM_SECRET: secret },
-  })
-  return { server, secret }
-}

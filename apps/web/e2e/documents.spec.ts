@@ -1,14 +1,13 @@
 import { mkdir } from 'node:fs/promises'
-import { startTandem } from '@tandem/test-utils'
-import { expect, serverText, test } from './fixtures.js'
-import { imagesDir, testDist } from './paths.js'
+import { expect, serverText, startAppServer, test } from './fixtures.js'
+import { imagesDir } from './paths.js'
 
 test('the home page lists the documents on the server, searched by title or name and sorted, and says who sees it', async ({
   openPerson,
 }) => {
   await mkdir(imagesDir, { recursive: true })
   // A server of its own, so that the list (and its picture for the docs) holds only these documents.
-  const server = await startTandem({ args: ['--web-dir', testDist, '--max-connections-per-minute', '100000'] })
+  const server = await startAppServer()
   try {
     const ada = await openPerson({
       name: 'Ada Lovelace',

@@ -1,12 +1,11 @@
 // Files on the document page and the home page: importing a .md or .txt file (picker or drop) as a new document
 // or into the current one, refusing files too large or not text, downloading the text or a sanitised HTML page,
 // and printing. The "File" menu from the keyboard and at phone width, and its picture for the docs.
-import { randomBytes } from 'node:crypto'
 import { mkdir, readFile } from 'node:fs/promises'
 import type { Locator, Page } from '@playwright/test'
-import { mintToken, startTandem } from '@tandem/test-utils'
-import { expect, type Person, serverText, test } from './fixtures.js'
-import { imagesDir, testDist } from './paths.js'
+import { mintToken } from '@tandem/test-utils'
+import { expect, type Person, serverText, startTokenAppServer, test } from './fixtures.js'
+import { imagesDir } from './paths.js'
 import { pdfText } from './pdf-text.js'
 
 /** A file as Playwright's file chooser and our drop helper take it. */
@@ -217,11 +216,7 @@ test.describe('on a server that needs access tokens', () => {
   test('a person with a read-only link cannot import: the menu item says why, and a dropped file is refused', async ({
     openPerson,
   }) => {
-    const secret = randomBytes(32).toString('base64')
-    const server = await startTandem({
-      args: ['--web-dir', testDist, '--auth', 'token', '--max-connections-per-minute', '100000'],
-      env: { TANDEM_SECRET: secret },
-    })
+    const { server, secret } = await startTokenAppServer()
     const people: Person[] = []
     try {
       const writer = await openPerson({ name: 'Ada Lovelace', path: null })

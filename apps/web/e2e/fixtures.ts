@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import { type BrowserContext, test as base, expect, type Locator, type Page } from '@playwright/test'
 import { startTandem, type TandemProcess } from '@tandem/test-utils'
 import { testDist } from './paths.js'
@@ -63,6 +64,16 @@ interface WorkerFixtures {
 export function startAppServer(): Promise<TandemProcess> {
   // Every simulated person connects from 127.0.0.1: lift the per-IP connection rate limit meant for real clients.
   return startTandem({ args: ['--web-dir', testDist, '--max-connections-per-minute', '100000'] })
+}
+
+/** Like {@link startAppServer}, but opening documents only through links with a token signed with `secret`. */
+export async function startTokenAppServer(): Promise<{ server: TandemProcess; secret: string }> {
+  const secret = randomBytes(32).toString('base64')
+  const server = await startTandem({
+    args: ['--web-dir', testDist, '--auth', 'token', '--max-connections-per-minute', '100000'],
+    env: { TANDEM_SECRET: secret },
+  })
+  return { server, secret }
 }
 
 export const test = base.extend<Fixtures, WorkerFixtures>({

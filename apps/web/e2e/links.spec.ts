@@ -1,7 +1,5 @@
-import { randomBytes } from 'node:crypto'
-import { mintToken, startTandem } from '@tandem/test-utils'
-import { expect, test } from './fixtures.js'
-import { testDist } from './paths.js'
+import { mintToken } from '@tandem/test-utils'
+import { expect, startTokenAppServer, test } from './fixtures.js'
 
 test.describe('links that can be taken back', () => {
   // The viewer's browser logs its closed connection as a console error.
@@ -10,11 +8,7 @@ test.describe('links that can be taken back', () => {
   test('a view-only person shows as such; revoking their link in the share dialog cuts them off and says why', async ({
     openPerson,
   }) => {
-    const secret = randomBytes(32).toString('base64')
-    const server = await startTandem({
-      args: ['--web-dir', testDist, '--auth', 'token', '--max-connections-per-minute', '100000'],
-      env: { TANDEM_SECRET: secret },
-    })
+    const { server, secret } = await startTokenAppServer()
     try {
       const ownerToken = await mintToken(secret, { docs: ['team/*'], access: 'write' })
       const owner = await openPerson({ name: 'Ada Lovelace', path: null })
@@ -83,11 +77,7 @@ test.describe('links that can be taken back', () => {
   test('a link keeps working when its document is renamed: the person in it moves to the new address, and so does the old link', async ({
     openPerson,
   }) => {
-    const secret = randomBytes(32).toString('base64')
-    const server = await startTandem({
-      args: ['--web-dir', testDist, '--auth', 'token', '--max-connections-per-minute', '100000'],
-      env: { TANDEM_SECRET: secret },
-    })
+    const { server, secret } = await startTokenAppServer()
     try {
       const ownerToken = await mintToken(secret, { docs: ['team/*'], access: 'write' })
       // A link for this one document, as the share dialog makes.
