@@ -105,6 +105,8 @@ test.describe('renaming', () => {
     await rename(renamed)
     await expect(ada.page).toHaveURL(new RegExp(`/d/${renamed}$`))
     await expect(ada.page.locator('.doc-name')).toHaveText(renamed)
+    // Told once, though both the server's close and the rename's answer say so.
+    await expect(ada.page.getByText(`This document was renamed to “${renamed}”.`)).toHaveCount(1)
     // Bob, in the document at the time, follows, is told, and goes on editing.
     await expect(bob.page).toHaveURL(new RegExp(`/d/${renamed}$`))
     await expect(bob.page.getByText(`This document was renamed to “${renamed}”.`)).toBeVisible()

@@ -47,7 +47,6 @@ export function documentActions(options: DocumentActionsOptions): MenuItem[] {
             if (to === options.name()) return 'That is the name it has now.'
             await api.rename(options.name(), to as string)
             options.onRenamed(to as string)
-            toast(`Renamed to “${to}”. Links with the old name still lead here.`)
             return null
           },
         }),

@@ -146,13 +146,17 @@ export function documentPage(root: HTMLElement, opened: string, theme: AppTheme)
     h('span', { class: 'button-text' }, 'Share'),
   )
   const docNameLabel = h('span', { class: 'doc-name', title: 'The name of this document' }, name)
-  /** The document now has the name `to` (renamed here or elsewhere): the address, the footer and the list follow. */
+  /**
+   * The document now has the name `to` (renamed here or elsewhere, told by the server or by the rename's answer,
+   * whichever comes first): the address, the footer and the recent list follow, and the person is told once.
+   */
   const followRename = (to: string) => {
     if (to === name) return
     renameRecent(name, to)
     name = to
     history.replaceState(history.state, '', docPath(to) + location.hash)
     docNameLabel.textContent = to
+    toast(`This document was renamed to “${to}”. Its old links still lead here.`)
   }
   const actions = {
     api,
@@ -251,11 +255,7 @@ export function documentPage(root: HTMLElement, opened: string, theme: AppTheme)
   renderAccess()
 
   // Also when the page was opened by an old name: the server tells the editor the new one at once.
-  editor.on('moved', (to) => {
-    if (to === name) return
-    followRename(to)
-    toast(`This document was renamed to “${to}”. Its old links still lead here.`)
-  })
+  editor.on('moved', followRename)
 
   editor.on('error', (error) => {
     if (error.reason === 'deleted') {
