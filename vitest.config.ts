@@ -21,9 +21,13 @@ export default defineConfig({
   test: {
     testTimeout: 60_000,
     hookTimeout: 60_000,
-    projects: Object.entries(projects).map(([name, dir]) => ({
-      extends: true,
-      test: { name, include: [`${dir}/{src,test}/**/*.test.ts`] },
-    })),
+    projects: [
+      ...Object.entries(projects).map(([name, dir]) => ({
+        extends: true as const,
+        test: { name, include: [`${dir}/{src,test}/**/*.test.ts`] },
+      })),
+      // What every public package would publish (scripts/packages.test.ts); needs the packages built.
+      { extends: true, test: { name: 'packaging', include: ['scripts/*.test.ts'] } },
+    ],
   },
 })
