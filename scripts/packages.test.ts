@@ -43,7 +43,7 @@ const workspace: WorkspacePackage[] = readdirSync(join(root, 'packages'), { with
     return { dir, manifest: readManifest(join(dir, 'package.json')) }
   })
 const published = workspace.filter(({ manifest }) => !manifest.private)
-const versionOf = new Map(workspace.map(({ manifest }) => [manifest.name, manifest]))
+const manifestOf = new Map(workspace.map(({ manifest }) => [manifest.name, manifest]))
 
 /** The files `pnpm pack` puts in the tarball of the package in `dir`, as paths relative to the package. */
 async function packedFiles(dir: string): Promise<string[]> {
@@ -82,6 +82,7 @@ const DEVELOPMENT_ONLY = [
 // Everything a package may ship: its manifest, README and licence, its build and its sources.
 const SHIPPED = /^(package\.json|README\.md|LICENSE(\.md|\.txt)?|dist\/.+|src\/.+)$/
 
+/** `text` as a regular expression that matches it literally. */
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 }
@@ -158,7 +159,7 @@ describe.each(published.map(({ manifest }) => ({ name: manifest.name, manifest }
     const specs = { ...manifest.dependencies, ...manifest.peerDependencies, ...manifest.optionalDependencies }
     for (const [dependency, spec] of Object.entries(specs)) {
       if (spec.startsWith('workspace:')) {
-        const target = versionOf.get(dependency)
+        const target = manifestOf.get(dependency)
         expect(target, `${name} depends on ${dependency}, which is not in the workspace`).toBeDefined()
         expect(target?.private, `${name} depends on ${dependency}, which is private`).toBeFalsy()
       } else {
@@ -180,7 +181,7 @@ it('publishes @tandem/editor with versions in place of its workspace: ranges', a
   const packed = readFileSync(join(destination, 'package/package.json'), 'utf8')
   expect(packed).not.toContain('workspace:')
   const dependencies = (JSON.parse(packed) as PackageJson).dependencies ?? {}
-  expect(dependencies['@tandem/client']).toBe(versionOf.get('@tandem/client')?.version)
+  expect(dependencies['@tandem/client']).toBe(manifestOf.get('@tandem/client')?.version)
 })
 
 afterAll(() => {
