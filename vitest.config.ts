@@ -6,6 +6,7 @@ import { defineConfig } from 'vitest/config'
 const projects = {
   '@tandem/protocol': 'packages/protocol',
   '@tandem/client': 'packages/client',
+  '@tandem/react': 'packages/react',
   '@tandem/server': 'packages/server',
   '@tandem/server-koa': 'packages/server-koa',
   '@tandem/store-sqlite': 'packages/store-sqlite',
@@ -24,7 +25,7 @@ export default defineConfig({
     projects: [
       ...Object.entries(projects).map(([name, dir]) => ({
         extends: true as const,
-        test: { name, include: [`${dir}/{src,test}/**/*.test.ts`] },
+        test: { name, include: [`${dir}/{src,test}/**/*.test.{ts,tsx}`] },
       })),
       // What every public package would publish (scripts/packages.test.ts); needs the packages built.
       { extends: true, test: { name: 'packaging', include: ['scripts/*.test.ts'] } },

@@ -1,0 +1,79 @@
+import type { ConnectionStatus, EditorError, Peer, Session } from '@tandem/client'
+
+/** What the hooks read from a session: each value kept as one snapshot, replaced only when it changes. */
+export interface SessionSnapshot {
+  readonly status: ConnectionStatus
+  readonly saved: boolean
+  readonly peers: Peer[]
+  readonly text: string
+  readonly error: EditorError | null
+}
+
+/**
+ * The values before a session exists: during server-side rendering, and in the browser until the provider's
+ * effect has opened the session. The browser's first render must match the server's markup, so both use these.
+ */
+export const INITIAL_SNAPSHOT: SessionSnapshot = Object.freeze({
+  status: 'connecting',
+  saved: true,
+  peers: Object.freeze([]) as unknown as Peer[],
+  text: '',
+  error: null,
+})
+
+/**
+ * A session seen through `useSyncExternalStore`: the session's getters build a new peers array and a new string
+ * on every read, which would make React render forever, so this keeps the latest of each, updated by the
+ * session's events. One per session, made by the provider; its listeners end with the session.
+ */
+export interface SessionStore {
+  readonly session: Session
+  subscribe(onChange: () => void): () => void
+  getSnapshot(): SessionSnapshot
+  /** Stops following the session (the session itself is destroyed by the provider). */
+  destroy(): void
+}
+
+export function createSessionStore(session: Session): SessionStore {
+  let snapshot: SessionSnapshot = {
+    status: session.status,
+    saved: session.saved,
+    peers: session.peers,
+    text: session.text.toString(),
+    error: null,
+  }
+  const listeners = new Set<() => void>()
+  const update = (change: Partial<SessionSnapshot>) => {
+    snapshot = { ...snapshot, ...change }
+    for (const listener of listeners) listener()
+  }
+  const onStatus = (status: ConnectionStatus) => update({ status })
+  const onSaved = () => update({ saved: true })
+  const onUnsaved = () => update({ saved: false })
+  const onPeers = (peers: Peer[]) => update({ peers })
+  const onError = (error: EditorError) => update({ error })
+  const onText = () => update({ text: session.text.toString() })
+  session.on('status', onStatus)
+  session.on('saved', onSaved)
+  session.on('unsaved', onUnsaved)
+  session.on('peers', onPeers)
+  session.on('error', onError)
+  session.text.observe(onText)
+  return {
+    session,
+    subscribe(onChange) {
+      listeners.add(onChange)
+      return () => listeners.delete(onChange)
+    },
+    getSnapshot: () => snapshot,
+    destroy() {
+      listeners.clear()
+      session.off('status', onStatus)
+      session.off('saved', onSaved)
+      session.off('unsaved', onUnsaved)
+      session.off('peers', onPeers)
+      session.off('error', onError)
+      session.text.unobserve(onText)
+    },
+  }
+}
