@@ -23,6 +23,8 @@ const chromium = {
 const projects: Project[] = [
   { name: 'editor-build', testDir: 'packages/editor/test', testMatch: /build\.setup\.ts$/ },
   { name: 'editor', testDir: 'packages/editor/test', testMatch: /\.spec\.ts$/, dependencies: ['editor-build'] },
+  { name: 'react-build', testDir: 'packages/react/test', testMatch: /build\.setup\.ts$/ },
+  { name: 'react', testDir: 'packages/react/test', testMatch: /\.spec\.ts$/, dependencies: ['react-build'] },
   // The web app's tests keep their output apart, so that a run of other projects does not clear it mid-run.
   { name: 'web-build', testDir: 'apps/web/e2e', testMatch: /build\.setup\.ts$/, outputDir: 'apps/web/test-results' },
   {

@@ -1,0 +1,55 @@
+// A React page on @tandem/react for the browser tests: one provider in StrictMode (so that development's double
+// mount runs), every hook shown as text, and the editor. Its options come from the URL's hash as JSON.
+import { StrictMode, useEffect } from 'react'
+import { createRoot } from 'react-dom/client'
+import { TandemEditor, TandemProvider, useError, usePeers, useSaved, useStatus, useText } from '../../src/index.js'
+
+/** What a test gives the page. */
+export interface HarnessConfig {
+  serverUrl: string
+  docName: string
+  name: string
+}
+
+declare global {
+  interface Window {
+    /** Every value useSaved() took, without repeats, for the tests. */
+    savedLog: boolean[]
+  }
+}
+window.savedLog = []
+
+function Values() {
+  const status = useStatus()
+  const saved = useSaved()
+  useEffect(() => {
+    if (window.savedLog.at(-1) !== saved) window.savedLog.push(saved)
+  }, [saved])
+  const peers = usePeers()
+  const text = useText()
+  const error = useError()
+  return (
+    <dl>
+      <dt>status</dt>
+      <dd data-testid="status">{status}</dd>
+      <dt>saved</dt>
+      <dd data-testid="saved">{saved ? 'saved' : 'saving'}</dd>
+      <dt>people</dt>
+      <dd data-testid="peers">{peers.map((peer) => (peer.isLocal ? `${peer.name} (you)` : peer.name)).join(', ')}</dd>
+      <dt>text</dt>
+      <dd data-testid="text">{text}</dd>
+      <dt>error</dt>
+      <dd data-testid="error">{error?.message ?? ''}</dd>
+    </dl>
+  )
+}
+
+const config = JSON.parse(decodeURIComponent(location.hash.slice(1))) as HarnessConfig
+createRoot(document.querySelector('#root')!).render(
+  <StrictMode>
+    <TandemProvider serverUrl={config.serverUrl} docName={config.docName} user={{ name: config.name }}>
+      <Values />
+      <TandemEditor className="editor" />
+    </TandemProvider>
+  </StrictMode>,
+)

@@ -1,0 +1,124 @@
+/**
+ * @tandem/react in real Chromium, against a real Tandem server, with the provider in React StrictMode (a
+ * development build, so that every effect runs, is cleaned up and runs again): two people, each in their own
+ * browser context, type and see each other's text in the editor and in useText(), the page shows when the
+ * server has stored it, and each person opened exactly one WebSocket: StrictMode doubled nothing.
+ */
+import { type BrowserContext, test as base, expect, type Page, type WebSocket } from '@playwright/test'
+import { type StaticServer, startStaticServer, startTandem, storedText, type TandemProcess } from '@tandem/test-utils'
+import type { HarnessConfig } from './harness/main.js'
+import { buildDir } from './paths.js'
+
+interface Person {
+  readonly page: Page
+  /** Every WebSocket the page opened, in order. */
+  readonly sockets: WebSocket[]
+  /** The text of one of the harness's values (`status`, `saved`, `peers`, `text`, `error`). */
+  value(name: 'status' | 'saved' | 'peers' | 'text' | 'error'): ReturnType<Page['getByTestId']>
+}
+
+const test = base.extend<
+  { docName: string; openPerson: (name: string) => Promise<Person> },
+  { web: StaticServer; tandem: TandemProcess }
+>({
+  web: [
+    // biome-ignore lint/correctness/noEmptyPattern: Playwright requires the fixtures argument to be destructured.
+    async ({}, use) => {
+      const server = await startStaticServer(buildDir)
+      await use(server)
+      await server.close()
+    },
+    { scope: 'worker' },
+  ],
+  tandem: [
+    // biome-ignore lint/correctness/noEmptyPattern: Playwright requires the fixtures argument to be destructured.
+    async ({}, use) => {
+      const server = await startTandem()
+      await use(server)
+      await server.dispose()
+    },
+    { scope: 'worker', timeout: 60_000 },
+  ],
+  // biome-ignore lint/correctness/noEmptyPattern: Playwright requires the fixtures argument to be destructured.
+  docName: async ({}, use, testInfo) => {
+    await use(`react/strict-${testInfo.workerIndex}-${Date.now().toString(36)}`)
+  },
+  openPerson: async ({ browser, web, tandem, docName }, use) => {
+    const contexts: BrowserContext[] = []
+    await use(async (name) => {
+      const context = await browser.newContext()
+      contexts.push(context)
+      const page = await context.newPage()
+      const sockets: WebSocket[] = []
+      page.on('websocket', (socket) => sockets.push(socket))
+      const config: HarnessConfig = { serverUrl: tandem.url, docName, name }
+      await page.goto(`${web.url}/harness/index.html#${encodeURIComponent(JSON.stringify(config))}`)
+      return { page, sockets, value: (key) => page.getByTestId(key) }
+    })
+    for (const context of contexts) await context.close()
+  },
+})
+
+/** The text the editor shows, without other people's carets and name labels. */
+function shownText(page: Page): Promise<string> {
+  return page.evaluate(() =>
+    [...document.querySelectorAll('.cm-content .cm-line')]
+      .map((line) => {
+        const copy = line.cloneNode(true) as HTMLElement
+        for (const caret of copy.querySelectorAll('.cm-tandem-caret')) caret.remove()
+        return copy.textContent ?? ''
+      })
+      .join('\n'),
+  )
+}
+
+/** The server's `tandem_connections` gauge: the WebSocket connections open right now. */
+async function openConnections(tandem: TandemProcess): Promise<number> {
+  const metrics = await (await fetch(`${tandem.httpUrl}/metrics`)).text()
+  const line = metrics.split('\n').find((entry) => entry.startsWith('tandem_connections '))
+  if (!line) throw new Error(`No tandem_connections in /metrics:\n${metrics}`)
+  return Number(line.slice('tandem_connections '.length))
+}
+
+test('two people in StrictMode type and see each other, see it saved, with one socket each', async ({
+  openPerson,
+  tandem,
+  docName,
+}) => {
+  const ada = await openPerson('Ada')
+  const bob = await openPerson('Bob')
+  for (const person of [ada, bob]) {
+    await expect(person.value('status')).toHaveText('connected')
+    await expect(person.page.locator('.cm-content')).toBeVisible()
+  }
+  await expect(ada.value('peers')).toHaveText('Ada (you), Bob')
+  await expect(bob.value('peers')).toHaveText('Bob (you), Ada')
+
+  await ada.page.locator('.cm-content').click()
+  await ada.page.keyboard.type('Hello from Ada.')
+  await expect(bob.value('text')).toHaveText('Hello from Ada.')
+  await expect.poll(() => shownText(bob.page)).toBe('Hello from Ada.')
+
+  await bob.page.locator('.cm-content').click()
+  await bob.page.keyboard.press('Control+End')
+  await bob.page.keyboard.type(' And Bob.')
+  const both = 'Hello from Ada. And Bob.'
+  for (const person of [ada, bob]) {
+    await expect(person.value('text')).toHaveText(both)
+    await expect.poll(() => shownText(person.page)).toBe(both)
+    await expect(person.value('saved')).toHaveText('saved')
+    await expect(person.value('error')).toHaveText('')
+  }
+  // Ada's page went from saved to "saving" while her change was on its way, and back.
+  const adaSaved = await ada.page.evaluate(() => window.savedLog)
+  expect(adaSaved[0]).toBe(true)
+  expect(adaSaved.at(-1)).toBe(true)
+  expect(adaSaved).toContain(false)
+  // "saved" means the server's database has it: read from there, not from either page.
+  expect(await storedText(tandem.dataDir, docName)).toBe(both)
+
+  // One socket per person over the whole visit, not one left open by StrictMode's first mount.
+  expect(ada.sockets.map((socket) => socket.isClosed())).toEqual([false])
+  expect(bob.sockets.map((socket) => socket.isClosed())).toEqual([false])
+  expect(await openConnections(tandem)).toBe(2)
+})
