@@ -122,3 +122,38 @@ test('two people in StrictMode type and see each other, see it saved, with one s
   expect(bob.sockets.map((socket) => socket.isClosed())).toEqual([false])
   expect(await openConnections(tandem)).toBe(2)
 })
+
+test('a new docName destroys the session and opens one on the new document; unmounting destroys it', async ({
+  openPerson,
+  tandem,
+  docName,
+}) => {
+  const ada = await openPerson('Ada')
+  await expect(ada.value('status')).toHaveText('connected')
+  await ada.page.locator('.cm-content').click()
+  await ada.page.keyboard.type('First.')
+  await expect(ada.value('saved')).toHaveText('saved')
+  expect(await storedText(tandem.dataDir, docName)).toBe('First.')
+
+  await ada.page.getByRole('button', { name: 'Next document' }).click()
+  await expect(ada.value('text')).toHaveText('')
+  await expect(ada.value('status')).toHaveText('connected')
+  await expect.poll(() => shownText(ada.page)).toBe('')
+  await ada.page.locator('.cm-content').click()
+  await ada.page.keyboard.type('Second.')
+  await expect(ada.value('text')).toHaveText('Second.')
+  await expect(ada.value('saved')).toHaveText('saved')
+  expect(await storedText(tandem.dataDir, `${docName}-next`)).toBe('Second.')
+  expect(await storedText(tandem.dataDir, docName)).toBe('First.')
+  // The first document's socket was closed, and the second opened once.
+  const path = (socket: WebSocket) => new URL(socket.url()).pathname
+  expect(ada.sockets.map((socket) => [path(socket), socket.isClosed()])).toEqual([
+    [`/${docName}`, true],
+    [`/${docName}-next`, false],
+  ])
+
+  await ada.page.getByRole('button', { name: 'Close' }).click()
+  await expect(ada.value('status')).toHaveCount(0)
+  await expect.poll(() => ada.sockets.map((socket) => socket.isClosed())).toEqual([true, true])
+  await expect.poll(() => openConnections(tandem)).toBe(0)
+})

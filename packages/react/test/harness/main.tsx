@@ -1,6 +1,6 @@
 // A React page on @tandem/react for the browser tests: one provider in StrictMode (so that development's double
-// mount runs), every hook shown as text, and the editor. Its options come from the URL's hash as JSON.
-import { StrictMode, useEffect } from 'react'
+// mount runs), every hook shown as text, and the editor; buttons change the document and unmount the provider. Its options come from the URL's hash as JSON.
+import { StrictMode, useEffect, useState } from 'react'
 import { createRoot } from 'react-dom/client'
 import { TandemEditor, TandemProvider, useError, usePeers, useSaved, useStatus, useText } from '../../src/index.js'
 
@@ -45,11 +45,31 @@ function Values() {
 }
 
 const config = JSON.parse(decodeURIComponent(location.hash.slice(1))) as HarnessConfig
+
+/** The provider on the configured document, with buttons to move it to another document and to unmount it. */
+function App() {
+  const [docName, setDocName] = useState(config.docName)
+  const [mounted, setMounted] = useState(true)
+  return (
+    <>
+      <button type="button" onClick={() => setDocName(`${config.docName}-next`)}>
+        Next document
+      </button>
+      <button type="button" onClick={() => setMounted(false)}>
+        Close
+      </button>
+      {mounted && (
+        <TandemProvider serverUrl={config.serverUrl} docName={docName} user={{ name: config.name }}>
+          <Values />
+          <TandemEditor className="editor" />
+        </TandemProvider>
+      )}
+    </>
+  )
+}
+
 createRoot(document.querySelector('#root')!).render(
   <StrictMode>
-    <TandemProvider serverUrl={config.serverUrl} docName={config.docName} user={{ name: config.name }}>
-      <Values />
-      <TandemEditor className="editor" />
-    </TandemProvider>
+    <App />
   </StrictMode>,
 )
