@@ -2,10 +2,19 @@
  * @tandem/react in real Chromium, against a real Tandem server, with the provider in React StrictMode (a
  * development build, so that every effect runs, is cleaned up and runs again): two people, each in their own
  * browser context, type and see each other's text in the editor and in useText(), the page shows when the
- * server has stored it, and each person opened exactly one WebSocket: StrictMode doubled nothing.
+ * server has stored it, and each person opened exactly one WebSocket: StrictMode doubled nothing. The server
+ * requires tokens, which the page gives the provider as a function; a new docName and unmounting close sockets,
+ * and a token for other documents shows in useError().
  */
 import { type BrowserContext, test as base, expect, type Page, type WebSocket } from '@playwright/test'
-import { type StaticServer, startStaticServer, startTandem, storedText, type TandemProcess } from '@tandem/test-utils'
+import {
+  mintToken,
+  type StaticServer,
+  startStaticServer,
+  startTandem,
+  storedText,
+  type TandemProcess,
+} from '@tandem/test-utils'
 import type { HarnessConfig } from './harness/main.js'
 import { buildDir } from './paths.js'
 
@@ -17,9 +26,11 @@ interface Person {
   value(name: 'status' | 'saved' | 'peers' | 'text' | 'error'): ReturnType<Page['getByTestId']>
 }
 
+const secret = 'tandem-react-test-secret-'.padEnd(64, 'x')
+
 const test = base.extend<
-  { docName: string; openPerson: (name: string) => Promise<Person> },
-  { web: StaticServer; tandem: TandemProcess }
+  { docName: string; openPerson: (name: string, token?: string) => Promise<Person> },
+  { web: StaticServer; tandem: TandemProcess; writeToken: string }
 >({
   web: [
     // biome-ignore lint/correctness/noEmptyPattern: Playwright requires the fixtures argument to be destructured.
@@ -33,25 +44,31 @@ const test = base.extend<
   tandem: [
     // biome-ignore lint/correctness/noEmptyPattern: Playwright requires the fixtures argument to be destructured.
     async ({}, use) => {
-      const server = await startTandem()
+      // With access control on, so that the provider's token reaches the server (and useError() can be seen).
+      const server = await startTandem({ args: ['--auth', 'token'], env: { TANDEM_SECRET: secret } })
       await use(server)
       await server.dispose()
     },
     { scope: 'worker', timeout: 60_000 },
   ],
+  writeToken: [
+    // biome-ignore lint/correctness/noEmptyPattern: Playwright requires the fixtures argument to be destructured.
+    async ({}, use) => use(await mintToken(secret, { docs: ['react/*'], access: 'write' })),
+    { scope: 'worker' },
+  ],
   // biome-ignore lint/correctness/noEmptyPattern: Playwright requires the fixtures argument to be destructured.
   docName: async ({}, use, testInfo) => {
     await use(`react/strict-${testInfo.workerIndex}-${Date.now().toString(36)}`)
   },
-  openPerson: async ({ browser, web, tandem, docName }, use) => {
+  openPerson: async ({ browser, web, tandem, docName, writeToken }, use) => {
     const contexts: BrowserContext[] = []
-    await use(async (name) => {
+    await use(async (name, token = writeToken) => {
       const context = await browser.newContext()
       contexts.push(context)
       const page = await context.newPage()
       const sockets: WebSocket[] = []
       page.on('websocket', (socket) => sockets.push(socket))
-      const config: HarnessConfig = { serverUrl: tandem.url, docName, name }
+      const config: HarnessConfig = { serverUrl: tandem.url, docName, name, token }
       await page.goto(`${web.url}/harness/index.html#${encodeURIComponent(JSON.stringify(config))}`)
       return { page, sockets, value: (key) => page.getByTestId(key) }
     })
@@ -156,4 +173,17 @@ test('a new docName destroys the session and opens one on the new document; unmo
   await expect(ada.value('status')).toHaveCount(0)
   await expect.poll(() => ada.sockets.map((socket) => socket.isClosed())).toEqual([true, true])
   await expect.poll(() => openConnections(tandem)).toBe(0)
+})
+
+test('a token for other documents: useError() tells the person, and the status is disconnected', async ({
+  openPerson,
+  docName,
+}) => {
+  const ada = await openPerson('Ada', await mintToken(secret, { docs: ['elsewhere/*'], access: 'write' }))
+  await expect(ada.value('error')).toHaveText(
+    'Access denied: you may not open this document. The server said: Access denied: the token does not cover ' +
+      `the document "${docName}".`,
+  )
+  await expect(ada.value('status')).toHaveText('disconnected')
+  expect(ada.sockets).toHaveLength(1)
 })

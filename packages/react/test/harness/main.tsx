@@ -9,6 +9,8 @@ export interface HarnessConfig {
   serverUrl: string
   docName: string
   name: string
+  /** A Tandem token, given to the provider as a function (asked before every connection attempt). */
+  token?: string
 }
 
 declare global {
@@ -59,7 +61,12 @@ function App() {
         Close
       </button>
       {mounted && (
-        <TandemProvider serverUrl={config.serverUrl} docName={docName} user={{ name: config.name }}>
+        <TandemProvider
+          serverUrl={config.serverUrl}
+          docName={docName}
+          user={{ name: config.name }}
+          token={config.token === undefined ? undefined : () => config.token!}
+        >
           <Values />
           <TandemEditor className="editor" />
         </TandemProvider>
