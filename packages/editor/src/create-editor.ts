@@ -8,8 +8,8 @@ import { readOnly } from './read-only.js'
 import { type EditorSetupOptions, editorSetup } from './setup.js'
 import { setTheme, type ThemeName, theme } from './theme.js'
 
-/** Options of {@link createEditor}: where to put the editor, how it looks, and which document it opens. */
-export interface EditorOptions extends SessionOptions {
+/** How the view of an editor looks and behaves: the options of {@link attachEditor}. */
+export interface ViewOptions {
   /** The element to put the editor in (it fills the element's height). Required. */
   parent: Element | DocumentFragment
   /**
@@ -36,8 +36,11 @@ export interface EditorOptions extends SessionOptions {
   extensions?: Extension
 }
 
-/** A collaborative editor on the page: a {@link Session} plus the CodeMirror view bound to it. */
-export interface Editor extends Session {
+/** Options of {@link createEditor}: where to put the editor, how it looks, and which document it opens. */
+export interface EditorOptions extends SessionOptions, ViewOptions {}
+
+/** The CodeMirror view of a session, with undo of this person's own changes and read-only. */
+export interface AttachedEditor {
   /** The CodeMirror view. */
   readonly view: EditorView
   /** Undo/redo of this person's own changes; `undo()`/`redo()` on it work like Mod-z/Mod-y. */
@@ -50,6 +53,12 @@ export interface Editor extends Session {
   setLanguage(name: LanguageName | null): void
   /** Switches between the light, dark and automatic look. */
   setTheme(name: ThemeName): void
+  /** Removes the view from the page; the session stays, for whoever owns it. Safe to call twice. */
+  destroy(): void
+}
+
+/** A collaborative editor on the page: a {@link Session} plus the CodeMirror view bound to it. */
+export interface Editor extends Session, Omit<AttachedEditor, 'destroy'> {
   /** Leaves the document and removes the editor from the page. Safe to call twice. */
   destroy(): void
 }
@@ -67,26 +76,49 @@ export interface Editor extends Session {
  * editor.on('status', (status) => console.log(status))
  * ```
  *
- * A thin convenience over the exported pieces: {@link createSession} for the document and connection, and the
- * {@link editorSetup}, {@link collab}, {@link language}, {@link theme} and {@link readOnly} extensions for the view.
+ * {@link createSession} for the document and connection, and {@link attachEditor} for the view on it.
  */
 export function createEditor(options: EditorOptions): Editor {
   if (typeof options !== 'object' || options === null) {
     throw new TypeError('createEditor() needs an options object with parent, serverUrl and docName.')
   }
-  const parent = options.parent as unknown
-  if (!parent || typeof (parent as Node).appendChild !== 'function') {
-    throw new TypeError(
-      `createEditor() needs a parent element to put the editor in, such as document.querySelector('#editor'); got ${String(parent)}.`,
-    )
-  }
-  const setup = options.setup ?? true
+  checkParent(options.parent, 'createEditor()')
   const session = createSession(options)
-  let view: EditorView
+  let attached: AttachedEditor
+  try {
+    attached = attachEditor(session, options)
+  } catch (error) {
+    session.destroy()
+    throw error
+  }
+  // The session's members as they are (its getters read its state, not `this`), then the view's.
+  const editor = Object.defineProperties(
+    {} as Editor,
+    Object.getOwnPropertyDescriptors(session) as PropertyDescriptorMap,
+  )
+  Object.defineProperties(editor, Object.getOwnPropertyDescriptors(attached) as PropertyDescriptorMap)
+  editor.destroy = () => {
+    if (session.destroyed) return
+    attached.destroy()
+    session.destroy()
+  }
+  return editor
+}
+
+/**
+ * Puts the CodeMirror view of `session` into `parent`: the {@link editorSetup}, {@link collab},
+ * {@link language}, {@link theme} and {@link readOnly} extensions, undo of this person's own changes, and
+ * read-only when the options or the session's token say so. For a session owned elsewhere (several views, or a
+ * React provider); `destroy()` removes the view and leaves the session open.
+ */
+export function attachEditor(session: Session, options: ViewOptions): AttachedEditor {
+  checkParent(options.parent, 'attachEditor()')
+  const setup = options.setup ?? true
   const undoManager = new Y.UndoManager(session.text)
   const readOnlyCompartment = new Compartment()
   let wantsReadOnly = options.readOnly === true
   const effectiveReadOnly = () => wantsReadOnly || session.access === 'read'
+  let view: EditorView
   try {
     view = new EditorView({
       parent: options.parent,
@@ -102,51 +134,18 @@ export function createEditor(options: EditorOptions): Editor {
     })
   } catch (error) {
     undoManager.destroy()
-    session.destroy()
     throw error
   }
 
   const applyReadOnly = () => view.dispatch({ effects: readOnlyCompartment.reconfigure(readOnly(effectiveReadOnly())) })
   session.on('access', applyReadOnly)
-
+  let destroyed = false
   return {
     view,
     undoManager,
     get readOnly() {
       return effectiveReadOnly()
     },
-    get docName() {
-      return session.docName
-    },
-    doc: session.doc,
-    text: session.text,
-    meta: session.meta,
-    awareness: session.awareness,
-    provider: session.provider,
-    get status() {
-      return session.status
-    },
-    get synced() {
-      return session.synced
-    },
-    get saved() {
-      return session.saved
-    },
-    get peers() {
-      return session.peers
-    },
-    get access() {
-      return session.access
-    },
-    loaded: session.loaded,
-    get destroyed() {
-      return session.destroyed
-    },
-    on: (name, listener) => session.on(name, listener),
-    off: (name, listener) => session.off(name, listener),
-    setUser: (user) => session.setUser(user),
-    connect: () => session.connect(),
-    disconnect: () => session.disconnect(),
     setReadOnly(value) {
       wantsReadOnly = value === true
       applyReadOnly()
@@ -154,10 +153,19 @@ export function createEditor(options: EditorOptions): Editor {
     setLanguage: (name) => setLanguage(view, name),
     setTheme: (name) => setTheme(view, name),
     destroy() {
-      if (session.destroyed) return
+      if (destroyed) return
+      destroyed = true
+      session.off('access', applyReadOnly)
       view.destroy()
       undoManager.destroy()
-      session.destroy()
     },
+  }
+}
+
+function checkParent(parent: unknown, caller: string): void {
+  if (!parent || typeof (parent as Node).appendChild !== 'function') {
+    throw new TypeError(
+      `${caller} needs a parent element to put the editor in, such as document.querySelector('#editor'); got ${String(parent)}.`,
+    )
   }
 }

@@ -30,7 +30,14 @@ export {
   watchPeers,
 } from '@tandem/client'
 export { type CollabOptions, type CollabSource, collab } from './collab.js'
-export { createEditor, type Editor, type EditorOptions } from './create-editor.js'
+export {
+  type AttachedEditor,
+  attachEditor,
+  createEditor,
+  type Editor,
+  type EditorOptions,
+  type ViewOptions,
+} from './create-editor.js'
 export {
   DEFAULT_LANGUAGE,
   LANGUAGES,

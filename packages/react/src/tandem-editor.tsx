@@ -1,8 +1,5 @@
-import { Compartment } from '@codemirror/state'
-import { EditorView } from '@codemirror/view'
-import { collab, editorSetup, type LanguageName, language, readOnly, type ThemeName, theme } from '@tandem/editor'
+import { type AttachedEditor, attachEditor, type LanguageName, type ThemeName } from '@tandem/editor'
 import { type CSSProperties, type ReactNode, useContext, useEffect, useRef } from 'react'
-import * as Y from 'yjs'
 import { SessionContext } from './provider.js'
 
 /** Props of {@link TandemEditor}. */
@@ -23,58 +20,33 @@ export interface TandemEditorProps {
  * The collaborative editor for the provider's document: CodeMirror with everyone's carets, and undo of this
  * person's own changes, in a `<div>`.
  *
- * It binds a CodeMirror view to the provider's session (the pieces `createEditor()` is made of: `editorSetup`,
- * `collab`, `language`, `theme`, `readOnly`) instead of calling `createEditor()`, which always opens a session
- * of its own: the editor, the hooks and the provider share one document and one connection. The view is made in
- * an effect once the session exists, so a server render gives the empty `<div>` alone.
+ * It puts the view on the provider's session with `attachEditor()` rather than `createEditor()`, which opens a
+ * session of its own: the editor, the hooks and the provider share one document and one connection. The view is
+ * made in an effect once the session exists, so a server render gives the empty `<div>` alone.
  */
 export function TandemEditor(props: TandemEditorProps): ReactNode {
   const store = useContext(SessionContext)
   if (store === undefined) throw new Error('<TandemEditor> must be inside a <TandemProvider>.')
   const session = store?.session ?? null
   const parent = useRef<HTMLDivElement>(null)
-  const view = useRef<{ view: EditorView; setReadOnly(value: boolean): void } | null>(null)
+  const editor = useRef<AttachedEditor | null>(null)
   const wantsReadOnly = props.readOnly === true
   const latest = useRef(props)
   latest.current = props
 
   useEffect(() => {
     if (!session || !parent.current) return
-    const { language: name, theme: look } = latest.current
-    const undoManager = new Y.UndoManager(session.text)
-    const readOnlyCompartment = new Compartment()
-    let wanted = latest.current.readOnly === true
-    const effective = () => wanted || session.access === 'read'
-    const editor = new EditorView({
-      parent: parent.current,
-      doc: session.text.toString(),
-      extensions: [
-        editorSetup(),
-        collab(session, { undoManager }),
-        language({ name, meta: session.meta }),
-        theme(look ?? 'light'),
-        readOnlyCompartment.of(readOnly(effective())),
-      ],
-    })
-    const apply = () => editor.dispatch({ effects: readOnlyCompartment.reconfigure(readOnly(effective())) })
-    session.on('access', apply)
-    view.current = {
-      view: editor,
-      setReadOnly(value) {
-        wanted = value
-        apply()
-      },
-    }
+    const { language, theme, readOnly } = latest.current
+    const attached = attachEditor(session, { parent: parent.current, language, theme, readOnly })
+    editor.current = attached
     return () => {
-      view.current = null
-      session.off('access', apply)
-      editor.destroy()
-      undoManager.destroy()
+      editor.current = null
+      attached.destroy()
     }
   }, [session])
 
   useEffect(() => {
-    view.current?.setReadOnly(wantsReadOnly)
+    editor.current?.setReadOnly(wantsReadOnly)
   }, [wantsReadOnly])
 
   return <div ref={parent} className={props.className} style={props.style} />
