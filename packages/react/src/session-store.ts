@@ -1,4 +1,4 @@
-import type { ConnectionStatus, EditorError, Peer, Session } from '@tandem/client'
+import type { ConnectionStatus, EditorError, Listener, Peer, Session, SessionEvents } from '@tandem/client'
 
 /** What the hooks read from a session: each value kept as one snapshot, replaced only when it changes. */
 export interface SessionSnapshot {
@@ -47,18 +47,19 @@ export function createSessionStore(session: Session): SessionStore {
     snapshot = { ...snapshot, ...change }
     for (const listener of listeners) listener()
   }
-  const onStatus = (status: ConnectionStatus) => update({ status })
-  const onSaved = () => update({ saved: true })
-  const onUnsaved = () => update({ saved: false })
-  const onPeers = (peers: Peer[]) => update({ peers })
-  const onError = (error: EditorError) => update({ error })
+  const stops: (() => void)[] = []
+  const listen = <Name extends keyof SessionEvents>(name: Name, listener: Listener<SessionEvents[Name]>) => {
+    session.on(name, listener)
+    stops.push(() => session.off(name, listener))
+  }
+  listen('status', (status) => update({ status }))
+  listen('saved', () => update({ saved: true }))
+  listen('unsaved', () => update({ saved: false }))
+  listen('peers', (peers) => update({ peers }))
+  listen('error', (error) => update({ error }))
   const onText = () => update({ text: session.text.toString() })
-  session.on('status', onStatus)
-  session.on('saved', onSaved)
-  session.on('unsaved', onUnsaved)
-  session.on('peers', onPeers)
-  session.on('error', onError)
   session.text.observe(onText)
+  stops.push(() => session.text.unobserve(onText))
   return {
     session,
     subscribe(onChange) {
@@ -68,12 +69,7 @@ export function createSessionStore(session: Session): SessionStore {
     getSnapshot: () => snapshot,
     destroy() {
       listeners.clear()
-      session.off('status', onStatus)
-      session.off('saved', onSaved)
-      session.off('unsaved', onUnsaved)
-      session.off('peers', onPeers)
-      session.off('error', onError)
-      session.text.unobserve(onText)
+      for (const stop of stops.splice(0)) stop()
     },
   }
 }
