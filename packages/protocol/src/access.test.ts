@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { docPatternError, patternCovers, patternsCover } from './access.js'
+import { docPatternError, isWildcard, patternCovers, patternsCover } from './access.js'
 
 describe('document patterns', () => {
   it('covers names under a prefix at any depth, and nothing else', () => {
@@ -18,6 +18,7 @@ describe('document patterns', () => {
     expect(patternCovers('*', 'anything/at/all')).toBe(true)
     expect(patternsCover(['x', 'team/*'], 'team/plan')).toBe(true)
     expect(patternsCover([], 'team/plan')).toBe(false)
+    expect(['*', 'team/*', 'team/plan', 'notes'].map(isWildcard)).toEqual([true, true, false, false])
   })
 
   it('accepts only valid names, prefix/* patterns and *', () => {

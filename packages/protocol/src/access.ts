@@ -76,6 +76,11 @@ export function patternCovers(pattern: string, name: string): boolean {
   return pattern === name
 }
 
+/** Whether a document pattern covers many names (`*`, `prefix/*`) rather than exactly one. */
+export function isWildcard(pattern: string): boolean {
+  return pattern === '*' || pattern.endsWith('/*')
+}
+
 /** Whether any of `patterns` covers `name`. */
 export function patternsCover(patterns: readonly string[], name: string): boolean {
   return patterns.some((pattern) => patternCovers(pattern, name))

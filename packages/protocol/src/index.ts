@@ -1,6 +1,7 @@
 export {
   type Access,
   docPatternError,
+  isWildcard,
   MAX_TOKEN_ID_LENGTH,
   MAX_TOKEN_PATTERNS,
   patternCovers,

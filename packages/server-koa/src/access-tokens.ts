@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import {
   type Access,
   docPatternError,
+  isWildcard,
   MAX_TOKEN_PATTERNS,
   patternsCover,
   type TokenClaims,
@@ -134,7 +135,7 @@ export class TokenAuthority {
     follow: (name: string) => Promise<string>,
   ): Promise<boolean> {
     for (const listed of grant.docs) {
-      if (listed === name || listed === '*' || listed.endsWith('/*')) continue
+      if (listed === name || isWildcard(listed)) continue
       if ((await follow(listed)) === name) return true
     }
     return false
