@@ -158,19 +158,11 @@ export function documentPage(root: HTMLElement, opened: string, theme: AppTheme)
     docNameLabel.textContent = to
     toast(`This document was renamed to “${to}”. Its old links still lead here.`)
   }
-  const actions = {
-    api,
-    editor,
-    name: () => name,
-    title: () => currentTitle(editor),
-    token,
-    onRenamed: followRename,
-  }
+  // What the File menu's parts read of the page, each time they need it.
+  const page = { editor, token, name: () => name, title: () => currentTitle(editor) }
+  const actions = { ...page, api, onRenamed: followRename }
   const files = documentFiles({
-    editor,
-    name: () => name,
-    token,
-    title: () => currentTitle(editor),
+    ...page,
     language: () => currentLanguage(editor),
     moreItems: documentActions(actions),
   })
