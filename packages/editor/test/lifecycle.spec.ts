@@ -1,4 +1,4 @@
-import { expect, test } from './fixtures.js'
+import { expect, type Person, test } from './fixtures.js'
 
 /** Asks the document API of the worker's server; the answer's status must be `status`. */
 async function api(httpUrl: string, method: string, path: string, status: number, body?: unknown): Promise<unknown> {
@@ -11,15 +11,24 @@ async function api(httpUrl: string, method: string, path: string, status: number
   return text ? JSON.parse(text) : null
 }
 
+/** Once `person` is connected, types `text` and waits until the server acknowledged storing it. */
+async function typedAndSaved(person: Person, text: string): Promise<Person> {
+  await person.waitForStatus('connected')
+  await person.typeAtEnd(text)
+  await savedOnServer(person)
+  return person
+}
+
+function savedOnServer(person: Person): Promise<void> {
+  return expect.poll(() => person.page.evaluate(() => window.harness.editor!.saved)).toBe(true)
+}
+
 test('a document renamed while open: the editor follows it to the new name, with what was typed meanwhile', async ({
   openPerson,
   tandem,
   docName,
 }) => {
-  const ada = await openPerson({ name: 'Ada' })
-  await ada.waitForStatus('connected')
-  await ada.typeAtEnd('Before the rename.')
-  await expect.poll(() => ada.page.evaluate(() => window.harness.editor!.saved)).toBe(true)
+  const ada = await typedAndSaved(await openPerson({ name: 'Ada' }), 'Before the rename.')
 
   // An edit made at the moment of the move, while there is no connection, must arrive too.
   await ada.page.evaluate(() => {
@@ -37,7 +46,7 @@ test('a document renamed while open: the editor follows it to the new name, with
   expect(await ada.events('error')).toEqual([])
 
   await ada.typeAtEnd(' After it.')
-  await expect.poll(() => ada.page.evaluate(() => window.harness.editor!.saved)).toBe(true)
+  await savedOnServer(ada)
   // Read from the server under the new name; the connection the editor uses now is to that name itself.
   const text = await fetch(`${tandem.httpUrl}/api/docs/${encodeURIComponent(renamed)}/text`).then((r) => r.text())
   expect(text).toBe('Before the rename. Typed while moving. After it.')
@@ -49,10 +58,7 @@ test('a document moved to the trash: the editor stops with a "deleted" error, an
   tandem,
   docName,
 }) => {
-  const ada = await openPerson({ name: 'Ada' })
-  await ada.waitForStatus('connected')
-  await ada.typeAtEnd('Kept in the trash.')
-  await expect.poll(() => ada.page.evaluate(() => window.harness.editor!.saved)).toBe(true)
+  const ada = await typedAndSaved(await openPerson({ name: 'Ada' }), 'Kept in the trash.')
 
   await api(tandem.httpUrl, 'DELETE', encodeURIComponent(docName), 200)
   await expect.poll(() => ada.events('error')).toHaveLength(1)
