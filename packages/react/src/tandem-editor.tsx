@@ -10,9 +10,12 @@ export interface TandemEditorProps {
   style?: CSSProperties
   /** The person can read and select but not type; a token that grants only `read` does the same. @default false */
   readOnly?: boolean
-  /** The syntax highlighting, read when the editor is made. @default the document's `meta.language`, else Markdown */
+  /**
+   * The syntax highlighting. Without it the editor follows the document's `meta.language` (Markdown when it has
+   * none); a change applies at once, and going back to `undefined` follows the document again.
+   */
   language?: LanguageName
-  /** `light`, `dark` or `auto`, read when the editor is made. @default 'light' */
+  /** `light`, `dark` or `auto`; a change applies at once. @default 'light' */
   theme?: ThemeName
 }
 
@@ -31,6 +34,8 @@ export function TandemEditor(props: TandemEditorProps): ReactNode {
   const parent = useRef<HTMLDivElement>(null)
   const editor = useRef<AttachedEditor | null>(null)
   const wantsReadOnly = props.readOnly === true
+  const wantsLanguage = props.language ?? null
+  const wantsTheme = props.theme ?? 'light'
   const latest = useRef(props)
   latest.current = props
 
@@ -45,9 +50,17 @@ export function TandemEditor(props: TandemEditorProps): ReactNode {
     }
   }, [session])
 
+  // The view was made with the props of its first render; these follow later changes. Each also runs right after
+  // the view is made, where it changes nothing.
   useEffect(() => {
     editor.current?.setReadOnly(wantsReadOnly)
   }, [wantsReadOnly])
+  useEffect(() => {
+    editor.current?.setLanguage(wantsLanguage)
+  }, [wantsLanguage])
+  useEffect(() => {
+    editor.current?.setTheme(wantsTheme)
+  }, [wantsTheme])
 
   return <div ref={parent} className={props.className} style={props.style} />
 }

@@ -3,8 +3,8 @@
  * development build, so that every effect runs, is cleaned up and runs again): two people, each in their own
  * browser context, type and see each other's text in the editor and in useText(), the page shows when the
  * server has stored it, and each person opened exactly one WebSocket: StrictMode doubled nothing. The server
- * requires tokens, which the page gives the provider as a function; a new docName and unmounting close sockets,
- * and a token for other documents shows in useError().
+ * requires tokens, which the page gives the provider as a function; new theme and language props reach the
+ * editor; a new docName and unmounting close sockets, and a token for other documents shows in useError().
  */
 import { type BrowserContext, test as base, expect, type Page, type WebSocket } from '@playwright/test'
 import {
@@ -140,7 +140,7 @@ test('two people in StrictMode type and see each other, see it saved, with one s
   expect(await openConnections(tandem)).toBe(2)
 })
 
-test('a new docName destroys the session and opens one on the new document; unmounting destroys it', async ({
+test('new theme and language props apply; a new docName destroys the session and opens one on the new document; unmounting destroys it', async ({
   openPerson,
   tandem,
   docName,
@@ -151,6 +151,14 @@ test('a new docName destroys the session and opens one on the new document; unmo
   await ada.page.keyboard.type('First.')
   await expect(ada.value('saved')).toHaveText('saved')
   expect(await storedText(tandem.dataDir, docName)).toBe('First.')
+
+  // Theme and language props that change after the editor is made apply to it.
+  const editor = ada.page.locator('.cm-editor')
+  await expect(editor).toHaveAttribute('data-language', 'markdown')
+  await expect(editor).toHaveCSS('background-color', 'rgb(255, 255, 255)')
+  await ada.page.getByRole('button', { name: 'Dark, in Python' }).click()
+  await expect(editor).toHaveAttribute('data-language', 'python')
+  await expect(editor).toHaveCSS('background-color', 'rgb(30, 34, 39)')
 
   await ada.page.getByRole('button', { name: 'Next document' }).click()
   await expect(ada.value('text')).toHaveText('')

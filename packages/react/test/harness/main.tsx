@@ -1,5 +1,6 @@
 // A React page on @tandem/react for the browser tests: one provider in StrictMode (so that development's double
-// mount runs), every hook shown as text, and the editor; buttons change the document and unmount the provider. Its options come from the URL's hash as JSON.
+// mount runs), every hook shown as text, and the editor; buttons change the editor's theme and language, change the
+// document and unmount the provider. Its options come from the URL's hash as JSON.
 import { StrictMode, useEffect, useState } from 'react'
 import { createRoot } from 'react-dom/client'
 import { TandemEditor, TandemProvider, useError, usePeers, useSaved, useStatus, useText } from '../../src/index.js'
@@ -52,8 +53,12 @@ const config = JSON.parse(decodeURIComponent(location.hash.slice(1))) as Harness
 function App() {
   const [docName, setDocName] = useState(config.docName)
   const [mounted, setMounted] = useState(true)
+  const [dark, setDark] = useState(false)
   return (
     <>
+      <button type="button" onClick={() => setDark(true)}>
+        Dark, in Python
+      </button>
       <button type="button" onClick={() => setDocName(`${config.docName}-next`)}>
         Next document
       </button>
@@ -68,7 +73,7 @@ function App() {
           token={config.token === undefined ? undefined : () => config.token!}
         >
           <Values />
-          <TandemEditor className="editor" />
+          <TandemEditor className="editor" theme={dark ? 'dark' : undefined} language={dark ? 'python' : undefined} />
         </TandemProvider>
       )}
     </>
