@@ -146,7 +146,7 @@ test('a person changes their name and colour; everyone sees it and the browser r
   // The name is text, never markup: it shows as typed, and no image element appears anywhere.
   const renamed = avatarOf(ada, MARKUP_NAME)
   await expect(renamed).toHaveText('BK')
-  await expect(renamed).toHaveCSS('background-color', 'rgb(43, 138, 62)')
+  await expect(renamed).toHaveCSS('background-color', 'rgb(81, 156, 3)')
   await bob.typeAtEnd('Renamed.')
   await expect(ada.page.locator('.cm-tandem-caret-label')).toHaveText(MARKUP_NAME)
   await expect(ada.page.locator('[onerror]')).toHaveCount(0)

@@ -7,13 +7,25 @@ import { showModalDialog } from './modal-dialog.js'
 // Names of the palette's colours, for screen readers (the swatches only show the colour).
 const COLOR_NAMES: Record<string, string> = {
   '#2f6fdd': 'Blue',
-  '#d9480f': 'Red',
-  '#2b8a3e': 'Green',
-  '#ae3ec9': 'Purple',
-  '#e8590c': 'Orange',
-  '#0c8599': 'Teal',
-  '#c2255c': 'Pink',
-  '#5f3dc4': 'Violet',
+  '#fd2e1c': 'Red',
+  '#519c03': 'Green',
+  '#e248ee': 'Magenta',
+  '#9e5b82': 'Plum',
+  '#287d79': 'Teal',
+  '#ba7e2d': 'Ochre',
+  '#963bf9': 'Violet',
+  '#e21287': 'Raspberry',
+  '#997fde': 'Lavender',
+  '#1f99c7': 'Sky blue',
+  '#d96a7e': 'Rose',
+  '#b243ba': 'Orchid',
+  '#78792b': 'Olive',
+  '#5f9b7b': 'Sage',
+  '#bd4d00': 'Orange',
+  '#6771a4': 'Slate',
+  '#cc68b9': 'Pink',
+  '#17843f': 'Emerald',
+  '#fd34bc': 'Fuchsia',
 }
 
 let serial = 0

@@ -1,3 +1,4 @@
+import { DEFAULT_COLORS } from '@tandem/client'
 import { expect, test } from './fixtures.js'
 
 test('names and colours from other people are rendered inert', async ({ openPerson }) => {
@@ -26,10 +27,7 @@ test('names and colours from other people are rendered inert', async ({ openPers
   expect(await ada.page.locator('img[src], [onerror]').count()).toBe(0)
   expect(await ada.page.evaluate(() => (window as { pwned?: number }).pwned)).toBeUndefined()
   // The colour is replaced by the default one for Mallory's client id, written as plain rgb by the browser.
-  const expected = await ada.page.evaluate((id) => {
-    const colors = ['#2f6fdd', '#d9480f', '#2b8a3e', '#ae3ec9', '#e8590c', '#0c8599', '#c2255c', '#5f3dc4']
-    return colors[id % colors.length]
-  }, malloryId)
+  const expected = DEFAULT_COLORS[malloryId % DEFAULT_COLORS.length]
   const peers = await ada.page.evaluate(() => window.harness.editor!.peers.map(({ name, color }) => ({ name, color })))
   expect(peers).toEqual([
     { name: 'Ada', color: expect.any(String) },
