@@ -54,7 +54,7 @@ test('screenshots of the document page with several people, light and dark', asy
   await expect.poll(() => ada.text()).toContain('Test on phones and slow networks and tablets')
   // Names on carets fade after a few seconds; in a picture they stay.
   await ada.page.addStyleTag({
-    content: '.cm-tandem-caret-label { animation: none !important; opacity: 1 !important; }',
+    content: '.cm-tandem-line-name { animation: none !important; opacity: 1 !important; }',
   })
 
   await ada.page.screenshot({ path: `${imagesDir}/web-document-light.png`, animations: 'disabled' })

@@ -1,6 +1,10 @@
 /**
  * Presence in the view: publishes the local selection as the awareness `cursor` field, and draws everyone
- * else's caret (with their name) and selection.
+ * else's caret and selection, with their name at the end of the line their caret is on.
+ *
+ * The names go at the end of the line, after its text, rather than over the line above the caret: there they
+ * never hide a word, and people on one line share one label instead of piling theirs up. A name shows while its
+ * owner types or moves and fades three seconds after they stop; hovering a caret shows its name over it.
  *
  * Written for Tandem rather than taken from y-codemirror.next's `yRemoteSelections` because everything drawn
  * here comes from other people: names go in as text nodes, colours are parsed into numbers and written back
@@ -45,19 +49,12 @@ class CaretWidget extends WidgetType {
     readonly name: string,
     readonly color: string,
     readonly textColor: string,
-    /** Changes when the caret moves, so that its name shows again. */
-    readonly moved: number,
   ) {
     super()
   }
 
   override eq(other: CaretWidget): boolean {
-    return (
-      other.clientId === this.clientId &&
-      other.name === this.name &&
-      other.color === this.color &&
-      other.moved === this.moved
-    )
+    return other.clientId === this.clientId && other.name === this.name && other.color === this.color
   }
 
   toDOM(): HTMLElement {
@@ -86,19 +83,102 @@ class CaretWidget extends WidgetType {
   }
 }
 
+/** One person in a line's label: who, in which colours, and how many times they were active so far. */
+interface LabelledPerson {
+  readonly clientId: number
+  readonly name: string
+  readonly color: string
+  readonly textColor: string
+  readonly activity: number
+}
+
+/**
+ * The names of the people whose carets are on a line, after the line's text. A name is drawn from a `data-name`
+ * attribute by CSS, so it is never part of the line's text (copying, printing and reading the text leave it
+ * out) and reaches the page as text only.
+ */
+class LineLabelWidget extends WidgetType {
+  constructor(readonly people: readonly LabelledPerson[]) {
+    super()
+  }
+
+  override eq(other: LineLabelWidget): boolean {
+    return (
+      other.people.length === this.people.length &&
+      other.people.every(
+        (person, i) => samePerson(person, this.people[i]!) && person.activity === this.people[i]!.activity,
+      )
+    )
+  }
+
+  toDOM(): HTMLElement {
+    const label = document.createElement('span')
+    label.className = 'cm-tandem-line-label'
+    label.setAttribute('aria-hidden', 'true')
+    label.append(...this.people.map(nameChip))
+    return label
+  }
+
+  /** Keeps the chips of people who did nothing new, so that only the active one's name shows again. */
+  override updateDOM(dom: HTMLElement, _view: EditorView, from: this): boolean {
+    const before = new Map(from.people.map((person, i) => [person.clientId, { person, chip: dom.children[i] }]))
+    const chips = this.people.map((person) => {
+      const kept = before.get(person.clientId)
+      return kept?.chip && samePerson(kept.person, person) && kept.person.activity === person.activity
+        ? kept.chip
+        : nameChip(person)
+    })
+    dom.replaceChildren(...chips)
+    return true
+  }
+
+  override ignoreEvent(): boolean {
+    return true
+  }
+}
+
+function samePerson(a: LabelledPerson, b: LabelledPerson): boolean {
+  return a.clientId === b.clientId && a.name === b.name && a.color === b.color && a.textColor === b.textColor
+}
+
+function nameChip(person: LabelledPerson): HTMLElement {
+  const chip = document.createElement('span')
+  chip.className = 'cm-tandem-line-name'
+  chip.dataset.clientId = String(person.clientId)
+  chip.dataset.name = person.name
+  chip.style.backgroundColor = person.color
+  chip.style.color = person.textColor
+  return chip
+}
+
 class RemoteCursorsPlugin implements PluginValue {
   decorations: DecorationSet = Decoration.none
   private readonly conf: RemoteCursorsConfig
-  /** For each remote client: its last cursor (as JSON) and a counter bumped whenever it changed. */
-  private readonly moves = new Map<number, { key: string; count: number }>()
+  /**
+   * For each remote client: its last cursor (as JSON) and a counter bumped whenever it was active, that is moved
+   * its cursor or wrote (deleting alone leaves a cursor where it was, and shows nothing).
+   */
+  private readonly activity = new Map<number, { key: string; count: number }>()
 
   constructor(private readonly view: EditorView) {
     this.conf = view.state.facet(config)!
     this.conf.awareness.on('change', this.onChange)
+    this.conf.text.doc?.on('afterTransaction', this.onTransaction)
   }
 
   destroy(): void {
     this.conf.awareness.off('change', this.onChange)
+    this.conf.text.doc?.off('afterTransaction', this.onTransaction)
+  }
+
+  /** A remote client that wrote is active, though its cursor, anchored to the text after it, did not change. */
+  private readonly onTransaction = (transaction: Y.Transaction): void => {
+    if (transaction.local) return
+    for (const [clientId, clock] of transaction.afterState) {
+      if (clock === transaction.beforeState.get(clientId)) continue
+      const entry = this.activity.get(clientId)
+      if (entry) entry.count++
+    }
   }
 
   private readonly onChange = ({
@@ -145,6 +225,7 @@ class RemoteCursorsPlugin implements PluginValue {
     const dark = view.state.facet(EditorView.darkTheme)
     const decorations: Range<Decoration>[] = []
     const seen = new Set<number>()
+    const byLine = new Map<number, { at: number; people: (LabelledPerson & { pos: number })[] }>()
     for (const [clientId, state] of awareness.getStates()) {
       if (clientId === awareness.clientID) continue
       const cursor = (state as { cursor?: CursorState | null }).cursor
@@ -166,26 +247,42 @@ class RemoteCursorsPlugin implements PluginValue {
       const base: Rgb = parseColor(user?.color) ?? parseColor(defaultColor(clientId))!
       const color = readableOn(base, dark ? 'dark' : 'light')
       seen.add(clientId)
-      const move = this.moved(clientId, cursor)
       if (from < to) addSelection(view, decorations, from, to, toRgba(color, dark ? 0.35 : 0.25))
       const caretAt = Math.min(head.index, length)
+      const person = {
+        clientId,
+        name: sanitizeName(user?.name),
+        color: toHex(color),
+        textColor: textColorOn(color),
+        activity: this.active(clientId, cursor),
+      }
       decorations.push(
         Decoration.widget({
           // Outside the selection, so that it does not sit between the selection and the local cursor.
           side: head.index > anchor.index ? -1 : 1,
-          widget: new CaretWidget(clientId, sanitizeName(user?.name), toHex(color), textColorOn(color), move),
+          widget: new CaretWidget(clientId, person.name, person.color, person.textColor),
         }).range(caretAt),
       )
+      const line = view.state.doc.lineAt(caretAt)
+      const onLine = byLine.get(line.number) ?? { at: line.to, people: [] }
+      byLine.set(line.number, onLine)
+      onLine.people.push({ ...person, pos: caretAt })
     }
-    for (const clientId of this.moves.keys()) if (!seen.has(clientId)) this.moves.delete(clientId)
+    for (const { at, people } of byLine.values()) {
+      people.sort((a, b) => a.pos - b.pos || a.clientId - b.clientId)
+      // After the carets at the line's end, so that the name never sits between a caret and its text.
+      decorations.push(Decoration.widget({ side: 10, widget: new LineLabelWidget(people) }).range(at))
+    }
+    for (const clientId of this.activity.keys()) if (!seen.has(clientId)) this.activity.delete(clientId)
     return Decoration.set(decorations, true)
   }
 
-  private moved(clientId: number, cursor: CursorState): number {
+  /** The activity counter of `clientId`, bumped first if its cursor changed since the last drawing. */
+  private active(clientId: number, cursor: CursorState): number {
     const key = JSON.stringify(cursor)
-    const entry = this.moves.get(clientId)
+    const entry = this.activity.get(clientId)
     if (!entry) {
-      this.moves.set(clientId, { key, count: 0 })
+      this.activity.set(clientId, { key, count: 0 })
       return 0
     }
     if (entry.key !== key) {
@@ -245,15 +342,31 @@ const theme = EditorView.baseTheme({
     userSelect: 'none',
     pointerEvents: 'none',
     zIndex: '10',
-    // Shown when the person arrives or moves, then faded out so it does not cover the text; hovering the
-    // caret shows it again.
+    // Over the line above, so only while the caret is hovered: the line's label shows the name otherwise.
+    opacity: '0',
+  },
+  '.cm-tandem-caret:hover > .cm-tandem-caret-label': { opacity: '1' },
+  '.cm-tandem-line-label': {
+    display: 'inline-flex',
+    gap: '4px',
+    marginLeft: '8px',
+    verticalAlign: 'baseline',
+    userSelect: 'none',
+    pointerEvents: 'none',
+  },
+  '.cm-tandem-line-name': {
+    padding: '0 5px',
+    borderRadius: '3px',
+    font: '600 11px/1.5 system-ui, -apple-system, "Segoe UI", sans-serif',
+    whiteSpace: 'nowrap',
+    // Shown while the person types or moves, faded three seconds after they stop.
     animation: 'cm-tandem-label 3s ease-in forwards',
   },
-  '.cm-tandem-caret:hover > .cm-tandem-caret-label': { animation: 'none', opacity: '1' },
+  '.cm-tandem-line-name::after': { content: 'attr(data-name)' },
   '@keyframes cm-tandem-label': { '0%, 70%': { opacity: '1' }, '100%': { opacity: '0' } },
   '.cm-tandem-line-selection': { padding: '0' },
   '@media (prefers-reduced-motion: reduce)': {
-    '.cm-tandem-caret-label': { animationTimingFunction: 'steps(1, end)' },
+    '.cm-tandem-line-name': { animationTimingFunction: 'steps(1, end)' },
   },
 })
 

@@ -60,6 +60,62 @@ test("a remote caret with the other person's name appears and moves", async ({ o
   await expect(ada.page.locator('.cm-tandem-selection')).toHaveCSS('background-color', 'rgba(217, 72, 15, 0.25)')
 })
 
+test("a person's name shows after their line's text while they type, covering no text", async ({ openPerson }) => {
+  const ada = await openPerson({ name: 'Ada', color: '#2f6fdd' })
+  const bob = await openPerson({ name: 'Bob', color: '#d9480f' })
+  await ada.typeAtEnd('First line\nSecond line, where Bob types\nThird line')
+  await expect.poll(() => bob.text()).toBe('First line\nSecond line, where Bob types\nThird line')
+  // Bob's caret in the middle of the second line, before "where".
+  await bob.page.locator('.cm-line').nth(1).click()
+  await bob.page.keyboard.press('Home')
+  for (let i = 0; i < 'Second line, '.length; i++) await bob.page.keyboard.press('ArrowRight')
+
+  const chip = ada.page.locator('.cm-tandem-line-name[data-name="Bob"]')
+  await expect(chip).toHaveCount(1)
+  await expect(chip).toHaveCSS('background-color', 'rgb(217, 72, 15)')
+  // It sits in the second line, after its text: no word of any line is under it.
+  await expect(ada.page.locator('.cm-line').nth(1).locator('.cm-tandem-line-label')).toHaveCount(1)
+  const overlaps = await ada.page.evaluate(() => {
+    const label = document.querySelector('.cm-tandem-line-label')!.getBoundingClientRect()
+    const hits: string[] = []
+    for (const line of document.querySelectorAll('.cm-content .cm-line')) {
+      const walker = document.createTreeWalker(line, NodeFilter.SHOW_TEXT)
+      for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        if (node.parentElement?.closest('.cm-tandem-caret')) continue
+        const range = document.createRange()
+        range.selectNodeContents(node)
+        for (const rect of range.getClientRects()) {
+          const apart =
+            rect.right <= label.left || rect.left >= label.right || rect.bottom <= label.top || rect.top >= label.bottom
+          if (!apart) hits.push(node.textContent ?? '')
+        }
+      }
+    }
+    return hits
+  })
+  expect(overlaps).toEqual([])
+  // The name is not part of the text.
+  expect(await ada.text()).toBe('First line\nSecond line, where Bob types\nThird line')
+
+  // Typing in the middle of a line leaves Bob's cursor where it was (it is anchored to the text after it), yet
+  // each keystroke shows his name again: the chip is drawn anew, restarting its fade.
+  await chip.evaluate((element) => element.setAttribute('data-seen', 'yes'))
+  await bob.page.keyboard.type('now ')
+  await expect.poll(() => ada.text()).toBe('First line\nSecond line, now where Bob types\nThird line')
+  await expect(chip).toHaveCount(1)
+  await expect(chip).not.toHaveAttribute('data-seen', 'yes')
+  await expect(chip).toHaveCSS('opacity', '1')
+
+  // A second person on the same line joins the same label instead of piling a second one on it.
+  const cy = await openPerson({ name: 'Cy', color: '#2b8a3e' })
+  await cy.page.locator('.cm-line').nth(1).click()
+  await cy.page.keyboard.press('End')
+  await expect(ada.page.locator('.cm-tandem-line-label')).toHaveCount(1)
+  await expect(ada.page.locator('.cm-tandem-line-label .cm-tandem-line-name')).toHaveCount(2)
+  // Then the names fade, three seconds after each person's last move.
+  await expect(chip).toHaveCSS('opacity', '0', { timeout: 10_000 })
+})
+
 test('peers lists both people, with names and colours, the local one first', async ({ openPerson }) => {
   const ada = await openPerson({ name: 'Ada', color: '#2f6fdd' })
   const bob = await openPerson({ name: 'Bob', color: '#2b8a3e' })

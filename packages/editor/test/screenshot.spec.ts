@@ -7,7 +7,7 @@ import { repoDir } from './paths.js'
 
 const output = `${repoDir}docs/images/editor-two-people.png`
 // Keeps the name labels up for the picture; normally they fade a few seconds after a person stops moving.
-const showLabels = '.cm-tandem-caret-label { animation: none !important; opacity: 1 !important; }'
+const showLabels = '.cm-tandem-line-name { animation: none !important; opacity: 1 !important; }'
 
 test('screenshot of two people editing', async ({ openPerson, browser }) => {
   // A server of its own, so that the document can have a plain name in the picture.
@@ -52,8 +52,8 @@ test('screenshot of two people editing', async ({ openPerson, browser }) => {
     [bob, 'Ada'],
   ] as const) {
     await viewer.page.addStyleTag({ content: showLabels })
-    await expect(viewer.page.locator('.cm-tandem-caret-label')).toHaveText(other)
-    await expect(viewer.page.locator('.cm-tandem-caret-label')).toHaveCSS('opacity', '1')
+    await expect(viewer.page.locator('.cm-tandem-line-name')).toHaveAttribute('data-name', other)
+    await expect(viewer.page.locator('.cm-tandem-line-name')).toHaveCSS('opacity', '1')
     await expect(viewer.page.locator('#peers li')).toHaveCount(2)
     // Animations stopped (the blinking cursor among them), so that the same picture comes out every run.
     shots.push(await viewer.page.locator('body').screenshot({ animations: 'disabled' }))
