@@ -1,39 +1,13 @@
-import { join } from 'node:path'
-import Database from 'better-sqlite3'
-import * as Y from 'yjs'
+import { storedDoc } from './stored-doc.js'
 
 /**
- * The text of document `name` as the SQLite database of data directory `dataDir` holds it: its snapshot and log,
- * applied in order to a fresh Y.Doc, read as `getText('content')`. It reads the file itself, read-only, with its
- * own connection and its own two queries (not through `@tandem/store-sqlite`, whose tests use this package), so
- * it reads what was committed there, whether the server that wrote it still runs or was killed, and neither the
- * server's memory nor a client can supply the text. Rejects when there is no database in `dataDir`, or nothing
- * is stored for `name`.
+ * The text of document `name` as the SQLite database of data directory `dataDir` holds it: {@link storedDoc}'s
+ * document, read as `getText('content')`. Rejects when there is no database in `dataDir`, or nothing is stored
+ * for `name`.
  */
 export async function storedText(dataDir: string, name: string): Promise<string> {
-  // `tandem.sqlite` is the store's DEFAULT_DATABASE_FILE.
-  const path = join(dataDir, 'tandem.sqlite')
-  let db: Database.Database
-  try {
-    db = new Database(path, { readonly: true, fileMustExist: true })
-  } catch {
-    throw new Error(`There is no Tandem database at ${path}; pass the data directory the server was started with.`)
-  }
-  try {
-    const row = db
-      .prepare<[string], { snapshot: Buffer | null }>('SELECT snapshot FROM documents WHERE name = ?')
-      .get(name)
-    const updates = db
-      .prepare<[string], Buffer>('SELECT data FROM updates WHERE name = ? ORDER BY id')
-      .pluck()
-      .all(name)
-    if (!row && updates.length === 0) throw new Error(`Nothing is stored for the document "${name}" in ${path}.`)
-    const doc = new Y.Doc()
-    for (const update of row?.snapshot ? [row.snapshot, ...updates] : updates) Y.applyUpdate(doc, update)
-    const text = doc.getText('content').toString()
-    doc.destroy()
-    return text
-  } finally {
-    db.close()
-  }
+  const doc = await storedDoc(dataDir, name)
+  const text = doc.getText('content').toString()
+  doc.destroy()
+  return text
 }
