@@ -26,6 +26,13 @@ const projects: Project[] = [
   { name: 'editor', testDir: 'packages/editor/test', testMatch: /\.spec\.ts$/, dependencies: ['editor-build'] },
   { name: 'react-build', testDir: 'packages/react/test', testMatch: /build\.setup\.ts$/ },
   { name: 'react', testDir: 'packages/react/test', testMatch: /\.spec\.ts$/, dependencies: ['react-build'] },
+  { name: 'examples-build', testDir: 'examples/test', testMatch: /build\.setup\.ts$/ },
+  {
+    name: 'examples',
+    testDir: 'examples/test',
+    testMatch: /\.spec\.ts$/,
+    dependencies: ['examples-build'],
+  },
   // The web app's tests keep their output apart, so that a run of other projects does not clear it mid-run.
   { name: 'web-build', testDir: 'apps/web/e2e', testMatch: /build\.setup\.ts$/, outputDir: 'apps/web/test-results' },
   {
