@@ -1,9 +1,9 @@
 /**
  * examples/react in real Chromium, built for development so that React StrictMode mounts, unmounts and mounts
  * again: two people, each in their own browser context, type and see each other's text, each sees both names,
- * the page says "saved" once the server's database has every change, and each person opened exactly one
- * WebSocket. One page has its token in its address; the other fetches one from its app's backend before
- * connecting, through the app's token function.
+ * each page counts everyone's words (useText()), the page says "saved" once the server's database has every
+ * change, and each person opened exactly one WebSocket. One page has its token in its address; the other
+ * fetches one from its app's backend before connecting, through the app's token function.
  */
 import { storedText } from '@tandem/test-utils'
 import { editorText, expect, openConnections, test, watchText } from './fixtures.js'
@@ -42,6 +42,8 @@ test('two people in StrictMode type, see each other and each other’s names, se
   await ada.page.locator('.cm-content').click()
   await ada.page.keyboard.type('Hello from Ada.')
   await expect.poll(() => editorText(bob.page)).toBe('Hello from Ada.')
+  // useText() follows the other person's typing too.
+  await expect(bob.page.getByTestId('words')).toHaveText('3 words')
   await bob.page.locator('.cm-content').click()
   await bob.page.keyboard.press('Control+End')
   await bob.page.keyboard.type(' And Bob.')
@@ -51,7 +53,9 @@ test('two people in StrictMode type, see each other and each other’s names, se
     [bob, bobSaved],
   ] as const) {
     await expect.poll(() => editorText(person.page)).toBe(both)
-    // "Saving…" while their change was on its way, then saved.
+    await expect(person.page.getByTestId('words')).toHaveText('5 words')
+    // Saved before any change, "Saving…" while their change was on its way, then saved.
+    expect((await savedShown())[0]).toBe('All changes saved')
     await expect.poll(async () => (await savedShown()).at(-1)).toBe('All changes saved')
     expect(await savedShown()).toContain('Saving…')
     await expect(person.page.getByRole('alert')).toHaveCount(0)

@@ -1,17 +1,29 @@
-import { TandemEditor, TandemProvider, useError, usePeers, useSaved, useStatus } from '@tandem/react'
+import { TandemEditor, TandemProvider, useError, usePeers, useSaved, useStatus, useText } from '@tandem/react'
 import { useState } from 'react'
 import type { Settings } from './settings.js'
 
-/** A line above the editor: the connection, whether the server has stored every change, and who is here. */
+/** Words in a text: runs of anything but white space. */
+function countWords(text: string): number {
+  return text.split(/\s+/).filter(Boolean).length
+}
+
+/**
+ * A line above the editor: the connection, whether the server has stored every change, the number of words (of
+ * everyone's text, as it changes), and who is here.
+ */
 function StatusLine() {
   const status = useStatus()
   const saved = useSaved()
+  // The whole text, on every change by anyone: fine for a word count of a note; a long document would count
+  // from `useSession().text` less often.
+  const words = countWords(useText())
   const peers = usePeers()
   const error = useError()
   return (
     <>
       <span data-testid="status">{status}</span>
       <span data-testid="saved">{saved ? 'All changes saved' : 'Saving…'}</span>
+      <span data-testid="words">{words === 1 ? '1 word' : `${words} words`}</span>
       {/* Names come from other people: React puts them in the page as text, never as HTML. */}
       <ul className="people" aria-label="People here" data-testid="people">
         {peers.map((peer) => (
