@@ -1,10 +1,10 @@
 /**
  * @tandem/react in real Chromium, against a real Tandem server, with the provider in React StrictMode (a
- * development build, so that every effect runs, is cleaned up and runs again): two people, each in their own
- * browser context, type and see each other's text in the editor and in useText(), the page shows when the
- * server has stored it, and each person opened exactly one WebSocket: StrictMode doubled nothing. The server
- * requires tokens, which the page gives the provider as a function; new theme and language props reach the
- * editor; a new docName and unmounting close sockets, and a token for other documents shows in useError().
+ * development build, so that every effect runs, is cleaned up and runs again): what a person types shows in
+ * useText() and is stored; new theme and language props reach the editor; a new docName and unmounting close
+ * sockets; a token for other documents shows in useError(). The server requires tokens, which the page gives the
+ * provider as a function. Two people typing together in StrictMode, seeing each other, "saved" and one socket
+ * each are shown by the React example's test (examples/test/react.spec.ts), which runs the same provider.
  */
 import { type BrowserContext, test as base, expect, type Page, type WebSocket } from '@playwright/test'
 import {
@@ -96,49 +96,6 @@ async function openConnections(tandem: TandemProcess): Promise<number> {
   if (!line) throw new Error(`No tandem_connections in /metrics:\n${metrics}`)
   return Number(line.slice('tandem_connections '.length))
 }
-
-test('two people in StrictMode type and see each other, see it saved, with one socket each', async ({
-  openPerson,
-  tandem,
-  docName,
-}) => {
-  const ada = await openPerson('Ada')
-  const bob = await openPerson('Bob')
-  for (const person of [ada, bob]) {
-    await expect(person.value('status')).toHaveText('connected')
-    await expect(person.page.locator('.cm-content')).toBeVisible()
-  }
-  await expect(ada.value('peers')).toHaveText('Ada (you), Bob')
-  await expect(bob.value('peers')).toHaveText('Bob (you), Ada')
-
-  await ada.page.locator('.cm-content').click()
-  await ada.page.keyboard.type('Hello from Ada.')
-  await expect(bob.value('text')).toHaveText('Hello from Ada.')
-  await expect.poll(() => shownText(bob.page)).toBe('Hello from Ada.')
-
-  await bob.page.locator('.cm-content').click()
-  await bob.page.keyboard.press('Control+End')
-  await bob.page.keyboard.type(' And Bob.')
-  const both = 'Hello from Ada. And Bob.'
-  for (const person of [ada, bob]) {
-    await expect(person.value('text')).toHaveText(both)
-    await expect.poll(() => shownText(person.page)).toBe(both)
-    await expect(person.value('saved')).toHaveText('saved')
-    await expect(person.value('error')).toHaveText('')
-  }
-  // Ada's page went from saved to "saving" while her change was on its way, and back.
-  const adaSaved = await ada.page.evaluate(() => window.savedLog)
-  expect(adaSaved[0]).toBe(true)
-  expect(adaSaved.at(-1)).toBe(true)
-  expect(adaSaved).toContain(false)
-  // "saved" means the server's database has it: read from there, not from either page.
-  expect(await storedText(tandem.dataDir, docName)).toBe(both)
-
-  // One socket per person over the whole visit, not one left open by StrictMode's first mount.
-  expect(ada.sockets.map((socket) => socket.isClosed())).toEqual([false])
-  expect(bob.sockets.map((socket) => socket.isClosed())).toEqual([false])
-  expect(await openConnections(tandem)).toBe(2)
-})
 
 test('new theme and language props apply; a new docName destroys the session and opens one on the new document; unmounting destroys it', async ({
   openPerson,

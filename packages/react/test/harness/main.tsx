@@ -1,7 +1,7 @@
 // A React page on @tandem/react for the browser tests: one provider in StrictMode (so that development's double
 // mount runs), every hook shown as text, and the editor; buttons change the editor's theme and language, change the
 // document and unmount the provider. Its options come from the URL's hash as JSON.
-import { StrictMode, useEffect, useState } from 'react'
+import { StrictMode, useState } from 'react'
 import { createRoot } from 'react-dom/client'
 import { TandemEditor, TandemProvider, useError, usePeers, useSaved, useStatus, useText } from '../../src/index.js'
 
@@ -14,20 +14,9 @@ export interface HarnessConfig {
   token?: string
 }
 
-declare global {
-  interface Window {
-    /** Every value useSaved() took, without repeats, for the tests. */
-    savedLog: boolean[]
-  }
-}
-window.savedLog = []
-
 function Values() {
   const status = useStatus()
   const saved = useSaved()
-  useEffect(() => {
-    if (window.savedLog.at(-1) !== saved) window.savedLog.push(saved)
-  }, [saved])
   const peers = usePeers()
   const text = useText()
   const error = useError()
