@@ -34,6 +34,8 @@ test('two people in StrictMode type, see each other and each other’s names, se
     await expect(person.page.getByTestId('status')).toHaveText('connected')
     await expect(person.page.locator('.cm-content')).toBeVisible()
   }
+  // The example runs on React 18; @tandem/react's own tests run on React 19: both majors are covered.
+  await expect(ada.page.getByTestId('react-version')).toHaveText(/^React 18\./)
   await expect(ada.page.getByTestId('people').locator('li')).toHaveText(['Ada (you)', 'Bob'])
   await expect(bob.page.getByTestId('people').locator('li')).toHaveText(['Bob (you)', 'Ada'])
   const adaSaved = await watchText(ada.page, '[data-testid="saved"]')

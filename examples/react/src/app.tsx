@@ -1,5 +1,5 @@
 import { TandemEditor, TandemProvider, useError, usePeers, useSaved, useStatus, useText } from '@tandem/react'
-import { useState } from 'react'
+import { useState, version } from 'react'
 import type { Settings } from './settings.js'
 
 /** Words in a text: runs of anything but white space. */
@@ -58,6 +58,7 @@ export function App({ settings }: { settings: Settings }) {
         <StatusLine />
       </header>
       <TandemEditor className="editor" />
+      <footer data-testid="react-version">React {version}</footer>
     </TandemProvider>
   )
 }
