@@ -30,6 +30,14 @@ export interface StoreEntry {
   readonly update: Uint8Array
   /** The document's title and last author as of this update; the store keeps the latest it was given. */
   readonly meta?: DocMeta
+  /**
+   * Who made this update, for history: a person's identity (unverified when they only chose a name), or `null`
+   * when the server does not know (a change it caught up from elsewhere). A store that keeps history
+   * (`HistoryStore`) writes it in the same row and transaction as the update; others ignore it.
+   */
+  readonly author?: DocAuthor | null
+  /** When the server accepted this update, for history; the store's clock when absent. */
+  readonly at?: Date
 }
 
 /** What a store holds for one document. */
@@ -55,6 +63,11 @@ export interface DocInfo {
   readonly deletedAt: Date | null
   /** Who moved it to the trash. */
   readonly deletedBy: DocAuthor | null
+  /**
+   * Bytes the document's history takes beyond its content, in a store that keeps history (`HistoryStore`): its
+   * encoded author spans (`encodeSpans`) plus its versions' snapshots. Absent in a store that keeps none.
+   */
+  readonly historySize?: number
 }
 
 /** Why a rename, move to the trash, restore or create was refused: what holds or lacks the name. */

@@ -4,6 +4,15 @@ export {
   type ShareLinkRecord,
   type TokenRevocation,
 } from './access-records.js'
+export {
+  type AuthorSpan,
+  DEFAULT_SPAN_BUCKET_MS,
+  decodeSpans,
+  encodeSpans,
+  foldChanges,
+  type IdRange,
+  normalizeRanges,
+} from './author-spans.js'
 export type { Identity } from './awareness-ownership.js'
 export type { CommitQueueOptions } from './commit-queue.js'
 export { syncDefaults } from './defaults.js'
@@ -21,6 +30,16 @@ export {
 } from './doc-store.js'
 export { DocumentGone, Documents, type Located } from './documents.js'
 export { Fanout, type FanoutOptions } from './fanout.js'
+export {
+  type HistoryStore,
+  hasHistory,
+  type LoggedChange,
+  type StoredHistory,
+  type StoredVersion,
+  type VersionDraft,
+  type VersionInfo,
+  type VersionKind,
+} from './history-store.js'
 export {
   AccessDenied,
   type AfterStorePayload,

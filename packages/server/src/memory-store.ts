@@ -1,4 +1,5 @@
 import type { AccessRecords, ShareLinkRecord, TokenRevocation } from './access-records.js'
+import { type AuthorSpan, decodeSpans, encodeSpans, foldChanges } from './author-spans.js'
 import {
   type DocAuthor,
   type DocInfo,
@@ -10,10 +11,24 @@ import {
   type StoredDoc,
   type StoreEntry,
 } from './doc-store.js'
+import type {
+  HistoryStore,
+  LoggedChange,
+  StoredHistory,
+  StoredVersion,
+  VersionDraft,
+  VersionInfo,
+} from './history-store.js'
 
 interface MemoryDoc {
   snapshot: Uint8Array | null
-  updates: Uint8Array[]
+  /** The log, each update with its author and time. */
+  updates: LoggedChange[]
+  /** The spans compactions folded, encoded as a store keeps them; `null` before the first that had any. */
+  spans: Uint8Array | null
+  versions: StoredVersion[]
+  /** The highest version id ever given, so that ids are never reused. */
+  lastVersionId: number
   updatedAt: Date
   title: string | null
   updatedBy: DocAuthor | null
@@ -25,7 +40,7 @@ interface MemoryDoc {
  * A {@link DocStore} that keeps everything in the process's memory: for tests, and for running Tandem with no
  * persistence at all. Nothing survives a restart.
  */
-export class MemoryStore implements DocStore, AccessRecords {
+export class MemoryStore implements DocStore, AccessRecords, HistoryStore {
   private readonly docs = new Map<string, MemoryDoc>()
   private readonly links = new Map<string, ShareLinkRecord>()
   private readonly revocations = new Map<string, TokenRevocation>()
@@ -39,20 +54,20 @@ export class MemoryStore implements DocStore, AccessRecords {
   async load(name: string): Promise<StoredDoc | null> {
     this.assertOpen()
     const doc = this.docs.get(name)
-    return doc ? { snapshot: doc.snapshot, updates: [...doc.updates] } : null
+    return doc ? { snapshot: doc.snapshot, updates: doc.updates.map((change) => change.update) } : null
   }
 
   async append(entries: readonly StoreEntry[]): Promise<void> {
     this.assertOpen()
     const now = new Date()
-    for (const { name: given, update, meta } of entries) {
+    for (const { name: given, update, meta, author, at } of entries) {
       const name = this.aliases.get(given) ?? given
       let doc = this.docs.get(name)
       if (!doc) {
         doc = emptyDoc(now)
         this.docs.set(name, doc)
       }
-      doc.updates.push(update.slice())
+      doc.updates.push({ update: update.slice(), author: author ?? null, at: at ?? now })
       doc.updatedAt = now
       if (meta) applyMeta(doc, meta)
     }
@@ -64,7 +79,56 @@ export class MemoryStore implements DocStore, AccessRecords {
     // A late compaction of an old name: its state goes to the document's log, where it changes nothing it has.
     if (name !== undefined) return this.append([{ name, update: state }])
     const doc = this.docs.get(given) ?? emptyDoc(new Date())
-    this.docs.set(given, { ...doc, snapshot: state.slice(), updates: [], updatedAt: new Date() })
+    // The log's authors and times are folded into the spans before the log goes (see HistoryStore).
+    const spans = foldChanges(doc.spans ? decodeSpans(doc.spans) : [], doc.updates)
+    this.docs.set(given, {
+      ...doc,
+      snapshot: state.slice(),
+      updates: [],
+      spans: spans.length > 0 ? encodeSpans(spans) : null,
+      updatedAt: new Date(),
+    })
+  }
+
+  async loadHistory(given: string): Promise<StoredHistory | null> {
+    this.assertOpen()
+    const doc = this.docs.get(this.aliases.get(given) ?? given)
+    if (!doc) return null
+    const spans: AuthorSpan[] = doc.spans ? decodeSpans(doc.spans) : []
+    return { spans, changes: doc.updates.map((change) => ({ ...change, update: change.update.slice() })) }
+  }
+
+  async addVersion(
+    given: string,
+    version: VersionDraft,
+    condition: { readonly unlessCreatedSince?: Date } = {},
+  ): Promise<StoredVersion | null> {
+    this.assertOpen()
+    const doc = this.docs.get(this.aliases.get(given) ?? given)
+    if (!doc) throw StoreConflict.missing(given)
+    const since = condition.unlessCreatedSince
+    if (since && doc.versions.some((stored) => stored.at >= since)) return null
+    const stored: StoredVersion = {
+      ...version,
+      authors: [...version.authors],
+      snapshot: version.snapshot.slice(),
+      id: ++doc.lastVersionId,
+    }
+    doc.versions.push(stored)
+    return copyVersion(stored)
+  }
+
+  async versions(given: string): Promise<VersionInfo[]> {
+    this.assertOpen()
+    const doc = this.docs.get(this.aliases.get(given) ?? given)
+    return (doc?.versions ?? []).map(({ snapshot: _snapshot, ...info }) => ({ ...info, authors: [...info.authors] }))
+  }
+
+  async version(given: string, id: number): Promise<StoredVersion | null> {
+    this.assertOpen()
+    const doc = this.docs.get(this.aliases.get(given) ?? given)
+    const stored = doc?.versions.find((version) => version.id === id)
+    return stored ? copyVersion(stored) : null
   }
 
   async quarantine(name: string, entries: readonly QuarantinedUpdate[]): Promise<void> {
@@ -240,7 +304,9 @@ export class MemoryStore implements DocStore, AccessRecords {
 
   private infoOf(name: string): DocInfo {
     const doc = this.docs.get(name) as MemoryDoc
-    const size = (doc.snapshot?.byteLength ?? 0) + doc.updates.reduce((sum, u) => sum + u.byteLength, 0)
+    const size = (doc.snapshot?.byteLength ?? 0) + doc.updates.reduce((sum, u) => sum + u.update.byteLength, 0)
+    const historySize =
+      (doc.spans?.byteLength ?? 0) + doc.versions.reduce((sum, version) => sum + version.snapshot.byteLength, 0)
     return {
       name,
       size,
@@ -249,6 +315,7 @@ export class MemoryStore implements DocStore, AccessRecords {
       updatedBy: doc.updatedBy,
       deletedAt: doc.deletedAt,
       deletedBy: doc.deletedBy,
+      historySize,
     }
   }
 
@@ -258,7 +325,22 @@ export class MemoryStore implements DocStore, AccessRecords {
 }
 
 function emptyDoc(now: Date): MemoryDoc {
-  return { snapshot: null, updates: [], updatedAt: now, title: null, updatedBy: null, deletedAt: null, deletedBy: null }
+  return {
+    snapshot: null,
+    updates: [],
+    spans: null,
+    versions: [],
+    lastVersionId: 0,
+    updatedAt: now,
+    title: null,
+    updatedBy: null,
+    deletedAt: null,
+    deletedBy: null,
+  }
+}
+
+function copyVersion(version: StoredVersion): StoredVersion {
+  return { ...version, authors: [...version.authors], snapshot: version.snapshot.slice() }
 }
 
 function applyMeta(doc: MemoryDoc, meta: DocMeta): void {

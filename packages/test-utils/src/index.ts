@@ -2,6 +2,7 @@ export { type AccessRecordsUnderTest, runAccessRecordsContract } from './access-
 export { type Balancer, startBalancer } from './balancer.js'
 export { type ClientOptions, connectClient, type TestClient, waitFor } from './clients.js'
 export { runDocStoreContract, type StoreUnderTest } from './doc-store-contract.js'
+export { type HistoryStoreUnderTest, type HistoryUnderTest, runHistoryStoreContract } from './history-store-contract.js'
 export {
   type DocumentedNginxOptions,
   documentedNginxConfig,
