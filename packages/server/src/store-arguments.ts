@@ -1,6 +1,7 @@
 import { tokenIdError } from '@tandem/protocol'
 import type { ShareLinkRecord } from './access-records.js'
 import type { StoreEntry } from './doc-store.js'
+import type { VersionDraft } from './history-store.js'
 
 /**
  * Checks a {@link DocStore} runs on its callers' arguments. Callers are other parts of Tandem, so a bad argument
@@ -17,6 +18,8 @@ export interface StoreArgumentChecks {
   tokenId(id: unknown, method: string): asserts id is string
   /** Throws unless `link` is a complete share link record, so nothing half-valid is recorded. */
   link(link: ShareLinkRecord): void
+  /** Throws unless `version` is a complete version draft (`HistoryStore.addVersion`), naming what is wrong. */
+  version(name: string, version: VersionDraft): void
 }
 
 /**
@@ -61,6 +64,11 @@ export function storeArgumentChecks(
         if (!(entry.update instanceof Uint8Array)) {
           checks.update(entry.update, `the update of entry ${index} (document "${entry.name}")`)
         }
+        if (entry.at !== undefined && !validDate(entry.at)) {
+          throw new TypeError(
+            `${store}.append got ${describe(entry.at)} as the time of entry ${index} (document "${entry.name}"); pass a valid Date or leave it out.`,
+          )
+        }
       })
     },
     tokenId(id, method) {
@@ -73,7 +81,6 @@ export function storeArgumentChecks(
       }
       checks.tokenId(link.id, 'recordLink')
       checks.name(link.document, 'recordLink')
-      const validDate = (date: unknown) => date instanceof Date && !Number.isNaN(date.getTime())
       const problems: [boolean, string][] = [
         [link.access !== 'read' && link.access !== 'write', 'its access must be "read" or "write"'],
         [link.label !== null && typeof link.label !== 'string', 'its label must be a string or null'],
@@ -86,8 +93,35 @@ export function storeArgumentChecks(
         throw new TypeError(`${store}.recordLink got a link ${link.id} that is not valid: ${problem}.`)
       }
     },
+    version(name, version) {
+      checks.name(name, 'addVersion')
+      if (typeof version !== 'object' || version === null) {
+        throw new TypeError(`${store}.addVersion got ${describe(version)}; pass a VersionDraft object.`)
+      }
+      const count = (value: unknown) => Number.isSafeInteger(value) && (value as number) >= 0
+      const problems: [boolean, string][] = [
+        [!['auto', 'named', 'restore'].includes(version.kind), 'its kind must be "auto", "named" or "restore"'],
+        [version.label !== null && typeof version.label !== 'string', 'its label must be a string or null'],
+        [!validDate(version.at), 'its at must be a valid Date'],
+        [!(version.snapshot instanceof Uint8Array), 'its snapshot must be a Uint8Array (Y.encodeSnapshot)'],
+        [!Array.isArray(version.authors), 'its authors must be an array'],
+        [!count(version.inserted) || !count(version.deleted), 'its inserted and deleted must be counts (integers ≥ 0)'],
+        [
+          version.restoredFrom !== null && !count(version.restoredFrom),
+          'its restoredFrom must be a version id or null',
+        ],
+      ]
+      const problem = problems.find(([broken]) => broken)?.[1]
+      if (problem !== undefined) {
+        throw new TypeError(`${store}.addVersion got a version of "${name}" that is not valid: ${problem}.`)
+      }
+    },
   }
   return checks
+}
+
+function validDate(date: unknown): boolean {
+  return date instanceof Date && !Number.isNaN(date.getTime())
 }
 
 function describe(value: unknown): string {

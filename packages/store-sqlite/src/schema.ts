@@ -84,6 +84,35 @@ const MIGRATIONS: readonly string[] = [
 
   CREATE INDEX revocations_by_expiry ON revocations (expires_at) WHERE expires_at IS NOT NULL;
   `,
+  // History: each log row keeps its author (JSON {id, name, verified}) and time, written with the update; a
+  // compaction folds them into the document's author spans (encodeSpans) instead of losing them. Rows written
+  // before this version have neither. Versions are numbered per document from last_version, never reused; they
+  // go with their document's row on purge. history_size is the bytes of spans and version snapshots, kept up to
+  // date on every write so that listing stays cheap.
+  `
+  ALTER TABLE updates ADD COLUMN author TEXT;
+  ALTER TABLE updates ADD COLUMN at INTEGER;
+  ALTER TABLE documents ADD COLUMN spans BLOB;
+  ALTER TABLE documents ADD COLUMN last_version INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE documents ADD COLUMN history_size INTEGER NOT NULL DEFAULT 0;
+
+  CREATE TABLE versions (
+    name TEXT NOT NULL REFERENCES documents (name) ON DELETE CASCADE,
+    id INTEGER NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('auto', 'named', 'restore')),
+    label TEXT,
+    created_by TEXT,
+    at INTEGER NOT NULL,
+    snapshot BLOB NOT NULL,
+    authors TEXT NOT NULL,
+    inserted INTEGER NOT NULL,
+    deleted INTEGER NOT NULL,
+    restored_from INTEGER,
+    PRIMARY KEY (name, id)
+  ) STRICT;
+
+  CREATE INDEX versions_by_time ON versions (name, at);
+  `,
 ]
 
 /**

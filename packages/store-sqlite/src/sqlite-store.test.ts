@@ -4,13 +4,18 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { runAccessRecordsContract, runDocStoreContract } from '@tandem/test-utils'
+import type { VersionDraft } from '@tandem/server'
+import { runAccessRecordsContract, runDocStoreContract, runHistoryStoreContract } from '@tandem/test-utils'
 import Database from 'better-sqlite3'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { DEFAULT_DATABASE_FILE, openSqliteStore, SCHEMA_VERSION, SqliteStore } from './index.js'
 
 const packageDir = dirname(dirname(fileURLToPath(import.meta.url)))
+/** Turns a current database back into one of schema version 5, before history was kept. */
+const withoutHistory = `DROP TABLE versions; ALTER TABLE updates DROP COLUMN author; ALTER TABLE updates DROP COLUMN at;
+  ALTER TABLE documents DROP COLUMN spans; ALTER TABLE documents DROP COLUMN last_version;
+  ALTER TABLE documents DROP COLUMN history_size;`
 
 runAccessRecordsContract('SqliteStore', async () => {
   const dataDir = await mkdtemp(join(tmpdir(), 'tandem-sqlite-access-'))
@@ -163,6 +168,23 @@ describe('SqliteStore', () => {
       store.quarantine('doc', [{ update: Uint8Array.of(1), reason: undefined as unknown as string }]),
     ).rejects.toThrow('SqliteStore.quarantine got no reason for entry 0 (document "doc"); pass a sentence saying why')
     expect(await store.quarantined('doc')).toEqual([])
+    await expect(store.append([good, { ...good, at: new Date(Number.NaN) }])).rejects.toThrow(
+      'SqliteStore.append got an instance of Date as the time of entry 1 (document "doc"); pass a valid Date or leave it out.',
+    )
+    const version = {
+      kind: 'named',
+      label: 7,
+      by: null,
+      at: new Date(),
+      snapshot: Uint8Array.of(0, 0),
+      authors: [],
+      inserted: 0,
+      deleted: 0,
+      restoredFrom: null,
+    } as const
+    await expect(store.addVersion('doc', version as unknown as VersionDraft)).rejects.toThrow(
+      'SqliteStore.addVersion got a version of "doc" that is not valid: its label must be a string or null.',
+    )
 
     expect(await store.list()).toEqual([])
   })
@@ -202,7 +224,7 @@ describe('SqliteStore', () => {
     await store.close()
     // Version 1 is the current version without the quarantine table and everything added after it.
     const raw = new Database(path)
-    raw.exec(`DROP TABLE quarantine; DROP TABLE aliases; DROP INDEX documents_in_trash;
+    raw.exec(`${withoutHistory} DROP TABLE quarantine; DROP TABLE aliases; DROP INDEX documents_in_trash;
       DROP TABLE share_links; DROP TABLE revocations;
       ALTER TABLE documents DROP COLUMN title; ALTER TABLE documents DROP COLUMN updated_by;
       ALTER TABLE documents DROP COLUMN deleted_at; ALTER TABLE documents DROP COLUMN deleted_by;`)
@@ -232,7 +254,7 @@ describe('SqliteStore', () => {
     await store.close()
     // Version 4 is the current version without the revocations' expiry.
     const raw = new Database(path)
-    raw.exec('DROP INDEX revocations_by_expiry; ALTER TABLE revocations DROP COLUMN expires_at')
+    raw.exec(`${withoutHistory} DROP INDEX revocations_by_expiry; ALTER TABLE revocations DROP COLUMN expires_at`)
     raw.pragma('user_version = 4')
     raw.close()
 
@@ -249,6 +271,36 @@ describe('SqliteStore', () => {
     }
     expect(await migrated.pruneRevocations(new Date(expiresAt.getTime() + 1))).toBe(1)
     expect((await migrated.revocationsSince(new Date(0))).map((r) => r.id)).toEqual(['a-token'])
+  })
+
+  it("migrates a version 5 database: its log rows have no author and their document's time, and compact", async () => {
+    const store = await open()
+    const writer = new Y.Doc()
+    writer.getText('content').insert(0, 'before history')
+    const update = Y.encodeStateAsUpdate(writer)
+    await store.append([{ name: 'doc', update, author: { id: 'user:a', name: 'A', verified: true } }])
+    const { updatedAt } = (await store.info('doc'))!
+    await store.close()
+    // Version 5 is the current version without history.
+    const raw = new Database(path)
+    raw.exec(withoutHistory)
+    raw.pragma('user_version = 5')
+    raw.close()
+
+    const migrated = await open()
+    expect((await migrated.settings()).schemaVersion).toBe(SCHEMA_VERSION)
+    expect(await migrated.loadHistory('doc')).toEqual({ spans: [], changes: [{ update, author: null, at: updatedAt }] })
+    expect((await migrated.info('doc'))?.historySize).toBe(0)
+    await migrated.compact('doc', update)
+    expect((await migrated.loadHistory('doc'))?.spans).toEqual([
+      {
+        author: null,
+        from: updatedAt,
+        to: updatedAt,
+        inserted: [{ client: writer.clientID, clock: 0, length: 14 }],
+        deleted: [],
+      },
+    ])
   })
 
   it('rejects a file that is not a SQLite database, naming the path and the cause, without changing it', async () => {
@@ -331,4 +383,21 @@ describe('SqliteStore', () => {
     for (const part of stored?.updates ?? []) Y.applyUpdate(reader, part)
     expect(reader.getText('content').toString()).toBe('survives SIGKILL')
   })
+})
+
+runHistoryStoreContract('SqliteStore', async () => {
+  const dataDir = await mkdtemp(join(tmpdir(), 'tandem-sqlite-history-'))
+  let current = await openSqliteStore({ dataDir })
+  return {
+    store: current,
+    reopen: async () => {
+      await current.close()
+      current = await openSqliteStore({ dataDir })
+      return current
+    },
+    cleanup: async () => {
+      await current.close()
+      await rm(dataDir, { recursive: true, force: true })
+    },
+  }
 })

@@ -4,18 +4,34 @@ import {
   type DocInfo,
   type DocMeta,
   type DocStore,
+  decodeSpans,
+  encodeSpans,
+  foldChanges,
+  type HistoryStore,
   type QuarantinedUpdate,
   type QuarantineEntry,
   type ShareLinkRecord,
   StoreConflict,
   type StoredDoc,
+  type StoredHistory,
+  type StoredVersion,
   type StoreEntry,
   type TokenRevocation,
+  type VersionDraft,
+  type VersionInfo,
 } from '@tandem/server'
 import type Database from 'better-sqlite3'
 import { connect, NativeModuleMismatch } from './connect.js'
 import { migrate, NewerSchemaError } from './schema.js'
-import { type InfoRow, type LinkRow, prepareStatements, type RevocationRow, type Statements } from './statements.js'
+import {
+  type ChangeRow,
+  type InfoRow,
+  type LinkRow,
+  prepareStatements,
+  type RevocationRow,
+  type Statements,
+  type VersionRow,
+} from './statements.js'
 import { check, checkLink, checkQuarantined, checkTokenId } from './validate.js'
 
 /** How to open a {@link SqliteStore}. */
@@ -58,7 +74,7 @@ const SYNCHRONOUS_NAMES = ['OFF', 'NORMAL', 'FULL', 'EXTRA'] as const
  *
  * Open one with {@link SqliteStore.open}, or {@link openSqliteStore} for the default file in a data directory.
  */
-export class SqliteStore implements DocStore, AccessRecords {
+export class SqliteStore implements DocStore, AccessRecords, HistoryStore {
   /** The database file this store reads and writes. */
   readonly path: string
   private readonly db: Database.Database
@@ -75,6 +91,10 @@ export class SqliteStore implements DocStore, AccessRecords {
   >
   private readonly purgeTransaction: Database.Transaction<(names: readonly string[], now: number) => number>
   private readonly purgeTrashedTransaction: Database.Transaction<(before: number, now: number) => string[]>
+  private readonly loadHistoryTransaction: Database.Transaction<(name: string) => StoredHistory | null>
+  private readonly addVersionTransaction: Database.Transaction<
+    (name: string, version: VersionDraft, since: number | null) => StoredVersion | null
+  >
   private closed = false
 
   private constructor(path: string, db: Database.Database) {
@@ -90,21 +110,62 @@ export class SqliteStore implements DocStore, AccessRecords {
       return { snapshot: row.snapshot ? asUint8Array(row.snapshot) : null, updates }
     })
     // An old name's entries go to the document it was renamed to (see DocStore.resolve).
-    const appendOne = (given: string, update: Uint8Array, meta: DocMeta | undefined, now: number) => {
-      const name = statements.selectAlias.get(given) ?? given
-      statements.touchForAppend.run(name, update.byteLength, now, now)
-      statements.insertUpdate.run(name, update)
-      if (meta) statements.writeMeta.run(meta.title, authorJson(meta.author), name)
+    // The author and time go in the update's own row: history is as durable as the content.
+    const appendOne = (entry: StoreEntry, now: number) => {
+      const name = statements.selectAlias.get(entry.name) ?? entry.name
+      statements.touchForAppend.run(name, entry.update.byteLength, now, now)
+      statements.insertUpdate.run(name, entry.update, authorJson(entry.author ?? null), entry.at?.getTime() ?? now)
+      if (entry.meta) statements.writeMeta.run(entry.meta.title, authorJson(entry.meta.author), name)
     }
     this.appendTransaction = db.transaction((entries: readonly StoreEntry[], now: number) => {
-      for (const { name, update, meta } of entries) appendOne(name, update, meta, now)
+      for (const entry of entries) appendOne(entry, now)
     })
-    // The snapshot is written before the log it replaces is deleted, as the DocStore contract asks.
+    // The snapshot is written before the log it replaces is deleted, as the DocStore contract asks, and the log's
+    // authors and times are folded into the spans in the same transaction (see HistoryStore).
     this.compactTransaction = db.transaction((name: string, state: Uint8Array, now: number) => {
       // A late compaction of an old name: its state joins the document's log, where it adds nothing it lacks.
-      if (statements.selectAlias.get(name) !== undefined) return appendOne(name, state, undefined, now)
+      if (statements.selectAlias.get(name) !== undefined) return appendOne({ name, update: state }, now)
+      const changes = statements.selectChanges.all(name).map(toChange)
       statements.writeSnapshot.run(name, state, state.byteLength, now, now)
+      if (changes.length > 0) {
+        const stored = statements.selectSpans.get(name)?.spans
+        const spans = foldChanges(stored ? decodeSpans(stored) : [], changes)
+        const encoded = spans.length > 0 ? encodeSpans(spans) : null
+        statements.writeSpans.run(encoded, encoded?.byteLength ?? 0, name)
+      }
       statements.deleteUpdates.run(name)
+    })
+    // One read transaction, so that a compaction in between cannot fold a change into the spans read here and
+    // delete it from the log read here too.
+    this.loadHistoryTransaction = db.transaction((given: string) => {
+      const name = statements.selectAlias.get(given) ?? given
+      const row = statements.selectSpans.get(name)
+      if (!row) return null
+      return {
+        spans: row.spans ? decodeSpans(row.spans) : [],
+        changes: statements.selectChanges.all(name).map(toChange),
+      }
+    })
+    this.addVersionTransaction = db.transaction((given: string, version: VersionDraft, since: number | null) => {
+      const name = statements.selectAlias.get(given) ?? given
+      if (!statements.selectInfo.get(name)) throw StoreConflict.missing(given)
+      if (since !== null && statements.selectVersionSince.get(name, since) !== undefined) return null
+      const id = statements.nextVersion.get(version.snapshot.byteLength, name) as number
+      const row: VersionRow = {
+        name,
+        id,
+        kind: version.kind,
+        label: version.label,
+        created_by: authorJson(version.by),
+        at: version.at.getTime(),
+        snapshot: version.snapshot,
+        authors: JSON.stringify(version.authors.map(({ id, name, verified }) => ({ id, name, verified }))),
+        inserted: version.inserted,
+        deleted: version.deleted,
+        restored_from: version.restoredFrom,
+      }
+      statements.insertVersion.run(row)
+      return toVersion(row)
     })
     const assertFree = (name: string, self: string | null) => {
       const row = statements.selectInfo.get(name)
@@ -121,6 +182,8 @@ export class SqliteStore implements DocStore, AccessRecords {
       statements.moveUpdates.run(to, from)
       statements.moveQuarantine.run(to, from)
       statements.moveLinks.run(to, from)
+      // Before the old row goes: deleting it deletes the versions still filed under it.
+      statements.moveVersions.run(to, from)
       statements.deleteDocument.run(from)
       statements.deleteAlias.run(to)
       statements.retargetAliases.run(to, from)
@@ -210,6 +273,43 @@ export class SqliteStore implements DocStore, AccessRecords {
     check.name(name, 'compact')
     check.update(state, `the state passed to compact for document "${name}"`)
     this.compactTransaction.immediate(name, state, Date.now())
+  }
+
+  async loadHistory(name: string): Promise<StoredHistory | null> {
+    this.assertOpen()
+    check.name(name, 'loadHistory')
+    return this.loadHistoryTransaction(name)
+  }
+
+  async addVersion(
+    name: string,
+    version: VersionDraft,
+    condition: { readonly unlessCreatedSince?: Date } = {},
+  ): Promise<StoredVersion | null> {
+    this.assertOpen()
+    check.version(name, version)
+    const since = condition.unlessCreatedSince?.getTime() ?? null
+    // IMMEDIATE: the check for a recent version and the insert hold the write lock together, so two processes
+    // proposing the same version store it once.
+    return this.addVersionTransaction.immediate(name, version, since)
+  }
+
+  async versions(name: string): Promise<VersionInfo[]> {
+    this.assertOpen()
+    check.name(name, 'versions')
+    const target = this.statements.selectAlias.get(name) ?? name
+    return this.statements.selectVersions.all(target).map((row) => {
+      const { snapshot: _snapshot, ...info } = toVersion(row)
+      return info
+    })
+  }
+
+  async version(name: string, id: number): Promise<StoredVersion | null> {
+    this.assertOpen()
+    check.name(name, 'version')
+    const target = this.statements.selectAlias.get(name) ?? name
+    const row = this.statements.selectVersion.get(target, id)
+    return row ? toVersion(row) : null
   }
 
   async quarantine(name: string, entries: readonly QuarantinedUpdate[]): Promise<void> {
@@ -379,6 +479,27 @@ function toDocInfo(row: InfoRow): DocInfo {
     updatedBy: authorOf(row.updated_by),
     deletedAt: row.deleted_at === null ? null : new Date(row.deleted_at),
     deletedBy: authorOf(row.deleted_by),
+    historySize: row.history_size,
+  }
+}
+
+function toChange(row: ChangeRow) {
+  return { update: asUint8Array(row.data), author: authorOf(row.author), at: new Date(row.at) }
+}
+
+function toVersion(row: VersionRow): StoredVersion {
+  const authors = JSON.parse(row.authors) as unknown[]
+  return {
+    id: row.id,
+    kind: row.kind,
+    label: row.label,
+    by: authorOf(row.created_by),
+    at: new Date(row.at),
+    snapshot: row.snapshot instanceof Buffer ? asUint8Array(row.snapshot) : row.snapshot,
+    authors: authors.map((author) => authorOf(JSON.stringify(author))).filter((author) => author !== null),
+    inserted: row.inserted,
+    deleted: row.deleted,
+    restoredFrom: row.restored_from,
   }
 }
 

@@ -8,7 +8,7 @@ import type { Database, Statement } from 'better-sqlite3'
 export interface Statements {
   /** Creates the document's row when missing, and adds the appended bytes to its size. */
   readonly touchForAppend: Statement<[name: string, size: number, createdAt: number, updatedAt: number]>
-  readonly insertUpdate: Statement<[name: string, data: Uint8Array]>
+  readonly insertUpdate: Statement<[name: string, data: Uint8Array, author: string | null, at: number]>
   readonly selectSnapshot: Statement<[name: string], { snapshot: Buffer | null }>
   readonly selectUpdates: Statement<[name: string], Buffer>
   /** Creates or replaces the document's snapshot; its size becomes the snapshot's, as the log is deleted next. */
@@ -16,6 +16,19 @@ export interface Statements {
     [name: string, snapshot: Uint8Array, size: number, createdAt: number, updatedAt: number]
   >
   readonly deleteUpdates: Statement<[name: string]>
+  /** The log with authors and times; a row written before history was kept takes its document's time. */
+  readonly selectChanges: Statement<[name: string], ChangeRow>
+  readonly selectSpans: Statement<[name: string], { spans: Buffer | null }>
+  /** Replaces the document's spans, moving its history size by the difference. */
+  readonly writeSpans: Statement<[spans: Uint8Array | null, size: number, name: string]>
+  /** Takes the next version id of a document and adds a version's bytes to its history size. */
+  readonly nextVersion: Statement<[size: number, name: string], number>
+  readonly insertVersion: Statement<[VersionRow]>
+  /** Whether a version of the document was taken at or after the time given. */
+  readonly selectVersionSince: Statement<[name: string, since: number], number>
+  readonly selectVersions: Statement<[name: string], VersionRow>
+  readonly selectVersion: Statement<[name: string, id: number], VersionRow>
+  readonly moveVersions: Statement<[to: string, from: string]>
   readonly selectInfo: Statement<[name: string], InfoRow>
   /** Documents not in the trash, by name. */
   readonly selectList: Statement<[], InfoRow>
@@ -81,9 +94,33 @@ export interface InfoRow {
   updated_by: string | null
   deleted_at: number | null
   deleted_by: string | null
+  history_size: number
 }
 
-const infoColumns = 'name, size, updated_at, title, updated_by, deleted_at, deleted_by'
+const infoColumns = 'name, size, updated_at, title, updated_by, deleted_at, deleted_by, history_size'
+
+/** A log row with what history keeps of it. @internal */
+export interface ChangeRow {
+  data: Buffer
+  author: string | null
+  at: number
+}
+
+/** A version as stored. @internal */
+export interface VersionRow {
+  name: string
+  id: number
+  kind: 'auto' | 'named' | 'restore'
+  label: string | null
+  created_by: string | null
+  at: number
+  snapshot: Uint8Array
+  /** JSON array of {id, name, verified}. */
+  authors: string
+  inserted: number
+  deleted: number
+  restored_from: number | null
+}
 
 /** @internal */
 export interface LinkRow {
@@ -113,7 +150,7 @@ export function prepareStatements(db: Database): Statements {
          size = size + excluded.size,
          updated_at = MAX(updated_at, excluded.updated_at)`,
     ),
-    insertUpdate: db.prepare('INSERT INTO updates (name, data) VALUES (?, ?)'),
+    insertUpdate: db.prepare('INSERT INTO updates (name, data, author, at) VALUES (?, ?, ?, ?)'),
     selectSnapshot: db.prepare('SELECT snapshot FROM documents WHERE name = ?'),
     selectUpdates: db.prepare<[string], Buffer>('SELECT data FROM updates WHERE name = ? ORDER BY id').pluck(),
     writeSnapshot: db.prepare(
@@ -124,14 +161,45 @@ export function prepareStatements(db: Database): Statements {
          updated_at = MAX(updated_at, excluded.updated_at)`,
     ),
     deleteUpdates: db.prepare('DELETE FROM updates WHERE name = ?'),
+    selectChanges: db.prepare(
+      `SELECT u.data, u.author, coalesce(u.at, d.updated_at) AS at FROM updates u JOIN documents d ON d.name = u.name
+       WHERE u.name = ? ORDER BY u.id`,
+    ),
+    selectSpans: db.prepare('SELECT spans FROM documents WHERE name = ?'),
+    // Every expression reads the row as it was before the update, so the old spans' length is subtracted.
+    writeSpans: db.prepare(
+      `UPDATE documents SET spans = ?, history_size = history_size - coalesce(length(spans), 0) + ?
+       WHERE name = ?`,
+    ),
+    nextVersion: db
+      .prepare<[number, string], number>(
+        `UPDATE documents SET last_version = last_version + 1, history_size = history_size + ?
+         WHERE name = ? RETURNING last_version`,
+      )
+      .pluck(),
+    insertVersion: db.prepare(
+      `INSERT INTO versions (name, id, kind, label, created_by, at, snapshot, authors, inserted, deleted, restored_from)
+       VALUES (@name, @id, @kind, @label, @created_by, @at, @snapshot, @authors, @inserted, @deleted, @restored_from)`,
+    ),
+    selectVersionSince: db
+      .prepare<[string, number], number>('SELECT 1 FROM versions WHERE name = ? AND at >= ? LIMIT 1')
+      .pluck(),
+    selectVersions: db.prepare(
+      `SELECT name, id, kind, label, created_by, at, x'' AS snapshot, authors, inserted, deleted, restored_from
+       FROM versions WHERE name = ? ORDER BY id`,
+    ),
+    selectVersion: db.prepare('SELECT * FROM versions WHERE name = ? AND id = ?'),
+    moveVersions: db.prepare('UPDATE versions SET name = ? WHERE name = ?'),
     selectInfo: db.prepare(`SELECT ${infoColumns} FROM documents WHERE name = ?`),
     selectList: db.prepare(`SELECT ${infoColumns} FROM documents WHERE deleted_at IS NULL ORDER BY name`),
     selectTrash: db.prepare(`SELECT ${infoColumns} FROM documents WHERE deleted_at IS NOT NULL ORDER BY name`),
     writeMeta: db.prepare('UPDATE documents SET title = ?, updated_by = coalesce(?, updated_by) WHERE name = ?'),
     selectAlias: db.prepare<[string], string>('SELECT target FROM aliases WHERE name = ?').pluck(),
     copyDocument: db.prepare(
-      `INSERT INTO documents (name, snapshot, size, created_at, updated_at, title, updated_by)
-       SELECT ?, snapshot, size, created_at, updated_at, title, updated_by FROM documents WHERE name = ?`,
+      `INSERT INTO documents (name, snapshot, size, created_at, updated_at, title, updated_by, spans, last_version,
+         history_size)
+       SELECT ?, snapshot, size, created_at, updated_at, title, updated_by, spans, last_version, history_size
+       FROM documents WHERE name = ?`,
     ),
     moveUpdates: db.prepare('UPDATE updates SET name = ? WHERE name = ?'),
     moveQuarantine: db.prepare('UPDATE quarantine SET name = ? WHERE name = ?'),

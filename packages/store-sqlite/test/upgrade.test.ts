@@ -76,6 +76,39 @@ describe('upgrading a data directory', () => {
           expect(await store.info('team/plan')).toMatchObject({ title: null, updatedBy: null, deletedAt: null })
           expect(await store.list({ trashed: true })).toEqual([])
         }
+        const fixture = { id: 'user:fixture', name: 'Fixture', verified: true }
+        if (version >= 6) {
+          const nine = (minute: number) => new Date(Date.UTC(2026, 0, 5, 9, minute))
+          expect((await store.loadHistory('team/plan'))?.changes.map(({ author, at }) => ({ author, at }))).toEqual([
+            { author: fixture, at: nine(2) },
+          ])
+          expect((await store.loadHistory('notes/welcome'))?.spans).toEqual([
+            {
+              author: fixture,
+              from: nine(0),
+              to: nine(1),
+              inserted: [{ client: 1, clock: 0, length: 31 }],
+              deleted: [],
+            },
+          ])
+          expect(await store.versions('team/plan')).toEqual([
+            {
+              id: 1,
+              kind: 'named',
+              label: 'fixture version',
+              by: fixture,
+              at: new Date(Date.UTC(2026, 0, 5, 10, 0)),
+              authors: [fixture],
+              inserted: 37,
+              deleted: 0,
+              restoredFrom: null,
+            },
+          ])
+        } else {
+          // An older database opens with no history: its log rows take their document's time, without an author.
+          expect((await store.loadHistory('team/plan'))?.changes.map(({ author }) => author)).toEqual([null])
+          expect(await store.versions('team/plan')).toEqual([])
+        }
       } finally {
         await store.close()
       }
