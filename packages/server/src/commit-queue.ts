@@ -1,5 +1,5 @@
 import { syncDefaults } from './defaults.js'
-import type { DocStore, StoreEntry } from './doc-store.js'
+import type { DocAuthor, DocStore, StoreEntry } from './doc-store.js'
 import type { Logger } from './logger.js'
 import type { SyncMetrics } from './sync-metrics.js'
 import type { LogWriter, WriteLog } from './write-log.js'
@@ -21,7 +21,7 @@ export interface CommitQueueOptions {
  * and retries with backoff until it succeeds.
  */
 export class CommitQueue implements LogWriter {
-  private pending = new Map<WriteLog, Uint8Array[]>()
+  private pending = new Map<WriteLog, Queued[]>()
   private timer: ReturnType<typeof setTimeout> | null = null
   private tail: Promise<void> = Promise.resolve()
   private busy = false
@@ -46,10 +46,11 @@ export class CommitQueue implements LogWriter {
   }
 
   /** Queues an update of `log`; it is committed within the commit delay. Call through `WriteLog.append`. */
-  enqueue(log: WriteLog, update: Uint8Array): void {
+  enqueue(log: WriteLog, update: Uint8Array, author: DocAuthor | null, at: Date): void {
+    const queued: Queued = { update, author, at }
     const updates = this.pending.get(log)
-    if (updates) updates.push(update)
-    else this.pending.set(log, [update])
+    if (updates) updates.push(queued)
+    else this.pending.set(log, [queued])
     this.schedule(this.commitDelay)
   }
 
@@ -122,8 +123,9 @@ export class CommitQueue implements LogWriter {
     for (const [log, updates] of batch) {
       // The title and author go with the last update of each document: the store keeps the latest.
       const meta = log.describe()
-      for (const [i, update] of updates.entries()) {
-        entries.push(i === updates.length - 1 && meta ? { name: log.name, update, meta } : { name: log.name, update })
+      for (const [i, { update, author, at }] of updates.entries()) {
+        const entry: StoreEntry = { name: log.name, update, author, at }
+        entries.push(i === updates.length - 1 && meta ? { ...entry, meta } : entry)
       }
     }
     const started = performance.now()
@@ -154,7 +156,7 @@ export class CommitQueue implements LogWriter {
     if (longest) await this.compactNow(longest)
   }
 
-  private requeue(batch: Map<WriteLog, Uint8Array[]>): void {
+  private requeue(batch: Map<WriteLog, Queued[]>): void {
     for (const [log, updates] of batch) {
       const later = this.pending.get(log)
       this.pending.set(log, later ? updates.concat(later) : updates)
@@ -174,4 +176,11 @@ export class CommitQueue implements LogWriter {
       )
     }
   }
+}
+
+/** An update waiting for the store, with what history keeps of it. */
+interface Queued {
+  readonly update: Uint8Array
+  readonly author: DocAuthor | null
+  readonly at: Date
 }

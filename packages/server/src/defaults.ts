@@ -17,4 +17,8 @@ export const syncDefaults = {
   probeTimeout: 5000,
   /** How long another instance's update may stay unconfirmed before this instance stores it, in ms. */
   peerCommitTimeout: 10_000,
+  /** An automatic version is taken once editing paused this long, in ms. */
+  versionPause: 30_000,
+  /** While editing goes on, an automatic version is taken at least this often, in ms. */
+  maxVersionInterval: 5 * 60_000,
 } as const

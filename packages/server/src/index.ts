@@ -4,6 +4,7 @@ export {
   type ShareLinkRecord,
   type TokenRevocation,
 } from './access-records.js'
+export type { AuthoredRange } from './attribution.js'
 export {
   type AuthorSpan,
   DEFAULT_SPAN_BUCKET_MS,
@@ -16,6 +17,7 @@ export {
 export type { Identity } from './awareness-ownership.js'
 export type { CommitQueueOptions } from './commit-queue.js'
 export { syncDefaults } from './defaults.js'
+export { DocHistory, VersionMissing, type VersionRef } from './doc-history.js'
 export {
   type DocAuthor,
   type DocInfo,
@@ -64,4 +66,5 @@ export { applyStoredParts, dropPendingContent, type StoredPart } from './stored-
 export { type ErrorKind, noMetrics, type SyncMetrics } from './sync-metrics.js'
 export { SyncServer, type SyncServerOptions } from './sync-server.js'
 export { inspectUpdate, MAX_CLOCK, type UpdateBounds, type UpdateShape } from './update-shape.js'
+export { type Unversioned, type VersionScheduleOptions, versionDue } from './version-schedule.js'
 export { DEFAULT_MAX_MESSAGE_SIZE, defaultWriteLimits, type WriteLimits } from './write-limits.js'

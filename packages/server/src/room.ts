@@ -29,6 +29,15 @@ export interface RoomContext {
   readonly logger: Logger
   readonly pendingLimits: PendingLimits
   readonly hooks: HookRunner
+  /**
+   * Whether documents keep their history: Y.Docs without garbage collection, so deleted text stays in the stored
+   * state and any version can be rebuilt. @default true
+   */
+  readonly keepHistory?: boolean
+  /** The clock history times changes with, in epoch ms; tests inject one. @default Date.now */
+  readonly now?: () => number
+  /** Told of every change a person made here (a member's or a server edit), with its time: versions follow it. */
+  readonly changed?: (name: string, at: number) => void
 }
 
 /** What storage held of a document when it was loaded. */
@@ -77,8 +86,8 @@ export class ServerEdit {
  * updates were all of the turn's updates is not sent its own changes back.
  */
 export class Room {
-  readonly source = new SyncSource()
-  readonly presence = new Presence<RoomMember>(this.source.raw)
+  readonly source: SyncSource
+  readonly presence: Presence<RoomMember>
   readonly members = new Set<RoomMember>()
   readonly log: WriteLog
   /** Changes that wait for content this document has not seen, kept out of the Y.Doc. */
@@ -99,12 +108,18 @@ export class Room {
   private readonly metrics: SyncMetrics
   private readonly logger: Logger
   private readonly runner: HookRunner
+  private readonly now: () => number
+  private readonly changed: ((name: string, at: number) => void) | null
 
   constructor(
     readonly name: string,
     context: RoomContext,
     loaded: LoadedState,
   ) {
+    this.source = new SyncSource({ gc: !(context.keepHistory ?? true) })
+    this.presence = new Presence<RoomMember>(this.source.raw)
+    this.now = context.now ?? Date.now
+    this.changed = context.changed ?? null
     this.metrics = context.metrics
     this.logger = context.logger
     this.runner = context.hooks
@@ -212,17 +227,37 @@ export class Room {
   }
 
   private append(update: Uint8Array, origin: unknown): number {
+    let author: DocAuthor | null = null
     if (this.members.has(origin as RoomMember)) {
-      const { identity } = (origin as RoomMember).info
-      this.lastAuthor = { id: identity.key, name: identity.name ?? null, verified: identity.verified }
+      author = this.authorOf(origin as RoomMember)
+      this.lastAuthor = author
+    } else if (origin instanceof ServerEdit) {
+      author = toAuthor(origin.author, null)
     }
-    const seq = this.log.append(update)
+    const at = this.now()
+    const seq = this.log.append(update, author, new Date(at))
+    if (author) this.changed?.(this.name, at)
     if (this.hooks && this.runner.has('change')) {
       const member = this.members.has(origin as RoomMember) ? (origin as RoomMember).info : null
       const author = member?.identity ?? (origin instanceof ServerEdit ? origin.author : null)
       this.hooks.run('change', { documentName: this.name, update, seq, member, author }, member?.id)
     }
     return seq
+  }
+
+  /**
+   * Who `member` is, for history: a verified identity as it is; otherwise the name the person chose for their
+   * cursor (the awareness `user.name`) when the identity has none, still marked unverified.
+   */
+  private authorOf(member: RoomMember): DocAuthor {
+    const { identity } = member.info
+    if (identity.verified || identity.name) return toAuthor(identity, null)
+    let chosen: string | null = null
+    for (const id of member.awarenessIds) {
+      const user = (this.awareness.getStates().get(id) as { user?: { name?: unknown } } | undefined)?.user
+      if (typeof user?.name === 'string' && user.name !== '') chosen = user.name
+    }
+    return toAuthor(identity, chosen)
   }
 
   private onCommitted(seq: number): void {
@@ -342,4 +377,8 @@ export class Room {
       return null
     }
   }
+}
+
+function toAuthor(identity: Identity, chosenName: string | null): DocAuthor {
+  return { id: identity.key, name: identity.name ?? chosenName, verified: identity.verified }
 }

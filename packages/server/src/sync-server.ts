@@ -3,9 +3,11 @@ import type * as Y from 'yjs'
 import type { Identity } from './awareness-ownership.js'
 import { CommitQueue, type CommitQueueOptions } from './commit-queue.js'
 import { syncDefaults } from './defaults.js'
+import { DocHistory } from './doc-history.js'
 import type { DocInfo, DocStore } from './doc-store.js'
 import { Documents } from './documents.js'
 import { Fanout, type FanoutOptions } from './fanout.js'
+import { hasHistory } from './history-store.js'
 import { type AuthenticateRequest, type Authentication, HookRunner, type Hooks } from './hooks.js'
 import { type Logger, silentLogger } from './logger.js'
 import { Member, type MemberContext, type MemberOptions, type SyncSocket } from './member.js'
@@ -15,11 +17,20 @@ import { type Room, ServerEdit } from './room.js'
 import { Rooms } from './rooms.js'
 import { noMetrics, type SyncMetrics } from './sync-metrics.js'
 import { MAX_CLOCK } from './update-shape.js'
+import { VersionSchedule, type VersionScheduleOptions } from './version-schedule.js'
 import { budgetRates } from './write-budget.js'
 import { DEFAULT_MAX_MESSAGE_SIZE, defaultWriteLimits, PENDING_PER_DOCUMENT, type WriteLimits } from './write-limits.js'
 
 /** Settings of the sync core. */
-export interface SyncServerOptions extends CommitQueueOptions, FanoutOptions {
+export interface SyncServerOptions extends CommitQueueOptions, FanoutOptions, VersionScheduleOptions {
+  /**
+   * Keep every change: documents run without garbage collection so any earlier state can be rebuilt, changes are
+   * stored with their authors, and versions are taken (see {@link SyncServer.history}). Needs a store that keeps
+   * history (`HistoryStore`); with one that does not, nothing of history is kept. @default true
+   */
+  keepHistory?: boolean
+  /** The clock history reads, in epoch ms; tests inject one. @default Date.now */
+  now?: () => number
   /** Where documents are kept. @default a new {@link MemoryStore} (nothing survives a restart) */
   store?: DocStore
   /**
@@ -72,6 +83,9 @@ export class SyncServer {
   readonly documents: Documents
   private readonly members = new Set<Member>()
   private closing: Promise<boolean> | null = null
+  /** Automatic versions, when history is kept. */
+  private readonly versions: VersionSchedule | null
+  private readonly now: () => number
   /** Shared by every member. */
   private readonly context: MemberContext
 
@@ -83,6 +97,11 @@ export class SyncServer {
     this.queue = new CommitQueue(this.store, this.logger, this.metrics, options)
     this.fanout = options.bus ? new Fanout(options.bus, this.store, this.logger, this.metrics, options) : null
     const limits: WriteLimits = { ...defaultWriteLimits, ...options.limits }
+    this.now = options.now ?? Date.now
+    const keepHistory = (options.keepHistory ?? true) && hasHistory(this.store)
+    this.versions = keepHistory
+      ? new VersionSchedule((name, last) => this.takeVersion(name, last), this.now, options)
+      : null
     this.rooms = new Rooms(
       this.store,
       {
@@ -90,6 +109,9 @@ export class SyncServer {
         hooks: this.hooks,
         logger: this.logger,
         metrics: this.metrics,
+        keepHistory,
+        now: this.now,
+        changed: (name, at) => this.versions?.changed(name, at),
         pendingLimits: {
           maxBytes: limits.maxPendingBytes,
           maxUpdates: limits.maxPendingUpdates,
@@ -253,6 +275,36 @@ export class SyncServer {
     }
   }
 
+  /**
+   * The history of the document `name`: versions, text at a version, diffs and authorship, naming and restoring
+   * versions. Throws when history is not kept (`keepHistory: false`, or a store that keeps none).
+   */
+  history(name: string): DocHistory {
+    const store = this.store
+    if (!this.versions || !hasHistory(store)) {
+      throw new Error(
+        'This server keeps no history: it needs keepHistory (the default) and a store that keeps history.',
+      )
+    }
+    return new DocHistory(
+      {
+        store,
+        open: (document) => this.documents.open(document),
+        release: (room) => this.rooms.release(room),
+        edit: (document, author, change) => this.edit(document, author, change),
+        now: this.now,
+      },
+      name,
+    )
+  }
+
+  private takeVersion(name: string, lastChange: number): void {
+    if (this.closing) return
+    this.history(name)
+      .autoVersion(new Date(lastChange))
+      .catch((error: unknown) => this.logger.error({ err: error, doc: name }, 'taking an automatic version failed'))
+  }
+
   /** Whether `name` has a room open here or anything stored. */
   private async isOpenOrStored(name: string): Promise<boolean> {
     return this.rooms.open(name) !== undefined || (await this.store.info(name)) !== null
@@ -274,6 +326,7 @@ export class SyncServer {
   }
 
   private async shutdown(deadline: number): Promise<boolean> {
+    this.versions?.stop()
     for (const member of [...this.members]) member.close(CloseCode.goingAway, 'server shutting down')
     const saved = await this.rooms.closeAll(deadline)
     if (!saved) this.logger.error({}, 'shutdown deadline passed before every document was saved')

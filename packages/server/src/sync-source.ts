@@ -31,7 +31,7 @@ export class SyncSource {
    */
   // Yjs gives every Y.Doc a random uuid as its guid, which costs 32 calls to the system's random source; the
   // guid only matters for subdocuments, which the server never creates.
-  readonly raw = new Y.Doc({ guid: `tandem-${nextGuid++}` })
+  readonly raw: Y.Doc
   /** The stored state not yet applied to {@link raw}. */
   private unapplied: Uint8Array | null = null
   /** What waits for the stored state to be applied. */
@@ -47,7 +47,12 @@ export class SyncSource {
   /** Why the stored state could not be applied; the document is unusable then. */
   private failure: unknown = null
 
-  constructor() {
+  /**
+   * `gc: false` keeps deleted content in the document (and in every state it encodes), so that any earlier
+   * state can be rebuilt from a Yjs snapshot: what history needs.
+   */
+  constructor(options: { readonly gc?: boolean } = {}) {
+    this.raw = new Y.Doc({ guid: `tandem-${nextGuid++}`, gc: options.gc ?? true })
     this.raw.on('afterTransaction', this.onTransaction)
   }
 

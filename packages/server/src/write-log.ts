@@ -1,4 +1,4 @@
-import type { DocMeta } from './doc-store.js'
+import type { DocAuthor, DocMeta } from './doc-store.js'
 /** What a write log needs of its room. */
 export interface WriteLogOwner {
   /** The document's name, the key its updates are stored under. */
@@ -13,7 +13,7 @@ export interface WriteLogOwner {
 
 /** Where a write log's updates go: the server's commit queue (see `CommitQueue`). */
 export interface LogWriter {
-  enqueue(log: WriteLog, update: Uint8Array): void
+  enqueue(log: WriteLog, update: Uint8Array, author: DocAuthor | null, at: Date): void
   /** Commits at once everything queued, instead of after the commit delay. */
   commitSoon(): void
 }
@@ -65,9 +65,12 @@ export class WriteLog {
     return this.uncompacted
   }
 
-  /** Queues an update for storage; returns its sequence number. */
-  append(update: Uint8Array): number {
-    this.writer.enqueue(this, update)
+  /**
+   * Queues an update for storage with who made it (`null` when unknown) and when, which the store keeps with it;
+   * returns its sequence number.
+   */
+  append(update: Uint8Array, author: DocAuthor | null = null, at: Date = new Date()): number {
+    this.writer.enqueue(this, update, author, at)
     return ++this.appendedCount
   }
 

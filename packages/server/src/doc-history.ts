@@ -1,0 +1,191 @@
+import * as Y from 'yjs'
+import { Attribution, type AuthoredRange } from './attribution.js'
+import { foldChanges } from './author-spans.js'
+import type { Identity } from './awareness-ownership.js'
+import type { DocAuthor } from './doc-store.js'
+import type { HistoryStore, StoredVersion, VersionDraft, VersionInfo, VersionKind } from './history-store.js'
+import type { Room } from './room.js'
+
+/** A version by id, or the document as it is now. */
+export type VersionRef = number | 'current'
+
+/** What {@link DocHistory} needs of its server. */
+export interface HistoryHost {
+  readonly store: HistoryStore
+  /** Opens the room of a document (loading it if needed) and holds it until `release`. */
+  open(name: string): Promise<Room>
+  release(room: Room): void
+  /** Applies `change` to the document as one ordinary change by `author`, stored before it resolves. */
+  edit(name: string, author: Identity, change: (text: Y.Text) => void): Promise<unknown>
+  /** The clock versions are timed with, in epoch ms. */
+  now(): number
+}
+
+/** A version was asked for that the document does not have. */
+export class VersionMissing extends Error {
+  override readonly name = 'VersionMissing'
+  constructor(
+    readonly documentName: string,
+    readonly id: number,
+  ) {
+    super(`The document "${documentName}" has no version ${id}; list its versions for the ids it has.`)
+  }
+}
+
+/**
+ * The history of one document, on an open room when there is one (else loading it the way rooms do): its
+ * versions, the text at each, what changed between two of them with authors, who wrote the current text, naming
+ * a version and restoring one. Get one with `SyncServer.history(name)`.
+ */
+export class DocHistory {
+  constructor(
+    private readonly host: HistoryHost,
+    /** The document's name. */
+    readonly name: string,
+  ) {}
+
+  /** The document's versions, oldest first. */
+  versions(): Promise<VersionInfo[]> {
+    return this.host.store.versions(this.name)
+  }
+
+  /** One version with its snapshot; throws {@link VersionMissing} when there is none with that id. */
+  async version(id: number): Promise<StoredVersion> {
+    const version = await this.host.store.version(this.name, id)
+    if (!version) throw new VersionMissing(this.name, id)
+    return version
+  }
+
+  /** The text of the document at version `id`. */
+  async textAt(id: number): Promise<string> {
+    const snapshot = Y.decodeSnapshot((await this.version(id)).snapshot)
+    return this.withRoom(async (room) => textAt(room.doc(), snapshot))
+  }
+
+  /** What changed from `from` to `to` (either a version or `'current'`): text kept, inserted and deleted, by author. */
+  async diff(from: VersionRef, to: VersionRef): Promise<AuthoredRange[]> {
+    const [fromSnapshot, toSnapshot] = await Promise.all([this.snapshotOf(from), this.snapshotOf(to)])
+    return this.withRoom(async (room) => {
+      const attribution = await this.attribution(room)
+      const doc = room.doc()
+      return attribution.diff(doc.getText('content'), fromSnapshot ?? Y.snapshot(doc), toSnapshot ?? Y.snapshot(doc))
+    })
+  }
+
+  /** The current text as ranges, each with who wrote it. */
+  authorship(): Promise<AuthoredRange[]> {
+    return this.withRoom(async (room) => (await this.attribution(room)).authorship(room.doc().getText('content')))
+  }
+
+  /** Stores a version of the document as it is now, named `label` by `by`. */
+  async nameVersion(label: string, by: DocAuthor): Promise<StoredVersion> {
+    if (typeof label !== 'string' || label.trim() === '') {
+      throw new TypeError('A version needs a name: pass a non-empty label.')
+    }
+    return (await this.createVersion('named', { label: label.trim(), by })) as StoredVersion
+  }
+
+  /**
+   * Makes version `id` the current text through one ordinary change by `by` (only the part that differs is
+   * replaced, so people typing elsewhere keep their edits), then stores a `restore` version. Restoring can itself
+   * be undone by restoring the version before it. The caller checks that `by` may write.
+   */
+  async restore(id: number, by: Identity): Promise<StoredVersion> {
+    const text = await this.textAt(id)
+    await this.host.edit(this.name, by, (current) => replaceDifference(current, text))
+    const author = { id: by.key, name: by.name ?? null, verified: by.verified }
+    return (await this.createVersion('restore', { label: null, by: author, restoredFrom: id })) as StoredVersion
+  }
+
+  /**
+   * Stores an automatic version of the document as it is now, unless a version was stored at or after
+   * `unlessCreatedSince` (by this instance or another one). Resolves to it, or `null` when none was needed.
+   */
+  autoVersion(unlessCreatedSince: Date): Promise<StoredVersion | null> {
+    return this.createVersion('auto', { label: null, by: null }, unlessCreatedSince)
+  }
+
+  private async createVersion(
+    kind: VersionKind,
+    about: { label: string | null; by: DocAuthor | null; restoredFrom?: number },
+    unlessCreatedSince?: Date,
+  ): Promise<StoredVersion | null> {
+    const previous = (await this.versions()).at(-1)
+    const previousSnapshot = previous ? Y.decodeSnapshot((await this.version(previous.id)).snapshot) : null
+    return this.withRoom(async (room) => {
+      const attribution = await this.attribution(room)
+      const doc = room.doc()
+      const now = Y.snapshot(doc)
+      const changes = attribution.diff(doc.getText('content'), previousSnapshot ?? Y.emptySnapshot, now)
+      const authors = new Map<string, DocAuthor>()
+      let inserted = 0
+      let deleted = 0
+      for (const range of changes) {
+        if (range.type === 'same') continue
+        if (range.type === 'inserted') inserted += range.text.length
+        else deleted += range.text.length
+        if (range.author && !authors.has(range.author.id)) authors.set(range.author.id, range.author)
+      }
+      const draft: VersionDraft = {
+        kind,
+        label: about.label,
+        by: about.by,
+        at: new Date(this.host.now()),
+        snapshot: Y.encodeSnapshot(now),
+        authors: [...authors.values()],
+        inserted,
+        deleted,
+        restoredFrom: about.restoredFrom ?? null,
+      }
+      return this.host.store.addVersion(this.name, draft, unlessCreatedSince ? { unlessCreatedSince } : {})
+    })
+  }
+
+  private async snapshotOf(ref: VersionRef): Promise<Y.Snapshot | null> {
+    return ref === 'current' ? null : Y.decodeSnapshot((await this.version(ref)).snapshot)
+  }
+
+  /** Who inserted and deleted what, from storage once every change of the room is stored. */
+  private async attribution(room: Room): Promise<Attribution> {
+    await room.log.saved()
+    const history = await this.host.store.loadHistory(this.name)
+    return new Attribution(history ? foldChanges(history.spans, history.changes) : [])
+  }
+
+  private async withRoom<T>(task: (room: Room) => Promise<T>): Promise<T> {
+    const room = await this.host.open(this.name)
+    try {
+      return await task(room)
+    } finally {
+      this.host.release(room)
+    }
+  }
+}
+
+/** The `content` text of `doc` at `snapshot`; `doc` must keep deleted content. */
+export function textAt(doc: Y.Doc, snapshot: Y.Snapshot): string {
+  let text = ''
+  for (const op of doc.getText('content').toDelta(snapshot) as { insert?: unknown }[]) {
+    if (typeof op.insert === 'string') text += op.insert
+  }
+  return text
+}
+
+/** Replaces what differs between `text` and `wanted` (between their common start and end) by the wanted part. */
+export function replaceDifference(text: Y.Text, wanted: string): void {
+  const current = text.toString()
+  let start = 0
+  const shorter = Math.min(current.length, wanted.length)
+  while (start < shorter && current.charCodeAt(start) === wanted.charCodeAt(start)) start++
+  let end = 0
+  while (
+    end < shorter - start &&
+    current.charCodeAt(current.length - 1 - end) === wanted.charCodeAt(wanted.length - 1 - end)
+  ) {
+    end++
+  }
+  const removed = current.length - start - end
+  if (removed > 0) text.delete(start, removed)
+  const added = wanted.slice(start, wanted.length - end)
+  if (added !== '') text.insert(start, added)
+}

@@ -1,0 +1,126 @@
+/**
+ * History over the in-memory transport: changes keep their authors (the name a person chose, unverified, when
+ * there is no access control) through compaction, versions are taken after a pause and by name, diffs and
+ * authorship name who wrote and deleted what, and a restore brings deleted text back for everyone as an
+ * ordinary change that is itself a version.
+ */
+import { afterEach, describe, expect, it } from 'vitest'
+import { MemoryStore, SyncServer } from '../src/index.js'
+import { MemoryClient, until } from './memory-transport.js'
+
+const servers: SyncServer[] = []
+const clients: MemoryClient[] = []
+
+afterEach(async () => {
+  for (const client of clients.splice(0)) client.destroy()
+  await Promise.all(servers.splice(0).map((sync) => sync.close()))
+})
+
+const ann = { id: 'ip:10.0.0.1', name: 'Ann', verified: false }
+const ben = { id: 'ip:10.0.0.2', name: 'Ben', verified: false }
+
+async function join(sync: SyncServer, name: string, ip: string, person: string) {
+  const client = new MemoryClient()
+  clients.push(client)
+  await client.connect(sync, name, { ip, saved: true })
+  await until(() => client.synced, `${person} to sync`)
+  client.awareness.setLocalStateField('user', { name: person })
+  // Their chosen name has reached the server before they type.
+  await until(() => client.member?.awarenessIds.has(client.doc.clientID) ?? false, `${person}'s presence`)
+  return client
+}
+
+async function savedBy(client: MemoryClient) {
+  await until(() => client.savedCount >= client.sent, 'the changes to be saved')
+}
+
+describe('history', () => {
+  it('keeps authors through compaction, diffs and attributes by author, and restores for everyone', async () => {
+    const store = new MemoryStore()
+    // A compaction after every few entries: authors must come back from the folded spans.
+    const sync = new SyncServer({ store, compactAfter: 2, commitDelay: 0 })
+    servers.push(sync)
+    const first = await join(sync, 'doc', '10.0.0.1', 'Ann')
+    const second = await join(sync, 'doc', '10.0.0.2', 'Ben')
+
+    first.type('Hello from Ann. ')
+    await savedBy(first)
+    await until(() => second.text === 'Hello from Ann. ', 'Ben to see Ann')
+    second.type('Ben agrees.')
+    await savedBy(second)
+    const history = sync.history('doc')
+    const named = await history.nameVersion(' both wrote ', ann)
+    expect(named).toMatchObject({ id: 1, kind: 'named', label: 'both wrote', by: ann, inserted: 27, deleted: 0 })
+    expect(named.authors).toEqual([ann, ben])
+
+    // Ben deletes everything.
+    await until(() => second.text === 'Hello from Ann. Ben agrees.', 'Ben to have all')
+    second.doc.getText('content').delete(0, second.text.length)
+    await savedBy(second)
+    await until(() => first.text === '', 'Ann to see the text gone')
+    expect((await store.loadHistory('doc'))?.changes.length).toBeLessThan(2)
+
+    expect(await history.textAt(1)).toBe('Hello from Ann. Ben agrees.')
+    expect(await history.diff(1, 'current')).toEqual([
+      { type: 'deleted', text: 'Hello from Ann. Ben agrees.', author: ben },
+    ])
+    expect(await history.diff('current', 1)).toEqual([
+      { type: 'inserted', text: 'Hello from Ann. ', author: ann },
+      { type: 'inserted', text: 'Ben agrees.', author: ben },
+    ])
+
+    const restored = await history.restore(1, { key: 'user:carla', name: 'Carla', verified: true })
+    const carla = { id: 'user:carla', name: 'Carla', verified: true }
+    await until(() => first.text === 'Hello from Ann. Ben agrees.', 'Ann to get the text back')
+    await until(() => second.text === 'Hello from Ann. Ben agrees.', 'Ben to get the text back')
+    // Since version 1: Ben deleted it all, the restore put it back.
+    expect(restored).toMatchObject({ id: 2, kind: 'restore', by: carla, restoredFrom: 1, inserted: 27, deleted: 27 })
+    expect(restored.authors).toEqual([ben, carla])
+    expect((await history.versions()).map(({ id, kind }) => [id, kind])).toEqual([
+      [1, 'named'],
+      [2, 'restore'],
+    ])
+    expect(await history.authorship()).toEqual([{ type: 'same', text: 'Hello from Ann. Ben agrees.', author: carla }])
+    expect(await history.diff(1, 2)).toEqual([
+      { type: 'deleted', text: 'Hello from Ann. Ben agrees.', author: ben },
+      { type: 'inserted', text: 'Hello from Ann. Ben agrees.', author: carla },
+    ])
+
+    // Ann types into the restored text; authorship names each person's part.
+    first.doc.getText('content').insert(5, ', hi,')
+    await savedBy(first)
+    expect(await history.authorship()).toEqual([
+      { type: 'same', text: 'Hello', author: carla },
+      { type: 'same', text: ', hi,', author: ann },
+      { type: 'same', text: ' from Ann. Ben agrees.', author: carla },
+    ])
+    await expect(history.textAt(9)).rejects.toThrow('The document "doc" has no version 9; list its versions')
+    await expect(history.nameVersion('  ', ann)).rejects.toThrow('A version needs a name: pass a non-empty label.')
+  })
+
+  it('takes an automatic version once editing pauses, once, and counts what changed', async () => {
+    const store = new MemoryStore()
+    const sync = new SyncServer({ store, commitDelay: 0, versionPause: 100, maxVersionInterval: 60_000 })
+    servers.push(sync)
+    const client = await join(sync, 'auto', '10.0.0.1', 'Ann')
+    client.type('one ')
+    client.type('two')
+    await savedBy(client)
+
+    await until(async () => (await store.versions('auto')).length === 1, 'an automatic version')
+    const [version] = await store.versions('auto')
+    expect(version).toMatchObject({ id: 1, kind: 'auto', by: null, authors: [ann], inserted: 7, deleted: 0 })
+    expect(await sync.history('auto').textAt(1)).toBe('one two')
+
+    client.doc.getText('content').delete(0, 4)
+    await savedBy(client)
+    await until(async () => (await store.versions('auto')).length === 2, 'a second automatic version')
+    expect((await store.versions('auto'))[1]).toMatchObject({ id: 2, authors: [ann], inserted: 0, deleted: 4 })
+  })
+
+  it('keeps no history when asked not to', () => {
+    const sync = new SyncServer({ keepHistory: false })
+    servers.push(sync)
+    expect(() => sync.history('doc')).toThrow('This server keeps no history')
+  })
+})
