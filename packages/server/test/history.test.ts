@@ -111,6 +111,8 @@ describe('history', () => {
     const [version] = await store.versions('auto')
     expect(version).toMatchObject({ id: 1, kind: 'auto', by: null, authors: [ann], inserted: 7, deleted: 0 })
     expect(await sync.history('auto').textAt(1)).toBe('one two')
+    // Another instance deciding on the same changes stores nothing: a version exists since the latest change.
+    expect(await sync.history('auto').autoVersion(version!.at)).toBeNull()
 
     client.doc.getText('content').delete(0, 4)
     await savedBy(client)
