@@ -5,6 +5,7 @@ import type { Identity } from './awareness-ownership.js'
 import type { DocAuthor } from './doc-store.js'
 import type { HistoryStore, StoredVersion, VersionDraft, VersionInfo, VersionKind } from './history-store.js'
 import type { Room } from './room.js'
+import { deltaSnapshot, fullSnapshot } from './version-snapshots.js'
 
 /** A version by id, or the document as it is now. */
 export type VersionRef = number | 'current'
@@ -58,7 +59,7 @@ export class DocHistory {
 
   /** The text of the document at version `id`. */
   async textAt(id: number): Promise<string> {
-    const snapshot = Y.decodeSnapshot((await this.version(id)).snapshot)
+    const snapshot = await this.fullSnapshotOf(id)
     return this.withRoom(async (room) => textAt(room.doc(), snapshot))
   }
 
@@ -111,7 +112,7 @@ export class DocHistory {
     unlessCreatedSince?: Date,
   ): Promise<StoredVersion | null> {
     const previous = (await this.versions()).at(-1)
-    const previousSnapshot = previous ? Y.decodeSnapshot((await this.version(previous.id)).snapshot) : null
+    const previousSnapshot = previous ? await this.fullSnapshotOf(previous.id) : null
     return this.withRoom(async (room) => {
       const attribution = await this.attribution(room)
       const doc = room.doc()
@@ -131,7 +132,7 @@ export class DocHistory {
         label: about.label,
         by: about.by,
         at: new Date(this.host.now()),
-        snapshot: Y.encodeSnapshot(now),
+        snapshot: deltaSnapshot(now, previousSnapshot),
         authors: [...authors.values()],
         inserted,
         deleted,
@@ -142,7 +143,15 @@ export class DocHistory {
   }
 
   private async snapshotOf(ref: VersionRef): Promise<Y.Snapshot | null> {
-    return ref === 'current' ? null : Y.decodeSnapshot((await this.version(ref)).snapshot)
+    return ref === 'current' ? null : this.fullSnapshotOf(ref)
+  }
+
+  /** The whole Yjs snapshot of version `id`, from its own and every earlier version's (see version-snapshots.ts). */
+  private async fullSnapshotOf(id: number): Promise<Y.Snapshot> {
+    const earlier = (await this.versions()).filter((version) => version.id <= id)
+    if (earlier.at(-1)?.id !== id) throw new VersionMissing(this.name, id)
+    const stored = await Promise.all(earlier.map((version) => this.version(version.id)))
+    return fullSnapshot(stored.map((version) => version.snapshot))
   }
 
   /** Who inserted and deleted what, from storage once every change of the room is stored. */

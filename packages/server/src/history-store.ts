@@ -74,7 +74,10 @@ export interface VersionDraft {
   readonly by: DocAuthor | null
   /** When it was taken. */
   readonly at: Date
-  /** The document at that moment as a Yjs snapshot (`Y.encodeSnapshot`: state vector and delete set). */
+  /**
+   * The document at that moment, as bytes the store keeps as they are: `DocHistory` writes a Yjs snapshot
+   * (`Y.encodeSnapshot`) of the state vector and the deletions made since the previous version (`deltaSnapshot`).
+   */
   readonly snapshot: Uint8Array
   /** Who changed the document since the previous version, in the order of their first change. */
   readonly authors: readonly DocAuthor[]

@@ -17,7 +17,7 @@ export {
 export type { Identity } from './awareness-ownership.js'
 export type { CommitQueueOptions } from './commit-queue.js'
 export { syncDefaults } from './defaults.js'
-export { DocHistory, VersionMissing, type VersionRef } from './doc-history.js'
+export { DocHistory, replaceDifference, textAt, VersionMissing, type VersionRef } from './doc-history.js'
 export {
   type DocAuthor,
   type DocInfo,
@@ -67,4 +67,5 @@ export { type ErrorKind, noMetrics, type SyncMetrics } from './sync-metrics.js'
 export { SyncServer, type SyncServerOptions } from './sync-server.js'
 export { inspectUpdate, MAX_CLOCK, type UpdateBounds, type UpdateShape } from './update-shape.js'
 export { type Unversioned, type VersionScheduleOptions, versionDue } from './version-schedule.js'
+export { deltaSnapshot, fullSnapshot } from './version-snapshots.js'
 export { DEFAULT_MAX_MESSAGE_SIZE, defaultWriteLimits, type WriteLimits } from './write-limits.js'
