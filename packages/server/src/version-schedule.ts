@@ -38,25 +38,40 @@ export class VersionSchedule {
     private readonly options: VersionScheduleOptions = {},
   ) {}
 
-  /** A change was made to `name` at `at` (epoch ms). */
+  /**
+   * A change was made to `name` at `at` (epoch ms). Called for every change, so it only notes the time: the
+   * timer already set finds the version not due yet when it fires, and waits again for the rest.
+   */
   changed(name: string, at: number): void {
     const earlier = this.pending.get(name)
-    if (earlier) clearTimeout(earlier.timer)
-    const changes = { first: earlier?.changes.first ?? at, last: Math.max(at, earlier?.changes.last ?? at) }
-    const timer = setTimeout(
-      () => {
-        this.pending.delete(name)
-        this.take(name, changes.last)
-      },
-      Math.max(0, versionDue(changes, this.options) - this.now()),
-    )
-    timer.unref?.()
-    this.pending.set(name, { changes, timer })
+    if (earlier) {
+      earlier.changes = { first: earlier.changes.first, last: Math.max(at, earlier.changes.last) }
+      return
+    }
+    const changes = { first: at, last: at }
+    this.pending.set(name, { changes, timer: this.arm(name, changes) })
   }
 
   /** Stops every timer; no version is taken after this. */
   stop(): void {
     for (const { timer } of this.pending.values()) clearTimeout(timer)
     this.pending.clear()
+  }
+
+  private arm(name: string, changes: Unversioned): ReturnType<typeof setTimeout> {
+    const timer = setTimeout(() => this.fire(name), Math.max(0, versionDue(changes, this.options) - this.now()))
+    timer.unref?.()
+    return timer
+  }
+
+  private fire(name: string): void {
+    const entry = this.pending.get(name)
+    if (!entry) return
+    if (versionDue(entry.changes, this.options) > this.now()) {
+      entry.timer = this.arm(name, entry.changes)
+      return
+    }
+    this.pending.delete(name)
+    this.take(name, entry.changes.last)
   }
 }
