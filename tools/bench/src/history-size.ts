@@ -90,6 +90,35 @@ for (let run = 0; run < 5; run++) {
 }
 opened.sort((a, b) => a - b)
 
+// A proxy of the CPU history adds to storing changes (not the whole server): the same replay and compactions
+// into a MemoryStore with a garbage-collected Y.Doc and no authors or times, against the timed replay above
+// (which also took the versions).
+const baselineStarted = performance.now()
+{
+  const bare = new MemoryStore()
+  const collected = new Y.Doc()
+  const bareText = collected.getText('content')
+  let queued: Uint8Array[] = []
+  let count = 0
+  collected.on('update', (update: Uint8Array) => queued.push(update))
+  for (const txn of trace.txns) {
+    collected.transact(() => {
+      for (const [position, deleteCount, insert] of txn.patches) {
+        if (deleteCount > 0) bareText.delete(position, deleteCount)
+        if (insert !== '') bareText.insert(position, insert)
+      }
+    })
+    await bare.append(queued.map((update) => ({ name: 'paper', update })))
+    count += queued.length
+    queued = []
+    if (count >= syncDefaults.compactAfter) {
+      await bare.compact('paper', Y.encodeStateAsUpdate(collected))
+      count = 0
+    }
+  }
+}
+const baselineSeconds = (performance.now() - baselineStarted) / 1000
+
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`
 console.log(`automerge-paper: ${trace.txns.length} transactions replayed and stored in ${replaySeconds.toFixed(1)} s`)
 console.log(`final encoded state without history (gc on):       ${kb(withoutHistory.byteLength)}`)
@@ -99,6 +128,10 @@ console.log(`versions (${versionIds.length}, one per ${versionEvery / 60_000} mi
 console.log(`stored with history: ${kb(total)} = ${(total / withoutHistory.byteLength).toFixed(2)}x the final state`)
 console.log(`  without the versions: ${((content + spans) / withoutHistory.byteLength).toFixed(2)}x`)
 console.log(`opening version ${middle} (load + text ready), median of 5: ${opened[2]?.toFixed(0)} ms`)
+console.log(
+  `replay + store CPU proxy: ${replaySeconds.toFixed(1)} s with history, ${baselineSeconds.toFixed(1)} s without ` +
+    `(+${((replaySeconds / baselineSeconds - 1) * 100).toFixed(0)} %)`,
+)
 console.log(TRACES_ATTRIBUTION)
 
 async function versionBytes(): Promise<number> {
