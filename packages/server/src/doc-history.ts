@@ -193,8 +193,15 @@ export function replaceDifference(text: Y.Text, wanted: string): void {
   ) {
     end++
   }
+  // Never cut between the two halves of a surrogate pair: Yjs would turn each lone half into U+FFFD.
+  if (start > 0 && isLowSurrogate(current.charCodeAt(start))) start--
+  if (end > 0 && isLowSurrogate(current.charCodeAt(current.length - end))) end--
   const removed = current.length - start - end
   if (removed > 0) text.delete(start, removed)
   const added = wanted.slice(start, wanted.length - end)
   if (added !== '') text.insert(start, added)
+}
+
+function isLowSurrogate(code: number): boolean {
+  return code >= 0xdc00 && code <= 0xdfff
 }

@@ -1,6 +1,6 @@
 import { expect, it } from 'vitest'
 import * as Y from 'yjs'
-import { textAt } from './doc-history.js'
+import { replaceDifference, textAt } from './doc-history.js'
 import { deltaSnapshot, fullSnapshot } from './version-snapshots.js'
 
 it('rebuilds every version from deltas that hold only the deletions since the previous version', () => {
@@ -34,4 +34,19 @@ it('rebuilds every version from deltas that hold only the deletions since the pr
     expect(textAt(doc, fullSnapshot(stored.slice(0, index + 1)))).toBe(want)
   }
   expect(expected).toEqual(['abefghij', 'bXYefij', 'bXYefij', ''])
+})
+
+it('restores text by replacing only what differs, never splitting a surrogate pair', () => {
+  const doc = new Y.Doc()
+  const text = doc.getText('content')
+  text.insert(0, 'keep 😀 this 👋 end')
+  const changes: number[] = []
+  doc.on('update', () => changes.push(1))
+  // As SyncServer.edit runs it: in one transaction, so one change.
+  doc.transact(() => replaceDifference(text, 'keep 😁 this 👋 end'))
+  expect(text.toString()).toBe('keep 😁 this 👋 end')
+  doc.transact(() => replaceDifference(text, 'keep 😁 this 👋 end'))
+  expect(changes).toHaveLength(1)
+  doc.transact(() => replaceDifference(text, ''))
+  expect(text.toString()).toBe('')
 })
