@@ -40,6 +40,13 @@ export interface HistoryStore {
   versions(name: string): Promise<VersionInfo[]>
   /** One version of `name` with its snapshot, or `null` when there is no such version. */
   version(name: string, id: number): Promise<StoredVersion | null>
+  /**
+   * Retention: in one transaction, applies `pruneHistory` (from @tandem/server) to the document's spans and
+   * versions: drops the spans whose last change was before `before` and the oldest versions taken before it,
+   * and writes the first version kept with the snapshot it returns. Version ids are never reused. Does nothing
+   * when nothing is stored as `name`.
+   */
+  pruneHistory(name: string, before: Date): Promise<void>
 }
 
 /** One log entry as history keeps it. */

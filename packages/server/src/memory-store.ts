@@ -19,6 +19,7 @@ import type {
   VersionDraft,
   VersionInfo,
 } from './history-store.js'
+import { pruneHistory } from './version-snapshots.js'
 
 interface MemoryDoc {
   snapshot: Uint8Array | null
@@ -122,6 +123,19 @@ export class MemoryStore implements DocStore, AccessRecords, HistoryStore {
     this.assertOpen()
     const doc = this.docs.get(this.aliases.get(given) ?? given)
     return (doc?.versions ?? []).map(({ snapshot: _snapshot, ...info }) => ({ ...info, authors: [...info.authors] }))
+  }
+
+  async pruneHistory(given: string, before: Date): Promise<void> {
+    this.assertOpen()
+    const doc = this.docs.get(this.aliases.get(given) ?? given)
+    if (!doc) return
+    const pruned = pruneHistory(doc.spans ? decodeSpans(doc.spans) : [], doc.versions, before)
+    doc.spans = pruned.spans.length > 0 ? encodeSpans(pruned.spans) : null
+    doc.versions = doc.versions
+      .filter((version) => !pruned.deleted.includes(version.id))
+      .map((version) =>
+        version.id === pruned.rewritten?.id ? { ...version, snapshot: pruned.rewritten.snapshot } : version,
+      )
   }
 
   async version(given: string, id: number): Promise<StoredVersion | null> {

@@ -81,3 +81,44 @@ function subtract(ranges: readonly IdRange[], removed: readonly IdRange[]): IdRa
 function toDeleteItem(range: IdRange): DeleteItem {
   return { clock: range.clock, len: range.length } as DeleteItem
 }
+
+/** What {@link pruneHistory} leaves of a document's history. */
+export interface PrunedHistory<S> {
+  /** The spans to keep. */
+  readonly spans: S[]
+  /** The ids of the versions to delete. */
+  readonly deleted: number[]
+  /**
+   * The first version kept, with a snapshot that now holds the deletions of the deleted versions too (see
+   * {@link deltaSnapshot}); `null` when no version is deleted or none is kept.
+   */
+  readonly rewritten: { readonly id: number; readonly snapshot: Uint8Array } | null
+}
+
+/**
+ * Retention over stored history, pure, for stores to call in one transaction: drops the spans whose last change
+ * was before `before`, and the versions taken before it, folding their deletions into the first version kept so
+ * that every version kept still opens. `versions` must be all of the document's, oldest first. The content the
+ * dropped history attributed stays in the document's state (its garbage collection is a separate step).
+ */
+export function pruneHistory<S extends { readonly to: Date }>(
+  spans: readonly S[],
+  versions: readonly { readonly id: number; readonly at: Date; readonly snapshot: Uint8Array }[],
+  before: Date,
+): PrunedHistory<S> {
+  // Only a run of the oldest: a later version that another instance's clock put before the cutoff stays.
+  const firstKept = versions.findIndex((version) => version.at >= before)
+  const old = firstKept === -1 ? [...versions] : versions.slice(0, firstKept)
+  const kept = firstKept === -1 ? undefined : versions[firstKept]
+  return {
+    spans: spans.filter((span) => span.to >= before),
+    deleted: old.map((version) => version.id),
+    rewritten:
+      old.length > 0 && kept
+        ? {
+            id: kept.id,
+            snapshot: Y.encodeSnapshot(fullSnapshot([...old, kept].map((version) => version.snapshot))),
+          }
+        : null,
+  }
+}

@@ -8,6 +8,7 @@ import {
   encodeSpans,
   foldChanges,
   type HistoryStore,
+  pruneHistory,
   type QuarantinedUpdate,
   type QuarantineEntry,
   type ShareLinkRecord,
@@ -92,6 +93,7 @@ export class SqliteStore implements DocStore, AccessRecords, HistoryStore {
   private readonly purgeTransaction: Database.Transaction<(names: readonly string[], now: number) => number>
   private readonly purgeTrashedTransaction: Database.Transaction<(before: number, now: number) => string[]>
   private readonly loadHistoryTransaction: Database.Transaction<(name: string) => StoredHistory | null>
+  private readonly pruneTransaction: Database.Transaction<(name: string, before: Date) => void>
   private readonly addVersionTransaction: Database.Transaction<
     (name: string, version: VersionDraft, since: number | null) => StoredVersion | null
   >
@@ -145,6 +147,28 @@ export class SqliteStore implements DocStore, AccessRecords, HistoryStore {
         spans: row.spans ? decodeSpans(row.spans) : [],
         changes: statements.selectChanges.all(name).map(toChange),
       }
+    })
+    this.pruneTransaction = db.transaction((given: string, before: Date) => {
+      const name = statements.selectAlias.get(given) ?? given
+      const row = statements.selectSpans.get(name)
+      if (!row) return
+      const versions = statements.selectVersionSnapshots
+        .all(name)
+        .map(({ id, at, snapshot }) => ({ id, at: new Date(at), snapshot: asUint8Array(snapshot) }))
+      const pruned = pruneHistory(row.spans ? decodeSpans(row.spans) : [], versions, before)
+      const spans = pruned.spans.length > 0 ? encodeSpans(pruned.spans) : null
+      statements.writeSpans.run(spans, spans?.byteLength ?? 0, name)
+      let freed = 0
+      for (const version of versions) {
+        if (pruned.deleted.includes(version.id)) {
+          statements.deleteVersion.run(name, version.id)
+          freed += version.snapshot.byteLength
+        } else if (version.id === pruned.rewritten?.id) {
+          statements.writeVersionSnapshot.run(pruned.rewritten.snapshot, name, version.id)
+          freed += version.snapshot.byteLength - pruned.rewritten.snapshot.byteLength
+        }
+      }
+      statements.addHistorySize.run(-freed, name)
     })
     this.addVersionTransaction = db.transaction((given: string, version: VersionDraft, since: number | null) => {
       const name = statements.selectAlias.get(given) ?? given
@@ -292,6 +316,15 @@ export class SqliteStore implements DocStore, AccessRecords, HistoryStore {
     // IMMEDIATE: the check for a recent version and the insert hold the write lock together, so two processes
     // proposing the same version store it once.
     return this.addVersionTransaction.immediate(name, version, since)
+  }
+
+  async pruneHistory(name: string, before: Date): Promise<void> {
+    this.assertOpen()
+    check.name(name, 'pruneHistory')
+    if (!(before instanceof Date) || Number.isNaN(before.getTime())) {
+      throw new TypeError('SqliteStore.pruneHistory needs a valid Date before which history is dropped.')
+    }
+    this.pruneTransaction.immediate(name, before)
   }
 
   async versions(name: string): Promise<VersionInfo[]> {

@@ -29,6 +29,11 @@ export interface Statements {
   readonly selectVersions: Statement<[name: string], VersionRow>
   readonly selectVersion: Statement<[name: string, id: number], VersionRow>
   readonly moveVersions: Statement<[to: string, from: string]>
+  readonly selectVersionSnapshots: Statement<[name: string], { id: number; at: number; snapshot: Buffer }>
+  readonly deleteVersion: Statement<[name: string, id: number]>
+  readonly writeVersionSnapshot: Statement<[snapshot: Uint8Array, name: string, id: number]>
+  /** Moves the document's history size by the bytes given (negative to shrink it). */
+  readonly addHistorySize: Statement<[bytes: number, name: string]>
   readonly selectInfo: Statement<[name: string], InfoRow>
   /** Documents not in the trash, by name. */
   readonly selectList: Statement<[], InfoRow>
@@ -190,6 +195,10 @@ export function prepareStatements(db: Database): Statements {
     ),
     selectVersion: db.prepare('SELECT * FROM versions WHERE name = ? AND id = ?'),
     moveVersions: db.prepare('UPDATE versions SET name = ? WHERE name = ?'),
+    selectVersionSnapshots: db.prepare('SELECT id, at, snapshot FROM versions WHERE name = ? ORDER BY id'),
+    deleteVersion: db.prepare('DELETE FROM versions WHERE name = ? AND id = ?'),
+    writeVersionSnapshot: db.prepare('UPDATE versions SET snapshot = ? WHERE name = ? AND id = ?'),
+    addHistorySize: db.prepare('UPDATE documents SET history_size = history_size + ? WHERE name = ?'),
     selectInfo: db.prepare(`SELECT ${infoColumns} FROM documents WHERE name = ?`),
     selectList: db.prepare(`SELECT ${infoColumns} FROM documents WHERE deleted_at IS NULL ORDER BY name`),
     selectTrash: db.prepare(`SELECT ${infoColumns} FROM documents WHERE deleted_at IS NOT NULL ORDER BY name`),

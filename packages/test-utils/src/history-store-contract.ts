@@ -1,8 +1,10 @@
 import {
   type DocAuthor,
   type DocStore,
+  deltaSnapshot,
   encodeSpans,
   foldChanges,
+  fullSnapshot,
   type HistoryStore,
   type LoggedChange,
   StoreConflict,
@@ -140,6 +142,42 @@ export function runHistoryStoreContract(label: string, open: () => Promise<Histo
       expect(await store.versions('new')).toEqual([])
       await store.append([{ name: 'new', update: bytes(1) }])
       expect((await store.addVersion('new', draft({ at: at(30) })))?.id).toBe(1)
+    })
+
+    it('prunes spans and versions older than a time, folding the deleted versions into the first one kept', async () => {
+      const { writer, changes } = typedChanges()
+      await store.append(changes.slice(0, 3).map((change) => ({ name: 'doc', ...change })))
+      await store.compact('doc', Y.encodeStateAsUpdate(writer))
+      // A later change, in a later hour: its span outlives the cutoff.
+      await store.append([{ ...changes[3]!, name: 'doc', at: at(3600) }])
+      await store.compact('doc', Y.encodeStateAsUpdate(writer))
+      // Three versions of a document with deletions between them, stored as deltas.
+      const doc = new Y.Doc({ gc: false })
+      const text = doc.getText('content')
+      text.insert(0, 'abcdefgh')
+      const snapshots: Y.Snapshot[] = []
+      for (const [index, seconds] of [0, 1800, 7200].entries()) {
+        text.delete(0, 1)
+        snapshots.push(Y.snapshot(doc))
+        const previous = snapshots[index - 1] ?? null
+        await store.addVersion('doc', draft({ at: at(seconds), snapshot: deltaSnapshot(snapshots[index]!, previous) }))
+      }
+      const stored = await Promise.all([1, 2, 3].map(async (id) => (await store.version('doc', id))!.snapshot))
+      const spans = plainHistory(await store.loadHistory('doc')).spans
+      expect(spans).toHaveLength(3)
+
+      await store.pruneHistory('doc', at(2700))
+
+      const kept = spans.filter((span) => span.to >= at(2700))
+      expect(kept.map((span) => span.to)).toEqual([at(3600)])
+      expect(plainHistory(await store.loadHistory('doc')).spans).toEqual(kept)
+      expect((await store.versions('doc')).map((version) => version.id)).toEqual([3])
+      const rewritten = plainVersion(await store.version('doc', 3))!.snapshot
+      expect(rewritten).toEqual(Y.encodeSnapshot(fullSnapshot(stored)))
+      expect((await store.info('doc'))?.historySize).toBe(encodeSpans(kept).byteLength + rewritten.byteLength)
+      expect((await store.addVersion('doc', draft({ at: at(9000) })))?.id).toBe(4)
+      await store.pruneHistory('never-written', at(0))
+      expect(await store.loadHistory('never-written')).toBeNull()
     })
 
     it('keeps spans, authored log entries and versions across a close and reopen', async (context) => {
