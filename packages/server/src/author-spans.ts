@@ -183,12 +183,13 @@ function idsOf(update: Uint8Array): { inserted: IdRange[]; deleted: IdRange[] } 
   try {
     const inserted: IdRange[] = []
     const deleted: IdRange[] = []
-    const { from, to } = Y.parseUpdateMeta(update)
-    for (const [client, clock] of from) {
-      const end = to.get(client) ?? clock
-      if (end > clock) inserted.push({ client, clock, length: end - clock })
+    // One decode for both: the structs are what the update inserted (a Skip is a gap, not content).
+    const { structs, ds } = Y.decodeUpdate(update)
+    for (const struct of structs) {
+      if (struct instanceof Y.Skip || struct.length === 0) continue
+      inserted.push({ client: struct.id.client, clock: struct.id.clock, length: struct.length })
     }
-    for (const [client, items] of Y.decodeUpdate(update).ds.clients) {
+    for (const [client, items] of ds.clients) {
       for (const item of items) if (item.len > 0) deleted.push({ client, clock: item.clock, length: item.len })
     }
     return { inserted, deleted }
