@@ -86,7 +86,7 @@ export interface VersionDraft {
    * (`Y.encodeSnapshot`) of the state vector and the deletions made since the previous version (`deltaSnapshot`).
    */
   readonly snapshot: Uint8Array
-  /** Who changed the document since the previous version, in the order of their first change. */
+  /** Who changed the document since the previous version, in the order their changes first appear in the text. */
   readonly authors: readonly DocAuthor[]
   /** Characters inserted since the previous version. */
   readonly inserted: number
