@@ -3,7 +3,12 @@
  * table that also writes `--help`. Flags win over the environment. Every value is checked, and a bad one is
  * refused with a message that names the setting, what it must be and what it got.
  */
-import { DEFAULT_MAX_MESSAGE_SIZE, defaultWriteLimits as limits, syncDefaults } from '@tandem/server'
+import {
+  DEFAULT_MAX_DOCUMENT_SIZE,
+  DEFAULT_MAX_MESSAGE_SIZE,
+  defaultWriteLimits as limits,
+  syncDefaults,
+} from '@tandem/server'
 import { DEFAULT_MAX_WRITE_SIZE, DEFAULT_PING_INTERVAL, webhookDefaults } from '@tandem/server-koa'
 import { DEFAULT_WEB_DIR } from './web-app.js'
 
@@ -24,6 +29,7 @@ export interface ServeConfig {
   maxPending: number
   maxPendingAge: number
   maxAwarenessSize: number
+  maxDocumentSize: number
   maxMessagesPerSecond: number
   maxBytesPerSecond: number
   maxSyncRequestsPerMinute: number
@@ -170,6 +176,15 @@ const settings: { [K in keyof ServeConfig]: Setting<K> }[keyof ServeConfig][] = 
     'Largest presence (awareness) state of one person; larger closes with 4422. A message may carry 16x.',
     sizeText(limits.maxAwarenessSize),
     size(256),
+  ),
+  setting(
+    'maxDocumentSize',
+    'max-document-size',
+    'TANDEM_MAX_DOCUMENT_SIZE',
+    '<size>',
+    "Largest document (stored state plus changes since); a change past it closes with 4413, unsaved. The default bounds a newcomer's first sync and a document's memory.",
+    sizeText(DEFAULT_MAX_DOCUMENT_SIZE),
+    size(1024),
   ),
   setting(
     'maxMessagesPerSecond',

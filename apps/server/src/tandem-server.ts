@@ -149,6 +149,7 @@ export async function startServer(config: ServeConfig, secrets: Secrets, logger:
     compactAfter: config.compactAfter,
     maxBufferedBytes: config.maxBufferedBytes,
     maxMessageSize: config.maxMessageSize,
+    maxDocumentSize: config.maxDocumentSize,
     limits: {
       maxUpdateClients: config.maxUpdateClients,
       maxUpdateStructs: config.maxUpdateStructs,

@@ -68,6 +68,7 @@ const serveOptions: [flag: string, env: string][] = [
   ['--log-level <level>', 'LOG_LEVEL'],
   ['--ping-interval <ms>', 'PING_INTERVAL'],
   ['--max-message-size <size>', 'MAX_MESSAGE_SIZE'],
+  ['--max-document-size <size>', 'TANDEM_MAX_DOCUMENT_SIZE'],
   ['--max-buffered <size>', 'MAX_BUFFERED'],
   ['--unload-delay <ms>', 'UNLOAD_DELAY'],
   ['--commit-delay <ms>', 'COMMIT_DELAY'],
@@ -150,6 +151,18 @@ describe.concurrent('help, version and configuration errors', () => {
       ['serve', '--max-message-size', '12XB'],
       {},
       'tandem: --max-message-size must be a size of at least 1024 bytes, like 65536, 512KiB or 16MiB (got "12XB").',
+    ],
+    [
+      'a document size limit of zero',
+      ['serve', '--max-document-size', '0'],
+      {},
+      'tandem: --max-document-size must be a size of at least 1024 bytes, like 65536, 512KiB or 16MiB (got "0").',
+    ],
+    [
+      'a document size limit that is not a size, in TANDEM_MAX_DOCUMENT_SIZE',
+      ['serve'],
+      { TANDEM_MAX_DOCUMENT_SIZE: 'abc' },
+      'tandem: TANDEM_MAX_DOCUMENT_SIZE must be a size of at least 1024 bytes, like 65536, 512KiB or 16MiB (got "abc").',
     ],
     [
       'a database URL of another kind, without echoing its password',

@@ -1,4 +1,4 @@
-import { CloseCode, isRevokedReason } from '@tandem/protocol'
+import { CloseCode, isRevokedReason, readDocumentSizeLimit } from '@tandem/protocol'
 
 /** Why the editor raised an `error` event. */
 export type EditorErrorReason =
@@ -70,7 +70,7 @@ export function errorFromClose(code: number, reason: string): EditorError {
         reason: 'document-too-large',
         code,
         fatal: true,
-        message: `The document is larger than the server allows.${detail}`,
+        message: documentTooLargeMessage(reason),
       }
     case CloseCode.documentDeleted:
       return {
@@ -89,6 +89,21 @@ export function errorFromClose(code: number, reason: string): EditorError {
     default:
       return { reason: 'refused', code, fatal: true, message: `The server refused the connection (${code}).${detail}` }
   }
+}
+
+/** What a person is told when their change was refused because the document reached the server's size limit. */
+function documentTooLargeMessage(reason: string): string {
+  const limit = readDocumentSizeLimit(reason)
+  const named = limit === null ? '' : ` (${sizeText(limit)})`
+  return `This document has reached the server's size limit${named}; your last change was not saved.`
+}
+
+/** A size as a person reads it: 64 MB, 512 KB, 300 bytes (in units of 1024, as the server's flags count them). */
+function sizeText(bytes: number): string {
+  const round = (value: number) => String(Math.round(value * 10) / 10)
+  if (bytes >= 1024 * 1024) return `${round(bytes / (1024 * 1024))} MB`
+  if (bytes >= 1024) return `${round(bytes / 1024)} KB`
+  return `${bytes} bytes`
 }
 
 /** The error for an HTTP status that refused the WebSocket upgrade, or `null` if the status is not one. @internal */

@@ -51,7 +51,11 @@ export const CloseCode = {
    * revoked, with the reason {@link REVOKED_LINK_REASON} or {@link REVOKED_TOKEN_REASON}.
    */
   forbidden: 4403,
-  /** The document is over the server's size limit. Reserved for document size limits; the editor tells it apart. */
+  /**
+   * The change would take the document past the server's size limit (`--max-document-size`): it was not applied,
+   * stored or relayed, and the reason names the limit in bytes. Sending it again is refused again; the editor
+   * tells it apart.
+   */
   documentTooLarge: 4413,
   /**
    * An update or awareness state over one of the server's bounds (clocks, clients or structs per update,
@@ -83,4 +87,15 @@ export const REVOKED_TOKEN_REASON = 'this token was revoked'
 /** Whether a close reason (or an HTTP error's text) says that the token was revoked. */
 export function isRevokedReason(reason: string): boolean {
   return reason.includes(REVOKED_LINK_REASON) || reason.includes(REVOKED_TOKEN_REASON)
+}
+
+/** The close reason with 4413: the document is, or a change would take it, over `limit` bytes. */
+export function documentTooLargeReason(limit: number): string {
+  return `the document is over the server's limit of ${limit} bytes; the change was not saved`
+}
+
+/** The limit, in bytes, that a 4413 close reason of {@link documentTooLargeReason} names, or `null` when it names none. */
+export function readDocumentSizeLimit(reason: string): number | null {
+  const match = /limit of (\d+) bytes/.exec(reason)
+  return match ? Number(match[1]) : null
 }

@@ -11,11 +11,13 @@ export {
 } from './access.js'
 export {
   CloseCode,
+  documentTooLargeReason,
   isPermanentClose,
   isRevokedReason,
   MAX_CLOSE_REASON,
   REVOKED_LINK_REASON,
   REVOKED_TOKEN_REASON,
+  readDocumentSizeLimit,
 } from './close-codes.js'
 export { type DocNameResult, docNameError, docNameFromPath, MAX_DOC_NAME_LENGTH } from './doc-name.js'
 export {

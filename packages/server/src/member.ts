@@ -1,6 +1,7 @@
 import {
   type ClientMessage,
   CloseCode,
+  documentTooLargeReason,
   encodeAwarenessMessage,
   encodeSavedMessage,
   isEmptyUpdate,
@@ -72,6 +73,8 @@ export interface MemberContext {
   readonly updateBounds: UpdateBounds
   /** The largest awareness state, in bytes of JSON. */
   readonly maxAwarenessSize: number
+  /** The largest document, in bytes as {@link DocumentSize} measures it; a change past it closes with 4413. */
+  readonly maxDocumentSize: number
   /** How fast each member's budgets refill. */
   readonly budgetRates: BudgetRates
   /** Called once, when the member has left. */
@@ -328,6 +331,11 @@ export class Member implements RoomMember {
         throw new RejectedMessage(CloseCode.invalidPayload, 'rejected-update', `rejected payload: ${shape.reason}`)
       }
       throw new RejectedMessage(CloseCode.updateRefused, 'update-refused', `update refused: ${shape.reason}`)
+    }
+    // Refused before it is applied, stored or relayed; a document loaded over the limit can be read, not changed.
+    const maxSize = this.context.maxDocumentSize
+    if (this.room.size.wouldExceed(update.byteLength, maxSize)) {
+      throw new RejectedMessage(CloseCode.documentTooLarge, 'document-too-large', documentTooLargeReason(maxSize))
     }
     const overBound = applyOrReject(() => this.room.apply(update, this, this))
     if (overBound) throw new RejectedMessage(CloseCode.pendingUnresolved, 'pending-unresolved', overBound)

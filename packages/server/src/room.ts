@@ -3,6 +3,7 @@ import * as Y from 'yjs'
 import type { AwarenessMember, Identity } from './awareness-ownership.js'
 import type { CommitQueue } from './commit-queue.js'
 import type { DocAuthor, DocMeta } from './doc-store.js'
+import { DocumentSize } from './document-size.js'
 import { type EventHook, type HookRunner, HookSequence, type MemberInfo } from './hooks.js'
 import type { Logger } from './logger.js'
 import { PendingContent, type PendingLimits, type PendingOwner } from './pending-content.js'
@@ -92,6 +93,8 @@ export class Room {
   readonly log: WriteLog
   /** Changes that wait for content this document has not seen, kept out of the Y.Doc. */
   readonly pending: PendingContent
+  /** How big the document is, measured without encoding it (see {@link DocumentSize}). */
+  readonly size: DocumentSize
   /** The other instances holding this document, when scaled out. */
   link: InstanceLink | null = null
   private readonly hooks: HookSequence | null
@@ -129,10 +132,11 @@ export class Room {
       this.logger.warn({ doc: name, updates }, 'dropping changes of another instance that waited too long'),
     )
     if (loaded.state) this.source.restore(loaded.state)
+    this.size = new DocumentSize(loaded.state?.byteLength ?? 0)
     this.log = new WriteLog(
       {
         name,
-        snapshot: () => Y.encodeStateAsUpdate(this.doc()),
+        snapshot: () => this.size.encoded(Y.encodeStateAsUpdate(this.doc())),
         committed: (seq) => this.onCommitted(seq),
         describe: () => this.describe(),
       },
@@ -269,6 +273,7 @@ export class Room {
   private readonly onUpdate = (update: Uint8Array, origin: unknown): void => {
     // Yjs emits `update` synchronously at the end of the transaction that applied it: by the time `apply`
     // returns, the write log holds the change, and a member reading `log.appended` sees its number.
+    this.size.grew(update.byteLength)
     if (origin !== remoteOrigin) this.append(update, origin)
     const publish = this.link !== null && origin !== remoteOrigin && origin !== catchUpOrigin
     if (publish) this.unpublished.push(update)

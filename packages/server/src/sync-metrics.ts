@@ -34,6 +34,7 @@ export type ErrorKind =
   | 'bus-malformed'
   | 'bus-unconfirmed'
   | 'update-refused'
+  | 'document-too-large'
   | 'pending-unresolved'
   | 'rate-limited'
   | 'awareness-too-large'

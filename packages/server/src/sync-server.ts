@@ -5,6 +5,7 @@ import { CommitQueue, type CommitQueueOptions } from './commit-queue.js'
 import { syncDefaults } from './defaults.js'
 import { DocHistory } from './doc-history.js'
 import type { DocInfo, DocStore } from './doc-store.js'
+import { DEFAULT_MAX_DOCUMENT_SIZE } from './document-size.js'
 import { Documents } from './documents.js'
 import { Fanout, type FanoutOptions } from './fanout.js'
 import { hasHistory } from './history-store.js'
@@ -63,6 +64,11 @@ export interface SyncServerOptions extends CommitQueueOptions, FanoutOptions, Ve
    * @default 16 MiB
    */
   maxMessageSize?: number
+  /**
+   * The largest document, in bytes (the stored state it loaded with plus the updates applied since): a change that
+   * would take a document past it closes its sender with 4413, unapplied and unstored. @default 64 MiB
+   */
+  maxDocumentSize?: number
 }
 
 /**
@@ -145,6 +151,7 @@ export class SyncServer {
       probeTimeout: options.probeTimeout ?? syncDefaults.probeTimeout,
       updateBounds: { maxClock: MAX_CLOCK, maxClients: limits.maxUpdateClients, maxStructs: limits.maxUpdateStructs },
       maxAwarenessSize: limits.maxAwarenessSize,
+      maxDocumentSize: options.maxDocumentSize ?? DEFAULT_MAX_DOCUMENT_SIZE,
       budgetRates: budgetRates(limits, options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE),
       onClosed: (closed) => {
         if (!this.members.delete(closed)) return

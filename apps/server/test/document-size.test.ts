@@ -1,0 +1,61 @@
+/**
+ * The document size limit against the real server process: a change that would take a document past
+ * `--max-document-size` closes its sender with 4413, unapplied and unstored, every time it is sent again, while
+ * the people below the limit keep editing.
+ */
+import { CloseCode } from '@tandem/protocol'
+import { startTandem, storedText, type TandemProcess, useTestClients, waitFor } from '@tandem/test-utils'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
+/** The limit the server runs with: small, so a test reaches it with a few kilobytes of text. */
+const LIMIT = 4096
+const REASON = `the document is over the server's limit of ${LIMIT} bytes; the change was not saved`
+
+const { connect } = useTestClients()
+
+let server: TandemProcess
+beforeAll(async () => {
+  server = await startTandem({ args: ['--max-document-size', String(LIMIT)] })
+})
+afterAll(async () => {
+  await server?.dispose()
+})
+
+describe('--max-document-size', () => {
+  it('refuses a change past the limit with 4413, stores none of it, and lets the others go on', async () => {
+    const doc = 'size-limit'
+    const first = connect(server.url, doc, { saved: true })
+    const second = connect(server.url, doc, { saved: true })
+    await Promise.all([first.synced(), second.synced()])
+    first.text.insert(0, 'a'.repeat(1000))
+    await waitFor(() => first.saves.saved && second.text.length === 1000, 'the first change to be saved and relayed')
+
+    const writer = connect(server.url, doc)
+    const closes: { code: number; reason: string }[] = []
+    writer.provider.on('connection-close', (event) => {
+      if (event) closes.push({ code: event.code, reason: event.reason })
+    })
+    await writer.synced()
+    writer.text.insert(0, 'x'.repeat(LIMIT))
+    await waitFor(() => closes.length === 1, 'the oversized change to be refused')
+    // y-websocket does not reconnect after a 4xxx close on its own; one that does, with the same change pending,
+    // is refused again.
+    writer.provider.connect()
+    await waitFor(() => closes.length === 2, 'the oversized change to be refused again')
+    writer.destroy()
+    expect(closes.slice(0, 2)).toEqual([
+      { code: CloseCode.documentTooLarge, reason: REASON },
+      { code: CloseCode.documentTooLarge, reason: REASON },
+    ])
+
+    // The others stay connected and keep editing below the limit.
+    second.text.insert(1000, 'b')
+    await waitFor(() => second.saves.saved && first.text.length === 1001, 'a small change to be saved and relayed')
+    expect(first.provider.wsconnected && second.provider.wsconnected).toBe(true)
+    expect(first.text.toString()).toBe(`${'a'.repeat(1000)}b`)
+    expect(await storedText(server.dataDir, doc)).toBe(`${'a'.repeat(1000)}b`)
+    expect(server.logs).toContainEqual(
+      expect.objectContaining({ doc, code: CloseCode.documentTooLarge, reason: REASON }),
+    )
+  })
+})
