@@ -1,4 +1,5 @@
 import { defaultClientConditions, defineConfig } from 'vite'
+import { precompress } from './scripts/precompress.ts'
 
 // In development (`pnpm dev`) the app talks to a Tandem dev server through this Vite server: WebSocket
 // connections to /_tandem/<document> are proxied to it, so the app stays same-origin as in production.
@@ -6,6 +7,8 @@ const devServer = process.env.TANDEM_DEV_SERVER ?? 'http://localhost:1235'
 const devPath = '/_tandem'
 
 export default defineConfig(({ command }) => ({
+  // Brotli and gzip copies of the build, which `tandem serve` sends to browsers that accept them.
+  plugins: [precompress()],
   resolve: {
     // Workspace packages straight from their sources: no build of @tandem/editor is needed to run the app.
     conditions: ['source', ...defaultClientConditions],

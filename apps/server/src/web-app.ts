@@ -6,12 +6,18 @@
  * Caching: Vite puts every file it fingerprints under `/assets/`, so those are cached for a year as immutable;
  * index.html and the unhashed files of `public/` are revalidated on every use (`no-cache` plus an ETag), so a
  * new build reaches everyone on their next load.
+ *
+ * Compression: the build writes brotli and gzip copies beside each compressible file (`app.js.br`, `app.js.gz`);
+ * a request that accepts one gets the smallest it accepts, with `Content-Encoding`, its own length and ETag, and
+ * `Vary: Accept-Encoding`. Nothing is compressed while serving.
  */
 import { createReadStream, type Stats } from 'node:fs'
-import { stat } from 'node:fs/promises'
+import { readFile, stat } from 'node:fs/promises'
 import { extname, join, resolve, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Context, Middleware } from 'koa'
+import { acceptedEncodings, PRECOMPRESSED } from './content-encoding.js'
+import { nameProblem, nameProblemPage } from './name-problem.js'
 
 /** The web app's build output in this checkout (`apps/web/dist`), the default of `--web-dir`. */
 export const DEFAULT_WEB_DIR = fileURLToPath(new URL('../../web/dist', import.meta.url))
@@ -67,7 +73,8 @@ The sync server itself is running: y-websocket clients connect to ws://<this hos
 `
 
 /**
- * Koa middleware serving the web app from `options.dir`: `GET`/`HEAD` of `/` and `/d/*` answer index.html, an
+ * Koa middleware serving the web app from `options.dir`: `GET`/`HEAD` of `/` and `/d/*` answer index.html (a
+ * `/d/*` whose name breaks the naming rule answers 400, or 414 when it is too long, with the app's problem page), an
  * existing file answers itself, and anything else passes to the next middleware (mount this after the API
  * routes and before the final 404), except that a browser asking for a page that does not exist gets the app's
  * own "page not found" (with status 404). While the directory has no index.html, `/` and `/d/*` answer 503 with
@@ -89,6 +96,14 @@ export function webApp(options: WebAppOptions): Middleware {
         return
       }
       ctx.set(PAGE_HEADERS)
+      const problem = path.startsWith('/d/') ? nameProblem(path) : null
+      if (problem) {
+        ctx.status = problem.status
+        ctx.set('Cache-Control', 'no-store')
+        ctx.type = 'text/html; charset=utf-8'
+        ctx.body = nameProblemPage(await readFile(index, 'utf8'), problem)
+        return
+      }
       return send(ctx, index, info, REVALIDATE)
     }
     const file = fileFor(root, path)
@@ -131,18 +146,48 @@ async function fileStats(file: string): Promise<Stats | null> {
   }
 }
 
-function send(ctx: Context, file: string, info: Stats, cacheControl: string): void {
+async function send(ctx: Context, file: string, info: Stats, cacheControl: string): Promise<void> {
   ctx.set('Cache-Control', cacheControl)
   ctx.set('X-Content-Type-Options', 'nosniff')
-  ctx.set('ETag', `W/"${info.size.toString(16)}-${Math.floor(info.mtimeMs).toString(16)}"`)
-  ctx.lastModified = info.mtime
   ctx.type = TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream'
+  const variant = await compressedVariant(ctx, file)
+  const sent = variant ?? { path: file, info, encoding: null }
+  // The ETag names the bytes sent: each encoding has its own, so a cache never revalidates one with another's.
+  const tag = `${sent.info.size.toString(16)}-${Math.floor(sent.info.mtimeMs).toString(16)}`
+  ctx.set('ETag', `W/"${sent.encoding ? `${tag}-${sent.encoding}` : tag}"`)
+  if (sent.encoding) ctx.set('Content-Encoding', sent.encoding)
+  ctx.lastModified = info.mtime
   ctx.status = 200
   if (ctx.fresh) {
     ctx.status = 304
     return
   }
-  ctx.length = info.size
+  ctx.length = sent.info.size
   if (ctx.method === 'HEAD') return
-  ctx.body = createReadStream(file)
+  ctx.body = createReadStream(sent.path)
+}
+
+/**
+ * The best precompressed copy of `file` the request accepts, or `null` for the file itself. Sets
+ * `Vary: Accept-Encoding` whenever the file has a copy, whichever is sent.
+ */
+async function compressedVariant(
+  ctx: Context,
+  file: string,
+): Promise<{ path: string; info: Stats; encoding: string } | null> {
+  const copies = await Promise.all(
+    PRECOMPRESSED.map(async ({ encoding, suffix }) => ({
+      encoding,
+      path: file + suffix,
+      info: await fileStats(file + suffix),
+    })),
+  )
+  if (!copies.some((copy) => copy.info)) return null
+  ctx.vary('Accept-Encoding')
+  const accepted = acceptedEncodings(ctx.get('Accept-Encoding') || undefined)
+  for (const copy of copies) {
+    if (copy.info && accepted.includes(copy.encoding))
+      return { path: copy.path, info: copy.info, encoding: copy.encoding }
+  }
+  return null
 }
