@@ -194,7 +194,10 @@ export async function startServer(config: ServeConfig, secrets: Secrets, logger:
     ctx.body = 'Not found. Tandem serves documents over WebSocket at ws://HOST:PORT/<document>.\n'
   })
 
-  const server = createServer(app.callback())
+  // Node's default 16 KiB of headers answers a longer URL with a bare 431 before Koa sees it; a person who
+  // opens a link with an absurdly long document name should get Tandem's page saying so (414). 64 KiB bounds what
+  // one request may make the server hold while reading its headers; past it Node's 431 stays.
+  const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, app.callback())
   const endpoint = attachSyncServer(server, sync, {
     maxPayload: config.maxMessageSize,
     pingInterval: config.pingInterval,
@@ -230,6 +233,9 @@ export async function startServer(config: ServeConfig, secrets: Secrets, logger:
     },
   }
 }
+
+/** The most bytes of request headers (the URL included) the HTTP server reads; Node's default is 16 KiB. */
+const MAX_HEADER_BYTES = 64 * 1024
 
 /** The longest wait between two sweeps of the trash, in ms. */
 const MAX_SWEEP_INTERVAL = 3_600_000
