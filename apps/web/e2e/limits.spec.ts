@@ -27,3 +27,35 @@ test.describe('a document at the server size limit', () => {
     }
   })
 })
+
+/** The most JavaScript a cold load of a document page may transfer, compressed. */
+const COLD_LOAD_JS_BUDGET = 250 * 1024
+
+test('a cold load of a document page gets its JavaScript brotli-compressed, within the budget', async ({
+  openPerson,
+  docName,
+}, testInfo) => {
+  const ada = await openPerson({ name: 'Ada Lovelace', path: null })
+  const measured: Promise<{ url: string; encoding: string | undefined; bytes: number }>[] = []
+  ada.page.on('requestfinished', (request) => {
+    if (request.resourceType() !== 'script') return
+    measured.push(
+      (async () => ({
+        url: request.url(),
+        encoding: (await request.response())?.headers()['content-encoding'],
+        bytes: (await request.sizes()).responseBodySize,
+      }))(),
+    )
+  })
+  await ada.open(`/d/${docName}`)
+  await expect(ada.pill).toHaveText('Connected')
+  // The page keeps its WebSocket open, which networkidle ignores: this waits for every script it loads.
+  await ada.page.waitForLoadState('networkidle')
+  const scripts = await Promise.all(measured)
+  const total = scripts.reduce((sum, script) => sum + script.bytes, 0)
+  testInfo.annotations.push({ type: 'cold-load-js', description: `${scripts.length} scripts, ${total} bytes` })
+  // Files under 1 KiB (the build's MIN_COMPRESS_BYTES) have no compressed copy: compressing them saves nothing.
+  for (const script of scripts) if (script.bytes >= 1024) expect(script.encoding, script.url).toBe('br')
+  expect(scripts.filter((script) => script.encoding === 'br').length).toBeGreaterThan(0)
+  expect(total).toBeLessThanOrEqual(COLD_LOAD_JS_BUDGET)
+})
