@@ -2,7 +2,7 @@
 // `pnpm test`: every check and every test, in the order that fails fastest. It installs what the tests need
 // when it can (Debian or Ubuntu, as root): Chromium for the browser tests, the PostgreSQL and Redis servers the
 // store and scale-out tests start, and nginx and openssl (its test certificate) for the tests of the documented
-// proxy configurations. Otherwise it says what to install. It also prepares Node.js 22 for the tests that run
+// proxy configurations, after printing what it is about to install and why. Otherwise it says what to install. It also prepares Node.js 22 for the tests that run
 // Tandem on it (scripts/node-22.mjs: once per machine, in ~/.cache/tandem).
 import { spawn, spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs'
@@ -26,94 +26,81 @@ function fail(message) {
 const [major, minor] = process.versions.node.split('.').map(Number)
 if (major < 20 || (major === 20 && minor < 19)) fail(`Tandem needs Node.js 20.19 or newer; this is ${process.version}.`)
 
-/**
- * Makes sure a program the tests need is here: `found()` says whether it is. When it is not, installs Debian's
- * `pkg` with apt where it can (Debian or Ubuntu, as root), and otherwise stops with `hint`.
- */
-function ensurePackage(pkg, purpose, found, hint) {
-  if (found()) return
-  if (existsSync('/etc/debian_version') && process.getuid?.() === 0) {
-    console.log(`\n▶ Installing ${pkg} for ${purpose} (apt-get install ${pkg})`)
-    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }
-    const update = spawnSync('apt-get', ['update'], { stdio: 'inherit', env })
-    const install = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', pkg], { stdio: 'inherit', env })
-    if (update.status === 0 && install.status === 0 && found()) return
-  }
-  fail(`${purpose[0].toUpperCase()}${purpose.slice(1)} need ${hint}, then run \`pnpm test\` again.`)
-}
-
 const onPath = (binary, fromEnv) =>
   [fromEnv, ...(process.env.PATH ?? '').split(':')].some((dir) => dir && existsSync(join(dir, binary)))
 
-/** Chromium for the browser tests. */
-function ensureChromium() {
-  const candidates = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter(Boolean)
-  const found = () => candidates.find((path) => existsSync(path))
-  ensurePackage(
-    'chromium',
-    'the browser tests',
-    found,
-    'Chromium. Install it (Debian/Ubuntu: `sudo apt-get install chromium`) or set CHROMIUM_PATH to a Chromium or Chrome executable',
-  )
-  return found() ?? '/usr/bin/chromium'
-}
-
-/** The PostgreSQL server binaries, which the store and scale-out tests start. */
-function ensurePostgres() {
-  const found = () =>
-    onPath('initdb', process.env.POSTGRES_BIN) ||
-    (existsSync('/usr/lib/postgresql') &&
-      readdirSync('/usr/lib/postgresql').some((version) =>
-        existsSync(join('/usr/lib/postgresql', version, 'bin/initdb')),
-      ))
-  ensurePackage(
-    'postgresql',
-    'the PostgreSQL tests',
-    found,
-    'the PostgreSQL server binaries (initdb, postgres). Install them (Debian/Ubuntu: `sudo apt-get install postgresql`) or set POSTGRES_BIN to the directory that holds them',
-  )
-}
-
-/** redis-server, which the Redis and scale-out tests start. */
-function ensureRedis() {
-  const found = () => (process.env.REDIS_SERVER && existsSync(process.env.REDIS_SERVER)) || onPath('redis-server')
-  ensurePackage(
-    'redis-server',
-    'the Redis tests',
-    found,
-    'redis-server. Install it (Debian/Ubuntu: `sudo apt-get install redis-server`) or set REDIS_SERVER to its path',
-  )
-}
-
-/** nginx, which the tests of the documented proxy configurations run. */
-function ensureNginx() {
-  const found = () =>
-    (process.env.NGINX && existsSync(process.env.NGINX)) || onPath('nginx') || existsSync('/usr/sbin/nginx')
-  ensurePackage(
-    'nginx',
-    'the reverse-proxy tests',
-    found,
-    'nginx. Install it (Debian/Ubuntu: `sudo apt-get install nginx`) or set NGINX to its path',
-  )
-}
-
-/** openssl, which makes the self-signed certificate of the TLS proxy tests. */
-function ensureOpenssl() {
-  ensurePackage(
-    'openssl',
-    'the TLS proxy tests',
-    () => onPath('openssl'),
-    'openssl. Install it (Debian/Ubuntu: `sudo apt-get install openssl`)',
-  )
-}
-
-if (existsSync(join(root, 'packages/store-postgres'))) ensurePostgres()
-if (existsSync(join(root, 'packages/redis'))) ensureRedis()
-ensureNginx()
-ensureOpenssl()
-
+const chromiumCandidates = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter(Boolean)
+const findChromium = () => chromiumCandidates.find((path) => existsSync(path))
 const hasBrowserTests = existsSync(join(root, 'playwright.config.ts'))
-const chromium = hasBrowserTests ? ensureChromium() : null
+
+/**
+ * The programs the tests need: Debian's package that provides each, what needs it, whether it is here, and what
+ * to do where apt cannot install it.
+ */
+const requirements = [
+  existsSync(join(root, 'packages/store-postgres')) && {
+    pkg: 'postgresql',
+    purpose: 'the PostgreSQL tests',
+    found: () =>
+      onPath('initdb', process.env.POSTGRES_BIN) ||
+      (existsSync('/usr/lib/postgresql') &&
+        readdirSync('/usr/lib/postgresql').some((version) =>
+          existsSync(join('/usr/lib/postgresql', version, 'bin/initdb')),
+        )),
+    hint: 'the PostgreSQL server binaries (initdb, postgres). Install them (Debian/Ubuntu: `sudo apt-get install postgresql`) or set POSTGRES_BIN to the directory that holds them',
+  },
+  existsSync(join(root, 'packages/redis')) && {
+    pkg: 'redis-server',
+    purpose: 'the Redis tests',
+    found: () => (process.env.REDIS_SERVER && existsSync(process.env.REDIS_SERVER)) || onPath('redis-server'),
+    hint: 'redis-server. Install it (Debian/Ubuntu: `sudo apt-get install redis-server`) or set REDIS_SERVER to its path',
+  },
+  {
+    pkg: 'nginx',
+    purpose: 'the reverse-proxy tests',
+    found: () =>
+      (process.env.NGINX && existsSync(process.env.NGINX)) || onPath('nginx') || existsSync('/usr/sbin/nginx'),
+    hint: 'nginx. Install it (Debian/Ubuntu: `sudo apt-get install nginx`) or set NGINX to its path',
+  },
+  {
+    pkg: 'openssl',
+    purpose: 'the TLS proxy tests',
+    found: () => onPath('openssl'),
+    hint: 'openssl. Install it (Debian/Ubuntu: `sudo apt-get install openssl`)',
+  },
+  hasBrowserTests && {
+    pkg: 'chromium',
+    purpose: 'the browser tests',
+    found: () => findChromium() !== undefined,
+    hint: 'Chromium. Install it (Debian/Ubuntu: `sudo apt-get install chromium`) or set CHROMIUM_PATH to a Chromium or Chrome executable',
+  },
+].filter(Boolean)
+
+/**
+ * Makes sure every program the tests need is here. Where apt can install the missing ones (Debian or Ubuntu, as
+ * root), it first prints what it is about to install and why, as one list, then installs them all at once;
+ * otherwise, or if some are still missing after that, it stops and says what to install.
+ */
+function ensurePrograms() {
+  const missing = requirements.filter((requirement) => !requirement.found())
+  if (missing.length === 0) return
+  if (existsSync('/etc/debian_version') && process.getuid?.() === 0) {
+    const packages = missing.map((requirement) => requirement.pkg)
+    console.log('\n▶ The tests need programs this machine lacks. Installing with apt-get:')
+    for (const { pkg, purpose } of missing) console.log(`  - ${pkg}, for ${purpose}`)
+    console.log(`  (apt-get update && apt-get install -y --no-install-recommends ${packages.join(' ')})`)
+    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }
+    spawnSync('apt-get', ['update'], { stdio: 'inherit', env })
+    spawnSync('apt-get', ['install', '-y', '--no-install-recommends', ...packages], { stdio: 'inherit', env })
+  }
+  const still = missing.filter((requirement) => !requirement.found())
+  if (still.length === 0) return
+  const lines = still.map(({ purpose, hint }) => `- ${purpose[0].toUpperCase()}${purpose.slice(1)} need ${hint}.`)
+  fail(`Some programs the tests need are missing:\n${lines.join('\n')}\nThen run \`pnpm test\` again.`)
+}
+
+ensurePrograms()
+const chromium = hasBrowserTests ? (findChromium() ?? '/usr/bin/chromium') : null
 
 // Node.js 22 and a better-sqlite3 built for it, prepared while the build runs: the first time on a machine it
 // downloads Node 22 from the npm registry and compiles better-sqlite3 (about a minute); later it takes no time.

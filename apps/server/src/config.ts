@@ -442,6 +442,8 @@ export function readServeConfig(args: readonly string[], env: NodeJS.ProcessEnv)
   const flags = new Map<string, string>()
   for (let i = 0; i < args.length; i++) {
     const arg = args[i] as string
+    // `pnpm start -- --host 0.0.0.0` passes the `--` on (npm drops it): serve takes no arguments it could end.
+    if (arg === '--') continue
     if (!arg.startsWith('--'))
       throw new ConfigError(`Unexpected argument "${arg}". Run "tandem serve --help" for the options.`)
     const eq = arg.indexOf('=')
