@@ -2,8 +2,9 @@
 // `pnpm test`: every check and every test, in the order that fails fastest. It installs what the tests need
 // when it can (Debian or Ubuntu, as root): Chromium for the browser tests, the PostgreSQL and Redis servers the
 // store and scale-out tests start, and nginx and openssl (its test certificate) for the tests of the documented
-// proxy configurations, after printing what it is about to install and why. Otherwise it says what to install. It also prepares Node.js 22 for the tests that run
-// Tandem on it (scripts/node-22.mjs: once per machine, in ~/.cache/tandem).
+// proxy configurations, after printing what it is about to install and why. Otherwise it says what to install.
+// It also prepares Node.js 22 for the tests that run Tandem on it (scripts/node-22.mjs: once per machine, in
+// ~/.cache/tandem).
 import { spawn, spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
