@@ -58,4 +58,32 @@ describe('--max-document-size', () => {
       expect.objectContaining({ doc, code: CloseCode.documentTooLarge, reason: REASON }),
     )
   })
+
+  it('opens a document stored over a lowered limit for reading, and refuses every change to it', async () => {
+    const doc = 'grown-before'
+    const writer = connect(server.url, doc, { saved: true })
+    await writer.synced()
+    writer.text.insert(0, 'z'.repeat(2000))
+    await waitFor(() => writer.saves.saved, 'the text to be saved')
+    writer.destroy()
+    // What was saved is committed: the server may go at once (the last test of the file, so it stays down).
+    await server.kill()
+    const lowered = await startTandem({ dataDir: server.dataDir, args: ['--max-document-size', '1KiB'] })
+    try {
+      const reader = connect(lowered.url, doc)
+      const closes: number[] = []
+      reader.provider.on('connection-close', (event) => {
+        if (event) closes.push(event.code)
+      })
+      await reader.synced()
+      expect(reader.text.toString()).toBe('z'.repeat(2000))
+      // Even a deletion: it adds to the document's encoding until the next compaction.
+      reader.text.delete(0, 1)
+      await waitFor(() => closes.length === 1, 'the change to be refused')
+      expect(closes).toEqual([CloseCode.documentTooLarge])
+      expect(await storedText(lowered.dataDir, doc)).toBe('z'.repeat(2000))
+    } finally {
+      await lowered.kill()
+    }
+  })
 })
