@@ -3,9 +3,23 @@
  * `--max-document-size` closes its sender with 4413, unapplied and unstored, every time it is sent again, while
  * the people below the limit keep editing.
  */
+import { join } from 'node:path'
 import { CloseCode } from '@tandem/protocol'
 import { startTandem, storedText, type TandemProcess, useTestClients, waitFor } from '@tandem/test-utils'
+import Database from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
+/** Whether the stored log of `name` was compacted into a snapshot with nothing after it, read from the SQLite file. */
+function compacted(dataDir: string, name: string): boolean {
+  const db = new Database(join(dataDir, 'tandem.sqlite'), { readonly: true, fileMustExist: true })
+  try {
+    const snapshot = db.prepare<[string], { snapshot: Buffer | null }>('SELECT snapshot FROM documents WHERE name = ?')
+    const updates = db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM updates WHERE name = ?')
+    return Boolean(snapshot.get(name)?.snapshot) && updates.get(name)?.n === 0
+  } finally {
+    db.close()
+  }
+}
 
 /** The limit the server runs with: small, so a test reaches it with a few kilobytes of text. */
 const LIMIT = 4096
@@ -15,7 +29,8 @@ const { connect } = useTestClients()
 
 let server: TandemProcess
 beforeAll(async () => {
-  server = await startTandem({ args: ['--max-document-size', String(LIMIT)] })
+  // Compacting after two stored changes lets a test see the measure recounted.
+  server = await startTandem({ args: ['--max-document-size', String(LIMIT), '--compact-after', '2'] })
 })
 afterAll(async () => {
   await server?.dispose()
@@ -57,6 +72,25 @@ describe('--max-document-size', () => {
     expect(server.logs).toContainEqual(
       expect.objectContaining({ doc, code: CloseCode.documentTooLarge, reason: REASON }),
     )
+  })
+
+  it('recounts the size when the document is compacted, so deleted text makes room again', async () => {
+    const doc = 'deleted-and-compacted'
+    const client = connect(server.url, doc, { saved: true })
+    const closes: number[] = []
+    client.provider.on('connection-close', (event) => {
+      if (event) closes.push(event.code)
+    })
+    await client.synced()
+    client.text.insert(0, 'q'.repeat(3000))
+    await waitFor(() => client.saves.saved, 'the text to be saved')
+    client.text.delete(0, 3000)
+    await waitFor(() => client.saves.saved && compacted(server.dataDir, doc), 'the deletion to be saved and compacted')
+    // Counted update by update, 3000 deleted bytes and 2000 new ones would pass the 4 KiB limit.
+    client.text.insert(0, 'r'.repeat(2000))
+    await waitFor(() => client.saves.saved, 'the new text to be saved')
+    expect(closes).toEqual([])
+    expect(await storedText(server.dataDir, doc)).toBe('r'.repeat(2000))
   })
 
   it('opens a document stored over a lowered limit for reading, and refuses every change to it', async () => {
