@@ -153,18 +153,6 @@ describe.concurrent('help, version and configuration errors', () => {
       'tandem: --max-message-size must be a size of at least 1024 bytes, like 65536, 512KiB or 16MiB (got "12XB").',
     ],
     [
-      'a document size limit of zero',
-      ['serve', '--max-document-size', '0'],
-      {},
-      'tandem: --max-document-size must be a size of at least 1024 bytes, like 65536, 512KiB or 16MiB (got "0").',
-    ],
-    [
-      'a document size limit that is not a size, in TANDEM_MAX_DOCUMENT_SIZE',
-      ['serve'],
-      { TANDEM_MAX_DOCUMENT_SIZE: 'abc' },
-      'tandem: TANDEM_MAX_DOCUMENT_SIZE must be a size of at least 1024 bytes, like 65536, 512KiB or 16MiB (got "abc").',
-    ],
-    [
       'a database URL of another kind, without echoing its password',
       ['serve'],
       { DATABASE_URL: 'mysql://admin:hunter2@db/tandem' },
