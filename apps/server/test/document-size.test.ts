@@ -74,6 +74,22 @@ describe('--max-document-size', () => {
     )
   })
 
+  it('answers a write through the document API that could pass the limit with 413, writing nothing', async () => {
+    const append = (text: string) =>
+      fetch(`${server.httpUrl}/api/docs/api-writes/append`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'text/plain; charset=utf-8' },
+        body: text,
+      })
+    expect((await append('small. ')).status).toBe(201)
+    const refused = await append('w'.repeat(LIMIT))
+    expect(refused.status).toBe(413)
+    expect(await refused.text()).toBe(
+      `The document would pass the server's size limit of ${LIMIT} bytes; nothing was written.`,
+    )
+    expect(await storedText(server.dataDir, 'api-writes')).toBe('small. ')
+  })
+
   it('recounts the size when the document is compacted, so deleted text makes room again', async () => {
     const doc = 'deleted-and-compacted'
     const client = connect(server.url, doc, { saved: true })

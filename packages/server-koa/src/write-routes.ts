@@ -1,4 +1,4 @@
-import { DocumentGone, type SyncServer } from '@tandem/server'
+import { DocumentGone, DocumentTooLarge, type SyncServer } from '@tandem/server'
 import diff from 'fast-diff'
 import type { Context, Middleware } from 'koa'
 import type * as Y from 'yjs'
@@ -76,27 +76,37 @@ export function writeRoutes(sync: SyncServer, options: WriteRoutesOptions = {}):
     if (requestedName !== null) return ctx.throw(404, oldName(name, current))
 
     let change: (text: Y.Text) => void
+    // What the change may add to the document, for its size limit: never more than the body's bytes.
+    let adds: number
     if (ctx.method === 'PATCH') {
       const body = await readBody(ctx, 'application/json', maxSize)
       const patch = parsePatch(ctx, body)
       change = (text) => applyPatch(text, patch.changes, patch.baseLength)
+      adds = Buffer.byteLength(body)
     } else {
       const body = await readBody(ctx, 'text/plain', maxSize)
       change = ctx.method === 'PUT' ? (text) => replaceText(text, body) : (text) => text.insert(text.length, body)
+      adds = Buffer.byteLength(body)
     }
     if (sync.isClosing) return ctx.throw(503, 'The server is shutting down; send the write again in a moment.')
     let outcome: { result: number; existed: boolean; changed: boolean }
     try {
       let changed = false
-      const edited = await sync.edit(name, grant.identity, (text) => {
-        const before = text.toString()
-        change(text)
-        changed = text.toString() !== before
-        return text.length
-      })
+      const edited = await sync.edit(
+        name,
+        grant.identity,
+        (text) => {
+          const before = text.toString()
+          change(text)
+          changed = text.toString() !== before
+          return text.length
+        },
+        adds,
+      )
       outcome = { ...edited, changed }
     } catch (error) {
       if (error instanceof WriteRefused) return ctx.throw(error.status, error.message)
+      if (error instanceof DocumentTooLarge) return ctx.throw(413, error.message)
       if (error instanceof DocumentGone) {
         // Changes go to a document by its current name, as in the rest of the document API.
         if (error.movedTo !== null) return ctx.throw(404, oldName(name, error.movedTo))

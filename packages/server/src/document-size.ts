@@ -43,3 +43,13 @@ export class DocumentSize {
     return this.measured + updateBytes > limit
   }
 }
+
+/**
+ * Thrown by `SyncServer.edit` when the change may take the document past the server's size limit: nothing was
+ * written. `limit` is the limit, in bytes.
+ */
+export class DocumentTooLarge extends Error {
+  constructor(readonly limit: number) {
+    super(`The document would pass the server's size limit of ${limit} bytes; nothing was written.`)
+  }
+}

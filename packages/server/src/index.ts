@@ -30,7 +30,7 @@ export {
   type StoredDoc,
   type StoreEntry,
 } from './doc-store.js'
-export { DEFAULT_MAX_DOCUMENT_SIZE } from './document-size.js'
+export { DEFAULT_MAX_DOCUMENT_SIZE, DocumentTooLarge } from './document-size.js'
 export { DocumentGone, Documents, type Located } from './documents.js'
 export { Fanout, type FanoutOptions } from './fanout.js'
 export {

@@ -5,7 +5,7 @@ import { CommitQueue, type CommitQueueOptions } from './commit-queue.js'
 import { syncDefaults } from './defaults.js'
 import { DocHistory } from './doc-history.js'
 import type { DocInfo, DocStore } from './doc-store.js'
-import { DEFAULT_MAX_DOCUMENT_SIZE } from './document-size.js'
+import { DEFAULT_MAX_DOCUMENT_SIZE, DocumentTooLarge } from './document-size.js'
 import { Documents } from './documents.js'
 import { Fanout, type FanoutOptions } from './fanout.js'
 import { hasHistory } from './history-store.js'
@@ -264,12 +264,21 @@ export class SyncServer {
    * resolves with what `change` returned and whether the document existed before. When `change` throws, nothing
    * is written and the error is rethrown: check everything before the first change to the text. Rejects with
    * `DocumentGone` when `name` is an old name of a renamed document or is in the trash, as {@link openRoom} does.
+   * `adds` is at most how many bytes the change adds (the request body's, say): when that would take the document
+   * past `maxDocumentSize`, it rejects with `DocumentTooLarge` and writes nothing.
    */
-  async edit<T>(name: string, author: Identity, change: (text: Y.Text) => T): Promise<{ result: T; existed: boolean }> {
+  async edit<T>(
+    name: string,
+    author: Identity,
+    change: (text: Y.Text) => T,
+    adds = 0,
+  ): Promise<{ result: T; existed: boolean }> {
     if (this.closing) throw new Error('The server is shutting down; it accepts no new changes.')
     const existed = await this.isOpenOrStored(name)
     const room = await this.documents.open(name)
     try {
+      const limit = this.context.maxDocumentSize
+      if (room.size.wouldExceed(adds, limit)) throw new DocumentTooLarge(limit)
       const doc = room.doc()
       let result: T | undefined
       doc.transact(() => {
