@@ -367,12 +367,13 @@ describe('origins, rate limits and backoff', () => {
     )
   })
 
-  it('answers 429 with Retry-After past the connection attempts allowed per minute', async () => {
+  it('turns connections away with 4029 past the attempts allowed per minute, and API calls with 429', async () => {
     const server = await tandem(['--max-connections-per-minute', '5'])
     const token = await mint(['*'], 'write')
-    const statuses: number[] = []
-    for (let i = 0; i < 6; i++) statuses.push((await rawUpgrade(server.port, `/doc?token=${token}`)).status)
-    expect(statuses).toEqual([101, 101, 101, 101, 101, 429])
+    for (let i = 0; i < 5; i++) await raw(server, `doc?token=${token}`)
+    const turnedAway = await (await raw(server, `doc?token=${token}`)).closed
+    expect(turnedAway.code).toBe(CloseCode.rateLimited)
+    expect(turnedAway.reason).toMatch(/^Too many connection attempts; slow down\. Try again in \d+ s\.$/)
     const limited = await fetch(`${server.httpUrl}/api/docs`, { headers: { Authorization: `Bearer ${token}` } })
     expect(limited.status).toBe(429)
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0)
@@ -384,9 +385,9 @@ describe('origins, rate limits and backoff', () => {
       const r = await raw(server, 'doc?token=bad')
       expect((await r.closed).code).toBe(CloseCode.unauthorized)
     }
-    const response = await rawUpgrade(server.port, `/doc?token=${await mint(['*'], 'write')}`)
-    expect(response.status).toBe(429)
-    expect(response.body).toContain('Too many')
+    const waiting = await (await raw(server, `doc?token=${await mint(['*'], 'write')}`)).closed
+    expect(waiting.code).toBe(CloseCode.rateLimited)
+    expect(waiting.reason).toContain('Too many')
   })
 
   it('caps the documents one address may have open', async () => {
@@ -395,9 +396,9 @@ describe('origins, rate limits and backoff', () => {
     await raw(server, `one?token=${token}`)
     await raw(server, `two?token=${token}`)
     await raw(server, `two?token=${token}`)
-    const third = await rawUpgrade(server.port, `/three?token=${token}`)
-    expect(third.status).toBe(429)
-    expect(third.body).toContain('at most 2')
+    const third = await (await raw(server, `three?token=${token}`)).closed
+    expect(third.code).toBe(CloseCode.rateLimited)
+    expect(third.reason).toBe('Too many documents open from one address (at most 2). Try again in 60 s.')
   })
 })
 

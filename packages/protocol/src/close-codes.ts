@@ -30,7 +30,9 @@ export const CloseCode = {
    */
   pendingUnresolved: 4002,
   /**
-   * The connection sent more messages, bytes or sync requests than its budget allows; reconnect after a pause.
+   * The connection sent more messages, bytes or sync requests than its budget allows; or, right after the
+   * handshake, its address made too many connection attempts or has too many documents open (the reason says
+   * which, and in how many seconds to try again). Reconnect after a pause.
    */
   rateLimited: 4029,
   /**

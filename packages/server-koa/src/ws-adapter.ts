@@ -123,6 +123,7 @@ export function attachSyncServer(server: Server, sync: SyncServer, options: Atta
     const policy = options.policy
     const ip = policy ? policy.clientIp(request) : stripMapped(request.socket.remoteAddress ?? 'unknown')
     const refusal = policy?.admit(request, ip)
+    if (refusal?.status === 429) return turnAway(request, socket, head, refusal.message, refusal.retryAfter ?? 60)
     if (refusal) return refuse(socket, refusal.status, refusal.message, refusal.retryAfter)
     // An old name leads to the renamed document; access is decided for the document where it is now, knowing the
     // name asked for, so that a link made for the old name still opens it.
@@ -158,7 +159,7 @@ export function attachSyncServer(server: Server, sync: SyncServer, options: Atta
       return wss.handleUpgrade(request, socket, head, (ws) => ws.close(CloseCode.documentMoved, name))
     }
     if (limits && !limits.mayOpen(ip, name)) {
-      return refuse(socket, 429, `Too many documents open from one address (at most ${limits.docsPerIp}).`, 60)
+      return turnAway(request, socket, head, `Too many documents open from one address (at most ${limits.docsPerIp}).`, 60)
     }
     let room: Room
     try {
@@ -198,6 +199,17 @@ export function attachSyncServer(server: Server, sync: SyncServer, options: Atta
     } finally {
       socket.uncork()
     }
+  }
+
+  /**
+   * Turns a connection away for now (too many attempts or open documents from its address). Not with an HTTP 429:
+   * a browser cannot read the status of a refused upgrade, and would show a person "offline" when the server
+   * answered. The handshake completes and the socket closes at once with 4029 (retry after a pause) and the
+   * reason, with nothing loaded and nothing of the document sent, as for a refused token.
+   */
+  const turnAway = (request: IncomingMessage, socket: Duplex, head: Buffer, message: string, retryAfter: number) => {
+    const reason = `${message} Try again in ${retryAfter} s.`.slice(0, MAX_CLOSE_REASON)
+    wss.handleUpgrade(request, socket, head, (ws) => ws.close(CloseCode.rateLimited, reason))
   }
 
   const listener = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
@@ -243,7 +255,6 @@ const reasons: Record<number, string> = {
   400: 'Bad Request',
   403: 'Forbidden',
   404: 'Not Found',
-  429: 'Too Many Requests',
   500: 'Internal Server Error',
   503: 'Service Unavailable',
 }
