@@ -159,7 +159,13 @@ export function attachSyncServer(server: Server, sync: SyncServer, options: Atta
       return wss.handleUpgrade(request, socket, head, (ws) => ws.close(CloseCode.documentMoved, name))
     }
     if (limits && !limits.mayOpen(ip, name)) {
-      return turnAway(request, socket, head, `Too many documents open from one address (at most ${limits.docsPerIp}).`, 60)
+      return turnAway(
+        request,
+        socket,
+        head,
+        `Too many documents open from one address (at most ${limits.docsPerIp}).`,
+        60,
+      )
     }
     let room: Room
     try {
