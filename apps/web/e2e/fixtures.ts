@@ -143,8 +143,11 @@ function person(name: string, context: BrowserContext, page: Page, origin: strin
     async open(path) {
       const url = new URL(path, origin)
       await page.goto(url.href)
-      if (url.pathname.startsWith('/d/')) await expect(editor).toBeVisible()
-      else await expect(page.getByRole('button', { name: 'New document' })).toBeVisible()
+      if (url.pathname.startsWith('/d/')) {
+        await expect(editor).toBeVisible()
+        // Until the server answers, a document seen for the first time takes no typing.
+        await expect(page.locator('.editor-host[aria-busy="true"]')).toHaveCount(0)
+      } else await expect(page.getByRole('button', { name: 'New document' })).toBeVisible()
     },
     text: () =>
       page.evaluate(() =>

@@ -13,3 +13,45 @@ export function tokenFromHash(hash: string): string | null {
 export function tokenHash(token: string | null | undefined): string {
   return token ? `#token=${encodeURIComponent(token)}` : ''
 }
+
+/** The sessionStorage key under which this tab keeps the token of a document's link. */
+function tokenKey(name: string): string {
+  return `tandem:token:${name}`
+}
+
+/**
+ * The token this tab opens document `name` with, taken out of the address bar. A token in the link's fragment
+ * is kept in sessionStorage (this tab only, so a reload still opens the document) and removed from the address
+ * with `history.replaceState`, so that copying the address hands out no token; without one in the link, the
+ * token this tab kept for the document, or `null`. (The recent list keeps one too: see recent.ts.)
+ */
+export function takeLinkToken(name: string): string | null {
+  const fromLink = tokenFromHash(location.hash)
+  if (fromLink === null) {
+    try {
+      return sessionStorage.getItem(tokenKey(name))
+    } catch {
+      return null
+    }
+  }
+  try {
+    sessionStorage.setItem(tokenKey(name), fromLink)
+  } catch {
+    // Storage disabled: the recent list (or the link, opened again) still has the token.
+  }
+  history.replaceState(history.state, '', location.pathname + location.search)
+  return fromLink
+}
+
+/**
+ * Calls `onLink` when a link with a token arrives in this tab without a page load: pasted into the address bar
+ * over the same page (only the fragment changes) or reached through the history. The page reloads there, so
+ * that the new token is read like any other link's.
+ */
+export function watchPastedLinks(onLink: () => void): void {
+  const check = () => {
+    if (tokenFromHash(location.hash) !== null) onLink()
+  }
+  window.addEventListener('hashchange', check)
+  window.addEventListener('popstate', check)
+}

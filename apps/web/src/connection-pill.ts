@@ -8,13 +8,25 @@
  * - "Reconnecting…": the connection dropped; the editor is trying again, edits go on locally.
  * - "Offline — changes kept on this device": the browser is offline, or the server has been unreachable for a
  *   while; edits are kept in this browser (IndexedDB) and sent when the connection is back.
+ * - "Too many connections": the server is turning this address away for now (too many connection attempts or
+ *   open documents); the editor tries again after a pause, and the page shows the server's reason.
  * - "Not connected": the server refused access for good (the page shows why).
+ *
+ * A refusal is never shown as "Offline": the server answered, and the person is told what it said.
  */
 import type { Editor } from '@tandem/editor'
 import { h } from './dom.js'
 
 /** The states of the pill. */
-export type PillState = 'connecting' | 'connected' | 'saving' | 'saved' | 'reconnecting' | 'offline' | 'refused'
+export type PillState =
+  | 'connecting'
+  | 'connected'
+  | 'saving'
+  | 'saved'
+  | 'reconnecting'
+  | 'offline'
+  | 'limited'
+  | 'refused'
 
 /** What the pill says in each state. */
 export const PILL_TEXT: Record<PillState, string> = {
@@ -24,6 +36,7 @@ export const PILL_TEXT: Record<PillState, string> = {
   saved: 'All changes saved',
   reconnecting: 'Reconnecting…',
   offline: 'Offline — changes kept on this device',
+  limited: 'Too many connections',
   refused: 'Not connected',
 }
 
@@ -34,6 +47,7 @@ const PILL_DETAIL: Record<PillState, string> = {
   saved: 'Every change you made is stored on the server.',
   reconnecting: 'The connection to the server was lost. Trying again; keep typing, nothing is lost.',
   offline: 'Not connected. Your changes are kept in this browser and sent as soon as the server can be reached.',
+  limited: 'The server is turning away connections from this address for now. Trying again shortly.',
   refused: 'The server refused the connection.',
 }
 
@@ -63,11 +77,14 @@ export function createConnectionPill(editor: Editor, options: ConnectionPillOpti
   let everConnected = false
   let changed = false
   let refused = false
+  /** The server turned the last attempt away for now (close 4029), and nothing was synced since. */
+  let limited = false
   let downSince = Date.now()
   let timer: ReturnType<typeof setTimeout> | undefined
 
   const compute = (): PillState => {
     if (refused) return 'refused'
+    if (limited) return 'limited'
     if (editor.status === 'connected') {
       if (!editor.saved) return 'saving'
       return changed ? 'saved' : 'connected'
@@ -88,7 +105,7 @@ export function createConnectionPill(editor: Editor, options: ConnectionPillOpti
     element.dataset.state = state
     element.title = PILL_DETAIL[state]
     const category = ['connected', 'saving', 'saved'].includes(state) ? 'online' : state
-    if (category !== announced && (everConnected || category === 'refused' || category === 'offline')) {
+    if (category !== announced && (everConnected || ['refused', 'limited', 'offline'].includes(category))) {
       announced = category
       announcer.textContent = category === 'online' ? 'Connected again.' : text
     }
@@ -109,13 +126,20 @@ export function createConnectionPill(editor: Editor, options: ConnectionPillOpti
     changed = true
     render()
   }
-  const onError = (error: { fatal: boolean }) => {
+  const onError = (error: { fatal: boolean; reason: string }) => {
     if (error.fatal) refused = true
+    if (error.reason === 'rate-limited') limited = true
+    render()
+  }
+  // Not on `connected`: a connection turned away is accepted for a moment before it is closed.
+  const onSynced = () => {
+    limited = false
     render()
   }
   editor.on('status', onStatus)
   editor.on('saved', render)
   editor.on('error', onError)
+  editor.on('synced', onSynced)
   editor.on('unsaved', onUnsaved)
   window.addEventListener('online', render)
   window.addEventListener('offline', render)
@@ -132,6 +156,7 @@ export function createConnectionPill(editor: Editor, options: ConnectionPillOpti
       editor.off('status', onStatus)
       editor.off('saved', render)
       editor.off('error', onError)
+      editor.off('synced', onSynced)
       editor.off('unsaved', onUnsaved)
       window.removeEventListener('online', render)
       window.removeEventListener('offline', render)

@@ -16,6 +16,11 @@ export type EditorErrorReason =
   | 'deleted'
   /** The token expired (close 4440) and the `token` option is a fixed string, so no fresh one can be had. */
   | 'token-expired'
+  /**
+   * The server turned the connection away for now (close 4029): too many connection attempts or open documents
+   * from this address, or too many messages. Not fatal: the editor tries again after a pause.
+   */
+  | 'rate-limited'
   /** The server refused the connection for good with another 44xx close code. */
   | 'refused'
   /** The `token` function threw or returned something other than a string. */
@@ -37,10 +42,17 @@ export interface EditorError {
   cause?: unknown
 }
 
-/** The error for a close code in the permanent 4400-4499 range. @internal */
+/** The error for a close code in the permanent 4400-4499 range, or for 4029 (not fatal). @internal */
 export function errorFromClose(code: number, reason: string): EditorError {
   const detail = reason ? ` The server said: ${reason}` : ''
   switch (code) {
+    case CloseCode.rateLimited:
+      return {
+        reason: 'rate-limited',
+        code,
+        fatal: false,
+        message: `The server is turning away connections from this address for now; trying again shortly.${detail}`,
+      }
     case CloseCode.unauthorized:
       return {
         reason: 'unauthorized',

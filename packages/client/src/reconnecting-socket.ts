@@ -185,6 +185,8 @@ export class ReconnectingSocket {
     }
     this.setStatus('disconnected')
     this.scheduleRetry()
+    // Not "offline": the server answered, and said why it will not keep this connection for now.
+    if (event?.code === CloseCode.rateLimited) this.options.onError(errorFromClose(event.code, event.reason))
     // Browsers hide the HTTP status of a refused upgrade: a 401 looks exactly like a server that is down.
     if (openedAt === 0 && event) void this.probeRefusal()
   }

@@ -15,7 +15,8 @@ import {
   resolveLanguage,
 } from '@tandem/editor'
 import * as Y from 'yjs'
-import { tokenFromHash, tokenHash } from '../access-link.js'
+import { rememberAccepted, wasAccepted } from '../accepted-docs.js'
+import { takeLinkToken, tokenHash, watchPastedLinks } from '../access-link.js'
 import { brand, identityButton, themeToggle } from '../chrome.js'
 import { copyText } from '../clipboard.js'
 import { createConnectionPill } from '../connection-pill.js'
@@ -42,8 +43,11 @@ export function documentPage(root: HTMLElement, opened: string, theme: AppTheme)
   /** The document's name now: the one opened, or where renames took it since. */
   let name = opened
   let identity = loadIdentity()
-  // A token in the link, or the one this browser last opened the document with (see access-link.ts).
-  const token = tokenFromHash(location.hash) ?? recentDocs().find((doc) => doc.name === name)?.token ?? null
+  // A token in the link (taken out of the address bar), the one this tab opened the document with, or the one
+  // this browser last opened it with (see access-link.ts).
+  const token = takeLinkToken(name) ?? recentDocs().find((doc) => doc.name === name)?.token ?? null
+  // A link pasted over this page, a refused one included, is opened like any other.
+  watchPastedLinks(() => location.reload())
   rememberDoc(name, token)
 
   const titleInput = h('input', {
@@ -56,6 +60,7 @@ export function documentPage(root: HTMLElement, opened: string, theme: AppTheme)
     autocomplete: 'off',
   })
   const editorHost = h('main', { class: 'editor-host' })
+  const setBusy = (busy: boolean) => editorHost.setAttribute('aria-busy', String(busy))
   const banner = h('div', { class: 'banner', role: 'alert', hidden: true })
   const languageSelect = h(
     'select',
@@ -73,6 +78,9 @@ export function documentPage(root: HTMLElement, opened: string, theme: AppTheme)
 
   const useOfflineCopy = typeof indexedDB !== 'undefined'
   const syncUrl = serverUrl(location, import.meta.env.VITE_TANDEM_SERVER)
+  // Nothing is typed before the server accepts this browser for writing (see accepted-docs.ts): until it
+  // answers, the editor is read-only and busy; a refusal keeps it read-only, with the reason shown.
+  let mayType = wasAccepted(syncUrl, name)
   const api = documentsApi(apiBaseOf(syncUrl), token)
   const editor: Editor = createEditor({
     parent: editorHost,
@@ -81,6 +89,7 @@ export function documentPage(root: HTMLElement, opened: string, theme: AppTheme)
     user: identity,
     theme: theme.scheme,
     offline: useOfflineCopy,
+    readOnly: !mayType,
     ...(token ? { token } : {}),
     extensions: [
       EditorView.contentAttributes.of({ 'aria-label': 'Document text' }),
@@ -233,23 +242,40 @@ export function documentPage(root: HTMLElement, opened: string, theme: AppTheme)
   renderTitle()
   renderLanguage()
 
-  // A read-only token: the editor stops typing by itself; the title and language follow.
+  // A read-only token (or no answer from the server yet): the editor stops typing; the title and language follow.
   const renderAccess = () => {
-    const readOnly = editor.access === 'read'
+    const readOnly = editor.readOnly
     titleInput.readOnly = readOnly
     languageSelect.disabled = readOnly
-    readOnlyBadge.hidden = !readOnly
+    readOnlyBadge.hidden = editor.access !== 'read'
     const canShare = token !== null && editor.access === 'write'
     shareButton.hidden = !canShare
     copyButton.hidden = canShare
   }
   editor.on('access', renderAccess)
+  setBusy(!mayType)
   renderAccess()
+  editor.on('synced', () => {
+    setBusy(false)
+    banner.hidden = true
+    if (editor.access === 'read') return
+    mayType = true
+    rememberAccepted(syncUrl, name, true)
+    editor.setReadOnly(false)
+    renderAccess()
+  })
 
   // Also when the page was opened by an old name: the server tells the editor the new one at once.
   editor.on('moved', followRename)
 
   editor.on('error', (error) => {
+    if (error.fatal) {
+      mayType = false
+      rememberAccepted(syncUrl, name, false)
+      editor.setReadOnly(true)
+      renderAccess()
+    }
+    if (error.fatal || error.reason === 'rate-limited') setBusy(false)
     if (error.reason === 'deleted') {
       void showTrashBanner(banner, actions)
       return
@@ -263,9 +289,6 @@ export function documentPage(root: HTMLElement, opened: string, theme: AppTheme)
             ? "This link's access token does not cover this document, or has expired. Ask for a new link."
             : error.message
     banner.hidden = false
-  })
-  editor.on('status', (status) => {
-    if (status === 'connected') banner.hidden = true
   })
 
   theme.onChange((scheme) => editor.setTheme(scheme))
@@ -294,6 +317,13 @@ export function documentPage(root: HTMLElement, opened: string, theme: AppTheme)
   })
   window.addEventListener('pageshow', (event) => {
     if (event.persisted) location.reload()
+  })
+  // Edits the server has not acknowledged storing: the browser asks before the tab closes or goes elsewhere.
+  window.addEventListener('beforeunload', (event) => {
+    if (editor.saved) return
+    event.preventDefault()
+    // Older browsers ask only when returnValue is set.
+    event.returnValue = ''
   })
 
   putInPendingImport(editor, name, MAX_TITLE_LENGTH)
