@@ -4,6 +4,7 @@
  */
 import './styles.css'
 import { docNameFromPath, sentence } from './doc-names.js'
+import { keepAppShell } from './offline-shell.js'
 import { documentPage } from './pages/document.js'
 import { homePage } from './pages/home.js'
 import { problemPage } from './pages/problem.js'
@@ -22,3 +23,5 @@ if (path === '/' || path === '/index.html') {
 } else {
   problemPage(root, theme, 'Page not found', `There is nothing at ${path}.`)
 }
+
+keepAppShell()
