@@ -8,11 +8,6 @@ import { EditorView } from '@codemirror/view'
  */
 export function readOnly(enabled = true): Extension {
   return enabled
-    ? [
-        EditorState.readOnly.of(true),
-        EditorView.editorAttributes.of({ class: 'cm-tandem-read-only' }),
-        // Screen readers (and tests) learn that the text box takes no typing.
-        EditorView.contentAttributes.of({ 'aria-readonly': 'true' }),
-      ]
+    ? [EditorState.readOnly.of(true), EditorView.editorAttributes.of({ class: 'cm-tandem-read-only' })]
     : []
 }
