@@ -100,6 +100,9 @@ export const test = base.extend<Fixtures, WorkerFixtures>({
         baseURL: origin,
         // A test's TLS proxy has a self-signed certificate.
         ignoreHTTPSErrors: origin.startsWith('https:'),
+        // Nor can a service worker be registered from such a server (the browser refuses its script, with a
+        // console error), as in any browser that does not trust the certificate.
+        serviceWorkers: origin.startsWith('https:') ? 'block' : 'allow',
         viewport: options.viewport ?? { width: 1100, height: 700 },
         colorScheme: options.colorScheme ?? 'light',
       })

@@ -34,13 +34,19 @@ export function takeLinkToken(name: string): string | null {
       return null
     }
   }
+  keepLinkToken(name, fromLink)
+  history.replaceState(history.state, '', location.pathname + location.search)
+  return fromLink
+}
+
+/** Keeps `token` as the one this tab opens document `name` with (after a rename, under the new name). */
+export function keepLinkToken(name: string, token: string | null): void {
+  if (token === null) return
   try {
-    sessionStorage.setItem(tokenKey(name), fromLink)
+    sessionStorage.setItem(tokenKey(name), token)
   } catch {
     // Storage disabled: the recent list (or the link, opened again) still has the token.
   }
-  history.replaceState(history.state, '', location.pathname + location.search)
-  return fromLink
 }
 
 /**

@@ -16,7 +16,7 @@ import {
 } from '@tandem/editor'
 import * as Y from 'yjs'
 import { rememberAccepted, wasAccepted } from '../accepted-docs.js'
-import { takeLinkToken, tokenHash, watchPastedLinks } from '../access-link.js'
+import { keepLinkToken, takeLinkToken, tokenHash, watchPastedLinks } from '../access-link.js'
 import { brand, identityButton, themeToggle } from '../chrome.js'
 import { copyText } from '../clipboard.js'
 import { createConnectionPill } from '../connection-pill.js'
@@ -162,6 +162,7 @@ export function documentPage(root: HTMLElement, opened: string, theme: AppTheme)
   const followRename = (to: string) => {
     if (to === name) return
     renameRecent(name, to)
+    keepLinkToken(to, token)
     name = to
     history.replaceState(history.state, '', docPath(to) + location.hash)
     docNameLabel.textContent = to
