@@ -23,6 +23,19 @@ test('nothing typed without access is taken, kept in the browser or sent once a 
   docName,
 }) => {
   const person = await openPerson({ name: 'Ada Lovelace', path: null })
+  // Before the server answers (here it never does: the socket opens, and nothing ever comes through it), a
+  // document this browser never wrote to takes no typing.
+  const waiting = await person.context.newPage()
+  await waiting.routeWebSocket(/./, () => {})
+  await waiting.goto(`${server.httpUrl}/d/${docName}`)
+  const waitingText = waiting.getByRole('textbox', { name: 'Document text' })
+  await expect(waitingText).toBeVisible()
+  await waitingText.click()
+  await waiting.keyboard.type('Typed before any answer.')
+  await expect(waitingText).not.toBeEditable()
+  expect(await waiting.locator('.cm-line').allInnerTexts()).not.toContain('Typed before any answer.')
+  await waiting.close()
+
   await person.open(`${server.httpUrl}/d/${docName}`)
   await expect(person.page.getByRole('alert')).toHaveText(NO_TOKEN)
   await expect(person.pill).toHaveText('Not connected')
