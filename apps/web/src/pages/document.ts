@@ -80,7 +80,7 @@ export function documentPage(root: HTMLElement, opened: string, theme: AppTheme)
   const syncUrl = serverUrl(location, import.meta.env.VITE_TANDEM_SERVER)
   // Nothing is typed before the server accepts this browser for writing (see accepted-docs.ts): until it
   // answers, the editor is read-only and busy; a refusal keeps it read-only, with the reason shown.
-  let mayType = wasAccepted(syncUrl, name)
+  const acceptedBefore = wasAccepted(syncUrl, name)
   const api = documentsApi(apiBaseOf(syncUrl), token)
   const editor: Editor = createEditor({
     parent: editorHost,
@@ -89,7 +89,7 @@ export function documentPage(root: HTMLElement, opened: string, theme: AppTheme)
     user: identity,
     theme: theme.scheme,
     offline: useOfflineCopy,
-    readOnly: !mayType,
+    readOnly: !acceptedBefore,
     ...(token ? { token } : {}),
     extensions: [
       EditorView.contentAttributes.of({ 'aria-label': 'Document text' }),
@@ -254,13 +254,12 @@ export function documentPage(root: HTMLElement, opened: string, theme: AppTheme)
     copyButton.hidden = canShare
   }
   editor.on('access', renderAccess)
-  setBusy(!mayType)
+  setBusy(!acceptedBefore)
   renderAccess()
   editor.on('synced', () => {
     setBusy(false)
     banner.hidden = true
     if (editor.access === 'read') return
-    mayType = true
     rememberAccepted(syncUrl, name, true)
     editor.setReadOnly(false)
     renderAccess()
@@ -271,7 +270,6 @@ export function documentPage(root: HTMLElement, opened: string, theme: AppTheme)
 
   editor.on('error', (error) => {
     if (error.fatal) {
-      mayType = false
       rememberAccepted(syncUrl, name, false)
       editor.setReadOnly(true)
       renderAccess()
