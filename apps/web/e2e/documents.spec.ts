@@ -34,7 +34,7 @@ test('the home page lists the documents on the server, searched by title or name
     // Last changed first by default.
     await expect(names).toHaveText(['team/meeting-notes', 'team/launch-plan', 'team/budget-2027'])
     await expect(section.locator('.doc-row-title')).toHaveText(['Meeting notes', 'Launch plan', 'Budget 2027'])
-    await expect(section.locator('.doc-row-time').first()).toHaveText('changed just now')
+    await expect(section.locator('.doc-row-time').first()).toHaveText('changed just now by Ada Lovelace')
     await section.scrollIntoViewIfNeeded()
     await ada.page.mouse.move(0, 0)
     await section.screenshot({ path: `${imagesDir}/web-server-documents.png`, animations: 'disabled' })
