@@ -122,11 +122,15 @@ const baselineStarted = process.cpuUsage()
 const baselineSeconds = cpuSeconds(baselineStarted)
 
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`
-console.log(`automerge-paper: ${trace.txns.length} transactions replayed and stored in ${replaySeconds.toFixed(1)} s of CPU`)
+console.log(
+  `automerge-paper: ${trace.txns.length} transactions replayed and stored in ${replaySeconds.toFixed(1)} s of CPU`,
+)
 console.log(`final encoded state without history (gc on):       ${kb(withoutHistory.byteLength)}`)
 console.log(`snapshot kept without gc:                           ${kb(content)}`)
 console.log(`author spans:                                       ${kb(spans)}`)
-console.log(`versions (${versionIds.length}, one per ${versionEvery / 60_000} min of replay):     ${kb(history - spans)}`)
+console.log(
+  `versions (${versionIds.length}, one per ${versionEvery / 60_000} min of replay):     ${kb(history - spans)}`,
+)
 console.log(`stored with history: ${kb(total)} = ${(total / withoutHistory.byteLength).toFixed(2)}x the final state`)
 console.log(`  without the versions: ${((content + spans) / withoutHistory.byteLength).toFixed(2)}x`)
 console.log(`opening version ${middle} (load + text ready), median of 5: ${opened[2]?.toFixed(0)} ms`)
