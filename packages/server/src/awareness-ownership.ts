@@ -1,4 +1,5 @@
 import type { AwarenessIdSet } from './awareness-ids.js'
+import type { DocAuthor } from './doc-store.js'
 
 /** Who the person behind a connection is, as far as the server can tell. */
 export interface Identity {
@@ -8,6 +9,14 @@ export interface Identity {
   readonly verified: boolean
   /** A display name, when one is known (a token's `name` claim): shown, never used to tell people apart. */
   readonly name?: string | null
+}
+
+/**
+ * `identity` as history and the store's listing name an author; `chosenName` stands in for a name the identity
+ * lacks (the name a person chose for their cursor), still marked as unverified when the identity is.
+ */
+export function toDocAuthor(identity: Identity, chosenName: string | null = null): DocAuthor {
+  return { id: identity.key, name: identity.name ?? chosenName, verified: identity.verified }
 }
 
 /** What the ownership map needs of a connection. */

@@ -1,7 +1,7 @@
 import * as Y from 'yjs'
 import { Attribution, type AuthoredRange } from './attribution.js'
 import { foldChanges } from './author-spans.js'
-import type { Identity } from './awareness-ownership.js'
+import { type Identity, toDocAuthor } from './awareness-ownership.js'
 import type { DocAuthor } from './doc-store.js'
 import type { HistoryStore, StoredVersion, VersionDraft, VersionInfo, VersionKind } from './history-store.js'
 import type { Room } from './room.js'
@@ -94,8 +94,8 @@ export class DocHistory {
   async restore(id: number, by: Identity): Promise<StoredVersion> {
     const text = await this.textAt(id)
     await this.host.edit(this.name, by, (current) => replaceDifference(current, text))
-    const author = { id: by.key, name: by.name ?? null, verified: by.verified }
-    return (await this.createVersion('restore', { label: null, by: author, restoredFrom: id })) as StoredVersion
+    const about = { label: null, by: toDocAuthor(by), restoredFrom: id }
+    return (await this.createVersion('restore', about)) as StoredVersion
   }
 
   /**
@@ -111,8 +111,9 @@ export class DocHistory {
     about: { label: string | null; by: DocAuthor | null; restoredFrom?: number },
     unlessCreatedSince?: Date,
   ): Promise<StoredVersion | null> {
-    const previous = (await this.versions()).at(-1)
-    const previousSnapshot = previous ? await this.fullSnapshotOf(previous.id) : null
+    const versions = await this.versions()
+    const previous = versions.at(-1)
+    const previousSnapshot = previous ? await this.fullSnapshotOf(previous.id, versions) : null
     return this.withRoom(async (room) => {
       const attribution = await this.attribution(room)
       const doc = room.doc()
@@ -146,9 +147,12 @@ export class DocHistory {
     return ref === 'current' ? null : this.fullSnapshotOf(ref)
   }
 
-  /** The whole Yjs snapshot of version `id`, from its own and every earlier version's (see version-snapshots.ts). */
-  private async fullSnapshotOf(id: number): Promise<Y.Snapshot> {
-    const earlier = (await this.versions()).filter((version) => version.id <= id)
+  /**
+   * The whole Yjs snapshot of version `id`, from its own and every earlier version's (see version-snapshots.ts);
+   * `versions` is the document's list when the caller has it already.
+   */
+  private async fullSnapshotOf(id: number, versions?: readonly VersionInfo[]): Promise<Y.Snapshot> {
+    const earlier = (versions ?? (await this.versions())).filter((version) => version.id <= id)
     if (earlier.at(-1)?.id !== id) throw new VersionMissing(this.name, id)
     const stored = await Promise.all(earlier.map((version) => this.version(version.id)))
     return fullSnapshot(stored.map((version) => version.snapshot))

@@ -1,6 +1,6 @@
 import { encodeAwarenessMessage, encodeUpdateMessage } from '@tandem/protocol'
 import * as Y from 'yjs'
-import type { AwarenessMember, Identity } from './awareness-ownership.js'
+import { type AwarenessMember, type Identity, toDocAuthor } from './awareness-ownership.js'
 import type { CommitQueue } from './commit-queue.js'
 import type { DocAuthor, DocMeta } from './doc-store.js'
 import { DocumentSize } from './document-size.js'
@@ -231,20 +231,17 @@ export class Room {
   }
 
   private append(update: Uint8Array, origin: unknown): number {
-    let author: DocAuthor | null = null
-    if (this.members.has(origin as RoomMember)) {
-      author = this.authorOf(origin as RoomMember)
-      this.lastAuthor = author
-    } else if (origin instanceof ServerEdit) {
-      author = toAuthor(origin.author, null)
-    }
+    const member = this.members.has(origin as RoomMember) ? (origin as RoomMember) : null
+    // Who made it: a member here, or someone the server edited for; `null` for changes caught up from elsewhere.
+    const identity = member?.info.identity ?? (origin instanceof ServerEdit ? origin.author : null)
+    const author = member ? this.authorOf(member) : identity && toDocAuthor(identity)
+    if (member) this.lastAuthor = author
     const at = this.now()
     const seq = this.log.append(update, author, new Date(at))
     if (author) this.changed?.(this.name, at)
     if (this.hooks && this.runner.has('change')) {
-      const member = this.members.has(origin as RoomMember) ? (origin as RoomMember).info : null
-      const author = member?.identity ?? (origin instanceof ServerEdit ? origin.author : null)
-      this.hooks.run('change', { documentName: this.name, update, seq, member, author }, member?.id)
+      const info = member?.info ?? null
+      this.hooks.run('change', { documentName: this.name, update, seq, member: info, author: identity }, info?.id)
     }
     return seq
   }
@@ -255,13 +252,13 @@ export class Room {
    */
   private authorOf(member: RoomMember): DocAuthor {
     const { identity } = member.info
-    if (identity.verified || identity.name) return toAuthor(identity, null)
+    if (identity.verified || identity.name) return toDocAuthor(identity)
     let chosen: string | null = null
     for (const id of member.awarenessIds) {
       const user = (this.awareness.getStates().get(id) as { user?: { name?: unknown } } | undefined)?.user
       if (typeof user?.name === 'string' && user.name !== '') chosen = user.name
     }
-    return toAuthor(identity, chosen)
+    return toDocAuthor(identity, chosen)
   }
 
   private onCommitted(seq: number): void {
@@ -382,8 +379,4 @@ export class Room {
       return null
     }
   }
-}
-
-function toAuthor(identity: Identity, chosenName: string | null): DocAuthor {
-  return { id: identity.key, name: identity.name ?? chosenName, verified: identity.verified }
 }

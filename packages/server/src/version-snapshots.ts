@@ -14,11 +14,8 @@ type DeleteItem = DeleteSet['clients'] extends Map<number, (infer T)[]> ? T : ne
 export function deltaSnapshot(current: Y.Snapshot, previous: Y.Snapshot | null): Uint8Array {
   const removed = previous ? rangesOf(previous.ds) : new Map<number, IdRange[]>()
   const delta = Y.createDeleteSet()
-  for (const [client, items] of current.ds.clients) {
-    const ranges = subtract(
-      normalizeRanges(items.map((item) => ({ client, clock: item.clock, length: item.len }))),
-      removed.get(client) ?? [],
-    )
+  for (const [client, deleted] of rangesOf(current.ds)) {
+    const ranges = subtract(deleted, removed.get(client) ?? [])
     if (ranges.length > 0) delta.clients.set(client, ranges.map(toDeleteItem))
   }
   return Y.encodeSnapshot(Y.createSnapshot(delta, current.sv))
