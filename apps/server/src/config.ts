@@ -9,7 +9,7 @@ import {
   defaultWriteLimits as limits,
   syncDefaults,
 } from '@tandem/server'
-import { DEFAULT_MAX_WRITE_SIZE, DEFAULT_PING_INTERVAL, webhookDefaults } from '@tandem/server-koa'
+import { DEFAULT_MAX_WRITE_SIZE, DEFAULT_PING_INTERVAL, parseDuration, webhookDefaults } from '@tandem/server-koa'
 import { DEFAULT_WEB_DIR } from './web-app.js'
 
 /** The settings of `tandem serve`. */
@@ -56,6 +56,10 @@ export interface ServeConfig {
   webhookQueueSize: number
   listDocuments: boolean
   trashDays: number
+  /** How long history is kept, in ms; `null` keeps it forever. */
+  historyKeep: number | null
+  versionPause: number
+  versionMax: number
 }
 
 /** A configuration error, for the user: print its message and exit with status 2. */
@@ -70,6 +74,9 @@ interface Setting<K extends keyof ServeConfig> {
   fallback: string
   parse: (raw: string, name: string) => ServeConfig[K]
 }
+
+/** The longest automatic-version timing, in ms. */
+const DAY_MS = 86_400_000
 
 const logLevels = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const
 
@@ -420,6 +427,33 @@ const settings: { [K in keyof ServeConfig]: Setting<K> }[keyof ServeConfig][] = 
     '30',
     decimal(0, 36_500),
   ),
+  setting(
+    'historyKeep',
+    'history-keep',
+    'TANDEM_HISTORY_KEEP',
+    '<duration>',
+    'Drop history (past changes and versions) older than this, like 90d or 12h; forever keeps it all.',
+    'forever',
+    optionalDuration,
+  ),
+  setting(
+    'versionPause',
+    'version-pause',
+    'TANDEM_VERSION_PAUSE',
+    '<duration>',
+    'Take an automatic version once editing paused this long, like 30s or 2m.',
+    durationText(syncDefaults.versionPause),
+    duration(1000, DAY_MS),
+  ),
+  setting(
+    'versionMax',
+    'version-max',
+    'TANDEM_VERSION_MAX',
+    '<duration>',
+    'While editing goes on, take an automatic version at least this often.',
+    durationText(syncDefaults.maxVersionInterval),
+    duration(1000, DAY_MS),
+  ),
 ]
 
 /** The options that may be given more than once; their values add up, as if separated by commas. */
@@ -642,6 +676,36 @@ function oneOf<T extends string>(values: readonly T[]) {
     }
     return raw as T
   }
+}
+
+/** A duration in ms as the duration flags write it: 30s, 5m or 2h. */
+function durationText(ms: number): string {
+  if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`
+  return ms % 60_000 === 0 ? `${ms / 60_000}m` : `${ms / 1000}s`
+}
+
+/** A duration (90, 30s, 5m, 12h, 7d, 2w) from `min` to `max` ms, in ms. */
+function duration(min: number, max: number) {
+  return (raw: string, name: string): number => {
+    const seconds = parseDuration(raw)
+    const ms = seconds === null ? Number.NaN : seconds * 1000
+    if (!(ms >= min && ms <= max)) {
+      throw new ConfigError(
+        `${name} must be a duration from ${durationText(min)} to ${durationText(max)}, like 30s, 5m or 2h (got "${raw}").`,
+      )
+    }
+    return ms
+  }
+}
+
+/** A duration in ms, or `forever` (`null`). */
+function optionalDuration(raw: string, name: string): number | null {
+  if (raw.trim().toLowerCase() === 'forever') return null
+  const seconds = parseDuration(raw)
+  if (seconds === null) {
+    throw new ConfigError(`${name} must be forever or a duration like 90d, 12h or 30m (got "${raw}").`)
+  }
+  return seconds * 1000
 }
 
 const units: Record<string, number> = {

@@ -147,6 +147,8 @@ export async function startServer(config: ServeConfig, secrets: Secrets, logger:
     unloadDelay: config.unloadDelay,
     commitDelay: config.commitDelay,
     compactAfter: config.compactAfter,
+    versionPause: config.versionPause,
+    maxVersionInterval: config.versionMax,
     maxBufferedBytes: config.maxBufferedBytes,
     maxMessageSize: config.maxMessageSize,
     maxDocumentSize: config.maxDocumentSize,

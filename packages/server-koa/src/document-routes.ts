@@ -1,8 +1,16 @@
 import { docNameError } from '@tandem/protocol'
-import { type DocAuthor, type DocInfo, type Identity, StoreConflict, type SyncServer } from '@tandem/server'
+import { type DocAuthor, type DocInfo, StoreConflict, type SyncServer, toDocAuthor } from '@tandem/server'
 import type { Context, Middleware } from 'koa'
 import type { AccessPolicy } from './access-policy.js'
-import { adminKeyMatches, authorizeRequest, documentNameInPath, readJsonBody, requestQuery } from './http-helpers.js'
+import {
+  adminKeyMatches,
+  authorizeRequest,
+  documentNameInPath,
+  inTrashMessage,
+  oldNameMessage,
+  readJsonBody,
+  requestQuery,
+} from './http-helpers.js'
 
 /** Settings of the document API. */
 export interface DocumentRoutesOptions {
@@ -132,7 +140,7 @@ export function documentRoutes(sync: SyncServer, options: DocumentRoutesOptions 
       await authorize(ctx, located.name, 'read', located.movedFrom)
       if (action === 'text') {
         // A document open in an editor has text before anything of it is stored.
-        if (located.info?.deletedAt) return ctx.throw(404, inTrash(located.name))
+        if (located.info?.deletedAt) return ctx.throw(404, inTrashMessage(located.name))
         const text = await sync.getText(located.name)
         if (text === null) return ctx.throw(404, `No document named "${name}".`)
         ctx.type = 'text/plain; charset=utf-8'
@@ -169,7 +177,7 @@ export function documentRoutes(sync: SyncServer, options: DocumentRoutesOptions 
 
     // Duplicating reads the source and writes the copy; everything else changes the document itself.
     const grant = await authorize(ctx, name, action === 'duplicate' ? 'read' : 'write')
-    const by: DocAuthor = authorOf(grant.identity)
+    const by: DocAuthor = toDocAuthor(grant.identity)
     try {
       if (method === 'DELETE') {
         await refuseOldName(ctx, sync, name)
@@ -212,30 +220,22 @@ export function documentRoutes(sync: SyncServer, options: DocumentRoutesOptions 
       if (!(error instanceof StoreConflict)) throw error
       if (error.kind === 'missing') {
         const info = await sync.store.info(error.documentName)
-        return ctx.throw(404, info?.deletedAt ? inTrash(error.documentName) : error.message)
+        return ctx.throw(404, info?.deletedAt ? inTrashMessage(error.documentName) : error.message)
       }
       const message =
         error.kind === 'trashed'
-          ? `${inTrash(error.documentName)}; restore it (POST ${prefix}/${encodeURIComponent(error.documentName)}/restore) or pick another name.`
+          ? `${inTrashMessage(error.documentName)}; restore it (POST ${prefix}/${encodeURIComponent(error.documentName)}/restore) or pick another name.`
           : error.message
       return ctx.throw(409, message)
     }
   }
 }
 
-function authorOf(identity: Identity): DocAuthor {
-  return { id: identity.key, name: identity.name ?? null, verified: identity.verified }
-}
-
-function inTrash(name: string): string {
-  return `The document "${name}" is in the trash and can be restored`
-}
-
 /** Changes go to a document by its current name: an old name answers 404 naming the new one. */
 async function refuseOldName(ctx: Context, sync: SyncServer, name: string): Promise<void> {
   const located = await sync.documents.locate(name)
   if (located.movedFrom !== null) {
-    ctx.throw(404, `"${name}" is an old name: the document is now "${located.name}"; use that name.`)
+    ctx.throw(404, oldNameMessage(name, located.name))
   }
 }
 

@@ -105,3 +105,13 @@ export function documentNameInPath(ctx: Context, encoded: string): string {
   if (invalid !== null) return ctx.throw(400, `Invalid document name: ${invalid}.`)
   return name
 }
+
+/** The answer to a change sent to `name`, an old name of the document `current`: changes go by the current name. */
+export function oldNameMessage(name: string, current: string): string {
+  return `"${name}" is an old name: the document is now "${current}"; use that name.`
+}
+
+/** The answer to reading a document in the trash. */
+export function inTrashMessage(name: string): string {
+  return `The document "${name}" is in the trash and can be restored`
+}

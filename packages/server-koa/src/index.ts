@@ -2,6 +2,7 @@ export { AccessPolicy, type AccessPolicyOptions, type UpgradeRefusal } from './a
 export { type AccessGrant, MAX_TOKEN_TTL_SECONDS, TokenAuthority, type TokenKeys } from './access-tokens.js'
 export { type DocumentEvent, type DocumentRoutesOptions, documentRoutes, MAX_LIST_LIMIT } from './document-routes.js'
 export { parseDuration } from './duration.js'
+export { type HistoryRoutesOptions, historyRoutes, MAX_VERSION_LABEL } from './history-routes.js'
 export { type RoutesOptions, syncRoutes } from './koa-routes.js'
 export { type LinkRoutesOptions, linkRoutes } from './link-routes.js'
 export { createPrometheusMetrics, type PrometheusMetrics } from './prometheus.js'

@@ -2,6 +2,7 @@ import type { SyncServer } from '@tandem/server'
 import type { Middleware } from 'koa'
 import type { Registry } from 'prom-client'
 import { type DocumentRoutesOptions, documentRoutes } from './document-routes.js'
+import { historyRoutes } from './history-routes.js'
 
 /** Settings of the HTTP routes (the document API's included). */
 export interface RoutesOptions extends DocumentRoutesOptions {
@@ -20,16 +21,18 @@ export interface RoutesOptions extends DocumentRoutesOptions {
  *   down); scaled out, the bus too (`"degraded"` while it is down: documents still load, save and sync on this
  *   instance, and catch up with the other instances when the bus is back).
  * - `GET /metrics`: Prometheus text.
- * - the document API: see `documentRoutes`.
+ * - the document API: see `documentRoutes`, and its history: see `historyRoutes`.
  * Any other request passes to the next middleware.
  */
 export function syncRoutes(sync: SyncServer, options: RoutesOptions = {}): Middleware {
   const readyTimeout = options.readyTimeout ?? 2000
   const documents = documentRoutes(sync, options)
+  const history = historyRoutes(sync, options)
   return async (ctx, next) => {
     const path = ctx.path
     const known = ['/healthz', '/readyz', '/metrics'].includes(path)
-    if (!known) return documents(ctx, next)
+    // The history routes come first: the document API answers 404 to sub-paths it does not know.
+    if (!known) return history(ctx, () => documents(ctx, next))
     if (ctx.method !== 'GET' && ctx.method !== 'HEAD') {
       ctx.throw(405, `${ctx.method} is not allowed on ${path}; use GET.`, { headers: { Allow: 'GET, HEAD' } })
     }

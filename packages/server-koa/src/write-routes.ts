@@ -3,7 +3,7 @@ import diff from 'fast-diff'
 import type { Context, Middleware } from 'koa'
 import type * as Y from 'yjs'
 import type { AccessPolicy } from './access-policy.js'
-import { authorizeRequest, documentNameInPath } from './http-helpers.js'
+import { authorizeRequest, documentNameInPath, oldNameMessage } from './http-helpers.js'
 
 /** The largest body a write takes by default: 1 MiB. */
 export const DEFAULT_MAX_WRITE_SIZE = 1024 * 1024
@@ -73,7 +73,7 @@ export function writeRoutes(sync: SyncServer, options: WriteRoutesOptions = {}):
     const current = await sync.documents.follow(name)
     const requestedName = current === name ? null : name
     const grant = await authorizeRequest(ctx, sync, policy, current, 'write', requestedName)
-    if (requestedName !== null) return ctx.throw(404, oldName(name, current))
+    if (requestedName !== null) return ctx.throw(404, oldNameMessage(name, current))
 
     let change: (text: Y.Text) => void
     // What the change may add to the document, for its size limit: never more than the body's bytes.
@@ -109,7 +109,7 @@ export function writeRoutes(sync: SyncServer, options: WriteRoutesOptions = {}):
       if (error instanceof DocumentTooLarge) return ctx.throw(413, error.message)
       if (error instanceof DocumentGone) {
         // Changes go to a document by its current name, as in the rest of the document API.
-        if (error.movedTo !== null) return ctx.throw(404, oldName(name, error.movedTo))
+        if (error.movedTo !== null) return ctx.throw(404, oldNameMessage(name, error.movedTo))
         const restore = `/api/docs/${encodeURIComponent(name)}/restore`
         return ctx.throw(409, `The document "${name}" is in the trash; restore it (POST ${restore}) to write to it.`)
       }
@@ -119,11 +119,6 @@ export function writeRoutes(sync: SyncServer, options: WriteRoutesOptions = {}):
     ctx.status = !outcome.existed && outcome.changed ? 201 : 200
     ctx.body = { name, length: outcome.result }
   }
-}
-
-/** The answer to a write to `name`, an old name of the document `current`. */
-function oldName(name: string, current: string): string {
-  return `"${name}" is an old name: the document is now "${current}"; use that name.`
 }
 
 /** Replaces `text` by `next` with the smallest set of deletions and insertions, so that what stays keeps its items. */

@@ -14,7 +14,7 @@ export {
   type IdRange,
   normalizeRanges,
 } from './author-spans.js'
-export type { Identity } from './awareness-ownership.js'
+export { type Identity, toDocAuthor } from './awareness-ownership.js'
 export type { CommitQueueOptions } from './commit-queue.js'
 export { syncDefaults } from './defaults.js'
 export { DocHistory, replaceDifference, textAt, VersionMissing, type VersionRef } from './doc-history.js'

@@ -171,6 +171,11 @@ export class SyncServer {
     return this.rooms.size
   }
 
+  /** Whether this server keeps history ({@link history} works): `keepHistory` is on and the store keeps it. */
+  get keepsHistory(): boolean {
+    return this.versions !== null
+  }
+
   /** Whether {@link close} was called. */
   get isClosing(): boolean {
     return this.closing !== null
@@ -297,7 +302,7 @@ export class SyncServer {
    */
   history(name: string): DocHistory {
     const store = this.store
-    if (!this.versions || !hasHistory(store)) {
+    if (!this.keepsHistory || !hasHistory(store)) {
       throw new Error(
         'This server keeps no history: it needs keepHistory (the default) and a store that keeps history.',
       )
