@@ -3,6 +3,18 @@ export { DEFAULT_RECONNECT, type ReconnectOptions, reconnectDelay } from './back
 export { DEFAULT_COLORS, defaultColor, parseColor, type Rgb, toHex } from './colors.js'
 export type { Listener } from './emitter.js'
 export type { EditorError, EditorErrorReason } from './errors.js'
+export {
+  type AuthoredText,
+  type DocumentHistory,
+  type DocumentHistoryOptions,
+  documentHistory,
+  type HistoryAuthor,
+  type HistoryDiff,
+  HistoryError,
+  type HistoryRange,
+  type HistoryRef,
+  type HistoryVersion,
+} from './history.js'
 export { ANONYMOUS, MAX_NAME_LENGTH, sanitizeName } from './names.js'
 export { clearOfflineCopy } from './offline.js'
 export { type Peer, peersOf, watchPeers } from './peers.js'
