@@ -21,4 +21,20 @@ describe('readServeConfig', () => {
     expect(read).toThrow(ConfigError)
     expect(read).toThrow(`${name} must be a size of at least 1024 bytes, like 65536, 512KiB or 16MiB (got "${value}").`)
   })
+
+  it('reads the history timing and retention, with their defaults', () => {
+    expect(readServeConfig([], {})).toMatchObject({ historyKeep: null, versionPause: 30_000, versionMax: 300_000 })
+    const set = readServeConfig(['--history-keep', '90d', '--version-pause', '2m'], { TANDEM_VERSION_MAX: '1h' })
+    expect(set).toMatchObject({ historyKeep: 90 * 86_400_000, versionPause: 120_000, versionMax: 3_600_000 })
+    expect(readServeConfig([], { TANDEM_HISTORY_KEEP: 'forever' }).historyKeep).toBeNull()
+  })
+
+  it.each([
+    [['--history-keep', 'soon'], '--history-keep must be forever or a duration like 90d, 12h or 30m (got "soon").'],
+    [['--history-keep', '0'], '--history-keep must be forever or a duration like 90d, 12h or 30m (got "0").'],
+    [['--version-pause', '0'], '--version-pause must be a duration from 1s to 24h, like 30s, 5m or 2h (got "0").'],
+    [['--version-max', '2d'], '--version-max must be a duration from 1s to 24h, like 30s, 5m or 2h (got "2d").'],
+  ])('refuses %j with a sentence naming the setting', (args, message) => {
+    expect(() => readServeConfig(args, {})).toThrow(message)
+  })
 })

@@ -149,6 +149,7 @@ export async function startServer(config: ServeConfig, secrets: Secrets, logger:
     compactAfter: config.compactAfter,
     versionPause: config.versionPause,
     maxVersionInterval: config.versionMax,
+    historyKeep: config.historyKeep,
     maxBufferedBytes: config.maxBufferedBytes,
     maxMessageSize: config.maxMessageSize,
     maxDocumentSize: config.maxDocumentSize,

@@ -84,6 +84,9 @@ const serveOptions: [flag: string, env: string][] = [
   ['--max-connections-per-minute <n>', 'MAX_CONNECTIONS_PER_MINUTE'],
   ['--max-docs-per-ip <n>', 'MAX_DOCS_PER_IP'],
   ['--auth-failure-limit <n>', 'AUTH_FAILURE_LIMIT'],
+  ['--history-keep <duration>', 'TANDEM_HISTORY_KEEP'],
+  ['--version-pause <duration>', 'TANDEM_VERSION_PAUSE'],
+  ['--version-max <duration>', 'TANDEM_VERSION_MAX'],
 ]
 
 describe.concurrent('help, version and configuration errors', () => {

@@ -4,6 +4,7 @@
  * sees the restore, and the text read back from the SQLite file is the version's), the access rules (read to
  * look, write to name or restore) and a clear 400/404 for every bad input, which changes nothing.
  */
+import { join } from 'node:path'
 import { TokenAuthority } from '@tandem/server-koa'
 import {
   connectClient,
@@ -13,6 +14,7 @@ import {
   type TestClient,
   waitFor,
 } from '@tandem/test-utils'
+import Database from 'better-sqlite3'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 
 const secret = 'a-test-secret-that-is-long-enough-for-hs256-0123456789'
@@ -336,5 +338,44 @@ describe('renamed documents', () => {
     const refused = await nameVersion('story/old', 'After the move', aliceToken)
     expect(refused.status).toBe(404)
     expect(refused.text).toMatch(/"story\/old" is an old name: the document is now "story\/new"/)
+  })
+})
+
+/** `history_size` of `name` as the server's SQLite file holds it, or its sum over every document without `name`. */
+function storedHistorySize(name?: string): number {
+  const db = new Database(join(server.dataDir, 'tandem.sqlite'), { readonly: true, fileMustExist: true })
+  try {
+    const where = name === undefined ? '' : ' WHERE name = ?'
+    const query = db.prepare<string[], number>(`SELECT coalesce(sum(history_size), 0) FROM documents${where}`)
+    return query.pluck().get(...(name === undefined ? [] : [name])) as number
+  } finally {
+    db.close()
+  }
+}
+
+describe('history size', () => {
+  it('is in the list and the row as stored, grows with history, and is totalled in /metrics', async () => {
+    const name = 'story/size'
+    await putText(name, 'Sized text.\n', aliceToken)
+    const shown = async () => {
+      const row = (await call('GET', docPath(name), readerToken)).json() as { historySize: number }
+      const list = (await call('GET', '/api/docs?q=story%2Fsize', readerToken)).json() as {
+        documents: { name: string; historySize: number }[]
+      }
+      return [row.historySize, list.documents.find((doc) => doc.name === name)?.historySize]
+    }
+    const before = storedHistorySize(name)
+    expect(await shown()).toEqual([before, before])
+
+    await putText(name, 'Sized text, longer now.\n', bobToken)
+    expect((await nameVersion(name, 'Longer', bobToken)).status).toBe(201)
+    const after = storedHistorySize(name)
+    expect(after).toBeGreaterThan(before)
+    expect(await shown()).toEqual([after, after])
+
+    const metrics = await (await fetch(`${server.httpUrl}/metrics`)).text()
+    const total = /^tandem_history_bytes (\d+)$/m.exec(metrics)?.[1]
+    expect(Number(total)).toBe(storedHistorySize())
+    expect(Number(total)).toBeGreaterThanOrEqual(after)
   })
 })

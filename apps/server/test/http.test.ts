@@ -114,6 +114,7 @@ describe('the document API', () => {
       size: expect.any(Number),
       updatedAt: expect.any(String),
       updatedBy: { id: 'ip:127.0.0.1', name: null, verified: false },
+      historySize: expect.any(Number),
     })
     expect(entry!.size).toBeGreaterThan(0)
     expect(entry!.updatedAt).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/)

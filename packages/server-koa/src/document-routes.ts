@@ -46,7 +46,8 @@ const actions = new Set(['text', 'rename', 'restore', 'duplicate'])
 
 /**
  * Koa middleware serving the document API:
- * - `GET /api/docs`: documents the request may open, with title, size, last change and who made it; `q`, `sort`,
+ * - `GET /api/docs`: documents the request may open, with title, size, history size, last change and who made it;
+ *   `q`, `sort`,
  *   `limit`, `offset`; `trash=1` for the trash. `public: true` says that the list was served without knowing
  *   who asked (no access control): anyone who can reach the server sees it.
  * - `GET /api/docs/:name`: one document's row; an old name answers 308 with the new one.
@@ -71,6 +72,8 @@ export function documentRoutes(sync: SyncServer, options: DocumentRoutesOptions 
     size: doc.size,
     updatedAt: doc.updatedAt.toISOString(),
     updatedBy: doc.updatedBy,
+    // Bytes its history takes beyond the content; `null` when the store keeps no history.
+    historySize: doc.historySize ?? null,
     ...(doc.deletedAt
       ? {
           deletedAt: doc.deletedAt.toISOString(),

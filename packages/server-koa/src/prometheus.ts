@@ -13,8 +13,8 @@ export interface PrometheusMetrics {
 
 /**
  * Creates Tandem's Prometheus metrics: messages and bytes in and out, storage commit latency, errors by kind,
- * open connections, loaded documents, and Node's default process metrics. Each call has its own registry, so
- * several servers can live in one process.
+ * open connections, loaded documents, the bytes history takes, and Node's default process metrics. Each call has
+ * its own registry, so several servers can live in one process.
  */
 export function createPrometheusMetrics(): PrometheusMetrics {
   const registry = new Registry()
@@ -96,6 +96,15 @@ export function createPrometheusMetrics(): PrometheusMetrics {
       this.set(observed?.fanout?.documentCount ?? 0)
     },
   })
+  new Gauge({
+    name: 'tandem_history_bytes',
+    help: 'Bytes the history of every stored document takes beyond its content (author spans and versions).',
+    registers,
+    // Summed from the store's document list at each scrape: the store keeps each document's size up to date.
+    async collect() {
+      this.set(observed?.keepsHistory ? await historyBytes(observed) : 0)
+    },
+  })
   return {
     registry,
     metrics: {
@@ -128,4 +137,10 @@ export function createPrometheusMetrics(): PrometheusMetrics {
       observed = sync
     },
   }
+}
+
+/** The history sizes of every stored document, the trash included. */
+async function historyBytes(sync: SyncServer): Promise<number> {
+  const documents = [...(await sync.listDocuments()), ...(await sync.listDocuments({ trashed: true }))]
+  return documents.reduce((sum, doc) => sum + (doc.historySize ?? 0), 0)
 }

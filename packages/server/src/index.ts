@@ -33,6 +33,7 @@ export {
 export { DEFAULT_MAX_DOCUMENT_SIZE, DocumentTooLarge } from './document-size.js'
 export { DocumentGone, Documents, type Located } from './documents.js'
 export { Fanout, type FanoutOptions } from './fanout.js'
+export type { HistoryRetentionOptions, PrunedDocument } from './history-retention.js'
 export {
   type HistoryStore,
   hasHistory,

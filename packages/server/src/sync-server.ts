@@ -8,7 +8,8 @@ import type { DocInfo, DocStore } from './doc-store.js'
 import { DEFAULT_MAX_DOCUMENT_SIZE, DocumentTooLarge } from './document-size.js'
 import { Documents } from './documents.js'
 import { Fanout, type FanoutOptions } from './fanout.js'
-import { hasHistory } from './history-store.js'
+import { HistoryRetention, type HistoryRetentionOptions, type PrunedDocument } from './history-retention.js'
+import { type HistoryStore, hasHistory } from './history-store.js'
 import { type AuthenticateRequest, type Authentication, HookRunner, type Hooks } from './hooks.js'
 import { type Logger, silentLogger } from './logger.js'
 import { Member, type MemberContext, type MemberOptions, type SyncSocket } from './member.js'
@@ -23,7 +24,11 @@ import { budgetRates } from './write-budget.js'
 import { DEFAULT_MAX_MESSAGE_SIZE, defaultWriteLimits, PENDING_PER_DOCUMENT, type WriteLimits } from './write-limits.js'
 
 /** Settings of the sync core. */
-export interface SyncServerOptions extends CommitQueueOptions, FanoutOptions, VersionScheduleOptions {
+export interface SyncServerOptions
+  extends CommitQueueOptions,
+    FanoutOptions,
+    VersionScheduleOptions,
+    HistoryRetentionOptions {
   /**
    * Keep every change: documents run without garbage collection so any earlier state can be rebuilt, changes are
    * stored with their authors, and versions are taken (see {@link SyncServer.history}). Needs a store that keeps
@@ -91,6 +96,8 @@ export class SyncServer {
   private closing: Promise<boolean> | null = null
   /** Automatic versions, when history is kept. */
   private readonly versions: VersionSchedule | null
+  /** Pruning of old history, when history is kept for a limited time. */
+  private readonly retention: HistoryRetention | null
   private readonly now: () => number
   /** Shared by every member. */
   private readonly context: MemberContext
@@ -108,6 +115,12 @@ export class SyncServer {
     this.versions = keepHistory
       ? new VersionSchedule((name, last) => this.takeVersion(name, last), this.now, options)
       : null
+    const historyKeep = options.historyKeep ?? null
+    this.retention =
+      keepHistory && historyKeep !== null
+        ? new HistoryRetention(this.store as DocStore & HistoryStore, historyKeep, this.now, this.logger)
+        : null
+    this.retention?.start()
     this.rooms = new Rooms(
       this.store,
       {
@@ -319,6 +332,14 @@ export class SyncServer {
     )
   }
 
+  /**
+   * Prunes every document's history older than `historyKeep` now (it also runs at start and on a timer), and
+   * resolves to what was dropped; nothing when history is kept forever.
+   */
+  pruneHistory(): Promise<PrunedDocument[]> {
+    return this.retention?.prune() ?? Promise.resolve([])
+  }
+
   private takeVersion(name: string, lastChange: number): void {
     if (this.closing) return
     this.history(name)
@@ -348,6 +369,7 @@ export class SyncServer {
 
   private async shutdown(deadline: number): Promise<boolean> {
     this.versions?.stop()
+    this.retention?.stop()
     for (const member of [...this.members]) member.close(CloseCode.goingAway, 'server shutting down')
     const saved = await this.rooms.closeAll(deadline)
     if (!saved) this.logger.error({}, 'shutdown deadline passed before every document was saved')
