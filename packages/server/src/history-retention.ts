@@ -52,11 +52,12 @@ export class HistoryRetention {
     this.timer.unref?.()
   }
 
-  /** Stops the timer; a run in progress finishes the document it is on and stops. */
-  stop(): void {
+  /** Stops the timer; a run in progress finishes the document it is on, and the promise resolves once it has. */
+  async stop(): Promise<void> {
     this.stopped = true
     if (this.timer) clearInterval(this.timer)
     this.timer = null
+    await this.running
   }
 
   /**

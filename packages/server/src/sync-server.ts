@@ -369,7 +369,8 @@ export class SyncServer {
 
   private async shutdown(deadline: number): Promise<boolean> {
     this.versions?.stop()
-    this.retention?.stop()
+    // Before the store closes under it.
+    await this.retention?.stop()
     for (const member of [...this.members]) member.close(CloseCode.goingAway, 'server shutting down')
     const saved = await this.rooms.closeAll(deadline)
     if (!saved) this.logger.error({}, 'shutdown deadline passed before every document was saved')
