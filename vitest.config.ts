@@ -6,6 +6,7 @@ import { defineConfig } from 'vitest/config'
 const projects = {
   '@tandem/protocol': 'packages/protocol',
   '@tandem/client': 'packages/client',
+  '@tandem/editor': 'packages/editor',
   '@tandem/react': 'packages/react',
   '@tandem/server': 'packages/server',
   '@tandem/server-koa': 'packages/server-koa',

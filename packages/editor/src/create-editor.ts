@@ -2,6 +2,7 @@ import { Compartment, type Extension } from '@codemirror/state'
 import { EditorView } from '@codemirror/view'
 import { createSession, type Session, type SessionOptions } from '@tandem/client'
 import * as Y from 'yjs'
+import { type AuthorshipConfig, authorship } from './authorship.js'
 import { collab } from './collab.js'
 import { type LanguageName, language, setLanguage } from './language.js'
 import { readOnly } from './read-only.js'
@@ -32,8 +33,20 @@ export interface ViewOptions {
    * @default true
    */
   setup?: boolean | EditorSetupOptions
+  /**
+   * Who wrote what: where to ask the server ({@link AuthorshipConfig}'s `load`), where to send the legend, and
+   * whether to show it from the start (`show`). Turn it on and off with `setAuthorship()`.
+   * @default off, and `setAuthorship(true)` throws
+   */
+  authorship?: AuthorshipOptions
   /** More CodeMirror extensions, added after Tandem's (so they can override its key bindings). @default [] */
   extensions?: Extension
+}
+
+/** The `authorship` option of {@link attachEditor}: {@link authorship}'s options, and whether to start with it shown. */
+export interface AuthorshipOptions extends Omit<AuthorshipConfig, 'text' | 'awareness'> {
+  /** Show who wrote what from the start. @default false */
+  show?: boolean
 }
 
 /** Options of {@link createEditor}: where to put the editor, how it looks, and which document it opens. */
@@ -53,6 +66,10 @@ export interface AttachedEditor {
   setLanguage(name: LanguageName | null): void
   /** Switches between the light, dark and automatic look. */
   setTheme(name: ThemeName): void
+  /** Whether who wrote what is shown. */
+  readonly showsAuthorship: boolean
+  /** Shows or hides who wrote what; showing it asks the server again. Needs the `authorship` option. */
+  setAuthorship(show: boolean): void
   /** Removes the view from the page; the session stays, for whoever owns it. Safe to call twice. */
   destroy(): void
 }
@@ -116,6 +133,12 @@ export function attachEditor(session: Session, options: ViewOptions): AttachedEd
   const setup = options.setup ?? true
   const undoManager = new Y.UndoManager(session.text)
   const readOnlyCompartment = new Compartment()
+  const authorshipCompartment = new Compartment()
+  let showsAuthorship = options.authorship?.show === true
+  const authorshipExtension = () =>
+    showsAuthorship && options.authorship
+      ? authorship({ ...options.authorship, text: session.text, awareness: session.awareness })
+      : []
   let wantsReadOnly = options.readOnly === true
   const effectiveReadOnly = () => wantsReadOnly || session.access === 'read'
   let view: EditorView
@@ -129,6 +152,7 @@ export function attachEditor(session: Session, options: ViewOptions): AttachedEd
         language({ name: options.language, meta: session.meta }),
         theme(options.theme ?? 'light'),
         readOnlyCompartment.of(readOnly(effectiveReadOnly())),
+        authorshipCompartment.of(authorshipExtension()),
         options.extensions ?? [],
       ],
     })
@@ -152,6 +176,16 @@ export function attachEditor(session: Session, options: ViewOptions): AttachedEd
     },
     setLanguage: (name) => setLanguage(view, name),
     setTheme: (name) => setTheme(view, name),
+    get showsAuthorship() {
+      return showsAuthorship
+    },
+    setAuthorship(show) {
+      if (show && !options.authorship) {
+        throw new Error('setAuthorship(true) needs the authorship option, with a load() that asks the server.')
+      }
+      showsAuthorship = show === true
+      view.dispatch({ effects: authorshipCompartment.reconfigure(authorshipExtension()) })
+    },
     destroy() {
       if (destroyed) return
       destroyed = true

@@ -39,9 +39,12 @@ export {
   type UserInfo,
   watchPeers,
 } from '@tandem/client'
+export type { AuthoredText, TextAuthor } from './author-ids.js'
+export { type AuthorColor, type AuthorshipConfig, authorship } from './authorship.js'
 export { type CollabOptions, type CollabSource, collab } from './collab.js'
 export {
   type AttachedEditor,
+  type AuthorshipOptions,
   attachEditor,
   createEditor,
   type Editor,
