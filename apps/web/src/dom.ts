@@ -66,4 +66,5 @@ export const ICONS = {
   trash: 'M4 7h16M9 7V4h6v3M6 7l1 13h10l1-13M10 11v6M14 11v6',
   pencil: 'M4 20h4L19 9l-4-4L4 16zM14 6l4 4',
   copy: 'M9 9h11v11H9zM5 15H4V4h11v1',
+  highlight: 'M4 21h16M7 17l-1-4 9-9 5 5-9 9zM12 7l5 5',
 } as const

@@ -1,7 +1,7 @@
 /**
  * The document page (`/d/<name>`): the editor filling the page, and around it the shared title, the people
  * here, the connection pill, the shared language, "Copy link", the "File" menu (import, download, print; rename,
- * copy, move to trash), the counts and the theme toggle. A rename, here or by someone else, moves the page to
+ * copy, move to trash), "Who wrote what", the counts and the theme toggle. A rename, here or by someone else, moves the page to
  * the new address; a document in the trash says so, with a button to restore it.
  */
 import { EditorView, placeholder } from '@codemirror/view'
@@ -17,6 +17,7 @@ import {
 import * as Y from 'yjs'
 import { rememberAccepted, wasAccepted } from '../accepted-docs.js'
 import { keepLinkToken, takeLinkToken, tokenHash, watchPastedLinks } from '../access-link.js'
+import { authorshipToggle } from '../authorship-toggle.js'
 import { brand, identityButton, themeToggle } from '../chrome.js'
 import { copyText } from '../clipboard.js'
 import { createConnectionPill } from '../connection-pill.js'
@@ -82,6 +83,7 @@ export function documentPage(root: HTMLElement, opened: string, theme: AppTheme)
   // answers, the editor is read-only and busy; a refusal keeps it read-only, with the reason shown.
   const acceptedBefore = wasAccepted(syncUrl, name)
   const api = documentsApi(apiBaseOf(syncUrl), token)
+  const authorship = authorshipToggle(() => api.authorship(name))
   const editor: Editor = createEditor({
     parent: editorHost,
     serverUrl: syncUrl,
@@ -91,6 +93,7 @@ export function documentPage(root: HTMLElement, opened: string, theme: AppTheme)
     offline: useOfflineCopy,
     readOnly: !acceptedBefore,
     ...(token ? { token } : {}),
+    authorship: authorship.options,
     extensions: [
       EditorView.contentAttributes.of({ 'aria-label': 'Document text' }),
       placeholder('Start typing. Everyone with the link can edit along with you.'),
@@ -99,6 +102,7 @@ export function documentPage(root: HTMLElement, opened: string, theme: AppTheme)
       }),
     ],
   })
+  authorship.attach(editor)
   editor.loaded.catch(() => toast('This browser could not keep an offline copy of the document.', 'error'))
 
   const pill = createConnectionPill(editor, { keptLocally: useOfflineCopy })
@@ -198,10 +202,12 @@ export function documentPage(root: HTMLElement, opened: string, theme: AppTheme)
         copyButton,
         shareButton,
         files.menu,
+        authorship.button,
         h('span', { class: 'toolbar-gap' }),
         me.element,
         themeToggle(theme),
       ),
+      authorship.legend,
       banner,
       editorHost,
       h('footer', { class: 'statusbar' }, counts, docNameLabel),
