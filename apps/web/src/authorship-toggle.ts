@@ -3,7 +3,7 @@
  * colour (their name on hover), and the legend of those people under the toolbar. Whether it is on is
  * remembered in this browser, for every document.
  */
-import type { AuthorColor, AuthoredText, AuthorshipOptions, Editor } from '@tandem/editor'
+import type { AuthorColor, AuthorshipOptions, Editor } from '@tandem/editor'
 import { h, ICONS, icon } from './dom.js'
 import { readJson, writeJson } from './storage.js'
 import { toast } from './toast.js'
@@ -20,8 +20,8 @@ export interface AuthorshipToggle {
   attach(editor: Editor): void
 }
 
-/** Makes the toggle; `load` asks the server who wrote the document's current text. */
-export function authorshipToggle(load: () => Promise<readonly AuthoredText[]>): AuthorshipToggle {
+/** Makes the toggle. */
+export function authorshipToggle(): AuthorshipToggle {
   const shown = readJson(STORAGE_KEY) === true
   const legend = h('ul', { class: 'author-legend', 'aria-label': 'Who wrote what', hidden: !shown })
   const button = h(
@@ -45,7 +45,6 @@ export function authorshipToggle(load: () => Promise<readonly AuthoredText[]>): 
     legend,
     options: {
       show: shown,
-      load,
       onAuthors: (authors) => legend.replaceChildren(...authors.map(legendEntry)),
       onError: (error) => toast(`Who wrote what could not be loaded: ${(error as Error).message}`, 'error'),
     },

@@ -3,7 +3,6 @@
  * moving to the trash and back. Requests carry the page's access token, if it has one. A refusal becomes a
  * {@link DocumentsApiError} with the server's own sentence, which says what was wrong.
  */
-import type { AuthoredText } from '@tandem/editor'
 
 /** Who changed or deleted a document, as the server records it. */
 export interface DocAuthor {
@@ -97,9 +96,6 @@ export function documentsApi(apiBase: string, token: string | null) {
       request<DocRow>('POST', `${doc(name)}/duplicate`, { to, title }),
     trash: (name: string) => request<DocRow>('DELETE', doc(name)),
     restore: (name: string) => request<DocRow>('POST', `${doc(name)}/restore`),
-    /** Who wrote the document's current text, as ranges in order. */
-    authorship: async (name: string) =>
-      (await request<{ ranges: AuthoredText[] }>('GET', `${doc(name)}/authorship`)).ranges,
   }
 }
 

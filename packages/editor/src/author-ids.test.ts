@@ -1,9 +1,10 @@
+import type { AuthoredText, HistoryAuthor } from '@tandem/client'
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
-import { type AuthoredText, alignAuthors, IdAuthors, pieces, type TextAuthor } from './author-ids.js'
+import { alignAuthors, IdAuthors, pieces, type TextAuthor } from './author-ids.js'
 
-const alice: TextAuthor = { id: 'ip:10.0.0.1', name: 'Alice', verified: false }
-const bob: TextAuthor = { id: 'user:bob', name: 'Bob', verified: true }
+const alice: HistoryAuthor = { id: 'ip:10.0.0.1', name: 'Alice', verified: false }
+const bob: HistoryAuthor = { id: 'user:bob', name: 'Bob', verified: true }
 const carol: TextAuthor = { id: null, name: 'Carol', verified: false }
 
 /** A text written by two clients: Alice's "Hello " then Bob's "world" at the end. */
@@ -51,7 +52,7 @@ describe('alignAuthors', () => {
     const { text } = twoWriters()
     const ranges: AuthoredText[] = [
       { text: 'Hel', author: alice },
-      { text: '', author: carol },
+      { text: '', author: { id: 'user:carol', name: 'Carol', verified: true } },
       { text: 'lo w', author: null },
       { text: 'orld', author: bob },
     ]

@@ -4,9 +4,10 @@
  * order. The server answers "who wrote what" as text ranges in document order; {@link alignAuthors} lays them
  * onto the ids of the text as this client has it.
  */
+import type { AuthoredText } from '@tandem/client'
 import * as Y from 'yjs'
 
-/** Who wrote a range, as the server's history names them. */
+/** Who wrote a range: as the server's history names them (a `HistoryAuthor`), or known only by presence. */
 export interface TextAuthor {
   /**
    * The server's id for the person: `user:<token subject>` when verified, `ip:<address>` otherwise; `null` for a
@@ -17,12 +18,6 @@ export interface TextAuthor {
   readonly name: string | null
   /** Whether a token vouched for `id`. */
   readonly verified: boolean
-}
-
-/** One range of the current text with who wrote it (`null`: history does not say), in document order. */
-export interface AuthoredText {
-  readonly text: string
-  readonly author: TextAuthor | null
 }
 
 interface Run {

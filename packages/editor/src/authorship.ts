@@ -17,10 +17,18 @@ import {
   ViewPlugin,
   type ViewUpdate,
 } from '@codemirror/view'
-import { DEFAULT_COLORS, defaultColor, parseColor, type Rgb, sanitizeName, toHex } from '@tandem/client'
+import {
+  type AuthoredText,
+  DEFAULT_COLORS,
+  defaultColor,
+  parseColor,
+  type Rgb,
+  sanitizeName,
+  toHex,
+} from '@tandem/client'
 import type { Awareness } from 'y-protocols/awareness'
 import type * as Y from 'yjs'
-import { type AuthoredText, alignAuthors, IdAuthors, pieces, type TextAuthor } from './author-ids.js'
+import { alignAuthors, IdAuthors, pieces, type TextAuthor } from './author-ids.js'
 import { readableOn } from './contrast.js'
 
 /** One person in the legend of {@link authorship}. */
@@ -40,8 +48,8 @@ export interface AuthorshipConfig {
   /** Presence, to attribute text written from now on and to colour people as their carets. @default null */
   awareness?: Awareness | null
   /**
-   * Asks the server who wrote the current text (`GET /api/docs/:name/authorship`'s `ranges`). A failure leaves
-   * the text written from now on attributed, and is given to `onError`.
+   * Asks the server who wrote the current text: `documentHistory(...).authorship` (`GET
+   * /api/docs/:name/authorship`). A failure leaves the text written from now on attributed, and goes to `onError`.
    */
   load: () => Promise<readonly AuthoredText[]>
   /**

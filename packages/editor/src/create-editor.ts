@@ -1,6 +1,6 @@
 import { Compartment, type Extension } from '@codemirror/state'
 import { EditorView } from '@codemirror/view'
-import { createSession, type Session, type SessionOptions } from '@tandem/client'
+import { type AuthoredText, createSession, documentHistory, type Session, type SessionOptions } from '@tandem/client'
 import * as Y from 'yjs'
 import { type AuthorshipConfig, authorship } from './authorship.js'
 import { collab } from './collab.js'
@@ -34,17 +34,18 @@ export interface ViewOptions {
    */
   setup?: boolean | EditorSetupOptions
   /**
-   * Who wrote what: where to ask the server ({@link AuthorshipConfig}'s `load`), where to send the legend, and
-   * whether to show it from the start (`show`). Turn it on and off with `setAuthorship()`.
-   * @default off, and `setAuthorship(true)` throws
+   * Who wrote what: whether to show it from the start (`show`), where to send the legend (`onAuthors`) and how to
+   * ask the server (`load`; `createEditor` asks the document's server through `documentHistory`). Turn it on and
+   * off with `setAuthorship()`.
+   * @default hidden; `load` from `createEditor`, none from `attachEditor`
    */
   authorship?: AuthorshipOptions
   /** More CodeMirror extensions, added after Tandem's (so they can override its key bindings). @default [] */
   extensions?: Extension
 }
 
-/** The `authorship` option of {@link attachEditor}: {@link authorship}'s options, and whether to start with it shown. */
-export interface AuthorshipOptions extends Omit<AuthorshipConfig, 'text' | 'awareness'> {
+/** The `authorship` option: {@link authorship}'s options, and whether to start with it shown. */
+export interface AuthorshipOptions extends Partial<Omit<AuthorshipConfig, 'text' | 'awareness'>> {
   /** Show who wrote what from the start. @default false */
   show?: boolean
 }
@@ -103,7 +104,10 @@ export function createEditor(options: EditorOptions): Editor {
   const session = createSession(options)
   let attached: AttachedEditor
   try {
-    attached = attachEditor(session, options)
+    attached = attachEditor(session, {
+      ...options,
+      authorship: { load: serverAuthorship(options), ...options.authorship },
+    })
   } catch (error) {
     session.destroy()
     throw error
@@ -135,9 +139,10 @@ export function attachEditor(session: Session, options: ViewOptions): AttachedEd
   const readOnlyCompartment = new Compartment()
   const authorshipCompartment = new Compartment()
   let showsAuthorship = options.authorship?.show === true
+  const load = options.authorship?.load
   const authorshipExtension = () =>
-    showsAuthorship && options.authorship
-      ? authorship({ ...options.authorship, text: session.text, awareness: session.awareness })
+    showsAuthorship && load
+      ? authorship({ ...options.authorship, load, text: session.text, awareness: session.awareness })
       : []
   let wantsReadOnly = options.readOnly === true
   const effectiveReadOnly = () => wantsReadOnly || session.access === 'read'
@@ -180,8 +185,8 @@ export function attachEditor(session: Session, options: ViewOptions): AttachedEd
       return showsAuthorship
     },
     setAuthorship(show) {
-      if (show && !options.authorship) {
-        throw new Error('setAuthorship(true) needs the authorship option, with a load() that asks the server.')
+      if (show && !load) {
+        throw new Error('setAuthorship(true) needs the authorship option with a load() that asks the server.')
       }
       showsAuthorship = show === true
       view.dispatch({ effects: authorshipCompartment.reconfigure(authorshipExtension()) })
@@ -194,6 +199,12 @@ export function attachEditor(session: Session, options: ViewOptions): AttachedEd
       undoManager.destroy()
     },
   }
+}
+
+/** Who wrote the document's current text, asked of its server with the session's token. */
+function serverAuthorship(options: SessionOptions): () => Promise<AuthoredText[]> {
+  const { serverUrl, docName, token } = options
+  return () => documentHistory({ serverUrl, docName, ...(token === undefined ? {} : { token }) }).authorship()
 }
 
 function checkParent(parent: unknown, caller: string): void {

@@ -39,7 +39,6 @@ export {
   type UserInfo,
   watchPeers,
 } from '@tandem/client'
-export type { AuthoredText, TextAuthor } from './author-ids.js'
 export { type AuthorColor, type AuthorshipConfig, authorship } from './authorship.js'
 export { type CollabOptions, type CollabSource, collab } from './collab.js'
 export {

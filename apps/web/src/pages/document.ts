@@ -83,7 +83,7 @@ export function documentPage(root: HTMLElement, opened: string, theme: AppTheme)
   // answers, the editor is read-only and busy; a refusal keeps it read-only, with the reason shown.
   const acceptedBefore = wasAccepted(syncUrl, name)
   const api = documentsApi(apiBaseOf(syncUrl), token)
-  const authorship = authorshipToggle(() => api.authorship(name))
+  const authorship = authorshipToggle()
   const editor: Editor = createEditor({
     parent: editorHost,
     serverUrl: syncUrl,
