@@ -1,5 +1,5 @@
 import * as Y from 'yjs'
-import type { AuthorSpan } from './author-spans.js'
+import { type AuthorSpan, authorKey } from './author-spans.js'
 import type { DocAuthor } from './doc-store.js'
 
 /** One stretch of text with what happened to it and who did it. */
@@ -119,7 +119,7 @@ function find(runs: Run[] | undefined, clock: number): Run | null {
 
 function push(ranges: AuthoredRange[], range: AuthoredRange): void {
   const last = ranges[ranges.length - 1]
-  if (last && last.type === range.type && last.author?.id === range.author?.id) {
+  if (last && last.type === range.type && authorKey(last.author) === authorKey(range.author)) {
     ranges[ranges.length - 1] = { ...last, text: last.text + range.text }
   } else {
     ranges.push(range)

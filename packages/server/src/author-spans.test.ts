@@ -69,6 +69,18 @@ describe('foldChanges', () => {
     ])
   })
 
+  it('tells apart people without a token behind one address by the names they chose', () => {
+    const { text, changes, edit } = recorder(7)
+    const ada: DocAuthor = { id: 'ip:10.0.0.1', name: 'Ada', verified: false }
+    const cy: DocAuthor = { id: 'ip:10.0.0.1', name: 'Cy', verified: false }
+    edit(ada, 0, () => text.insert(0, 'ab'))
+    edit(cy, 1000, () => text.insert(2, 'cd'))
+    expect(foldChanges([], changes).map((span) => [span.author, span.inserted])).toEqual([
+      [ada, [{ client: 7, clock: 0, length: 2 }]],
+      [cy, [{ client: 7, clock: 2, length: 2 }]],
+    ])
+  })
+
   it('gives the same spans folded in two steps as in one', () => {
     const { text, changes, edit } = recorder(3)
     for (let index = 0; index < 20; index++) {

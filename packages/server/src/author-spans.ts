@@ -40,7 +40,7 @@ export const DEFAULT_SPAN_BUCKET_MS = 60 * 60 * 1000
 const SPANS_FORMAT = 1
 
 /**
- * Folds `changes` into `spans`: each change joins the span of its author (same `id` and `verified`) whose bucket
+ * Folds `changes` into `spans`: each change joins the span of its author (same {@link authorKey}) whose bucket
  * (`from` divided by `bucketMs`) is the change's, or starts one. The result is sorted by `from`, then author id.
  * Pure. An update Yjs cannot read counts in its span's times but adds no ids: it never loaded into the document
  * either (loading quarantines it), so there is nothing of it to attribute.
@@ -52,8 +52,7 @@ export function foldChanges(
 ): AuthorSpan[] {
   if (!(bucketMs > 0)) throw new Error(`foldChanges needs a bucket longer than 0 ms, not ${bucketMs}.`)
   const open = new Map<string, Draft>()
-  const keyOf = (author: DocAuthor | null, at: number) =>
-    `${Math.floor(at / bucketMs)}\u0000${author ? `${author.verified ? 'v' : 'u'}${author.id}` : ''}`
+  const keyOf = (author: DocAuthor | null, at: number) => `${Math.floor(at / bucketMs)}\u0000${authorKey(author)}`
   for (const span of spans) {
     const key = keyOf(span.author, span.from.getTime())
     const draft = open.get(key)
@@ -99,6 +98,16 @@ export function foldChanges(
       deleted: normalizeRanges(draft.deleted),
     }))
     .sort((a, b) => a.from.getTime() - b.from.getTime() || (a.author?.id ?? '').localeCompare(b.author?.id ?? ''))
+}
+
+/**
+ * What tells authors apart. A verified id is one person, whose display name may change; an unverified id is only
+ * an address, shared by everyone behind it (one office, or every browser of one machine), so there the name each
+ * person chose tells them apart.
+ */
+export function authorKey(author: DocAuthor | null): string {
+  if (!author) return ''
+  return author.verified ? `v${author.id}` : `u${author.id}\u0000${author.name ?? ''}`
 }
 
 /** `ranges` sorted by client then clock, with overlapping and adjacent ranges merged. */

@@ -1,6 +1,6 @@
 import * as Y from 'yjs'
 import { Attribution, type AuthoredRange } from './attribution.js'
-import { foldChanges } from './author-spans.js'
+import { authorKey, foldChanges } from './author-spans.js'
 import { type Identity, toDocAuthor } from './awareness-ownership.js'
 import type { DocAuthor } from './doc-store.js'
 import type { HistoryStore, StoredVersion, VersionDraft, VersionInfo, VersionKind } from './history-store.js'
@@ -126,7 +126,7 @@ export class DocHistory {
         if (range.type === 'same') continue
         if (range.type === 'inserted') inserted += range.text.length
         else deleted += range.text.length
-        if (range.author && !authors.has(range.author.id)) authors.set(range.author.id, range.author)
+        if (range.author && !authors.has(authorKey(range.author))) authors.set(authorKey(range.author), range.author)
       }
       const draft: VersionDraft = {
         kind,
