@@ -67,4 +67,5 @@ export const ICONS = {
   pencil: 'M4 20h4L19 9l-4-4L4 16zM14 6l4 4',
   copy: 'M9 9h11v11H9zM5 15H4V4h11v1',
   highlight: 'M4 21h16M7 17l-1-4 9-9 5 5-9 9zM12 7l5 5',
+  history: 'M4 12a8 8 0 1 0 2.3-5.6M4 4v3.4h3.4M12 8v4l3 2',
 } as const

@@ -26,6 +26,7 @@ import { documentActions, showTrashBanner } from '../document-actions.js'
 import { documentFiles, putInPendingImport } from '../document-files.js'
 import { apiBaseOf, documentsApi } from '../documents-api.js'
 import { h, ICONS, icon } from '../dom.js'
+import { historyPanel } from '../history-panel.js'
 import { type Identity, loadIdentity, saveIdentity, watchIdentity } from '../identity.js'
 import { openIdentityDialog } from '../identity-dialog.js'
 import { LANGUAGE_INFO } from '../languages.js'
@@ -180,6 +181,7 @@ export function documentPage(root: HTMLElement, opened: string, theme: AppTheme)
     language: () => currentLanguage(editor),
     moreItems: documentActions(actions),
   })
+  const versionHistory = historyPanel({ editor, serverUrl: syncUrl, name: () => name, token })
 
   root.replaceChildren(
     h(
@@ -203,13 +205,14 @@ export function documentPage(root: HTMLElement, opened: string, theme: AppTheme)
         shareButton,
         files.menu,
         authorship.button,
+        versionHistory.button,
         h('span', { class: 'toolbar-gap' }),
         me.element,
         themeToggle(theme),
       ),
       authorship.legend,
       banner,
-      editorHost,
+      h('div', { class: 'doc-body' }, editorHost, versionHistory.element),
       h('footer', { class: 'statusbar' }, counts, docNameLabel),
       files.printView,
     ),
