@@ -63,3 +63,47 @@ test('screenshots of the document page with several people, light and dark', asy
   await expect(ada.page.locator('.cm-editor')).toHaveCSS('background-color', 'rgb(30, 34, 39)')
   await ada.page.screenshot({ path: `${imagesDir}/web-document-dark.png`, animations: 'disabled' })
 })
+
+test('screenshots of the history panel comparing a named version with the text now, wide and on a phone', async ({
+  openPerson,
+}) => {
+  await mkdir(imagesDir, { recursive: true })
+  const viewport = { width: 1200, height: 720 }
+  const path = '/d/team/launch-history'
+  const ada = await openPerson({ name: 'Ada Lovelace', color: '#2f6fdd', viewport, path })
+  const grace = await openPerson({ name: 'Grace Hopper', color: '#d9480f', viewport, path })
+  await ada.title.fill('Launch plan')
+  await ada.editor.click()
+  await ada.page.keyboard.insertText(TEXT)
+  await expect.poll(() => grace.text()).toBe(TEXT)
+  await expect(ada.pill).toHaveText('All changes saved')
+
+  await ada.page.getByRole('button', { name: 'History' }).click()
+  const panel = ada.page.getByRole('complementary', { name: 'History' })
+  await panel.getByLabel('Name this version').fill('First draft')
+  await panel.getByRole('button', { name: 'Name', exact: true }).click()
+  const draft = panel.getByRole('button', { name: /First draft/ })
+  await expect(draft).toBeVisible()
+
+  // Grace moves the freeze a day and adds a goal.
+  await grace.page.locator('.cm-line', { hasText: 'Freeze features' }).click()
+  await grace.page.keyboard.press('End')
+  for (let i = 0; i < 'Monday'.length; i++) await grace.page.keyboard.press('Backspace')
+  await grace.page.keyboard.type('Tuesday')
+  await grace.page.locator('.cm-line', { hasText: 'first ten teams' }).click()
+  await grace.page.keyboard.press('End')
+  // (Enter in a list starts the next item.)
+  await grace.page.keyboard.type('\nRecord a five-minute demo')
+  await expect(grace.pill).toHaveText('All changes saved')
+
+  await draft.click()
+  // The note about the naming has gone.
+  await expect(ada.page.locator('.toast.is-shown')).toHaveCount(0)
+  await expect(panel.locator('.history-text del')).toHaveText(['Monday'])
+  await expect(panel.locator('.history-text ins')).toHaveText(['\n- Record a five-minute demo', 'Tuesday'])
+  await ada.page.screenshot({ path: `${imagesDir}/web-history.png`, animations: 'disabled' })
+
+  await ada.page.setViewportSize({ width: 375, height: 740 })
+  await expect(panel.getByRole('button', { name: 'Restore this version' })).toBeInViewport()
+  await ada.page.screenshot({ path: `${imagesDir}/web-history-phone.png`, animations: 'disabled' })
+})
