@@ -1,14 +1,21 @@
+import { encodeSpans, type VersionDraft } from '@tandem/server'
 import {
   freePort,
   type PostgresServer,
   runAccessRecordsContract,
   runDocStoreContract,
+  runHistoryStoreContract,
   startPostgres,
 } from '@tandem/test-utils'
 import pg from 'pg'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import * as Y from 'yjs'
 import { NAME_LOCK_CLASS, SCHEMA_LOCK_CLASS, SCHEMA_LOCK_KEY } from './advisory-locks.js'
 import { openPostgresStore, type PostgresStore, SCHEMA_VERSION } from './index.js'
+
+/** Turns a current database back into one of schema version 5, before history was kept. */
+const withoutHistory = `DROP TABLE versions; ALTER TABLE updates DROP COLUMN author, DROP COLUMN at;
+  ALTER TABLE documents DROP COLUMN spans, DROP COLUMN last_version, DROP COLUMN history_size;`
 
 // One server for the file; each test gets its own schema, an empty store. Nothing here crashes the server, so
 // fsync = off costs no truth here; durability is tested against a server with fsync on (durability.test.ts).
@@ -61,6 +68,32 @@ runAccessRecordsContract('PostgresStore', async () => {
     cleanup: () => current.close(),
   }
 })
+
+runHistoryStoreContract('PostgresStore', async () => {
+  const url = await server.createSchema()
+  let current = await openPostgresStore({ url })
+  return {
+    store: current,
+    reopen: async () => {
+      await current.close()
+      current = await openPostgresStore({ url })
+      return current
+    },
+    cleanup: () => current.close(),
+  }
+})
+
+const version: VersionDraft = {
+  kind: 'auto',
+  label: null,
+  by: null,
+  at: new Date(),
+  snapshot: Uint8Array.of(0),
+  authors: [],
+  inserted: 0,
+  deleted: 0,
+  restoredFrom: null,
+}
 
 /** 1, 2, … SCHEMA_VERSION: the versions a current database has recorded. */
 function allVersions(): number[] {
@@ -116,7 +149,7 @@ describe('PostgresStore', () => {
     await first.close()
     // Version 1 is the current version without the quarantine table and everything added after it.
     const admin = await connect(url)
-    await admin.query(`DROP TABLE quarantine; DROP TABLE aliases; DROP TABLE share_links; DROP TABLE revocations;
+    await admin.query(`${withoutHistory} DROP TABLE quarantine; DROP TABLE aliases; DROP TABLE share_links; DROP TABLE revocations;
       ALTER TABLE documents DROP COLUMN title, DROP COLUMN updated_by, DROP COLUMN deleted_at, DROP COLUMN deleted_by;
       DELETE FROM tandem_schema WHERE version > 1`)
 
@@ -144,7 +177,9 @@ describe('PostgresStore', () => {
     await first.close()
     // Version 4 is the current version without the revocations' expiry.
     const admin = await connect(url)
-    await admin.query('ALTER TABLE revocations DROP COLUMN expires_at; DELETE FROM tandem_schema WHERE version > 4')
+    await admin.query(
+      `${withoutHistory} ALTER TABLE revocations DROP COLUMN expires_at; DELETE FROM tandem_schema WHERE version > 4`,
+    )
 
     const migrated = await open(url)
 
@@ -157,6 +192,42 @@ describe('PostgresStore', () => {
     ])
     expect(await migrated.pruneRevocations(new Date(expiresAt.getTime() + 1))).toBe(1)
     expect((await admin.query('SELECT id FROM revocations')).rows).toEqual([{ id: 'a-token' }])
+  })
+
+  it("migrates a version 5 database: its log rows have no author and their document's time, and compact", async () => {
+    const url = await server.createSchema()
+    const first = await open(url)
+    const writer = new Y.Doc()
+    writer.getText('content').insert(0, 'before history')
+    const update = Y.encodeStateAsUpdate(writer)
+    await first.append([{ name: 'doc', update, author: { id: 'user:a', name: 'A', verified: true } }])
+    const { updatedAt } = (await first.info('doc'))!
+    await first.close()
+    // Version 5 is the current version without history.
+    const admin = await connect(url)
+    await admin.query(`${withoutHistory} DELETE FROM tandem_schema WHERE version > 5`)
+
+    const migrated = await open(url)
+
+    expect((await admin.query('SELECT version FROM tandem_schema ORDER BY version')).rows).toEqual(
+      allVersions().map((version) => ({ version })),
+    )
+    expect(await migrated.loadHistory('doc')).toEqual({ spans: [], changes: [{ update, author: null, at: updatedAt }] })
+    expect((await migrated.info('doc'))?.historySize).toBe(0)
+    await migrated.compact('doc', update)
+    const spans = (await migrated.loadHistory('doc'))?.spans
+    expect(spans).toEqual([
+      {
+        author: null,
+        from: updatedAt,
+        to: updatedAt,
+        inserted: [{ client: writer.clientID, clock: 0, length: 14 }],
+        deleted: [],
+      },
+    ])
+    expect((await migrated.info('doc'))?.historySize).toBe(encodeSpans(spans ?? []).byteLength)
+    expect((await migrated.addVersion('doc', version))?.id).toBe(1)
+    expect((await migrated.versions('doc')).map(({ id, kind }) => ({ id, kind }))).toEqual([{ id: 1, kind: 'auto' }])
   })
 
   it('migrates a new database exactly once when several instances open it at the same moment', async () => {

@@ -5,13 +5,23 @@ import {
   type DocInfo,
   type DocMeta,
   type DocStore,
+  decodeSpans,
+  encodeSpans,
+  foldChanges,
+  type HistoryStore,
+  type LoggedChange,
+  pruneHistory,
   type QuarantinedUpdate,
   type QuarantineEntry,
   type ShareLinkRecord,
   StoreConflict,
   type StoredDoc,
+  type StoredHistory,
+  type StoredVersion,
   type StoreEntry,
   type TokenRevocation,
+  type VersionDraft,
+  type VersionInfo,
 } from '@tandem/server'
 import type { Pool, PoolClient } from 'pg'
 import { mergeState } from './merge-state.js'
@@ -24,18 +34,22 @@ import {
   deleteLinksOf,
   deleteQuarantineOf,
   deleteUpdates,
+  deleteVersions,
   insertAlias,
   insertDocument,
   insertLink,
   insertQuarantined,
   insertRevocation,
   insertUpdates,
+  insertVersion,
+  lockDocument,
   lockForCompaction,
   lockNames,
   lockNamesShared,
   moveLinks,
   moveQuarantine,
   moveUpdates,
+  moveVersions,
   type NamedQuery,
   pruneRevocations,
   restoreDocument,
@@ -45,6 +59,8 @@ import {
   selectAlias,
   selectCompactionInputs,
   selectDoc,
+  selectFoldInputs,
+  selectHistory,
   selectInfo,
   selectLink,
   selectList,
@@ -54,10 +70,17 @@ import {
   selectRevocationsSince,
   selectTrash,
   selectTrashedBefore,
+  selectVersion,
+  selectVersionSince,
+  selectVersionSnapshots,
+  selectVersions,
+  selectVersionsForPrune,
   touchDocuments,
   trashDocument,
   writeMeta,
   writeSnapshot,
+  writeSpans,
+  writeVersionSnapshot,
 } from './queries.js'
 import { schemaVersion } from './schema.js'
 import { check, checkLink, checkQuarantined, checkTokenId } from './validate.js'
@@ -109,7 +132,7 @@ export interface PostgresStoreInit {
  *
  * Compaction is safe with several instances writing the same document: see {@link PostgresStore.compact}.
  */
-export class PostgresStore implements DocStore, AccessRecords {
+export class PostgresStore implements DocStore, AccessRecords, HistoryStore {
   /**
    * A random id for this store object, recorded with every log row and snapshot it writes; compaction merges
    * whatever carries another id (see {@link PostgresStore.compact}).
@@ -145,10 +168,14 @@ export class PostgresStore implements DocStore, AccessRecords {
     if (entries.length === 0) return
     const names = entries.map((entry) => entry.name)
     const updates = entries.map((entry) => entry.update)
+    // The author and time go in the update's own row: history is as durable as the content.
+    const now = new Date()
+    const authors = entries.map((entry) => authorJson(entry.author ?? null))
+    const times = entries.map((entry) => entry.at ?? now)
     await this.transaction(async (client) => {
       await client.query(query(lockNamesShared, [names]))
       await client.query(query(touchDocuments, [names, updates]))
-      await client.query(query(insertUpdates, [names, updates, this.instanceId]))
+      await client.query(query(insertUpdates, [names, updates, this.instanceId, authors, times]))
       for (const { name, meta } of entries) {
         if (meta) await client.query(query(writeMeta, [name, meta.title, authorJson(meta.author)]))
       }
@@ -170,9 +197,10 @@ export class PostgresStore implements DocStore, AccessRecords {
    *    bytes already quarantined for the document (the caller quarantines a bad part before compacting without
    *    it), and quarantines, in the same transaction, a part that fails to merge and content left pending: see
    *    `mergeState`.
-   * 4. Writes the new snapshot first, then deletes exactly the rows it read, by id. Deleting by id rather than
-   *    "every row up to the highest id" matters: ids are taken when a row is inserted, not when it commits, so a
-   *    row with a lower id can commit after step 2; it is left in the log for the next compaction.
+   * 4. Folds the authors and times of exactly the rows it read into the document's spans (`foldChanges`, see
+   *    HistoryStore), writes the new snapshot, then deletes those rows, by id. Deleting by id rather than "every
+   *    row up to the highest id" matters: ids are taken when a row is inserted, not when it commits, so a row with
+   *    a lower id can commit after step 2; it is left in the log (and out of the spans) for the next compaction.
    *
    * A second compaction waiting on the lock sees the first one's snapshot and remaining rows once it runs, so
    * nothing either instance or a concurrent appender wrote is lost. Rejects, changing nothing, when the merge
@@ -188,7 +216,7 @@ export class PostgresStore implements DocStore, AccessRecords {
       if (alias.rows[0]) {
         // A late compaction of an old name: its state joins the document's log, where it adds nothing it lacks.
         await client.query(query(touchDocuments, [[name], [state]]))
-        await client.query(query(insertUpdates, [[name], [state], this.instanceId]))
+        await client.query(query(insertUpdates, [[name], [state], this.instanceId, [null], [new Date()]]))
         return
       }
       await client.query(query(lockForCompaction, [name]))
@@ -206,8 +234,109 @@ export class PostgresStore implements DocStore, AccessRecords {
         writer = null
         if (merged.quarantined.length > 0) await client.query(quarantineQuery(name, merged.quarantined))
       }
+      // Folded before the snapshot moves updated_at: rows from before history was kept take the time it had.
+      if (inputs.ids.length > 0) await foldIn(client, name, inputs.ids)
       await client.query(query(writeSnapshot, [name, snapshot, writer, inputs.replaced_bytes]))
       if (inputs.ids.length > 0) await client.query(query(deleteUpdates, [name, inputs.ids]))
+    })
+  }
+
+  async loadHistory(name: string): Promise<StoredHistory | null> {
+    this.assertOpen()
+    check.name(name, 'loadHistory')
+    const { rows } = await this.pool.query<HistoryRow>(query(selectHistory, [name]))
+    const row = rows[0]
+    return row ? { spans: row.spans ? decodeSpans(row.spans) : [], changes: changesOf(row) } : null
+  }
+
+  /**
+   * Stores a version under the document's row lock (`SELECT … FOR UPDATE`): the check for a version at or after
+   * `unlessCreatedSince` and the insert are one step for every instance on the database, so two instances that
+   * propose a version after the same change store it once.
+   */
+  async addVersion(
+    name: string,
+    version: VersionDraft,
+    condition: { readonly unlessCreatedSince?: Date } = {},
+  ): Promise<StoredVersion | null> {
+    this.assertOpen()
+    check.version(name, version)
+    const since = condition.unlessCreatedSince ?? null
+    let stored: StoredVersion | null = null
+    await this.transaction(async (client) => {
+      await client.query(query(lockNamesShared, [[name]]))
+      const target = await targetOf(client, name)
+      const locked = await client.query(query(lockDocument, [target]))
+      if (locked.rowCount === 0) throw StoreConflict.missing(name)
+      if (since && (await client.query(query(selectVersionSince, [target, since]))).rowCount !== 0) return
+      const authors = JSON.stringify(version.authors.map((author) => JSON.parse(authorJson(author) as string)))
+      const { rows } = await client.query<{ id: number }>(
+        query(insertVersion, [
+          target,
+          version.kind,
+          version.label === null ? null : withoutNul(version.label),
+          authorJson(version.by),
+          version.at,
+          version.snapshot,
+          authors,
+          version.inserted,
+          version.deleted,
+          version.restoredFrom,
+        ]),
+      )
+      stored = { ...version, id: rows[0]!.id, authors: [...version.authors] }
+    })
+    return stored
+  }
+
+  async versions(name: string): Promise<VersionInfo[]> {
+    this.assertOpen()
+    check.name(name, 'versions')
+    const { rows } = await this.pool.query<VersionRow>(query(selectVersions, [name]))
+    return rows.map(toVersionInfo)
+  }
+
+  async version(name: string, id: number): Promise<StoredVersion | null> {
+    this.assertOpen()
+    check.name(name, 'version')
+    if (!Number.isSafeInteger(id)) return null
+    const { rows } = await this.pool.query<VersionRow & { snapshot: Buffer }>(query(selectVersion, [name, id]))
+    const row = rows[0]
+    return row ? { ...toVersionInfo(row), snapshot: asUint8Array(row.snapshot) } : null
+  }
+
+  async versionSnapshots(name: string, id: number): Promise<Uint8Array[]> {
+    this.assertOpen()
+    check.name(name, 'versionSnapshots')
+    if (!Number.isSafeInteger(id)) return []
+    const { rows } = await this.pool.query<{ snapshot: Buffer }>(query(selectVersionSnapshots, [name, id]))
+    return rows.map((row) => asUint8Array(row.snapshot))
+  }
+
+  /** Retention, under the compaction lock so that it and a compaction never rewrite the spans at once. */
+  async pruneHistory(name: string, before: Date): Promise<void> {
+    this.assertOpen()
+    check.name(name, 'pruneHistory')
+    if (!(before instanceof Date) || Number.isNaN(before.getTime())) {
+      throw new TypeError('PostgresStore.pruneHistory needs a valid Date before which history is dropped.')
+    }
+    await this.transaction(async (client) => {
+      await client.query(query(lockNamesShared, [[name]]))
+      const target = await targetOf(client, name)
+      await client.query(query(lockForCompaction, [target]))
+      const locked = await client.query<{ spans: Buffer | null }>(query(selectFoldInputs, [target, []]))
+      if (!locked.rows[0]) return
+      const spans = locked.rows[0].spans
+      const { rows } = await client.query<{ id: number; at: Date; snapshot: Buffer }>(
+        query(selectVersionsForPrune, [target]),
+      )
+      const versions = rows.map(({ id, at, snapshot }) => ({ id, at, snapshot: asUint8Array(snapshot) }))
+      const pruned = pruneHistory(spans ? decodeSpans(spans) : [], versions, before)
+      await client.query(query(writeSpans, [target, pruned.spans.length > 0 ? encodeSpans(pruned.spans) : null]))
+      if (pruned.deleted.length > 0) await client.query(query(deleteVersions, [target, pruned.deleted]))
+      if (pruned.rewritten) {
+        await client.query(query(writeVersionSnapshot, [target, pruned.rewritten.id, pruned.rewritten.snapshot]))
+      }
     })
   }
 
@@ -268,6 +397,8 @@ export class PostgresStore implements DocStore, AccessRecords {
       await client.query(query(moveUpdates, [to, from]))
       await client.query(query(moveQuarantine, [to, from]))
       await client.query(query(moveLinks, [to, from]))
+      // Before the old row goes: deleting it deletes the versions still filed under it.
+      await client.query(query(moveVersions, [to, from]))
       await client.query(query(deleteDocument, [from]))
       await client.query(query(deleteAlias, [to]))
       await client.query(query(retargetAliases, [to, from]))
@@ -480,9 +611,71 @@ interface CompactionInputs {
   replaced_bytes: string
 }
 
+interface HistoryRow {
+  spans: Buffer | null
+  updates: Buffer[]
+  authors: (string | null)[]
+  ats: Date[]
+}
+
+interface VersionRow {
+  id: number
+  kind: VersionInfo['kind']
+  label: string | null
+  created_by: DocAuthor | null
+  at: Date
+  authors: DocAuthor[]
+  inserted: number
+  deleted: number
+  restored_from: number | null
+}
+
+/** The document an old name leads to, or `name` itself. */
+async function targetOf(client: PoolClient, name: string): Promise<string> {
+  return (await client.query<{ target: string }>(query(selectAlias, [name]))).rows[0]?.target ?? name
+}
+
+/**
+ * Folds the authors and times of the log rows `ids` (about to be deleted by a compaction) into the spans of `name`,
+ * in the caller's transaction, under its compaction lock.
+ */
+async function foldIn(client: PoolClient, name: string, ids: readonly string[]): Promise<void> {
+  const { rows } = await client.query<HistoryRow>(query(selectFoldInputs, [name, ids]))
+  const row = rows[0]
+  if (!row) return
+  const spans = foldChanges(row.spans ? decodeSpans(row.spans) : [], changesOf(row))
+  await client.query(query(writeSpans, [name, spans.length > 0 ? encodeSpans(spans) : null]))
+}
+
+function changesOf(row: HistoryRow): LoggedChange[] {
+  return row.updates.map((update, index) => {
+    const author = row.authors[index]
+    return {
+      update: asUint8Array(update),
+      author: author ? authorOf(JSON.parse(author) as DocAuthor) : null,
+      at: row.ats[index]!,
+    }
+  })
+}
+
+function toVersionInfo(row: VersionRow): VersionInfo {
+  return {
+    id: row.id,
+    kind: row.kind,
+    label: row.label,
+    by: authorOf(row.created_by),
+    at: row.at,
+    authors: row.authors.map(authorOf).filter((author) => author !== null),
+    inserted: row.inserted,
+    deleted: row.deleted,
+    restoredFrom: row.restored_from,
+  }
+}
+
 interface InfoRow {
   name: string
   size: string
+  history_size: string
   updated_at: Date
   title: string | null
   updated_by: DocAuthor | null
@@ -522,8 +715,16 @@ async function purgeIn(client: PoolClient, names: string[], trashedBefore: Date 
   return purged
 }
 
+// jsonb cannot hold NUL either: an author's id or name is shown with U+FFFD in its place, rather than refusing the
+// whole batch of changes it came with.
 function authorJson(author: DocAuthor | null): string | null {
-  return author ? JSON.stringify({ id: author.id, name: author.name, verified: author.verified }) : null
+  if (!author) return null
+  const name = author.name === null ? null : withoutNul(author.name)
+  return JSON.stringify({ id: withoutNul(author.id), name, verified: author.verified })
+}
+
+function withoutNul(text: string): string {
+  return text.replaceAll('\0', '\uFFFD')
 }
 
 interface LinkRow {
@@ -565,7 +766,7 @@ function query(named: NamedQuery, values: unknown[]): { name: string; text: stri
 // PostgreSQL text cannot hold NUL; a reason is for a person to read, so one is shown as U+FFFD rather than lost.
 function quarantineQuery(name: string, entries: readonly QuarantinedUpdate[]) {
   const updates = entries.map((entry) => entry.update)
-  const reasons = entries.map((entry) => entry.reason.replaceAll('\0', '\uFFFD'))
+  const reasons = entries.map((entry) => withoutNul(entry.reason))
   return query(insertQuarantined, [name, updates, reasons])
 }
 
@@ -578,11 +779,12 @@ function toDocInfo(row: InfoRow): DocInfo {
     updatedBy: authorOf(row.updated_by),
     deletedAt: row.deleted_at,
     deletedBy: authorOf(row.deleted_by),
+    historySize: Number(row.history_size),
   }
 }
 
 function authorOf(value: DocAuthor | null): DocAuthor | null {
-  if (value === null || typeof value.id !== 'string') return null
+  if (value === null || typeof value !== 'object' || typeof value.id !== 'string') return null
   return { id: value.id, name: typeof value.name === 'string' ? value.name : null, verified: value.verified === true }
 }
 

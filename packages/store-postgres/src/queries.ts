@@ -28,12 +28,18 @@ export const touchDocuments: NamedQuery = {
       updated_at = greatest(d.updated_at, excluded.updated_at)`,
 }
 
-/** Appends a batch to the log in the batch's order. $1 names, $2 updates, $3 writer. @internal */
+/**
+ * Appends a batch to the log in the batch's order, each row with its author and time (history keeps them with the
+ * content, in the same row). $1 names, $2 updates, $3 writer, $4 authors (jsonb text or NULL), $5 times.
+ *
+ * @internal
+ */
 export const insertUpdates: NamedQuery = {
   name: 'tandem-insert-updates',
-  text: `INSERT INTO updates (name, writer, data)
-    SELECT coalesce(a.target, batch.name), $3, data
-    FROM unnest($1::text[], $2::bytea[]) WITH ORDINALITY AS batch (name, data, position)
+  text: `INSERT INTO updates (name, writer, data, author, at)
+    SELECT coalesce(a.target, batch.name), $3, data, author::jsonb, at
+    FROM unnest($1::text[], $2::bytea[], $4::text[], $5::timestamptz[])
+      WITH ORDINALITY AS batch (name, data, author, at, position)
     LEFT JOIN aliases a ON a.name = batch.name
     ORDER BY position`,
 }
@@ -141,6 +147,142 @@ export const writeSnapshot: NamedQuery = {
       updated_at = greatest(d.updated_at, excluded.updated_at)`,
 }
 
+/**
+ * The spans and the given log rows with their authors and times, for compaction to fold, oldest row first; a row
+ * written before history was kept takes its document's time. $1 name, $2 ids.
+ *
+ * @internal
+ */
+export const selectFoldInputs: NamedQuery = {
+  name: 'tandem-fold-inputs',
+  text: `SELECT d.spans,
+      ARRAY(SELECT u.data FROM updates u WHERE u.name = d.name AND u.id = ANY($2::bigint[]) ORDER BY u.id) AS updates,
+      ARRAY(SELECT u.author::text FROM updates u WHERE u.name = d.name AND u.id = ANY($2::bigint[]) ORDER BY u.id)
+        AS authors,
+      ARRAY(SELECT coalesce(u.at, d.updated_at) FROM updates u WHERE u.name = d.name AND u.id = ANY($2::bigint[])
+        ORDER BY u.id) AS ats
+    FROM documents d WHERE d.name = $1`,
+}
+
+/**
+ * The spans and the whole log of one document with authors and times, read in one statement so that a
+ * compaction cannot both fold a change into the spans read here and delete it from the log read here. $1 name
+ * (an old name reads the document it leads to).
+ *
+ * @internal
+ */
+export const selectHistory: NamedQuery = {
+  name: 'tandem-select-history',
+  text: `SELECT d.spans,
+      ARRAY(SELECT u.data FROM updates u WHERE u.name = d.name ORDER BY u.id) AS updates,
+      ARRAY(SELECT u.author::text FROM updates u WHERE u.name = d.name ORDER BY u.id) AS authors,
+      ARRAY(SELECT coalesce(u.at, d.updated_at) FROM updates u WHERE u.name = d.name ORDER BY u.id) AS ats
+    FROM documents d WHERE d.name = coalesce((SELECT target FROM aliases WHERE name = $1), $1)`,
+}
+
+/** Replaces a document's spans, moving its history size by the difference. $1 name, $2 spans (or NULL). @internal */
+export const writeSpans: NamedQuery = {
+  name: 'tandem-write-spans',
+  text: `UPDATE documents
+    SET spans = $2::bytea, history_size = history_size - coalesce(octet_length(spans), 0) + coalesce(octet_length($2::bytea), 0)
+    WHERE name = $1`,
+}
+
+/**
+ * Locks a document's row until the transaction ends and reads it: what makes the check for a recent version and
+ * the insert of a new one one step, whichever instance proposes it. $1 name.
+ *
+ * @internal
+ */
+export const lockDocument: NamedQuery = {
+  name: 'tandem-lock-document',
+  text: 'SELECT last_version FROM documents WHERE name = $1 FOR UPDATE',
+}
+
+/** Whether a version of $1 was taken at or after $2. @internal */
+export const selectVersionSince: NamedQuery = {
+  name: 'tandem-select-version-since',
+  text: 'SELECT 1 FROM versions WHERE name = $1 AND at >= $2 LIMIT 1',
+}
+
+/**
+ * Stores a version under the document's next id, adding its bytes to the history size, and returns the id.
+ * $1 name, $2 kind, $3 label, $4 by (jsonb text), $5 at, $6 snapshot, $7 authors (jsonb text), $8 inserted,
+ * $9 deleted, $10 restored from.
+ *
+ * @internal
+ */
+export const insertVersion: NamedQuery = {
+  name: 'tandem-insert-version',
+  text: `WITH next AS (
+      UPDATE documents SET last_version = last_version + 1, history_size = history_size + octet_length($6::bytea)
+      WHERE name = $1 RETURNING last_version
+    )
+    INSERT INTO versions (name, id, kind, label, created_by, at, snapshot, authors, inserted, deleted, restored_from)
+    SELECT $1, last_version, $2, $3, $4::jsonb, $5, $6::bytea, $7::jsonb, $8, $9, $10 FROM next
+    RETURNING id`,
+}
+
+const versionInfoColumns = 'id, kind, label, created_by, at, authors, inserted, deleted, restored_from'
+
+/** The versions of a document without their snapshots, oldest first. $1 name (or an old name of it). @internal */
+export const selectVersions: NamedQuery = {
+  name: 'tandem-select-versions',
+  text: `SELECT ${versionInfoColumns} FROM versions
+    WHERE name = coalesce((SELECT target FROM aliases WHERE name = $1), $1) ORDER BY id`,
+}
+
+/** One version with its snapshot. $1 name (or an old name of it), $2 id. @internal */
+export const selectVersion: NamedQuery = {
+  name: 'tandem-select-version',
+  text: `SELECT ${versionInfoColumns}, snapshot FROM versions
+    WHERE name = coalesce((SELECT target FROM aliases WHERE name = $1), $1) AND id = $2`,
+}
+
+/**
+ * The snapshots of version $2 and of every earlier version of $1 (or the document an old name $1 leads to), oldest
+ * first; none when there is no version $2.
+ *
+ * @internal
+ */
+export const selectVersionSnapshots: NamedQuery = {
+  name: 'tandem-select-version-snapshots',
+  text: `WITH doc AS (SELECT coalesce((SELECT target FROM aliases WHERE name = $1), $1) AS name)
+    SELECT v.snapshot FROM versions v, doc
+    WHERE v.name = doc.name AND v.id <= $2
+      AND EXISTS (SELECT 1 FROM versions w WHERE w.name = doc.name AND w.id = $2)
+    ORDER BY v.id`,
+}
+
+/** Every version of a document with its time and snapshot, oldest first, for retention. $1 name. @internal */
+export const selectVersionsForPrune: NamedQuery = {
+  name: 'tandem-select-versions-for-prune',
+  text: 'SELECT id, at, snapshot FROM versions WHERE name = $1 ORDER BY id',
+}
+
+/** Deletes versions of $1 by id ($2), taking their bytes off the history size. @internal */
+export const deleteVersions: NamedQuery = {
+  name: 'tandem-delete-versions',
+  text: `WITH gone AS (DELETE FROM versions WHERE name = $1 AND id = ANY($2::integer[]) RETURNING snapshot)
+    UPDATE documents SET history_size = history_size - (SELECT coalesce(sum(octet_length(snapshot)), 0) FROM gone)
+    WHERE name = $1`,
+}
+
+/** Replaces the snapshot of version $2 of $1 by $3, moving the history size by the difference. @internal */
+export const writeVersionSnapshot: NamedQuery = {
+  name: 'tandem-write-version-snapshot',
+  text: `WITH old AS (SELECT octet_length(snapshot) AS bytes FROM versions WHERE name = $1 AND id = $2),
+      written AS (UPDATE versions SET snapshot = $3::bytea WHERE name = $1 AND id = $2)
+    UPDATE documents SET history_size = history_size - (SELECT bytes FROM old) + octet_length($3::bytea)
+    WHERE name = $1`,
+}
+
+/** Moves a document's versions to another name. $1 to, $2 from. @internal */
+export const moveVersions: NamedQuery = {
+  name: 'tandem-move-versions',
+  text: 'UPDATE versions SET name = $1 WHERE name = $2',
+}
+
 /** Deletes exactly the log rows a compaction replaced. $1 name, $2 ids. @internal */
 export const deleteUpdates: NamedQuery = {
   name: 'tandem-delete-updates',
@@ -155,9 +297,11 @@ export const deleteUpdates: NamedQuery = {
  */
 export const copyDocument: NamedQuery = {
   name: 'tandem-copy-document',
-  text: `INSERT INTO documents (name, snapshot, snapshot_writer, size, created_at, updated_at, title, updated_by)
-    SELECT $1, snapshot, snapshot_writer, size, created_at, updated_at, title, updated_by FROM documents
-    WHERE name = $2`,
+  text: `INSERT INTO documents (name, snapshot, snapshot_writer, size, created_at, updated_at, title, updated_by, spans,
+      last_version, history_size)
+    SELECT $1, snapshot, snapshot_writer, size, created_at, updated_at, title, updated_by, spans, last_version,
+      history_size
+    FROM documents WHERE name = $2`,
 }
 
 /** Moves a document's log to another name. $1 to, $2 from. @internal */
@@ -260,7 +404,7 @@ export const deleteLinksOf: NamedQuery = {
   text: 'DELETE FROM share_links WHERE document = ANY($1::text[])',
 }
 
-const infoColumns = 'name, size, updated_at, title, updated_by, deleted_at, deleted_by'
+const infoColumns = 'name, size, updated_at, title, updated_by, deleted_at, deleted_by, history_size'
 
 /** @internal */
 export const selectInfo: NamedQuery = {

@@ -92,6 +92,34 @@ const MIGRATIONS: readonly string[] = [
 
   CREATE INDEX revocations_by_expiry ON revocations (expires_at) WHERE expires_at IS NOT NULL;
   `,
+  // History (see HistoryStore): each log row's author ({id, name, verified}) and time, NULL for rows written
+  // before this version; the spans compaction folds the log into; numbered versions. Versions are numbered per
+  // document from last_version, never reused, and go with their document's row on purge. history_size is the
+  // bytes of spans and version snapshots, kept up to date on every write so that listing stays cheap.
+  `
+  ALTER TABLE updates ADD COLUMN author jsonb;
+  ALTER TABLE updates ADD COLUMN at timestamptz;
+  ALTER TABLE documents ADD COLUMN spans bytea;
+  ALTER TABLE documents ADD COLUMN last_version integer NOT NULL DEFAULT 0;
+  ALTER TABLE documents ADD COLUMN history_size bigint NOT NULL DEFAULT 0;
+
+  CREATE TABLE versions (
+    name text COLLATE "C" NOT NULL REFERENCES documents (name) ON DELETE CASCADE,
+    id integer NOT NULL,
+    kind text NOT NULL CHECK (kind IN ('auto', 'named', 'restore')),
+    label text,
+    created_by jsonb,
+    at timestamptz NOT NULL,
+    snapshot bytea NOT NULL,
+    authors jsonb NOT NULL,
+    inserted integer NOT NULL,
+    deleted integer NOT NULL,
+    restored_from integer,
+    PRIMARY KEY (name, id)
+  );
+
+  CREATE INDEX versions_by_time ON versions (name, at);
+  `,
 ]
 
 /**
