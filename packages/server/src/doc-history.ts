@@ -111,9 +111,8 @@ export class DocHistory {
     about: { label: string | null; by: DocAuthor | null; restoredFrom?: number },
     unlessCreatedSince?: Date,
   ): Promise<StoredVersion | null> {
-    const versions = await this.versions()
-    const previous = versions.at(-1)
-    const previousSnapshot = previous ? await this.fullSnapshotOf(previous.id, versions) : null
+    const previous = (await this.versions()).at(-1)
+    const previousSnapshot = previous ? await this.fullSnapshotOf(previous.id) : null
     return this.withRoom(async (room) => {
       const attribution = await this.attribution(room)
       const doc = room.doc()
@@ -148,14 +147,13 @@ export class DocHistory {
   }
 
   /**
-   * The whole Yjs snapshot of version `id`, from its own and every earlier version's (see version-snapshots.ts);
-   * `versions` is the document's list when the caller has it already.
+   * The whole Yjs snapshot of version `id`, from its own and every earlier version's (see version-snapshots.ts),
+   * read from the store in one call.
    */
-  private async fullSnapshotOf(id: number, versions?: readonly VersionInfo[]): Promise<Y.Snapshot> {
-    const earlier = (versions ?? (await this.versions())).filter((version) => version.id <= id)
-    if (earlier.at(-1)?.id !== id) throw new VersionMissing(this.name, id)
-    const stored = await Promise.all(earlier.map((version) => this.version(version.id)))
-    return fullSnapshot(stored.map((version) => version.snapshot))
+  private async fullSnapshotOf(id: number): Promise<Y.Snapshot> {
+    const snapshots = await this.host.store.versionSnapshots(this.name, id)
+    if (snapshots.length === 0) throw new VersionMissing(this.name, id)
+    return fullSnapshot(snapshots)
   }
 
   /** Who inserted and deleted what, from storage once every change of the room is stored. */

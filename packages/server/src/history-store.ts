@@ -41,6 +41,12 @@ export interface HistoryStore {
   /** One version of `name` with its snapshot, or `null` when there is no such version. */
   version(name: string, id: number): Promise<StoredVersion | null>
   /**
+   * The snapshots of version `id` of `name` and of every earlier version still stored, oldest first, in one read:
+   * what rebuilding the whole Yjs snapshot of version `id` needs (`fullSnapshot`). Empty when the document has no
+   * version `id`.
+   */
+  versionSnapshots(name: string, id: number): Promise<Uint8Array[]>
+  /**
    * Retention: in one transaction, applies `pruneHistory` (from @tandem/server) to the document's spans and
    * versions: drops the spans whose last change was before `before` and the oldest versions taken before it,
    * and writes the first version kept with the snapshot it returns. Version ids are never reused. Does nothing
@@ -114,6 +120,7 @@ export function hasHistory<T extends object>(store: T): store is T & HistoryStor
     typeof candidate.loadHistory === 'function' &&
     typeof candidate.addVersion === 'function' &&
     typeof candidate.versions === 'function' &&
-    typeof candidate.version === 'function'
+    typeof candidate.version === 'function' &&
+    typeof candidate.versionSnapshots === 'function'
   )
 }

@@ -145,6 +145,13 @@ export class MemoryStore implements DocStore, AccessRecords, HistoryStore {
     return stored ? copyVersion(stored) : null
   }
 
+  async versionSnapshots(given: string, id: number): Promise<Uint8Array[]> {
+    this.assertOpen()
+    const versions = this.docs.get(this.aliases.get(given) ?? given)?.versions ?? []
+    if (!versions.some((version) => version.id === id)) return []
+    return versions.filter((version) => version.id <= id).map((version) => version.snapshot.slice())
+  }
+
   async quarantine(name: string, entries: readonly QuarantinedUpdate[]): Promise<void> {
     this.assertOpen()
     if (entries.length === 0) return

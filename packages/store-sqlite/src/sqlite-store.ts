@@ -345,6 +345,13 @@ export class SqliteStore implements DocStore, AccessRecords, HistoryStore {
     return row ? toVersion(row) : null
   }
 
+  async versionSnapshots(name: string, id: number): Promise<Uint8Array[]> {
+    this.assertOpen()
+    check.name(name, 'versionSnapshots')
+    const target = this.statements.selectAlias.get(name) ?? name
+    return this.statements.selectSnapshotsUpTo.all(target, id, target, id).map(asUint8Array)
+  }
+
   async quarantine(name: string, entries: readonly QuarantinedUpdate[]): Promise<void> {
     this.assertOpen()
     check.name(name, 'quarantine')

@@ -30,6 +30,8 @@ export interface Statements {
   readonly selectVersion: Statement<[name: string, id: number], VersionRow>
   readonly moveVersions: Statement<[to: string, from: string]>
   readonly selectVersionSnapshots: Statement<[name: string], { id: number; at: number; snapshot: Buffer }>
+  /** The snapshots of a version and every earlier one, oldest first; none when there is no such version. */
+  readonly selectSnapshotsUpTo: Statement<[name: string, id: number, name: string, id: number], Buffer>
   readonly deleteVersion: Statement<[name: string, id: number]>
   readonly writeVersionSnapshot: Statement<[snapshot: Uint8Array, name: string, id: number]>
   /** Moves the document's history size by the bytes given (negative to shrink it). */
@@ -196,6 +198,12 @@ export function prepareStatements(db: Database): Statements {
     selectVersion: db.prepare('SELECT * FROM versions WHERE name = ? AND id = ?'),
     moveVersions: db.prepare('UPDATE versions SET name = ? WHERE name = ?'),
     selectVersionSnapshots: db.prepare('SELECT id, at, snapshot FROM versions WHERE name = ? ORDER BY id'),
+    selectSnapshotsUpTo: db
+      .prepare<[string, number, string, number], Buffer>(
+        `SELECT snapshot FROM versions WHERE name = ? AND id <= ?
+           AND EXISTS (SELECT 1 FROM versions WHERE name = ? AND id = ?) ORDER BY id`,
+      )
+      .pluck(),
     deleteVersion: db.prepare('DELETE FROM versions WHERE name = ? AND id = ?'),
     writeVersionSnapshot: db.prepare('UPDATE versions SET snapshot = ? WHERE name = ? AND id = ?'),
     addHistorySize: db.prepare('UPDATE documents SET history_size = history_size + ? WHERE name = ?'),

@@ -108,6 +108,21 @@ export function runHistoryStoreContract(label: string, open: () => Promise<Histo
       await expect(store.addVersion('never-written', draft({ at: at(1) }))).rejects.toThrow(StoreConflict)
     })
 
+    it("reads a version's snapshot with every earlier one's, oldest first, in one call", async () => {
+      await store.append([{ name: 'doc', update: bytes(1) }])
+      for (const [index, snapshot] of [bytes(1), bytes(2, 2), bytes(3, 3, 3)].entries()) {
+        await store.addVersion('doc', draft({ at: at(index), snapshot }))
+      }
+      const plain = (snapshots: Uint8Array[]) => snapshots.map((snapshot) => Uint8Array.from(snapshot))
+
+      expect(plain(await store.versionSnapshots('doc', 2))).toEqual([bytes(1), bytes(2, 2)])
+      expect(plain(await store.versionSnapshots('doc', 3))).toEqual([bytes(1), bytes(2, 2), bytes(3, 3, 3)])
+      expect(await store.versionSnapshots('doc', 4)).toEqual([])
+      expect(await store.versionSnapshots('never-written', 1)).toEqual([])
+      await store.rename('doc', 'renamed')
+      expect(plain(await store.versionSnapshots('doc', 1))).toEqual([bytes(1)])
+    })
+
     it('stores a conditional version once, even when proposed twice at the same time', async () => {
       await store.append([{ name: 'doc', update: bytes(1) }])
       const since = at(100)
