@@ -342,8 +342,14 @@ export class SyncServer {
 
   private takeVersion(name: string, lastChange: number): void {
     if (this.closing) return
+    // Debug lines, so an operator (and a test) can see which instance of several stored the version.
     this.history(name)
       .autoVersion(new Date(lastChange))
+      .then((version) =>
+        version
+          ? this.logger.debug({ doc: name, version: version.id }, 'took an automatic version')
+          : this.logger.debug({ doc: name }, 'no automatic version needed: one was taken since the last change'),
+      )
       .catch((error: unknown) => this.logger.error({ err: error, doc: name }, 'taking an automatic version failed'))
   }
 
