@@ -4,7 +4,7 @@ import { runBackupCommand, runRestoreCommand } from './backup-command.js'
 import { ConfigError, readServeConfig, serveHelp } from './config.js'
 import { createLogger } from './logger.js'
 import { readSecrets } from './secrets.js'
-import { startServer } from './tandem-server.js'
+import { keepHistoryFrom, startServer } from './tandem-server.js'
 import { runTokenCommand } from './token-command.js'
 
 const usage = `Usage: tandem <command> [options]
@@ -50,9 +50,11 @@ async function main(argv: string[]): Promise<number> {
 async function serve(args: string[]): Promise<number> {
   let config: ReturnType<typeof readServeConfig>
   let secrets: Awaited<ReturnType<typeof readSecrets>>
+  let keepHistory: boolean
   try {
     config = readServeConfig(args, process.env)
     secrets = await readSecrets(config, process.env)
+    keepHistory = keepHistoryFrom(process.env)
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error
     console.error(`tandem: ${error.message}`)
@@ -69,7 +71,7 @@ async function serve(args: string[]): Promise<number> {
   })
   let server: Awaited<ReturnType<typeof startServer>>
   try {
-    server = await startServer(config, secrets, logger)
+    server = await startServer(config, secrets, logger, { keepHistory })
   } catch (error) {
     if (error instanceof ConfigError) {
       console.error(`tandem: ${error.message}`)

@@ -106,8 +106,26 @@ function startWebhooks(
   return { sender, events: new WebhookEvents(sender, { debounce: config.webhookDebounce }) }
 }
 
-/** Starts the whole server (store, sync core, WebSocket endpoint, HTTP routes) as configured. */
-export async function startServer(config: ServeConfig, secrets: Secrets, logger: Logger): Promise<RunningServer> {
+/**
+ * Whether rooms keep history, from `TANDEM_HISTORY` (`on`, the default, or `off`). It is not a `tandem serve`
+ * setting: it exists so the benchmark can measure what history costs against the same server without it.
+ */
+export function keepHistoryFrom(env: NodeJS.ProcessEnv): boolean {
+  const raw = env.TANDEM_HISTORY ?? 'on'
+  if (raw !== 'on' && raw !== 'off') throw new ConfigError(`TANDEM_HISTORY must be on or off (got "${raw}").`)
+  return raw === 'on'
+}
+
+/**
+ * Starts the whole server (store, sync core, WebSocket endpoint, HTTP routes) as configured; `keepHistory`: see
+ * {@link keepHistoryFrom}.
+ */
+export async function startServer(
+  config: ServeConfig,
+  secrets: Secrets,
+  logger: Logger,
+  { keepHistory = true }: { keepHistory?: boolean } = {},
+): Promise<RunningServer> {
   const store = await openStore(config)
   let policy: AccessPolicy
   try {
@@ -139,6 +157,7 @@ export async function startServer(config: ServeConfig, secrets: Secrets, logger:
     store,
     bus,
     logger,
+    keepHistory,
     metrics: prometheus.metrics,
     hooks: [
       ...(policy.authority ? [tokenAuthentication(policy.authority, policy.revocations ?? undefined)] : []),

@@ -17,6 +17,7 @@ import {
   type TestClient,
   waitFor,
 } from '@tandem/test-utils'
+import Database from 'better-sqlite3'
 import pg from 'pg'
 import { afterEach, describe, expect, it } from 'vitest'
 import { type CliProcess, runCli, spawnCli } from './support/cli-process.js'
@@ -56,6 +57,17 @@ function spawnServe(args: string[], env: Record<string, string>): CliProcess {
     }
   })
   return run
+}
+/** The bytes stored for document `name` (its snapshot and log), read from the SQLite file of `dataDir`. */
+function storedBytes(dataDir: string, name: string): number {
+  const db = new Database(join(dataDir, 'tandem.sqlite'), { readonly: true, fileMustExist: true })
+  try {
+    const query = `SELECT coalesce((SELECT length(snapshot) FROM documents WHERE name = ?), 0)
+      + coalesce((SELECT sum(length(data)) FROM updates WHERE name = ?), 0)`
+    return db.prepare<[string, string], number>(query).pluck().get(name, name) as number
+  } finally {
+    db.close()
+  }
 }
 const listening = (run: CliProcess) => run.logs.find((line) => String(line.msg).startsWith('listening on '))
 
@@ -179,6 +191,12 @@ describe.concurrent('help, version and configuration errors', () => {
       {},
       'tandem: --store memory and --database-url contradict each other; choose one.',
     ],
+    [
+      'history neither on nor off',
+      ['serve'],
+      { TANDEM_HISTORY: 'no' },
+      'tandem: TANDEM_HISTORY must be on or off (got "no").',
+    ],
   ] as [string, string[], Record<string, string>, string][])(
     'refuses %s with exit code 2 and a message naming the setting and value',
     async (_, args, env, message) => {
@@ -191,6 +209,24 @@ describe.concurrent('help, version and configuration errors', () => {
 })
 
 describe('settings from the environment and flags', () => {
+  it.each([
+    ['on', 3000],
+    ['off', 0],
+  ])('TANDEM_HISTORY=%s: a compaction keeps %i deleted characters', async (history, kept) => {
+    const tandem = await server({ args: ['--compact-after', '2'], env: { TANDEM_HISTORY: history } })
+    const writer = track(connectClient(tandem.url, 'history/switch', { saved: true }))
+    await writer.synced()
+    writer.text.insert(0, 'q'.repeat(3000))
+    await waitFor(() => writer.saves.saved, 'the text to be saved')
+    writer.text.delete(0, 3000)
+    await waitFor(() => writer.saves.saved, 'the deletion to be saved')
+    // Stopping compacts; the stored snapshot keeps the deleted text only without garbage collection (history on).
+    await tandem.stop()
+    const stored = storedBytes(tandem.dataDir, 'history/switch')
+    expect(stored).toBeGreaterThanOrEqual(kept)
+    expect(stored).toBeLessThan(kept + 200)
+  })
+
   it('honours PORT, HOST and DATA_DIR', async () => {
     const dataDir = join(await tempDir(), 'nested', 'data')
     const run = spawnServe([], { PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir })
