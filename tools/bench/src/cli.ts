@@ -19,6 +19,7 @@ import { runChecks } from './scenarios/checks.js'
 import { runColdLoad } from './scenarios/cold-load.js'
 import { runCollab } from './scenarios/collab.js'
 import { runFanout } from './scenarios/fanout.js'
+import { runHistoryCpu } from './scenarios/history-cpu.js'
 import { runIdleScenario } from './scenarios/idle.js'
 import { runPersistence } from './scenarios/persistence.js'
 import { runScaleOut } from './scenarios/scale-out.js'
@@ -123,6 +124,9 @@ async function runScenario(ctx: RunContext, scenario: ScenarioId): Promise<void>
   switch (scenario) {
     case 'fanout':
       results.fanout = await runFanout(ctx, 'fanout')
+      return
+    case 'history-cpu':
+      results.historyCpu = await runHistoryCpu(ctx)
       return
     case 'big-rooms':
       results.bigRooms = await runFanout(ctx, 'big-rooms')

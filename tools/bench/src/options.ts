@@ -5,6 +5,7 @@ import { SERVER_KINDS, type ServerKind } from './servers/server-under-test.js'
 /** The scenarios, in the order a full run runs them. */
 export const SCENARIOS = [
   'fanout',
+  'history-cpu',
   'big-rooms',
   'checks',
   'idle',
@@ -53,6 +54,9 @@ Results (Markdown, JSON, SVG charts) go to ${resultsDir}/<date>/. See docs/bench
 Options:
   --scenario <list>  Scenarios to run, comma-separated (default: all):
                        fanout       50 rooms x 10 clients: latency, CPU, and the knee of the insert rate
+                       history-cpu  what keeping history costs: server CPU of Tandem + SQLite with history and
+                                    without it (TANDEM_HISTORY=off), the reference server beside, at the
+                                    fan-out's 2,500 inserts/s, alternating runs, repeated 5 times
                        big-rooms    5 rooms x 100 clients: the same
                        checks       the server's update checks (inspectUpdate) and, for scale, Y.applyUpdate
                                     on the traces' and the fan-out's updates, in this process (no server): ns

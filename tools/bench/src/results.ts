@@ -7,6 +7,7 @@ import type { ChecksScenarioResult } from './scenarios/checks.js'
 import type { ColdScenarioResult } from './scenarios/cold-load.js'
 import type { CollabScenarioResult } from './scenarios/collab.js'
 import type { FanoutScenarioResult } from './scenarios/fanout.js'
+import type { HistoryCpuScenarioResult } from './scenarios/history-cpu.js'
 import type { IdleScenarioResult } from './scenarios/idle.js'
 import type { PersistenceScenarioResult } from './scenarios/persistence.js'
 import type { ScaleOutScenarioResult } from './scenarios/scale-out.js'
@@ -26,6 +27,7 @@ export interface RunResults {
   /** The machine's 1-minute load average, sampled every 10 s through the run. */
   load: { min: number; mean: number; max: number; samples: number[] }
   fanout?: FanoutScenarioResult
+  historyCpu?: HistoryCpuScenarioResult
   bigRooms?: FanoutScenarioResult
   checks?: ChecksScenarioResult
   idle?: IdleScenarioResult

@@ -37,13 +37,17 @@ export class RunContext {
 
   /**
    * Starts `kind` on the server core, runs `body` against it, and always stops it (collecting a profile). With
-   * `heap`, the server can write heap snapshots (into the run's heap directory).
+   * `heap`, the server can write heap snapshots (into the run's heap directory); `args` and `env` go to its process.
    */
   async withServer<T>(
     kind: ServerKind,
     scenario: string,
     body: (server: ServerUnderTest) => Promise<T>,
-    { heap = false, args }: { heap?: boolean; args?: readonly string[] } = {},
+    {
+      heap = false,
+      args,
+      env,
+    }: { heap?: boolean; args?: readonly string[]; env?: Readonly<Record<string, string>> } = {},
   ): Promise<T> {
     const profileDir = this.options.profile ? join(this.outDir, 'profiles', scenario) : null
     if (profileDir) await mkdir(profileDir, { recursive: true })
@@ -51,7 +55,7 @@ export class RunContext {
     if (heapDir) await mkdir(heapDir, { recursive: true })
     const before = profileDir ? new Set(await readdir(profileDir)) : new Set<string>()
     const core = this.options.pin ? SERVER_CORE : null
-    const server = await ServerUnderTest.start(kind, { core, profileDir, heapDir, args })
+    const server = await ServerUnderTest.start(kind, { core, profileDir, heapDir, args, env })
     try {
       return await body(server)
     } finally {

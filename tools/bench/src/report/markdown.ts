@@ -13,6 +13,7 @@ import {
   collabTable,
   fanoutTables,
   heapTables,
+  historyCpuTables,
   idleTable,
   persistenceTables,
   profileTables,
@@ -80,6 +81,10 @@ export function renderMarkdown(results: RunResults, charts: Chart[], imagePath: 
   if (results.fanout) {
     out.push('\n### Fan-out: 50 rooms × 10 clients\n')
     out.push(fanoutTables(results.fanout), chart('bench-fanout-sweep'), chart('bench-fanout-latency'))
+  }
+  if (results.historyCpu) {
+    out.push('\n### What history costs: server CPU with and without it\n')
+    out.push(historyCpuTables(results.historyCpu))
   }
   if (results.bigRooms) {
     out.push('\n### Big rooms: 5 rooms × 100 clients\n')

@@ -4,6 +4,7 @@ import { DISTURBED_CORES } from '../proc-meter.js'
 import type { RunResults } from '../results.js'
 import { type ChecksShare, shareText } from '../scenarios/checks.js'
 import { type FanoutScenarioResult, kneeIsLowerBound, stageAt, stagePasses } from '../scenarios/fanout.js'
+import { HISTORY_VARIANTS, type HistoryVariant, historyCpuFigures, stageCores } from '../scenarios/history-cpu.js'
 import { SERVER_LABELS, type ServerKind } from '../servers/server-under-test.js'
 import { failedNote, fixed, kib, latencies, mb, ms, ratio, table, whole } from './format.js'
 
@@ -383,4 +384,46 @@ export function webhookTables(results: NonNullable<RunResults['webhooks']>): str
         : '–',
     ]),
   )
+}
+
+/**
+ * The history CPU scenario: every run's server CPU in the order they ran (a row per repetition), then the medians
+ * and the ratio of history on to off.
+ */
+export function historyCpuTables(results: NonNullable<RunResults['historyCpu']>): string {
+  const { config, runs } = results
+  const cell = (variant: HistoryVariant, repetition: number) => {
+    const run = runs.find((r) => r.variant === variant && r.repetition === repetition)
+    return run
+      ? `${fixed(stageCores(run.stage), 3)} (p99 ${ms(run.stage.latency.p99)} ms${run.stage.lost > 0 ? `, ${whole(run.stage.lost)} lost` : ''}) ${stagePasses(run.stage) ? '✓' : '✗'}${disturbed(run.stage.otherCpuCores)}`
+      : '—'
+  }
+  const rows: string[][] = []
+  for (let repetition = 1; repetition <= config.repetitions; repetition++) {
+    const on = runs.find((r) => r.variant === 'history on' && r.repetition === repetition)
+    const off = runs.find((r) => r.variant === 'history off' && r.repetition === repetition)
+    rows.push([
+      String(repetition),
+      ...HISTORY_VARIANTS.map((variant) => cell(variant, repetition)),
+      ratio(on && stageCores(on.stage), off && stageCores(off.stage)),
+    ])
+  }
+  const figures = historyCpuFigures(results)
+  if (figures) {
+    rows.push([
+      '**median**',
+      ...HISTORY_VARIANTS.map((variant) => `**${fixed(figures.cores[variant], 3)}**`),
+      `**${figures.pairedRatio.toFixed(3)}×** (${figures.pairs} of ${config.repetitions})`,
+    ])
+  }
+  const about =
+    `${config.rooms} rooms × ${config.clientsPerRoom} clients at ${whole(config.rate)} inserts/s for ` +
+    `${config.stageMs / 1000} s after a warm-up, each run on a fresh server. Server CPU in cores: the CPU seconds ` +
+    "it spent from the stage's start until its last delivery, per insert, times the rate (p99 delivery latency). " +
+    'History off is the same Tandem + SQLite server with `TANDEM_HISTORY=off`. The ratio is history on over off ' +
+    'within a repetition (the two runs next to each other). The median row counts only the runs in which the ' +
+    'server kept up (✓: p99 within 100 ms, nothing lost): one that falls behind sends many changes per frame and ' +
+    'uses less CPU per insert, so a starved run measures less work, not less cost.'
+  const errors = results.errors.length ? `\n\nFailed runs: ${results.errors.join('; ')}.` : ''
+  return `${about}\n\n${table(['repetition', ...HISTORY_VARIANTS, 'on / off'], rows)}${errors}`
 }

@@ -39,6 +39,8 @@ export interface StartOptions {
   databaseUrl?: string
   /** Tandem only: more `tandem serve` arguments (`--webhook-url …`). @default none */
   args?: readonly string[]
+  /** More environment variables for the process (`TANDEM_HISTORY=off`). @default none */
+  env?: Readonly<Record<string, string>>
   /** Tandem + PostgreSQL only: the Redis through which it relays updates to other instances (`--redis-url`). @default none */
   redisUrl?: string | null
 }
@@ -194,7 +196,7 @@ export class ServerUnderTest {
 
   private command(): [string, string[], Record<string, string>] {
     const node: string[] = []
-    const env: Record<string, string> = {}
+    const env: Record<string, string> = { ...this.options.env }
     if (this.options.heapDir) node.push('--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${this.options.heapDir}`)
     if (this.options.profileDir) {
       node.push('--cpu-prof', `--cpu-prof-dir=${this.options.profileDir}`)
