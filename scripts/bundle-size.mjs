@@ -56,6 +56,13 @@ export const entries = [
     alsoOnTopOf: ['@tandem/editor', '@tandem/client', '@tandem/protocol'],
   },
   {
+    id: '@tandem/editor/preview',
+    dir: 'packages/editor',
+    entry: 'src/preview.ts',
+    what: 'the Markdown preview (markdown-it and DOMPurify), for pages that show one; load it with `import()`',
+    budget: 56 * KiB,
+  },
+  {
     id: '@tandem/editor/element',
     dir: 'packages/editor',
     entry: 'src/element.ts',

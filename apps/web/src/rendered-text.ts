@@ -1,17 +1,10 @@
 /**
- * A document's text as a reader sees it: Markdown rendered to HTML, any other language as monospace text. Used
- * by the HTML download and the print view. Loaded only when one of them is used (markdown-it and DOMPurify are
- * most of its size).
- *
- * The text is anyone's who could edit the document, so the HTML is made safe twice: markdown-it renders with
- * raw HTML off (`<script>` in the text stays text) and refuses `javascript:`-like link targets, and DOMPurify
- * then removes anything that could still run: script elements, `on*` attributes, `javascript:` URLs.
+ * A document's text as a reader sees it: Markdown rendered to safe HTML (by the editor's preview renderer), any
+ * other language as monospace text. Used by the HTML download and the print view. Loaded only when one of them is
+ * used (the Markdown renderer is most of its size).
  */
 import type { LanguageName } from '@tandem/editor'
-import DOMPurify from 'dompurify'
-import MarkdownIt from 'markdown-it'
-
-const markdown = new MarkdownIt({ html: false, linkify: true })
+import { renderMarkdown } from '@tandem/editor/preview'
 
 /** The document's text rendered for reading, as nodes of the current document. */
 export function renderedText(text: string, language: LanguageName): DocumentFragment {
@@ -23,12 +16,7 @@ export function renderedText(text: string, language: LanguageName): DocumentFrag
     fragment.append(pre)
     return fragment
   }
-  return DOMPurify.sanitize(markdown.render(text), {
-    RETURN_DOM_FRAGMENT: true,
-    // Nothing in rendered Markdown needs these; they could restyle or overlay the page it is shown in.
-    FORBID_TAGS: ['style', 'form', 'input', 'button', 'textarea', 'select', 'iframe'],
-    FORBID_ATTR: ['style'],
-  })
+  return renderMarkdown(text)
 }
 
 // The look of a downloaded page: readable on its own, in light and dark, and on paper.
