@@ -50,6 +50,7 @@ export {
   type EditorOptions,
   type ViewOptions,
 } from './create-editor.js'
+export { type FollowOptions, type FollowStopReason, followPeer } from './follow.js'
 export {
   DEFAULT_LANGUAGE,
   LANGUAGES,

@@ -38,6 +38,11 @@ const config = Facet.define<RemoteCursorsConfig, RemoteCursorsConfig | null>({
   combine: (values) => values[values.length - 1] ?? null,
 })
 
+/** The text and awareness a view with {@link remoteCursors} draws from, or `null` without it. */
+export function cursorsConfigOf(view: EditorView): RemoteCursorsConfig | null {
+  return view.state.facet(config)
+}
+
 interface CursorState {
   anchor: unknown
   head: unknown
