@@ -120,7 +120,7 @@ test('clicking a person in the presence bar scrolls to their cursor', async ({ o
   const scroller = ada.page.locator('.cm-scroller')
   await expect.poll(() => scroller.evaluate((element) => element.scrollTop)).toBeLessThan(50)
 
-  await ada.page.getByRole('button', { name: 'Bob Kahn: go to their cursor' }).click()
+  await ada.page.getByRole('button', { name: 'Bob Kahn: follow their cursor' }).click()
   const bobsCaret = ada.page.locator('.cm-tandem-caret').filter({ hasText: 'Bob Kahn' })
   await expect(bobsCaret).toBeInViewport()
   await expect(ada.page.locator('.cm-line').filter({ hasText: 'Line 150 and Bob' })).toBeInViewport()

@@ -80,7 +80,7 @@ test('every control is reachable with the keyboard and has a name', async ({ ope
       'Tandem home',
       'Document title',
       'Ada Lovelace (you): change your name and colour',
-      'Bob Kahn: go to their cursor',
+      'Bob Kahn: follow their cursor',
       'Language',
       'Copy link',
       'File',
@@ -147,7 +147,7 @@ test('a normal session logs no console errors', async ({ openPerson, tandem }) =
   for (const language of ['JavaScript', 'Python', 'JSON', 'HTML', 'CSS', 'TypeScript', 'Plain text', 'Markdown']) {
     await bob.language.selectOption({ label: language })
   }
-  await ada.page.getByRole('button', { name: 'Bob Kahn: go to their cursor' }).click()
+  await ada.page.getByRole('button', { name: 'Bob Kahn: follow their cursor' }).click()
   await ada.page.getByRole('button', { name: 'Copy link' }).click()
   await ada.page.getByRole('button', { name: 'File' }).click()
   await Promise.all([

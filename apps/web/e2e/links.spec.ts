@@ -33,7 +33,7 @@ test.describe('links that can be taken back', () => {
       // The owner sees Bob, marked view only; Bob sees Ada without the mark.
       await expect(owner.page.getByRole('button', { name: /^Bob Kahn \(view only\)/ })).toBeVisible()
       await expect(owner.page.locator('.avatar.is-view-only')).toContainText('view only')
-      await expect(viewer.page.getByRole('button', { name: /^Ada Lovelace: go to their cursor/ })).toBeVisible()
+      await expect(viewer.page.getByRole('button', { name: /^Ada Lovelace: follow their cursor/ })).toBeVisible()
 
       await owner.page.getByRole('button', { name: 'Share' }).click()
       const again = owner.page.getByRole('dialog', { name: 'Share this document' })

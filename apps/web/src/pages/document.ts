@@ -1,7 +1,8 @@
 /**
  * The document page (`/d/<name>`): the editor filling the page, and around it the shared title, the people
- * here, the connection pill, the shared language, "Copy link", the "File" menu (import, download, print; rename,
- * copy, move to trash), "Who wrote what", the counts and the theme toggle. A rename, here or by someone else, moves the page to
+ * here (click one to follow them), the connection pill, the shared language, the Markdown preview, "Copy link", the
+ * "File" menu (import, download, print; rename, copy, move to trash), "Who wrote what", "History", the counts and
+ * the theme toggle. A rename, here or by someone else, moves the page to
  * the new address; a document in the trash says so, with a button to restore it.
  */
 import { EditorView, placeholder } from '@codemirror/view'
@@ -11,10 +12,8 @@ import {
   type Editor,
   LANGUAGES,
   type LanguageName,
-  type Peer,
   resolveLanguage,
 } from '@tandem/editor'
-import * as Y from 'yjs'
 import { rememberAccepted, wasAccepted } from '../accepted-docs.js'
 import { keepLinkToken, takeLinkToken, tokenHash, watchPastedLinks } from '../access-link.js'
 import { authorshipToggle } from '../authorship-toggle.js'
@@ -27,10 +26,12 @@ import { documentFiles, putInPendingImport } from '../document-files.js'
 import { apiBaseOf, documentsApi } from '../documents-api.js'
 import { h, ICONS, icon } from '../dom.js'
 import { historyPanel } from '../history-panel.js'
+import { createFollowing } from '../following.js'
 import { type Identity, loadIdentity, saveIdentity, watchIdentity } from '../identity.js'
 import { openIdentityDialog } from '../identity-dialog.js'
 import { LANGUAGE_INFO } from '../languages.js'
 import { createPresenceBar } from '../presence-bar.js'
+import { createPreviewPane } from '../preview-pane.js'
 import { recentDocs, rememberDoc, renameRecent, updateRecentTitle } from '../recent.js'
 import { serverUrl } from '../server-url.js'
 import { openShareDialog } from '../share-dialog.js'
@@ -122,9 +123,11 @@ export function documentPage(root: HTMLElement, opened: string, theme: AppTheme)
   const stopWatchingIdentity = watchIdentity(setIdentity)
 
   const presence = createPresenceBar({
-    onPeer: (peer) => goToCursor(editor, peer),
+    onPeer: (peer) => following.toggle(peer),
     onSelf: changeIdentity,
   })
+  const following = createFollowing(editor, presence)
+  const previewPane = createPreviewPane(editor, editorHost)
   presence.update(editor.peers)
   editor.on('peers', (peers) => presence.update(peers))
 
@@ -194,13 +197,14 @@ export function documentPage(root: HTMLElement, opened: string, theme: AppTheme)
         h('div', { class: 'title-wrap' }, titleInput),
         readOnlyBadge,
         pill.element,
-        h('div', { class: 'topbar-end' }, presence.element),
+        h('div', { class: 'topbar-end' }, following.element, presence.element),
       ),
       h(
         'div',
         { class: 'toolbar', role: 'toolbar', 'aria-label': 'Document' },
         h('label', { class: 'select-label', for: 'language' }, 'Language'),
         languageSelect,
+        previewPane.toggle,
         copyButton,
         shareButton,
         files.menu,
@@ -212,7 +216,7 @@ export function documentPage(root: HTMLElement, opened: string, theme: AppTheme)
       ),
       authorship.legend,
       banner,
-      h('div', { class: 'doc-body' }, editorHost, versionHistory.element),
+      h('div', { class: 'doc-body' }, previewPane.body, versionHistory.element),
       h('footer', { class: 'statusbar' }, counts, docNameLabel),
       files.printView,
     ),
@@ -240,6 +244,7 @@ export function documentPage(root: HTMLElement, opened: string, theme: AppTheme)
   // Language: everyone's too; the editor follows meta.language by itself.
   const renderLanguage = () => {
     languageSelect.value = currentLanguage(editor)
+    previewPane.setLanguage(currentLanguage(editor))
   }
   languageSelect.addEventListener('change', () => {
     editor.meta.set('language', languageSelect.value)
@@ -345,40 +350,6 @@ function currentTitle(editor: Editor): string {
 
 function currentLanguage(editor: Editor): LanguageName {
   return resolveLanguage(editor.meta.get('language')) ?? DEFAULT_LANGUAGE
-}
-
-/** Scrolls the editor to a person's cursor and shows their name on it for a moment. */
-function goToCursor(editor: Editor, peer: Peer): void {
-  const head = (editor.awareness.getStates().get(peer.clientId) as { cursor?: { head?: unknown } } | undefined)?.cursor
-    ?.head
-  const position = head ? absolutePosition(editor, head) : null
-  if (position === null) {
-    toast(`${peer.name} has not put their cursor in the text yet.`)
-    return
-  }
-  const view = editor.view
-  view.dispatch({ effects: EditorView.scrollIntoView(position, { y: 'center' }) })
-  requestAnimationFrame(() => {
-    const caret = view.dom.querySelector<HTMLElement>(`.cm-tandem-caret[data-client-id="${peer.clientId}"]`)
-    if (!caret) return
-    caret.classList.remove('is-located')
-    // Restart the highlight if it is still running from an earlier click.
-    void caret.offsetWidth
-    caret.classList.add('is-located')
-  })
-}
-
-function absolutePosition(editor: Editor, relative: unknown): number | null {
-  try {
-    const absolute = Y.createAbsolutePositionFromRelativePosition(
-      Y.createRelativePositionFromJSON(relative),
-      editor.doc,
-    )
-    if (!absolute || absolute.type !== editor.text) return null
-    return Math.min(absolute.index, editor.view.state.doc.length)
-  } catch {
-    return null
-  }
 }
 
 const wordSegmenter =
