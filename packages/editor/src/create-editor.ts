@@ -25,6 +25,12 @@ export interface ViewOptions {
    * @default the document's `meta.language`, else 'markdown'
    */
   language?: LanguageName
+  /**
+   * Documents longer than this many characters are highlighted only around the part on screen, so that typing
+   * stays fast (see `highlightingLimited`); `Infinity` highlights the whole document however long.
+   * @default 100,000
+   */
+  fullParseLimit?: number
   /** `light`, `dark`, or `auto` to follow the system. @default 'light' */
   theme?: ThemeName
   /**
@@ -154,7 +160,7 @@ export function attachEditor(session: Session, options: ViewOptions): AttachedEd
       extensions: [
         setup === false ? [] : editorSetup(setup === true ? {} : setup),
         collab(session, { undoManager }),
-        language({ name: options.language, meta: session.meta }),
+        language({ name: options.language, meta: session.meta, fullParseLimit: options.fullParseLimit }),
         theme(options.theme ?? 'light'),
         readOnlyCompartment.of(readOnly(effectiveReadOnly())),
         authorshipCompartment.of(authorshipExtension()),

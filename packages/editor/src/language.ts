@@ -2,9 +2,11 @@
  * Syntax highlighting, loaded on demand: each language's parser is a separate chunk that is only fetched when
  * a document uses it, so the base bundle carries none of them.
  */
+import type { LanguageSupport } from '@codemirror/language'
 import { Compartment, type Extension, StateEffect } from '@codemirror/state'
 import { EditorView, type PluginValue, ViewPlugin, type ViewUpdate } from '@codemirror/view'
 import type * as Y from 'yjs'
+import { parseLimit, parseVisiblePart } from './viewport-parse.js'
 
 /** The languages the editor highlights. `plain` is none. */
 export type LanguageName =
@@ -19,7 +21,7 @@ export type LanguageName =
   | 'css'
   | 'plain'
 
-const loaders: Record<LanguageName, () => Promise<Extension>> = {
+const loaders: Record<LanguageName, () => Promise<LanguageSupport | null>> = {
   markdown: () => import('@codemirror/lang-markdown').then((m) => m.markdown()),
   javascript: () => import('@codemirror/lang-javascript').then((m) => m.javascript()),
   typescript: () => import('@codemirror/lang-javascript').then((m) => m.javascript({ typescript: true })),
@@ -29,7 +31,7 @@ const loaders: Record<LanguageName, () => Promise<Extension>> = {
   json: () => import('@codemirror/lang-json').then((m) => m.json()),
   html: () => import('@codemirror/lang-html').then((m) => m.html()),
   css: () => import('@codemirror/lang-css').then((m) => m.css()),
-  plain: async () => [],
+  plain: async () => null,
 }
 
 /** Every {@link LanguageName}. */
@@ -72,6 +74,13 @@ export interface LanguageOptions {
   name?: LanguageName
   /** The document's metadata map (`doc.getMap('meta')`), to follow its `language`. @default none */
   meta?: Y.Map<unknown> | null
+  /**
+   * Documents longer than this many characters are parsed, and so highlighted, only around the part on
+   * screen, so that typing stays fast however long the document is (see `highlightingLimited`). `Infinity`
+   * always parses the whole document.
+   * @default 100,000
+   */
+  fullParseLimit?: number
 }
 
 const setLanguageEffect = StateEffect.define<LanguageName | null>()
@@ -124,11 +133,12 @@ class LanguagePlugin implements PluginValue {
     if (name === this.loaded) return
     const ticket = ++this.loading
     loaders[name]().then(
-      (extension) => {
+      (support) => {
         // A later choice, or the view's end, wins over a slow chunk.
         if (this.destroyed || ticket !== this.loading) return
         this.loaded = name
         const attribute = EditorView.editorAttributes.of({ 'data-language': name })
+        const extension = support ? parseVisiblePart(support) : []
         this.view.dispatch({ effects: this.compartment.reconfigure([extension, attribute]) })
       },
       (error: unknown) => {
@@ -141,12 +151,21 @@ class LanguagePlugin implements PluginValue {
 /**
  * Syntax highlighting that follows the document's `meta.language` (or a fixed `name`), loading each language
  * only when it is first needed. Change it later with {@link setLanguage}. The view's root element carries the
- * loaded language as `data-language`.
+ * loaded language as `data-language`. A document past `fullParseLimit` is highlighted around the visible part
+ * only.
  */
 export function language(options: LanguageOptions = {}): Extension {
   if (options.name !== undefined) options = { ...options, name: checkLanguage(options.name) }
+  const limit = options.fullParseLimit
+  if (limit !== undefined && !(limit >= 0)) {
+    throw new RangeError(`fullParseLimit must be a number of characters (0 or more), not ${JSON.stringify(limit)}.`)
+  }
   const compartment = new Compartment()
-  return [compartment.of([]), ViewPlugin.define((view) => new LanguagePlugin(view, compartment, options))]
+  return [
+    compartment.of([]),
+    limit === undefined ? [] : parseLimit.of(limit),
+    ViewPlugin.define((view) => new LanguagePlugin(view, compartment, options)),
+  ]
 }
 
 /**
