@@ -25,8 +25,9 @@ import { documentActions, showTrashBanner } from '../document-actions.js'
 import { documentFiles, putInPendingImport } from '../document-files.js'
 import { apiBaseOf, documentsApi } from '../documents-api.js'
 import { h, ICONS, icon } from '../dom.js'
-import { historyPanel } from '../history-panel.js'
 import { createFollowing } from '../following.js'
+import { highlightingNote } from '../highlighting-note.js'
+import { historyPanel } from '../history-panel.js'
 import { type Identity, loadIdentity, saveIdentity, watchIdentity } from '../identity.js'
 import { openIdentityDialog } from '../identity-dialog.js'
 import { LANGUAGE_INFO } from '../languages.js'
@@ -86,6 +87,7 @@ export function documentPage(root: HTMLElement, opened: string, theme: AppTheme)
   const acceptedBefore = wasAccepted(syncUrl, name)
   const api = documentsApi(apiBaseOf(syncUrl), token)
   const authorship = authorshipToggle()
+  const highlighting = highlightingNote()
   const editor: Editor = createEditor({
     parent: editorHost,
     serverUrl: syncUrl,
@@ -102,6 +104,7 @@ export function documentPage(root: HTMLElement, opened: string, theme: AppTheme)
       EditorView.updateListener.of((update) => {
         if (update.docChanged) scheduleCounts()
       }),
+      highlighting.extension,
     ],
   })
   authorship.attach(editor)
@@ -217,7 +220,7 @@ export function documentPage(root: HTMLElement, opened: string, theme: AppTheme)
       authorship.legend,
       banner,
       h('div', { class: 'doc-body' }, previewPane.body, versionHistory.element),
-      h('footer', { class: 'statusbar' }, counts, docNameLabel),
+      h('footer', { class: 'statusbar' }, counts, highlighting.element, docNameLabel),
       files.printView,
     ),
   )
