@@ -21,7 +21,17 @@ const applyDelays: number[] = []
 /** The line this page's person types on (see caretAtEndOfLine); changes on other lines are remote. */
 let ownLine = -1
 
-window.addEventListener('keydown', () => keydowns.push(now()), { capture: true })
+/** When each keystroke was pressed (the event's own time stamp): later than keydowns only if the page was busy. */
+const pressed: number[] = []
+
+window.addEventListener(
+  'keydown',
+  (event) => {
+    keydowns.push(now())
+    pressed.push(performance.timeOrigin + event.timeStamp)
+  },
+  { capture: true },
+)
 
 /** The type of the message a frame holds; null for a frame that holds none (the editor closes on it). */
 function messageType(data: unknown): Message['type'] | null {
@@ -63,6 +73,8 @@ const bench = {
     name: string
     waitSynced: boolean
     expectedLength?: number
+    /** The editor's `fullParseLimit`; `null` for Infinity (JSON has none). @default the editor's */
+    fullParseLimit?: number | null
   }) {
     const started = now()
     const created = createEditor({
@@ -71,6 +83,7 @@ const bench = {
       docName: options.docName,
       user: { name: options.name },
       WebSocket: TimedWebSocket,
+      ...(options.fullParseLimit !== undefined ? { fullParseLimit: options.fullParseLimit ?? Infinity } : {}),
     })
     editor = created
     // On the raw broadcaster nobody answers the first person's sync: there, connected is as good as it gets.
@@ -88,18 +101,20 @@ const bench = {
     const rendered = await nextFrame()
     return { syncedMs: synced - started, renderedMs: rendered - started, length: created.view.state.doc.length }
   },
-  /** Starts recording when characters appear on lines `0..lines-1` (0-based), from the DOM's point of view. */
-  watchLines(lines: number) {
+  /** Starts recording when characters appear on the given lines (0-based), from the DOM's point of view. */
+  watchLines(lines: number[]) {
     const view = (editor as Editor).view
-    for (let line = 0; line < lines; line++) {
+    // Characters already on a line are not counted: the k-th entry is the k-th character added.
+    const before = new Map(lines.map((line) => [line, lineLength(line)]))
+    for (const line of lines) {
       inDom[line] = []
       onFrame[line] = []
     }
     new MutationObserver(() => {
       const t = now()
-      for (let line = 0; line < lines; line++) {
+      for (const line of lines) {
         const seen = inDom[line] as number[]
-        const length = lineLength(line)
+        const length = lineLength(line) - (before.get(line) as number)
         if (length <= seen.length) continue
         if (line !== ownLine && lastArrival > 0) applyDelays.push(t - lastArrival)
         const from = seen.length
@@ -116,16 +131,34 @@ const bench = {
   insert(at: number, text: string) {
     ;(editor as Editor).view.dispatch({ changes: { from: at, insert: text } })
   },
-  /** Puts the caret at the end of a line (0-based) and focuses the editor. */
+  /** Puts the caret at the end of a line (0-based), in view, and focuses the editor. */
   caretAtEndOfLine(line: number) {
     ownLine = line
     const view = (editor as Editor).view
     view.focus()
-    view.dispatch({ selection: { anchor: view.state.doc.line(line + 1).to } })
+    view.dispatch({ selection: { anchor: view.state.doc.line(line + 1).to }, scrollIntoView: true })
   },
+  /** Puts the (unfocused) caret at the start of a line (0-based), in view, as a reader following along would. */
+  scrollToLine(line: number) {
+    const view = (editor as Editor).view
+    view.dispatch({ selection: { anchor: view.state.doc.line(line + 1).from }, scrollIntoView: true })
+  },
+  /** Sets the document's language, for everyone in it. */
+  setLanguage(name: string) {
+    ;(editor as Editor).meta.set('language', name)
+  },
+  /** The language the editor has loaded (its `data-language`), or null before the first has loaded. */
+  loadedLanguage: () => (editor as Editor).view.dom.getAttribute('data-language'),
+  /** Resolves after two frames and an idle moment: the page has drawn and parsed what it had to. */
+  settled: () =>
+    new Promise<void>((resolve) =>
+      requestAnimationFrame(() =>
+        requestAnimationFrame(() => requestIdleCallback(() => resolve(), { timeout: 5_000 })),
+      ),
+    ),
   lineLength,
   lines: () => (editor as Editor).view.state.doc.lines,
-  results: () => ({ keydowns, inDom, onFrame, updateSends, applyDelays }),
+  results: () => ({ keydowns, pressed, inDom, onFrame, updateSends, applyDelays }),
   destroy() {
     editor?.destroy()
     editor = null

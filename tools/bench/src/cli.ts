@@ -14,6 +14,7 @@ import { evaluateTargets } from './report/targets.js'
 import type { RunResults } from './results.js'
 import { readRevision } from './revision.js'
 import { RunContext } from './run-context.js'
+import { runBigDoc } from './scenarios/big-doc.js'
 import { runBrowser } from './scenarios/browser.js'
 import { runChecks } from './scenarios/checks.js'
 import { runColdLoad } from './scenarios/cold-load.js'
@@ -159,6 +160,9 @@ async function runScenario(ctx: RunContext, scenario: ScenarioId): Promise<void>
       return
     case 'browser':
       results.browser = (await runBrowser(ctx)) ?? undefined
+      return
+    case 'big-doc':
+      results.bigDoc = (await runBigDoc(ctx)) ?? undefined
       return
   }
 }

@@ -15,6 +15,7 @@ export const SCENARIOS = [
   'scale-out',
   'collab',
   'browser',
+  'big-doc',
 ] as const
 export type ScenarioId = (typeof SCENARIOS)[number]
 
@@ -73,6 +74,8 @@ Options:
                                     all Tandem, whatever --servers says (needs PostgreSQL and redis-server)
                        collab       the friendsforever trace replayed by two clients
                        browser      Chromium: keystroke-to-remote-render, opening automerge-paper
+                       big-doc      Chromium: typing in a 2 MiB, 26,000-line Markdown document without blank
+                                    lines, locally and to another person (Tandem + SQLite only)
   --servers <list>   Servers to compare (default: all): ${SERVER_KINDS.join(', ')}
   --quick            Short stages, fewer steps, no repeats of disturbed measurements (under 3 minutes);
                      figures are rougher.

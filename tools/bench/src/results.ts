@@ -2,6 +2,7 @@ import type { MachineInfo } from './machine.js'
 import type { BenchOptions } from './options.js'
 import type { ProfileSummary } from './profile-summary.js'
 import type { Revision } from './revision.js'
+import type { BigDocScenarioResult } from './scenarios/big-doc.js'
 import type { BrowserScenarioResult } from './scenarios/browser.js'
 import type { ChecksScenarioResult } from './scenarios/checks.js'
 import type { ColdScenarioResult } from './scenarios/cold-load.js'
@@ -37,6 +38,7 @@ export interface RunResults {
   scaleOut?: ScaleOutScenarioResult
   collab?: CollabScenarioResult
   browser?: BrowserScenarioResult
+  bigDoc?: BigDocScenarioResult
   profiles: ProfileSummary[]
   skipped: { scenario: string; reason: string }[]
 }

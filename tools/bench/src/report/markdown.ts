@@ -4,9 +4,10 @@ import { SERVER_LABELS } from '../servers/server-under-test.js'
 import { TRACES_ATTRIBUTION } from '../traces.js'
 import { FANOUT_INSERTS } from '../update-sets.js'
 import type { Chart } from './charts.js'
-import { fixed, table } from './format.js'
+import { fixed, table, whole } from './format.js'
 import { scaleOutTables } from './scale-out-tables.js'
 import {
+  bigDocTable,
   browserTable,
   checksTables,
   coldTables,
@@ -130,6 +131,14 @@ export function renderMarkdown(results: RunResults, charts: Chart[], imagePath: 
   if (results.browser) {
     out.push(`\n### Browser: Chromium ${results.browser.chromium}, ${results.browser.people} people\n`)
     out.push(browserTable(results.browser), chart('bench-browser-latency'))
+  }
+  if (results.bigDoc) {
+    const { bigDoc } = results
+    out.push(
+      `\n### Big document: Chromium ${bigDoc.chromium}, ${whole(bigDoc.lines)} lines, ` +
+        `${(bigDoc.chars / 1048576).toFixed(2)} MiB, ${bigDoc.keystrokes} keystrokes\n`,
+    )
+    out.push(bigDocTable(bigDoc))
   }
   if (results.profiles.length > 0) {
     out.push('\n### CPU profiles (node --cpu-prof, self time)\n')

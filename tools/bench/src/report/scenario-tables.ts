@@ -337,6 +337,24 @@ export function browserTable(results: NonNullable<RunResults['browser']>): strin
   )
 }
 
+/** The big-document table: what typing costs locally and to the other person, per way of showing it. */
+export function bigDocTable(results: NonNullable<RunResults['bigDoc']>): string {
+  return table(
+    [
+      'editors show',
+      'key press → own next frame p50 / p99 / max (ms)',
+      'key press → other’s next frame p50 / p99 / max (ms)',
+      'missing',
+    ],
+    results.variants.map((v) => [
+      v.label + failedNote(v.error),
+      latencies(v.local),
+      latencies(v.remote),
+      whole(v.missing),
+    ]),
+  )
+}
+
 /** The CPU profile summaries. */
 export function profileTables(results: RunResults): string {
   return results.profiles

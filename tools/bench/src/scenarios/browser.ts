@@ -1,10 +1,8 @@
-import { existsSync } from 'node:fs'
-import { chmod, writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
 import type { Browser, BrowserContext, Page } from '@playwright/test'
 import { startStaticServer } from '@tandem/test-utils'
+import type { Paged } from '../browser/bench-page.js'
+import { chromiumExecutable, launchChromium } from '../browser/chromium.js'
 import { buildPage } from '../browser/page-build.js'
-import { hasTaskset, LOAD_CORE } from '../pinning.js'
 import type { RunContext } from '../run-context.js'
 import type { ServerKind, ServerUnderTest } from '../servers/server-under-test.js'
 import { type Cdf, cdfOf, median, type Summary, summarize } from '../stats.js'
@@ -50,9 +48,7 @@ const PAGE_TIMEOUT_MS = 60_000
  * document. Chromium runs on the load generator's core.
  */
 export async function runBrowser(ctx: RunContext): Promise<BrowserScenarioResult | null> {
-  const executable = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].find(
-    (path) => path && existsSync(path),
-  )
+  const executable = chromiumExecutable()
   if (!executable) {
     ctx.log('\n▶ browser: skipped (no Chromium: install it, or set CHROMIUM_PATH)')
     ctx.results.skipped.push({ scenario: 'browser', reason: 'no Chromium found (set CHROMIUM_PATH)' })
@@ -65,23 +61,7 @@ export async function runBrowser(ctx: RunContext): Promise<BrowserScenarioResult
   ctx.log(`\n▶ browser: ${people} people, 2 typing ${keystrokes} keystrokes each in Chromium`)
   const pageDir = await buildPage()
   const site = await startStaticServer(pageDir)
-  const { chromium } = await import('@playwright/test')
-  const browser = await chromium.launch({
-    executablePath: await pinnedExecutable(ctx, executable),
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      '--disable-quic',
-      // Background pages must not be throttled: most of the people here are not the focused window.
-      '--disable-background-timer-throttling',
-      '--disable-renderer-backgrounding',
-      '--disable-backgrounding-occluded-windows',
-    ],
-  })
+  const browser = await launchChromium(ctx, executable)
   const result: BrowserScenarioResult = {
     people,
     typists: 2,
@@ -163,7 +143,9 @@ async function measureServer(
     await Promise.all(
       pages.map((page) => page.waitForFunction(() => (globalThis as unknown as Paged).bench.lines() >= 2)),
     )
-    await Promise.all(pages.map((page) => page.evaluate(() => (globalThis as unknown as Paged).bench.watchLines(2))))
+    await Promise.all(
+      pages.map((page) => page.evaluate(() => (globalThis as unknown as Paged).bench.watchLines([0, 1]))),
+    )
     await first.evaluate(() => (globalThis as unknown as Paged).bench.caretAtEndOfLine(0))
     await second.evaluate(() => (globalThis as unknown as Paged).bench.caretAtEndOfLine(1))
     const text = (offset: number) =>
@@ -296,41 +278,4 @@ async function measureOpen(
     await ctx.load.call('releaseHolders')
   }
   return runs
-}
-
-/** Chromium on the load generator's core: a wrapper script that execs it under taskset. */
-async function pinnedExecutable(ctx: RunContext, executable: string): Promise<string> {
-  if (!ctx.options.pin || !hasTaskset()) return executable
-  const wrapper = join(ctx.outDir, 'chromium-pinned.sh')
-  await writeFile(wrapper, `#!/bin/sh\nexec taskset -c ${LOAD_CORE} '${executable}' "$@"\n`)
-  await chmod(wrapper, 0o755)
-  return wrapper
-}
-
-/** What the benchmark page exposes (page/main.ts). */
-interface BenchPage {
-  open(options: {
-    serverUrl: string
-    docName: string
-    name: string
-    waitSynced: boolean
-    expectedLength?: number
-  }): Promise<{ syncedMs: number; renderedMs: number; length: number }>
-  watchLines(lines: number): void
-  insert(at: number, text: string): void
-  caretAtEndOfLine(line: number): void
-  lineLength(line: number): number
-  lines(): number
-  results(): {
-    keydowns: number[]
-    inDom: number[][]
-    onFrame: number[][]
-    updateSends: number[]
-    applyDelays: number[]
-  }
-}
-
-/** The page's global scope. Callbacks passed to `page.evaluate` run there, so they name `globalThis.bench`. */
-interface Paged {
-  bench: BenchPage
 }
