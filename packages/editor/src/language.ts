@@ -22,7 +22,7 @@ export type LanguageName =
   | 'plain'
 
 const loaders: Record<LanguageName, () => Promise<LanguageSupport | null>> = {
-  markdown: () => import('@codemirror/lang-markdown').then((m) => m.markdown()),
+  markdown: () => import('./markdown.js').then((m) => m.markdown()),
   javascript: () => import('@codemirror/lang-javascript').then((m) => m.javascript()),
   typescript: () => import('@codemirror/lang-javascript').then((m) => m.javascript({ typescript: true })),
   jsx: () => import('@codemirror/lang-javascript').then((m) => m.javascript({ jsx: true })),
