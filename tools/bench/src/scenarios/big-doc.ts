@@ -1,6 +1,6 @@
 import type { Browser, BrowserContext, Page } from '@playwright/test'
 import { startStaticServer } from '@tandem/test-utils'
-import type { Paged } from '../browser/bench-page.js'
+import { openBenchPage, type Paged } from '../browser/bench-page.js'
 import { chromiumExecutable, launchChromium } from '../browser/chromium.js'
 import { buildPage } from '../browser/page-build.js'
 import type { RunContext } from '../run-context.js'
@@ -10,6 +10,8 @@ import { type Summary, summarize } from '../stats.js'
 /** One way of showing the big document, and what typing in it cost. */
 export interface BigDocVariant {
   label: string
+  /** The document's first lines only (the editor's floor on this machine, for scale); all of it without. */
+  lines?: number
   language: 'markdown' | 'plain'
   /** Whether the editors parsed the whole document (as before `fullParseLimit`), or the visible part. */
   wholeParse: boolean
@@ -28,15 +30,12 @@ export interface BigDocScenarioResult {
   chars: number
   keystrokes: number
   keyDelayMs: number
-  /** The line typed on (0-based), in the middle, where both people look. */
-  line: number
   chromium: string
   variants: BigDocVariant[]
 }
 
 const LINES = 26_000
 const LINE_WIDTH = 80
-const PAGE_TIMEOUT_MS = 120_000
 
 /**
  * 26,000 log lines of 80 characters, no blank line: 2 MiB, one Markdown paragraph. The same every run. Words
@@ -58,7 +57,7 @@ export function bigLogText(): string {
  * lines, against Tandem + SQLite. Both look at its middle line; one types there at a steady pace. Measured per
  * keystroke: key press to the next frame with the character in the typist's editor (local) and in the other's
  * (remote). Three ways: Markdown parsed whole (the editor before it limited its parse), Markdown as the
- * editor parses it now, and plain text.
+ * editor parses it now, and plain text; and, for scale, the document's first 100 lines.
  */
 export async function runBigDoc(ctx: RunContext): Promise<BigDocScenarioResult | null> {
   const executable = chromiumExecutable()
@@ -79,20 +78,27 @@ export async function runBigDoc(ctx: RunContext): Promise<BigDocScenarioResult |
     chars: text.length,
     keystrokes,
     keyDelayMs,
-    line: LINES / 2,
     chromium: browser.version(),
     variants: [],
   }
-  const variants: Pick<BigDocVariant, 'label' | 'language' | 'wholeParse'>[] = [
+  const variants: Pick<BigDocVariant, 'label' | 'lines' | 'language' | 'wholeParse'>[] = [
     { label: 'Markdown, whole document parsed (before)', language: 'markdown', wholeParse: true },
     { label: 'Markdown, visible part parsed', language: 'markdown', wholeParse: false },
     { label: 'plain text', language: 'plain', wholeParse: false },
+    { label: 'Markdown, its first 100 lines only (for scale)', lines: 100, language: 'markdown', wholeParse: false },
   ]
   try {
     await ctx.withServer('tandem-sqlite', 'big-doc', async (server) => {
       for (const [index, variant] of variants.entries()) {
         ctx.log(`  ${variant.label}`)
-        const plan = { text, keystrokes, keyDelayMs, line: result.line, docName: `big-doc-${index}` }
+        const lines = variant.lines ?? LINES
+        const plan = {
+          text: text.split('\n', lines).join('\n'),
+          keystrokes,
+          keyDelayMs,
+          line: lines / 2,
+          docName: `big-doc-${index}`,
+        }
         try {
           result.variants.push({ ...variant, ...(await measureVariant(browser, site.url, server, variant, plan)) })
         } catch (error) {
@@ -126,12 +132,7 @@ async function measureVariant(
   const contexts: BrowserContext[] = []
   try {
     const open = async (name: string): Promise<Page> => {
-      const context = await browser.newContext()
-      contexts.push(context)
-      const page = await context.newPage()
-      page.setDefaultTimeout(PAGE_TIMEOUT_MS)
-      await page.goto(siteUrl)
-      await page.evaluate((options) => (globalThis as unknown as Paged).bench.open(options), {
+      const { context, page } = await openBenchPage(browser, siteUrl, {
         serverUrl: server.url,
         docName: plan.docName,
         name,
@@ -139,6 +140,7 @@ async function measureVariant(
         expectedLength: name === 'Typist' ? 0 : plan.text.length,
         fullParseLimit: variant.wholeParse ? null : undefined,
       })
+      contexts.push(context)
       return page
     }
     const typist = await open('Typist')

@@ -1,6 +1,6 @@
 import type { Browser, BrowserContext, Page } from '@playwright/test'
 import { startStaticServer } from '@tandem/test-utils'
-import type { Paged } from '../browser/bench-page.js'
+import { openBenchPage, type Paged } from '../browser/bench-page.js'
 import { chromiumExecutable, launchChromium } from '../browser/chromium.js'
 import { buildPage } from '../browser/page-build.js'
 import type { RunContext } from '../run-context.js'
@@ -36,8 +36,6 @@ export interface BrowserScenarioResult {
   chromium: string
   servers: BrowserServerResult[]
 }
-
-const PAGE_TIMEOUT_MS = 60_000
 
 /**
  * Ten people in one document: two type at once in real editors in Chromium (each in their own browser
@@ -117,17 +115,13 @@ async function measureServer(
   try {
     const pages: Page[] = []
     for (let person = 0; person < 2; person++) {
-      const context = await browser.newContext()
-      contexts.push(context)
-      const page = await context.newPage()
-      page.setDefaultTimeout(PAGE_TIMEOUT_MS)
-      await page.goto(siteUrl)
-      await page.evaluate((options) => (globalThis as unknown as Paged).bench.open(options), {
+      const { context, page } = await openBenchPage(browser, siteUrl, {
         serverUrl: server.url,
         docName,
         name: `Person ${person + 1}`,
         waitSynced: server.serverSyncs,
       })
+      contexts.push(context)
       pages.push(page)
     }
     const watchers = await ctx.load.call('openWatchers', {
@@ -254,24 +248,17 @@ async function measureOpen(
   const runs: { syncedMs: number; renderedMs: number }[] = []
   try {
     for (let i = 0; i < (ctx.options.quick ? 1 : 3); i++) {
-      const context = await browser.newContext()
-      try {
-        const page = await context.newPage()
-        page.setDefaultTimeout(PAGE_TIMEOUT_MS)
-        await page.goto(siteUrl)
-        const opened = await page.evaluate((options) => (globalThis as unknown as Paged).bench.open(options), {
-          serverUrl: server.url,
-          docName,
-          name: 'Reader',
-          waitSynced: true,
-          expectedLength: textLength,
-        })
-        if (opened.length !== textLength)
-          throw new Error(`the editor showed ${opened.length} of ${textLength} characters`)
-        runs.push({ syncedMs: opened.syncedMs, renderedMs: opened.renderedMs })
-      } finally {
-        await context.close()
-      }
+      const { context, opened } = await openBenchPage(browser, siteUrl, {
+        serverUrl: server.url,
+        docName,
+        name: 'Reader',
+        waitSynced: true,
+        expectedLength: textLength,
+      })
+      await context.close()
+      if (opened.length !== textLength)
+        throw new Error(`the editor showed ${opened.length} of ${textLength} characters`)
+      runs.push({ syncedMs: opened.syncedMs, renderedMs: opened.renderedMs })
     }
     ctx.log(`    opening automerge-paper: ${median(runs.map((r) => r.renderedMs)).toFixed(0)} ms to rendered (median)`)
   } finally {
