@@ -28,7 +28,7 @@ export interface ViewOptions {
   /**
    * Documents longer than this many characters are highlighted only around the part on screen, so that typing
    * stays fast (see `highlightingLimited`); `Infinity` highlights the whole document however long.
-   * @default 100,000
+   * @default 50,000
    */
   fullParseLimit?: number
   /** `light`, `dark`, or `auto` to follow the system. @default 'light' */

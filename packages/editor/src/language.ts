@@ -78,7 +78,7 @@ export interface LanguageOptions {
    * Documents longer than this many characters are parsed, and so highlighted, only around the part on
    * screen, so that typing stays fast however long the document is (see `highlightingLimited`). `Infinity`
    * always parses the whole document.
-   * @default 100,000
+   * @default 50,000
    */
   fullParseLimit?: number
 }
