@@ -87,7 +87,6 @@ export class MemoryStore implements DocStore, AccessRecords, HistoryStore {
       snapshot: state.slice(),
       updates: [],
       spans: spans.length > 0 ? encodeSpans(spans) : null,
-      updatedAt: new Date(),
     })
   }
 

@@ -143,8 +143,7 @@ export const writeSnapshot: NamedQuery = {
     ON CONFLICT (name) DO UPDATE SET
       snapshot = excluded.snapshot,
       snapshot_writer = excluded.snapshot_writer,
-      size = d.size - $4::bigint + excluded.size,
-      updated_at = greatest(d.updated_at, excluded.updated_at)`,
+      size = d.size - $4::bigint + excluded.size`,
 }
 
 /**

@@ -160,12 +160,12 @@ export function prepareStatements(db: Database): Statements {
     insertUpdate: db.prepare('INSERT INTO updates (name, data, author, at) VALUES (?, ?, ?, ?)'),
     selectSnapshot: db.prepare('SELECT snapshot FROM documents WHERE name = ?'),
     selectUpdates: db.prepare<[string], Buffer>('SELECT data FROM updates WHERE name = ? ORDER BY id').pluck(),
+    // A compaction is not a change: the document keeps the time of its last change (the list sorts by it).
     writeSnapshot: db.prepare(
       `INSERT INTO documents (name, snapshot, size, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (name) DO UPDATE SET
          snapshot = excluded.snapshot,
-         size = excluded.size,
-         updated_at = MAX(updated_at, excluded.updated_at)`,
+         size = excluded.size`,
     ),
     deleteUpdates: db.prepare('DELETE FROM updates WHERE name = ?'),
     selectChanges: db.prepare(
