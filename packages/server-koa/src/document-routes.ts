@@ -47,8 +47,7 @@ const actions = new Set(['text', 'rename', 'restore', 'duplicate'])
 /**
  * Koa middleware serving the document API:
  * - `GET /api/docs`: documents the request may open, with title, size, history size, last change and who made it;
- *   `q`, `sort`,
- *   `limit`, `offset`; `trash=1` for the trash. `public: true` says that the list was served without knowing
+ *   `q`, `sort`, `limit`, `offset`; `trash=1` for the trash. `public: true` says that the list was served without knowing
  *   who asked (no access control): anyone who can reach the server sees it.
  * - `GET /api/docs/:name`: one document's row; an old name answers 308 with the new one.
  * - `GET /api/docs/:name/text`: its `content` text (old names followed).

@@ -125,7 +125,8 @@ export class DocHistory {
         if (range.type === 'same') continue
         if (range.type === 'inserted') inserted += range.text.length
         else deleted += range.text.length
-        if (range.author && !authors.has(authorKey(range.author))) authors.set(authorKey(range.author), range.author)
+        const key = authorKey(range.author)
+        if (range.author && !authors.has(key)) authors.set(key, range.author)
       }
       const draft: VersionDraft = {
         kind,

@@ -1,4 +1,4 @@
-import type { DocStore } from './doc-store.js'
+import type { DocInfo, DocStore } from './doc-store.js'
 import type { HistoryStore } from './history-store.js'
 import type { Logger } from './logger.js'
 
@@ -74,18 +74,20 @@ export class HistoryRetention {
   private async pruneAll(): Promise<PrunedDocument[]> {
     const before = new Date(this.now() - this.keep)
     const pruned: PrunedDocument[] = []
-    let names: string[]
+    let documents: DocInfo[]
     try {
-      const documents = [...(await this.store.list()), ...(await this.store.list({ trashed: true }))]
-      names = documents.map((doc) => doc.name)
+      documents = [...(await this.store.list()), ...(await this.store.list({ trashed: true }))]
     } catch (error) {
       this.logger.error({ err: error }, 'listing documents to prune their history failed; the next run tries again')
       return pruned
     }
-    for (const name of names) {
+    for (const doc of documents) {
       if (this.stopped) break
+      // A document whose store counts no history has nothing to drop.
+      if (doc.historySize === 0) continue
+      const name = doc.name
       try {
-        const dropped = await this.pruneOne(name, before)
+        const dropped = await this.pruneOne(doc, before)
         if (dropped.versions > 0 || dropped.bytes > 0) {
           pruned.push(dropped)
           this.logger.info(
@@ -100,14 +102,15 @@ export class HistoryRetention {
     return pruned
   }
 
-  private async pruneOne(name: string, before: Date): Promise<PrunedDocument> {
-    const [versionsBefore, infoBefore] = await Promise.all([this.store.versions(name), this.store.info(name)])
-    await this.store.pruneHistory(name, before)
-    const [versionsAfter, infoAfter] = await Promise.all([this.store.versions(name), this.store.info(name)])
+  /** Prunes `doc` (as the list gave it, with its history size before) and works out what went. */
+  private async pruneOne(doc: DocInfo, before: Date): Promise<PrunedDocument> {
+    const versionsBefore = await this.store.versions(doc.name)
+    await this.store.pruneHistory(doc.name, before)
+    const [versionsAfter, infoAfter] = await Promise.all([this.store.versions(doc.name), this.store.info(doc.name)])
     return {
-      name,
+      name: doc.name,
       versions: versionsBefore.length - versionsAfter.length,
-      bytes: (infoBefore?.historySize ?? 0) - (infoAfter?.historySize ?? 0),
+      bytes: (doc.historySize ?? 0) - (infoAfter?.historySize ?? 0),
     }
   }
 }

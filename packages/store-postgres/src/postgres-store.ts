@@ -234,7 +234,7 @@ export class PostgresStore implements DocStore, AccessRecords, HistoryStore {
         writer = null
         if (merged.quarantined.length > 0) await client.query(quarantineQuery(name, merged.quarantined))
       }
-      // Folded before the snapshot moves updated_at: rows from before history was kept take the time it had.
+      // Rows from before history was kept have no time of their own: they take the document's updated_at.
       if (inputs.ids.length > 0) await foldIn(client, name, inputs.ids)
       await client.query(query(writeSnapshot, [name, snapshot, writer, inputs.replaced_bytes]))
       if (inputs.ids.length > 0) await client.query(query(deleteUpdates, [name, inputs.ids]))
@@ -269,7 +269,7 @@ export class PostgresStore implements DocStore, AccessRecords, HistoryStore {
       const locked = await client.query(query(lockDocument, [target]))
       if (locked.rowCount === 0) throw StoreConflict.missing(name)
       if (since && (await client.query(query(selectVersionSince, [target, since]))).rowCount !== 0) return
-      const authors = JSON.stringify(version.authors.map((author) => JSON.parse(authorJson(author) as string)))
+      const authors = JSON.stringify(version.authors.map(authorRecord))
       const { rows } = await client.query<{ id: number }>(
         query(insertVersion, [
           target,
@@ -718,9 +718,12 @@ async function purgeIn(client: PoolClient, names: string[], trashedBefore: Date 
 // jsonb cannot hold NUL either: an author's id or name is shown with U+FFFD in its place, rather than refusing the
 // whole batch of changes it came with.
 function authorJson(author: DocAuthor | null): string | null {
-  if (!author) return null
+  return author ? JSON.stringify(authorRecord(author)) : null
+}
+
+function authorRecord(author: DocAuthor): DocAuthor {
   const name = author.name === null ? null : withoutNul(author.name)
-  return JSON.stringify({ id: withoutNul(author.id), name, verified: author.verified })
+  return { id: withoutNul(author.id), name, verified: author.verified }
 }
 
 function withoutNul(text: string): string {
