@@ -48,7 +48,12 @@ self.addEventListener('message', (event) => {
     const parsed = new URL(url, self.location.origin)
     return parsed.origin === self.location.origin && parsed.pathname.startsWith('/assets/')
   })
-  event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(assets)))
+  event.waitUntil(
+    (async () => {
+      const cache = await caches.open(CACHE)
+      for (const url of assets) if (!(await cache.match(url))) await cache.add(url)
+    })(),
+  )
 })
 
 self.addEventListener('fetch', (event) => {

@@ -13,10 +13,13 @@ export function keepAppShell(): void {
   navigator.serviceWorker.register(WORKER_URL, { scope: '/' }).catch((error: unknown) => {
     console.warn('Tandem: the app will not open while the server is unreachable.', error)
   })
-  // Files loaded while no worker controlled the page (the first visit) went past it: list them to it.
+  // Files fetched while no worker controlled the page (the first visit) went past it: list them to it. Each
+  // entry says itself whether a worker answered it (`workerStart`): asking whether a worker controls the page
+  // when the entry is delivered is too late, since it may have taken over between the fetch and the delivery.
   const keep = (entries: PerformanceEntryList) => {
-    if (navigator.serviceWorker.controller) return
-    const urls = entries.map((entry) => entry.name).filter((url) => new URL(url).pathname.startsWith('/assets/'))
+    const urls = (entries as PerformanceResourceTiming[])
+      .filter((entry) => entry.workerStart === 0 && new URL(entry.name).pathname.startsWith('/assets/'))
+      .map((entry) => entry.name)
     if (urls.length === 0) return
     void navigator.serviceWorker.ready.then((registration) => registration.active?.postMessage({ keep: urls }))
   }
