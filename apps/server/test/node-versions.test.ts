@@ -1,6 +1,6 @@
 /**
  * Tandem on each supported Node.js: the tests themselves run on Node 20, and here the real server process runs on
- * Node 22 (from the npm registry, with better-sqlite3 built for it by scripts/node-22.mjs, which `pnpm test` runs
+ * Node 22 (from the npm registry, with better-sqlite3 built for it by scripts/node-22.mjs, which `pnpm test:slow` runs
  * first). A person's edits are saved and reloaded on Node 22, and one data directory moves between Node 20 and
  * Node 22 in both directions. A better-sqlite3 built for another Node.js is reported with what to run.
  */
@@ -29,7 +29,7 @@ interface Node22 {
 let node22: Node22
 let version22: string
 beforeAll(() => {
-  // Prepared already under `pnpm test`; run alone on a new machine, this downloads and compiles (about a minute).
+  // Prepared already under `pnpm test:slow`; run alone on a new machine, this downloads and compiles (about a minute).
   const prepared = spawnSync(process.execPath, [join(repoRoot, 'scripts/node-22.mjs'), '--json'], {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],

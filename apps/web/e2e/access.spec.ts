@@ -50,9 +50,9 @@ test.describe('on a server that needs access tokens', () => {
     }
   })
 
-  test('a person who may edit makes a view-only link that shows live edits but cannot type, and an edit link that can', async ({
-    openPerson,
-  }) => {
+  test('a person who may edit makes a view-only link that shows live edits but cannot type, and an edit link that can', {
+    tag: '@slow',
+  }, async ({ openPerson }) => {
     const { server, secret } = await startTokenAppServer()
     const teamToken = await mintToken(secret, { docs: ['team/*'], access: 'write' })
     try {

@@ -15,9 +15,9 @@ function textBy(viewer: Person, name: string): Promise<string> {
   )
 }
 
-test('who wrote what: each person’s text in their colour, kept up as they type, remembered, and off again', async ({
-  openPerson,
-}) => {
+test('who wrote what: each person’s text in their colour, kept up as they type, remembered, and off again', {
+  tag: '@slow',
+}, async ({ openPerson }) => {
   const alice = await openPerson(ALICE)
   const bob = await openPerson(BOB)
   await alice.typeAtEnd('Alpha ')

@@ -63,7 +63,7 @@ test('the presence bar shows the three people and updates when one leaves', asyn
   }
 })
 
-test("a remote caret shows the other person's name, in their colour", async ({ openPerson }) => {
+test("a remote caret shows the other person's name, in their colour", { tag: '@slow' }, async ({ openPerson }) => {
   const ada = await openPerson(ADA)
   const bob = await openPerson(BOB)
   const cy = await openPerson(CY)
@@ -85,7 +85,7 @@ test("a remote caret shows the other person's name, in their colour", async ({ o
   await expect(ada.page.locator('.cm-tandem-caret')).toHaveCount(2)
 })
 
-test('the title and the language change for everyone', async ({ openPerson }) => {
+test('the title and the language change for everyone', { tag: '@slow' }, async ({ openPerson }) => {
   const ada = await openPerson(ADA)
   const bob = await openPerson(BOB)
   const cy = await openPerson(CY)
@@ -104,7 +104,7 @@ test('the title and the language change for everyone', async ({ openPerson }) =>
   }
 })
 
-test('clicking a person in the presence bar scrolls to their cursor', async ({ openPerson }) => {
+test('clicking a person in the presence bar scrolls to their cursor', { tag: '@slow' }, async ({ openPerson }) => {
   const ada = await openPerson(ADA)
   const bob = await openPerson(BOB)
   await ada.editor.click()
@@ -127,7 +127,7 @@ test('clicking a person in the presence bar scrolls to their cursor', async ({ o
   await expect.poll(() => scroller.evaluate((element) => element.scrollTop)).toBeGreaterThan(1000)
 })
 
-test('a person changes their name and colour; everyone sees it and the browser remembers it', async ({
+test('a person changes their name and colour; everyone sees it and the browser remembers it', { tag: '@slow' }, async ({
   openPerson,
 }) => {
   const ada = await openPerson(ADA)

@@ -100,7 +100,9 @@ test('every control is reachable with the keyboard and has a name', async ({ ope
   await expect(bob.page.locator('.avatars [title="Ada Lovelace"]')).toBeVisible()
 })
 
-test('at phone width nothing overflows sideways and every control is on screen', async ({ openPerson }) => {
+test('at phone width nothing overflows sideways and every control is on screen', { tag: '@slow' }, async ({
+  openPerson,
+}) => {
   const phone = { width: 375, height: 740 }
   const ada = await openPerson({ name: 'Ada Lovelace', color: '#2f6fdd', viewport: phone })
   await openPerson({ name: 'Bob Kahn', color: '#d9480f' })
@@ -134,7 +136,7 @@ test('at phone width nothing overflows sideways and every control is on screen',
   await expect(ada.page.getByRole('button', { name: 'New document' })).toBeInViewport({ ratio: 1 })
 })
 
-test('a normal session logs no console errors', async ({ openPerson, tandem }) => {
+test('a normal session logs no console errors', { tag: '@slow' }, async ({ openPerson, tandem }) => {
   const ada = await openPerson({ name: 'Ada Lovelace', color: '#2f6fdd', path: '/' })
   await ada.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: tandem.httpUrl })
   await ada.page.getByRole('button', { name: 'New document' }).click()

@@ -97,10 +97,9 @@ test('a file imported with the File menu opens as a new document, with its title
   expect(await serverText(tandem, docName)).toBe('This document stays as it is.')
 })
 
-test('on the home page, "Import a file" and a file dropped on the page each open a new document with it', async ({
-  openPerson,
-  tandem,
-}) => {
+test('on the home page, "Import a file" and a file dropped on the page each open a new document with it', {
+  tag: '@slow',
+}, async ({ openPerson, tandem }) => {
   const ada = await openPerson({ name: 'Ada Lovelace', path: '/' })
   const [chooser] = await Promise.all([
     ada.page.waitForEvent('filechooser'),
@@ -130,11 +129,9 @@ test('on the home page, "Import a file" and a file dropped on the page each open
   await expect.poll(() => serverText(tandem, second)).toBe('## Plan\n\n1. Drop\n2. Edit\n')
 })
 
-test('a file dropped on the text goes in where it was dropped, once; another replaces the text after a confirmation', async ({
-  openPerson,
-  tandem,
-  docName,
-}) => {
+test('a file dropped on the text goes in where it was dropped, once; another replaces the text after a confirmation', {
+  tag: '@slow',
+}, async ({ openPerson, tandem, docName }) => {
   const ada = await openPerson({ name: 'Ada Lovelace' })
   const bob = await openPerson({ name: 'Bob Kahn' })
   await ada.typeAtEnd('first line\nsecond line')
@@ -213,9 +210,9 @@ test('a file too large, or not text, is refused with a message saying why, and t
 })
 
 test.describe('on a server that needs access tokens', () => {
-  test('a person with a read-only link cannot import: the menu item says why, and a dropped file is refused', async ({
-    openPerson,
-  }) => {
+  test('a person with a read-only link cannot import: the menu item says why, and a dropped file is refused', {
+    tag: '@slow',
+  }, async ({ openPerson }) => {
     const { server, secret } = await startTokenAppServer()
     const people: Person[] = []
     try {
@@ -351,9 +348,9 @@ test('downloads: the text exactly, and a standalone HTML page of the Markdown wi
   }
 })
 
-test('Print / Save as PDF prints the title and the rendered text, without the toolbar, the people or their cursors', async ({
-  openPerson,
-}) => {
+test('Print / Save as PDF prints the title and the rendered text, without the toolbar, the people or their cursors', {
+  tag: '@slow',
+}, async ({ openPerson }) => {
   const ada = await openPerson({ name: 'Ada Lovelace' })
   const bob = await openPerson({ name: 'Bob Kahn' })
   await ada.title.fill('Printed plan')
@@ -401,7 +398,7 @@ test('Print / Save as PDF prints the title and the rendered text, without the to
   await expect(printView.locator('article p')).toHaveText('Signed, Bob, later')
 })
 
-test('the File menu works from the keyboard and fits on a phone', async ({ openPerson }) => {
+test('the File menu works from the keyboard and fits on a phone', { tag: '@slow' }, async ({ openPerson }) => {
   const phone = { width: 390, height: 740 }
   const ada = await openPerson({ name: 'Ada Lovelace', viewport: phone })
   await ada.typeAtEnd('typed on a phone')
@@ -465,7 +462,7 @@ test('the File menu works from the keyboard and fits on a phone', async ({ openP
   await expect(menu).toBeHidden()
 })
 
-test('screenshot of the File menu for the docs', async ({ openPerson }) => {
+test('screenshot of the File menu for the docs', { tag: '@slow' }, async ({ openPerson }) => {
   await mkdir(imagesDir, { recursive: true })
   // A fixed name, so that the picture only changes when the app does.
   const ada = await openPerson({

@@ -93,7 +93,7 @@ test('Bob deletes everything; Alice previews the version before and restores it 
   expect(await storedText(tandem.dataDir, docName)).toBe(written)
 })
 
-test('the panel works with the keyboard alone and fits a phone', async ({ openPerson }) => {
+test('the panel works with the keyboard alone and fits a phone', { tag: '@slow' }, async ({ openPerson }) => {
   const alice = await openPerson({ ...ALICE, viewport: { width: 375, height: 740 } })
   await alice.typeAtEnd('First.')
   await nameVersion(alice, 'One')
@@ -139,9 +139,9 @@ test('the panel works with the keyboard alone and fits a phone', async ({ openPe
 })
 
 test.describe('with access tokens', () => {
-  test('a person with a read-only link sees versions and previews but cannot name or restore', async ({
-    openPerson,
-  }) => {
+  test('a person with a read-only link sees versions and previews but cannot name or restore', {
+    tag: '@slow',
+  }, async ({ openPerson }) => {
     const { server, secret } = await startTokenAppServer()
     try {
       const page = `${server.httpUrl}/d/team/history`

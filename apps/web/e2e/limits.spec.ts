@@ -78,9 +78,9 @@ test("a link with a 20 KB document name opens Tandem's page saying the name is t
 })
 
 test.describe("the README's way of letting others on the network join", () => {
-  test("a server on 0.0.0.0 with --auth token, opened through a minted link on the machine's address", async ({
-    openPerson,
-  }) => {
+  test("a server on 0.0.0.0 with --auth token, opened through a minted link on the machine's address", {
+    tag: '@slow',
+  }, async ({ openPerson }) => {
     const address = Object.values(networkInterfaces())
       .flat()
       .find((info) => info?.family === 'IPv4' && !info.internal)?.address

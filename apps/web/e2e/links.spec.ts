@@ -5,9 +5,9 @@ test.describe('links that can be taken back', () => {
   // The viewer's browser logs its closed connection as a console error.
   test.use({ consoleErrors: 'allow' })
 
-  test('a view-only person shows as such; revoking their link in the share dialog cuts them off and says why', async ({
-    openPerson,
-  }) => {
+  test('a view-only person shows as such; revoking their link in the share dialog cuts them off and says why', {
+    tag: '@slow',
+  }, async ({ openPerson }) => {
     const { server, secret } = await startTokenAppServer()
     try {
       const ownerToken = await mintToken(secret, { docs: ['team/*'], access: 'write' })
@@ -74,9 +74,9 @@ test.describe('links that can be taken back', () => {
     }
   })
 
-  test('a link keeps working when its document is renamed: the person in it moves to the new address, and so does the old link', async ({
-    openPerson,
-  }) => {
+  test('a link keeps working when its document is renamed: the person in it moves to the new address, and so does the old link', {
+    tag: '@slow',
+  }, async ({ openPerson }) => {
     const { server, secret } = await startTokenAppServer()
     try {
       const ownerToken = await mintToken(secret, { docs: ['team/*'], access: 'write' })

@@ -101,7 +101,7 @@ test('a hostile document renders in the preview without running anything', async
   expect(await ada.page.evaluate(() => (window as { hostileRan?: unknown }).hostileRan)).toBeUndefined()
 })
 
-test('following a person keeps their cursor in view until one scrolls', async ({ openPerson }) => {
+test('following a person keeps their cursor in view until one scrolls', { tag: '@slow' }, async ({ openPerson }) => {
   const ada = await openPerson(ADA)
   const bob = await openPerson(BOB)
   await insertAtEnd(ada, Array.from({ length: 120 }, (_, i) => `Line ${i + 1}`).join('\n'))

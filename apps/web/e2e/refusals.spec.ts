@@ -55,7 +55,7 @@ test('nothing typed without access is taken, kept in the browser or sent once a 
   expect(await person.text()).toBe('With the link.')
 })
 
-test('the token leaves the address bar once read, and a reload still opens the document', async ({
+test('the token leaves the address bar once read, and a reload still opens the document', { tag: '@slow' }, async ({
   openPerson,
   docName,
 }) => {
@@ -73,7 +73,7 @@ test('the token leaves the address bar once read, and a reload still opens the d
   expect(person.page.url()).toBe(address)
 })
 
-test('a link pasted over a refused page opens the document', async ({ openPerson, docName }) => {
+test('a link pasted over a refused page opens the document', { tag: '@slow' }, async ({ openPerson, docName }) => {
   const person = await openPerson({ name: 'Ada Lovelace', path: null })
   await person.open(`${server.httpUrl}/d/${docName}`)
   await expect(person.pill).toHaveText('Not connected')

@@ -4,7 +4,7 @@ test.describe('when the server goes away', () => {
   // Browsers log every refused WebSocket connection as a console error while the server is down.
   test.use({ consoleErrors: 'allow' })
 
-  test('the server stops and restarts mid-session, and nothing typed meanwhile is lost', async ({
+  test('the server stops and restarts mid-session, and nothing typed meanwhile is lost', { tag: '@slow' }, async ({
     openPerson,
     docName,
   }) => {
@@ -66,7 +66,11 @@ test.describe('when the server goes away', () => {
   })
 })
 
-test('reloading the page shows the content from the server', async ({ openPerson, tandem, docName }) => {
+test('reloading the page shows the content from the server', { tag: '@slow' }, async ({
+  openPerson,
+  tandem,
+  docName,
+}) => {
   const ada = await openPerson({ name: 'Ada Lovelace', color: '#2f6fdd' })
   const bob = await openPerson({ name: 'Bob Kahn', color: '#d9480f' })
   await ada.typeAtEnd('Written by Ada.')

@@ -22,7 +22,9 @@ A short plan for the public launch. Edit anything: everyone here sees it as you 
 - Do we need a read-only share link on day one?
 `
 
-test('screenshots of the document page with several people, light and dark', async ({ openPerson }) => {
+test('screenshots of the document page with several people, light and dark', { tag: '@slow' }, async ({
+  openPerson,
+}) => {
   await mkdir(imagesDir, { recursive: true })
   const viewport = { width: 1200, height: 720 }
   // A fixed name (the server's data directory is new for each run), so that the pictures only change when the
@@ -64,9 +66,9 @@ test('screenshots of the document page with several people, light and dark', asy
   await ada.page.screenshot({ path: `${imagesDir}/web-document-dark.png`, animations: 'disabled' })
 })
 
-test('screenshots of the history panel comparing a named version with the text now, wide and on a phone', async ({
-  openPerson,
-}) => {
+test('screenshots of the history panel comparing a named version with the text now, wide and on a phone', {
+  tag: '@slow',
+}, async ({ openPerson }) => {
   await mkdir(imagesDir, { recursive: true })
   const viewport = { width: 1200, height: 720 }
   const path = '/d/team/launch-history'

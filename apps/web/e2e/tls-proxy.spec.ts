@@ -21,7 +21,11 @@ const test = base.extend({
   ],
 })
 
-test('two people edit a document through nginx over https:// and wss://', async ({ openPerson, tandem, docName }) => {
+test('two people edit a document through nginx over https:// and wss://', { tag: '@slow' }, async ({
+  openPerson,
+  tandem,
+  docName,
+}) => {
   const certificateDir = await mkdtemp(join(tmpdir(), 'tandem-tls-'))
   const [port, redirectPort] = [await freePort(), await freePort()]
   const config = documentedNginxConfig('self-hosting.md', {

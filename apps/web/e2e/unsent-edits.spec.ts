@@ -25,10 +25,9 @@ function appKept(person: Person): Promise<boolean> {
   })
 }
 
-test('the page asks before closing with edits the server has not stored, and not once they are', async ({
-  openPerson,
-  docName,
-}) => {
+test('the page asks before closing with edits the server has not stored, and not once they are', {
+  tag: '@slow',
+}, async ({ openPerson, docName }) => {
   const person = await openPerson({ name: 'Ada Lovelace', path: null })
   await person.open(`${server.httpUrl}/d/${docName}`)
   await person.typeAtEnd('Stored.')
@@ -55,7 +54,7 @@ test('the page asks before closing with edits the server has not stored, and not
   expect(await storedText(server.dataDir, docName)).toBe('Stored. Not sent.')
 })
 
-test('a reload while the server is down opens the page and the text kept in the browser', async ({
+test('a reload while the server is down opens the page and the text kept in the browser', { tag: '@slow' }, async ({
   openPerson,
   docName,
 }) => {

@@ -72,11 +72,9 @@ test('a read token: the editor is read-only, presence still shows, and the serve
   })
 })
 
-test('a token that expires is replaced by a fresh one from the token function, without a reload', async ({
-  browser,
-  web,
-  docName,
-}) => {
+test('a token that expires is replaced by a fresh one from the token function, without a reload', {
+  tag: '@slow',
+}, async ({ browser, web, docName }) => {
   await withAuthServer(async (server) => {
     const tokens = await Promise.all([mint('test/*', 'write', '5s'), mint('test/*', 'write', '1h')])
     const page = await (await browser.newContext()).newPage()

@@ -60,7 +60,9 @@ test("a remote caret with the other person's name appears and moves", async ({ o
   await expect(ada.page.locator('.cm-tandem-selection')).toHaveCSS('background-color', 'rgba(217, 72, 15, 0.25)')
 })
 
-test("a person's name shows after their line's text while they type, covering no text", async ({ openPerson }) => {
+test("a person's name shows after their line's text while they type, covering no text", { tag: '@slow' }, async ({
+  openPerson,
+}) => {
   const ada = await openPerson({ name: 'Ada', color: '#2f6fdd' })
   const bob = await openPerson({ name: 'Bob', color: '#d9480f' })
   await ada.typeAtEnd('First line\nSecond line, where Bob types\nThird line')

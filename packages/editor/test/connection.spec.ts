@@ -81,7 +81,9 @@ test("saved fires after the server's commit, and what was saved survives kill -9
   }
 })
 
-test('a connection that dies without closing is noticed by the heartbeat, and replaced', async ({ openPerson }) => {
+test('a connection that dies without closing is noticed by the heartbeat, and replaced', { tag: '@slow' }, async ({
+  openPerson,
+}) => {
   // The server only lets a client id speak through one connection, and keeps the dead one until its own ping
   // drops it: a short server ping interval lets the replacement in quickly. Both intervals leave a healthy
   // connection a second to answer, so a machine busy with other work does not look like a dead network.

@@ -25,9 +25,9 @@ test('edits made offline merge with everyone else’s when the connection return
   await expect.poll(() => bob.text()).toBe('Bob online. Shared start. Ada offline.')
 })
 
-test('with offline on, a reload while the server is down shows the last content, and edits made then reach the server', async ({
-  openPerson,
-}) => {
+test('with offline on, a reload while the server is down shows the last content, and edits made then reach the server', {
+  tag: '@slow',
+}, async ({ openPerson }) => {
   const server = await startTandem()
   try {
     const ada = await openPerson({ name: 'Ada', serverUrl: server.url, offline: true })

@@ -9,7 +9,7 @@ const output = `${repoDir}docs/images/editor-two-people.png`
 // Keeps the name labels up for the picture; normally they fade a few seconds after a person stops moving.
 const showLabels = '.cm-tandem-line-name { animation: none !important; opacity: 1 !important; }'
 
-test('screenshot of two people editing', async ({ openPerson, browser }) => {
+test('screenshot of two people editing', { tag: '@slow' }, async ({ openPerson, browser }) => {
   // A server of its own, so that the document can have a plain name in the picture.
   const server = await startTandem()
   const docName = 'team/launch-checklist'
