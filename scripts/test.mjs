@@ -178,8 +178,8 @@ let skipped = 0
 
 /**
  * The Vitest files of the slow suite: they kill processes (kill -9 mid-write, mid-compaction, mid-version), wait out
- * real timeouts (scale-out waits 30 s for a dead instance's presence to time out), or start nginx, PM2 and systemd
- * units, or Node.js 22. The hostile-writer tests run alone, after the others, because they hold the server to
+ * real timeouts (scale-out waits 30 s for a dead instance's presence to time out; webhooks wait out retries), check
+ * every update of the real editing traces, or start nginx, PM2 and systemd units, or Node.js 22. The hostile-writer tests run alone, after the others, because they hold the server to
  * response-time bounds (a /healthz answer and a relay within 1 s during an attack) that a second test file on a
  * 2-core machine would disturb. The other files mostly wait on real server processes and sockets: three at a time
  * keep a 2-core machine busy without starving them.
@@ -192,6 +192,8 @@ const slowFiles = [
   'apps/server/test/nginx.test.ts',
   'apps/server/test/process-managers.test.ts',
   'apps/server/test/node-versions.test.ts',
+  'apps/server/test/webhooks.test.ts',
+  'packages/server/src/update-shape.test.ts',
 ]
 const alone = 'apps/server/test/hostile-'
 const vitestRuns = [

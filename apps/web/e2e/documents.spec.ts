@@ -2,9 +2,9 @@ import { mkdir } from 'node:fs/promises'
 import { expect, type Person, serverText, startAppServer, test } from './fixtures.js'
 import { imagesDir } from './paths.js'
 
-test('the home page lists the documents on the server, searched by title or name and sorted, and says who sees it', async ({
-  openPerson,
-}) => {
+test('the home page lists the documents on the server, searched by title or name and sorted, and says who sees it', {
+  tag: '@slow',
+}, async ({ openPerson }) => {
   await mkdir(imagesDir, { recursive: true })
   // A server of its own, so that the list (and its picture for the docs) holds only these documents.
   const server = await startAppServer()

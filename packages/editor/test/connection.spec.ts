@@ -35,7 +35,10 @@ test('status goes connecting, connected, disconnected, connected across a server
   }
 })
 
-test("saved fires after the server's commit, and what was saved survives kill -9", async ({ openPerson, docName }) => {
+test("saved fires after the server's commit, and what was saved survives kill -9", { tag: '@slow' }, async ({
+  openPerson,
+  docName,
+}) => {
   const server = await startTandem()
   try {
     const ada = await openPerson({ name: 'Ada', serverUrl: server.url })
