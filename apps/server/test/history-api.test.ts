@@ -280,6 +280,30 @@ describe('bad requests get a clear answer and change nothing', () => {
     ],
     ['a body that is no JSON', () => call('POST', `${path}/versions`, aliceToken, '{label'), 400, /not valid JSON/],
     [
+      "a person's name that is no string",
+      () => call('POST', `${path}/versions`, aliceToken, JSON.stringify({ label: 'Named', name: 42 })),
+      400,
+      /"name" must be a string/,
+    ],
+    [
+      "a blank person's name",
+      () => call('POST', `${path}/versions/${only}/restore`, aliceToken, JSON.stringify({ name: ' ' })),
+      400,
+      /"name" is empty/,
+    ],
+    [
+      "a person's name too long",
+      () => call('POST', `${path}/versions`, aliceToken, JSON.stringify({ label: 'Named', name: 'n'.repeat(101) })),
+      400,
+      /"name" is 101 characters long; .* at most 100/,
+    ],
+    [
+      'a restore body that is no JSON',
+      () => call('POST', `${path}/versions/${only}/restore`, aliceToken, 'name=Ada'),
+      400,
+      /not valid JSON/,
+    ],
+    [
       'restoring a missing version',
       () => call('POST', `${path}/versions/999/restore`, aliceToken),
       404,
@@ -316,6 +340,59 @@ describe('bad requests get a clear answer and change nothing', () => {
     expect(listed.versions.map((version) => version.id)).toEqual([only])
     // 1.5 characters for 100: a label is counted in characters, not UTF-16 units.
     expect((await nameVersion(name, '😀'.repeat(100), aliceToken)).status).toBe(201)
+  })
+})
+
+describe('who named or restored, as the request names them', () => {
+  it("a token's name counts, not the name in the body", async () => {
+    const name = 'story/claimed'
+    await putText(name, 'Alice wrote this.\n', aliceToken)
+    const named = await call(
+      'POST',
+      `${docPath(name)}/versions`,
+      aliceToken,
+      JSON.stringify({ label: 'Mine', name: 'Bob' }),
+    )
+    expect(named.status).toBe(201)
+    expect((named.json() as { by: unknown }).by).toEqual(alice)
+  })
+
+  it('without access control, the name a person gives is recorded, marked unverified', async () => {
+    // A server with no access control: nothing vouches for anyone, as with people who only chose a name.
+    const open = await startTandem({ args: ['--version-pause', '1h', '--version-max', '1h'] })
+    try {
+      const name = 'open/notes'
+      const path = `${open.httpUrl}${docPath(name)}`
+      const post = async (to: string, body: unknown) => {
+        const response = await fetch(`${path}${to}`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify(body),
+        })
+        expect(response.status).toBe(201)
+        return (await response.json()) as { id: number; by: unknown }
+      }
+      const put = await fetch(`${path}/text`, {
+        method: 'PUT',
+        headers: { 'Content-Type': 'text/plain; charset=utf-8' },
+        body: 'Ada wrote this.\n',
+      })
+      expect(put.status).toBeLessThan(300)
+      const ada = { id: 'ip:127.0.0.1', name: 'Ada', verified: false }
+
+      const named = await post('/versions', { label: 'Before', name: '  Ada ' })
+      expect(named.by).toEqual(ada)
+      const restored = await post(`/versions/${named.id}/restore`, { name: 'Ada' })
+      expect(restored.by).toEqual(ada)
+      // Without a name, only the address is known.
+      const anonymous = await post('/versions', { label: 'Anonymous' })
+      expect(anonymous.by).toEqual({ id: 'ip:127.0.0.1', name: null, verified: false })
+
+      const stored = (await (await fetch(`${path}/versions`)).json()) as { versions: { by: unknown }[] }
+      expect(stored.versions.map((version) => version.by)).toEqual([ada, ada, anonymous.by])
+    } finally {
+      await open.dispose()
+    }
   })
 })
 

@@ -10,6 +10,7 @@
 import { documentHistory, type Editor, type HistoryVersion } from '@tandem/editor'
 import { h, ICONS, icon } from './dom.js'
 import { diffView, versionKind, versionSummary } from './history-view.js'
+import { loadIdentity } from './identity.js'
 import { showModalDialog } from './modal-dialog.js'
 import { toast } from './toast.js'
 
@@ -42,6 +43,8 @@ export function historyPanel(options: HistoryPanelOptions): { element: HTMLEleme
       serverUrl: options.serverUrl,
       docName: options.name(),
       ...(options.token ? { token: options.token } : {}),
+      // Who names or restores, for a server without access control (one with tokens knows it from the token).
+      name: () => loadIdentity().name,
     })
   let versions: HistoryVersion[] = []
   let selected: number | null = null

@@ -14,6 +14,14 @@ export interface DocumentHistoryOptions {
    * @default no token
    */
   token?: TokenSource
+  /**
+   * The name of the person asking, sent when they name or restore a version: a server without access control
+   * records it, marked unverified, as who did it (as it records the name a person chose for their cursor as the
+   * author of their edits). A server that knows a name from the token records that one instead. A string, or a
+   * function asked before each request (the person may rename themselves meanwhile).
+   * @default no name: the server records only the address
+   */
+  name?: string | (() => string)
 }
 
 /** Who made a change, named a version or restored one, as the server recorded them. */
@@ -117,6 +125,16 @@ export function documentHistory(options: DocumentHistoryOptions): DocumentHistor
     throw new TypeError('The token option must be a string or a function that returns one (or a promise of one).')
   }
 
+  const name = options.name
+  if (name !== undefined && typeof name !== 'string' && typeof name !== 'function') {
+    throw new TypeError('The name option must be a string or a function that returns one.')
+  }
+  /** The request's `name` field, when there is a name to send. */
+  const asking = (): { name?: string } => {
+    const given = (typeof name === 'function' ? name() : name)?.trim()
+    return given ? { name: given } : {}
+  }
+
   const request = async (method: 'GET' | 'POST', path: string, body?: unknown): Promise<string> => {
     const headers: Record<string, string> = {}
     const credential = typeof token === 'function' ? await token() : token
@@ -145,8 +163,8 @@ export function documentHistory(options: DocumentHistoryOptions): DocumentHistor
     textAt: (id) => request('GET', `/versions/${encodeURIComponent(id)}/text`),
     diff: (from, to = 'current') => json('GET', `/diff?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`),
     authorship: async () => (await json<{ ranges: AuthoredText[] }>('GET', '/authorship')).ranges,
-    nameVersion: (label) => json('POST', '/versions', { label }),
-    restore: (id) => json('POST', `/versions/${encodeURIComponent(id)}/restore`),
+    nameVersion: (label) => json('POST', '/versions', { label, ...asking() }),
+    restore: (id) => json('POST', `/versions/${encodeURIComponent(id)}/restore`, asking()),
   }
 }
 

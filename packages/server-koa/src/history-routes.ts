@@ -18,6 +18,7 @@ import {
   authorizeRequest,
   documentNameInPath,
   inTrashMessage,
+  namedIdentity,
   oldNameMessage,
   readJsonBody,
   requestQuery,
@@ -61,9 +62,10 @@ function routeOf(rest: readonly string[]): Route | null {
  * - `GET /api/docs/:name/versions/:id/text`: the text at a version, as `text/plain`.
  * - `GET /api/docs/:name/diff?from=<id|current>&to=<id|current>` (`to` defaults to `current`): `{ from, to, ranges }`.
  * - `GET /api/docs/:name/authorship`: `{ ranges }`, the current text with who wrote each range.
- * - `POST /api/docs/:name/versions` `{ label }`: names the document as it is now; 201 with the version.
- * - `POST /api/docs/:name/versions/:id/restore`: makes a version the current text through an ordinary change by
- *   the caller; 201 with the `restore` version it adds.
+ * - `POST /api/docs/:name/versions` `{ label, name? }`: names the document as it is now; 201 with the version.
+ * - `POST /api/docs/:name/versions/:id/restore` (optional body `{ name }`): makes a version the current text through
+ *   an ordinary change by the caller; 201 with the `restore` version it adds.
+ * `name` is the name of the person asking, recorded (marked unverified) where nothing vouches for one.
  * On a server that keeps no history every one answers 409 saying so. Other requests pass to the next middleware.
  */
 export function historyRoutes(sync: SyncServer, options: HistoryRoutesOptions = {}): Middleware {
@@ -126,13 +128,18 @@ export function historyRoutes(sync: SyncServer, options: HistoryRoutesOptions = 
     if (sync.isClosing) return ctx.throw(503, 'The server is shutting down; send the request again in a moment.')
     if (route.kind === 'restore') {
       const id = versionId(ctx, route.id ?? '')
+      // The body is optional here: `{ name }` at most.
+      const body = ctx.get('Content-Type') ? await readJsonBody(ctx) : {}
+      const identity = namedIdentity(ctx, grant.identity, body)
       ctx.status = 201
-      ctx.body = versionJson(await history.restore(id, grant.identity))
+      ctx.body = versionJson(await history.restore(id, identity))
       return
     }
-    const label = versionLabel(ctx, await readJsonBody(ctx))
+    const body = await readJsonBody(ctx)
+    const label = versionLabel(ctx, body)
+    const identity = namedIdentity(ctx, grant.identity, body)
     ctx.status = 201
-    ctx.body = versionJson(await history.nameVersion(label, toDocAuthor(grant.identity)))
+    ctx.body = versionJson(await history.nameVersion(label, toDocAuthor(identity)))
   }
 
   /** The document's history, or the answer saying why there is none to show (history off, no such document). */

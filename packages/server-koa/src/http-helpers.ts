@@ -115,3 +115,24 @@ export function oldNameMessage(name: string, current: string): string {
 export function inTrashMessage(name: string): string {
   return `The document "${name}" is in the trash and can be restored`
 }
+
+/** The longest name a request may give for the person sending it, as for a version's name. */
+const MAX_PERSON_NAME = 100
+
+/**
+ * `identity`, named by the request body's optional `name` (the name the person asking goes by) when nothing vouches
+ * for a name: a server without access control then records that name, marked unverified, as who did it, as it
+ * records the name a person chose for their cursor as the author of their edits. A name the identity already has (a
+ * token's `name` claim) counts instead; a `name` that is not a short string is refused with 400, saying why.
+ */
+export function namedIdentity(ctx: Context, identity: Identity, body: Record<string, unknown>): Identity {
+  if (body.name === undefined) return identity
+  if (typeof body.name !== 'string') return ctx.throw(400, '"name" must be a string: the name of the person asking.')
+  const name = body.name.trim()
+  if (name === '') return ctx.throw(400, '"name" is empty: leave it out, or give the name of the person asking.')
+  const length = [...name].length
+  if (length > MAX_PERSON_NAME) {
+    return ctx.throw(400, `"name" is ${length} characters long; a person's name has at most ${MAX_PERSON_NAME}.`)
+  }
+  return identity.verified || identity.name ? identity : { ...identity, name }
+}
