@@ -392,6 +392,31 @@ describe('PostgresStore', () => {
     expect((await admin.query('SELECT name FROM documents ORDER BY name')).rows).toEqual([{ name: 'restored' }])
   })
 
+  it('stores an automatic version once when two instances propose it at the same moment, and resolves the other null', async () => {
+    const url = await server.createSchema()
+    // Two stores with a pool each, as two Tandem instances on one database have.
+    const [one, two] = await Promise.all([open(url), open(url)])
+    await one.append([{ name: 'doc', update: Uint8Array.of(1) }])
+    // A third connection holds the document's row, so both proposals are under way before either can finish:
+    // without the proposals' own row lock, both would check for a recent version now, find none, and both insert.
+    const holder = await connect(url)
+    await holder.query('BEGIN')
+    await holder.query("SELECT 1 FROM documents WHERE name = 'doc' FOR UPDATE")
+    const since = new Date(Date.now() - 1000)
+    const proposals = Promise.all(
+      [one, two].map((store) => store.addVersion('doc', { ...version, at: new Date() }, { unlessCreatedSince: since })),
+    )
+    await expect.poll(() => lockWaiters(holder), { timeout: 10_000 }).toBe(2)
+    await holder.query('COMMIT')
+
+    const stored = await proposals
+    expect(stored.filter((proposal) => proposal !== null).map((proposal) => proposal?.id)).toEqual([1])
+    expect((await two.versions('doc')).map((stored) => stored.id)).toEqual([1])
+    expect((await holder.query("SELECT last_version FROM documents WHERE name = 'doc'")).rows).toEqual([
+      { last_version: 1 },
+    ])
+  })
+
   it('rejects every call after close with a sentence saying to open a new store', async () => {
     const url = await server.createSchema()
     const store = await open(url)

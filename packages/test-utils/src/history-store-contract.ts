@@ -125,6 +125,9 @@ export function runHistoryStoreContract(label: string, open: () => Promise<Histo
 
     it('stores a conditional version once, even when proposed twice at the same time', async () => {
       await store.append([{ name: 'doc', update: bytes(1) }])
+      // Reads at once first, so a store with a connection pool has a connection open for each proposal: otherwise
+      // the first proposal is done before the second's connection opens, and they never overlap.
+      await Promise.all([store.versions('doc'), store.versions('doc')])
       const since = at(100)
       const proposals = await Promise.all([
         store.addVersion('doc', draft({ at: at(130) }), { unlessCreatedSince: since }),
