@@ -40,15 +40,16 @@ afterAll(async () => {
   await Promise.all([postgres?.stop(), redis?.stop()])
 })
 
-/** Starts `count` instances on a new, empty database (a schema of its own). */
+/** Starts `count` instances on a new, empty database (a schema of its own), each with `args` added. */
 async function startInstances(
   count: number,
   databaseUrl?: string,
+  args: readonly string[] = [],
 ): Promise<{ databaseUrl: string; started: TandemProcess[] }> {
   const url = databaseUrl ?? (await postgres.createSchema())
   const started = await Promise.all(
     Array.from({ length: count }, () =>
-      startTandem({ args: ['--database-url', url, '--redis-url', redis.url, '--unload-delay', '500'] }),
+      startTandem({ args: ['--database-url', url, '--redis-url', redis.url, '--unload-delay', '500', ...args] }),
     ),
   )
   instances.push(...started)
@@ -72,6 +73,17 @@ async function storedTexts(databaseUrl: string, names: readonly string[]): Promi
   } finally {
     await store.close()
   }
+}
+
+/** What an instance decided each time it proposed an automatic version of `name`, from its debug log lines. */
+function versionDecisions(instance: TandemProcess, name: string): ('took' | 'not needed')[] {
+  return instance.logs.flatMap((entry) => {
+    if (entry.doc !== name) return []
+    if (entry.msg === 'took an automatic version') return ['took' as const]
+    return typeof entry.msg === 'string' && entry.msg.startsWith('no automatic version needed')
+      ? ['not needed' as const]
+      : []
+  })
 }
 
 /** Inserts `count` unique markers between the markers already there, one every few ms; resolves with them. */
@@ -249,6 +261,42 @@ describe('several Tandem instances on PostgreSQL and Redis', () => {
       expect(((await (await fetch(`${instance.httpUrl}/readyz`)).json()) as Readiness).redis).toBe('ok')
     }
   }, 120_000)
+
+  it('takes one automatic version per pause in editing: every instance with an editor proposes it, one stores it', async () => {
+    const { databaseUrl, started } = await startInstances(2, undefined, ['--version-pause', '1s'])
+    const name = 'versions/doc'
+    // A person on each instance: each instance sees its own person's edits, so each proposes a version after the pause.
+    const people = started.map((instance) => connect(instance.url, name))
+    await Promise.all(people.map((person) => person.synced()))
+    const store = await openPostgresStore({ url: databaseUrl, poolSize: 1 })
+    try {
+      const markers: string[] = []
+      for (const burst of [1, 2]) {
+        const typed = (
+          await Promise.all(people.map((person, p) => typeMarkers(person, `burst ${burst} person ${p}`, 4)))
+        ).flat()
+        markers.push(...typed)
+        await waitForConvergence(new Map([[name, { clients: people, markers }]]))
+        await waitFor(
+          () => started.every((instance) => versionDecisions(instance, name).length >= burst),
+          `both instances to propose an automatic version after burst ${burst}`,
+        )
+
+        // Each instance proposed once per burst, and only one of them stored it.
+        const decisions = started.map((instance) => versionDecisions(instance, name))
+        expect(decisions.map((decided) => decided.length)).toEqual([burst, burst])
+        expect(decisions.flat().filter((decided) => decided === 'took')).toHaveLength(burst)
+        const versions = await store.versions(name)
+        expect(versions.map((version) => [version.id, version.kind])).toEqual(
+          Array.from({ length: burst }, (_, index) => [index + 1, 'auto']),
+        )
+        // The stored version holds both people's edits of this burst.
+        expect(versions.at(-1)?.inserted).toBe(typed.join('').length)
+      }
+    } finally {
+      await store.close()
+    }
+  }, 60_000)
 
   it('refuses to start when Redis cannot be reached, naming it and not its password', async () => {
     const port = await freePort()
