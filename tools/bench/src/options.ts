@@ -56,8 +56,9 @@ Options:
   --scenario <list>  Scenarios to run, comma-separated (default: all):
                        fanout       50 rooms x 10 clients: latency, CPU, and the knee of the insert rate
                        history-cpu  what keeping history costs: server CPU of Tandem + SQLite with history and
-                                    without it (TANDEM_HISTORY=off), the reference server beside, at the
-                                    fan-out's 2,500 inserts/s, alternating runs, repeated 5 times
+                                    without it (TANDEM_HISTORY=off), with a version every 2 s, the
+                                    reference server beside, at the fan-out's 2,500 inserts/s,
+                                    alternating runs, repeated 5 times
                        big-rooms    5 rooms x 100 clients: the same
                        checks       the server's update checks (inspectUpdate) and, for scale, Y.applyUpdate
                                     on the traces' and the fan-out's updates, in this process (no server): ns

@@ -45,13 +45,16 @@ describe('the history CPU figures', () => {
     const result = scenario([
       run('history on', 1, 0.55),
       run('history off', 1, 0.5),
+      run('versions every 2 s', 1, 0.6),
       run('reference', 1, 0.4),
       // Starved: it used less CPU per insert, which must not pass for history costing less.
       run('history on', 2, 0.2, false),
       run('history off', 2, 0.5),
+      run('versions every 2 s', 2, 0.65),
       run('reference', 2, 0.42),
       run('history on', 3, 0.52),
       run('history off', 3, 0.5),
+      run('versions every 2 s', 3, 0.3, false),
       run('reference', 3, 0.44, false),
     ])
     const figures = historyCpuFigures(result)
@@ -60,6 +63,9 @@ describe('the history CPU figures', () => {
     expect(figures?.cores['history on']).toBeCloseTo(0.535, 10)
     expect(figures?.cores['history off']).toBeCloseTo(0.5, 10)
     expect(figures?.cores.reference).toBeCloseTo(0.41, 10)
+    // Versions every 2 s: its own ratio to history off, over the repetitions where both kept up.
+    expect(figures?.cores['versions every 2 s']).toBeCloseTo(0.625, 10)
+    expect(figures?.versionsRatio).toBeCloseTo(1.25, 10)
     expect(target(result)).toMatchObject({ met: true })
   })
 

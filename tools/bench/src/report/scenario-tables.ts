@@ -420,10 +420,12 @@ export function historyCpuTables(results: NonNullable<RunResults['historyCpu']>)
   for (let repetition = 1; repetition <= config.repetitions; repetition++) {
     const on = runs.find((r) => r.variant === 'history on' && r.repetition === repetition)
     const off = runs.find((r) => r.variant === 'history off' && r.repetition === repetition)
+    const versions = runs.find((r) => r.variant === 'versions every 2 s' && r.repetition === repetition)
     rows.push([
       String(repetition),
       ...HISTORY_VARIANTS.map((variant) => cell(variant, repetition)),
       ratio(on && stageCores(on.stage), off && stageCores(off.stage)),
+      ratio(versions && stageCores(versions.stage), off && stageCores(off.stage)),
     ])
   }
   const figures = historyCpuFigures(results)
@@ -432,6 +434,7 @@ export function historyCpuTables(results: NonNullable<RunResults['historyCpu']>)
       '**median**',
       ...HISTORY_VARIANTS.map((variant) => `**${fixed(figures.cores[variant], 3)}**`),
       `**${figures.pairedRatio.toFixed(3)}×** (${figures.pairs} of ${config.repetitions})`,
+      figures.versionsRatio === null ? '–' : `**${figures.versionsRatio.toFixed(3)}×**`,
     ])
   }
   const about =
@@ -439,9 +442,10 @@ export function historyCpuTables(results: NonNullable<RunResults['historyCpu']>)
     `${config.stageMs / 1000} s after a warm-up, each run on a fresh server. Server CPU in cores: the CPU seconds ` +
     "it spent from the stage's start until its last delivery, per insert, times the rate (p99 delivery latency). " +
     'History off is the same Tandem + SQLite server with `TANDEM_HISTORY=off`. The ratio is history on over off ' +
-    'within a repetition (the two runs next to each other). The median row counts only the runs in which the ' +
+    'within a repetition (the two runs next to each other); versions every 2 s is history on with ' +
+    '`TANDEM_VERSION_MAX=2s`, so that every busy document takes an automatic version at least every 2 s. The median row counts only the runs in which the ' +
     'server kept up (✓: p99 within 100 ms, nothing lost): one that falls behind sends many changes per frame and ' +
     'uses less CPU per insert, so a starved run measures less work, not less cost.'
   const errors = results.errors.length ? `\n\nFailed runs: ${results.errors.join('; ')}.` : ''
-  return `${about}\n\n${table(['repetition', ...HISTORY_VARIANTS, 'on / off'], rows)}${errors}`
+  return `${about}\n\n${table(['repetition', ...HISTORY_VARIANTS, 'on / off', 'versions / off'], rows)}${errors}`
 }

@@ -8,8 +8,12 @@ import { undisturbed } from './undisturbed.js'
 /** The issue's target: history costs the server at most this much more CPU than the same server without it. */
 export const HISTORY_CPU_LIMIT = 1.1
 
-/** The three servers a repetition runs, in the order it runs them. */
-export const HISTORY_VARIANTS = ['history on', 'history off', 'reference'] as const
+/**
+ * The servers a repetition runs, in the order it runs them. `versions every 2 s` is history on with an automatic
+ * version of every busy document at least every 2 s (`TANDEM_VERSION_MAX=2s`, 150 times the default 5 minutes), so
+ * that the cost of taking versions is in a figure too: with the defaults, a stage ends before any is due.
+ */
+export const HISTORY_VARIANTS = ['history on', 'history off', 'versions every 2 s', 'reference'] as const
 export type HistoryVariant = (typeof HISTORY_VARIANTS)[number]
 
 /** How the history CPU scenario measures. */
@@ -47,6 +51,8 @@ export interface HistoryCpuFigures {
   pairs: number
   /** The ratio of the medians. */
   medianRatio: number
+  /** Median of the ratios versions-every-2-s/off within each repetition where both kept up; `null` when none did. */
+  versionsRatio: number | null
 }
 
 /** The measurement of a full run and of `--quick`. */
@@ -100,6 +106,7 @@ export async function runHistoryCpu(ctx: RunContext): Promise<HistoryCpuScenario
 const SERVER_OF: Record<HistoryVariant, ServerKind> = {
   'history on': 'tandem-sqlite',
   'history off': 'tandem-sqlite',
+  'versions every 2 s': 'tandem-sqlite',
   reference: 'reference',
 }
 
@@ -108,7 +115,12 @@ async function measureVariant(
   variant: HistoryVariant,
   config: HistoryCpuConfig,
 ): Promise<StageResult> {
-  const env: Record<string, string> = variant === 'history off' ? { TANDEM_HISTORY: 'off' } : {}
+  const env: Record<string, string> =
+    variant === 'history off'
+      ? { TANDEM_HISTORY: 'off' }
+      : variant === 'versions every 2 s'
+        ? { TANDEM_VERSION_MAX: '2s' }
+        : {}
   return ctx.withServer(SERVER_OF[variant], 'history-cpu', (server) => measureOnce(ctx, server, config), { env })
 }
 
@@ -163,9 +175,15 @@ export function historyCpuFigures(result: HistoryCpuScenarioResult): HistoryCpuF
     paired['history off'].push(off)
   }
   if (ratios.length === 0) return null
+  const versionsRatios: number[] = []
+  for (let repetition = 1; repetition <= result.config.repetitions; repetition++) {
+    const [versions, off] = [coresOf('versions every 2 s', repetition)[0], coresOf('history off', repetition)[0]]
+    if (versions !== undefined && off !== undefined && off > 0) versionsRatios.push(versions / off)
+  }
   const cores = {
     'history on': median(paired['history on']),
     'history off': median(paired['history off']),
+    'versions every 2 s': median(coresOf('versions every 2 s')),
     reference: median(coresOf('reference')),
   }
   return {
@@ -173,5 +191,6 @@ export function historyCpuFigures(result: HistoryCpuScenarioResult): HistoryCpuF
     pairs: ratios.length,
     pairedRatio: median(ratios),
     medianRatio: cores['history on'] / cores['history off'],
+    versionsRatio: versionsRatios.length > 0 ? median(versionsRatios) : null,
   }
 }
