@@ -35,6 +35,9 @@ test('a long document says its highlighting covers what is on screen, highlights
     await expect(lines.first()).toHaveText('# Log')
     await expect(note).toBeVisible()
     await expect.poll(() => isBold(lines.first())).toBe(true)
+    // Each log line is 5 words ("line", its number, "of", "the", "log"), and the headings 1 and 2.
+    const counts = ada.page.locator('.counts')
+    await expect(counts).toHaveText('702 lines · 3,503 words')
 
     // The end, parsed when it comes into view: the heading is bold on its own line, the log line above is not.
     await ada.editor.click()
@@ -44,6 +47,7 @@ test('a long document says its highlighting covers what is on screen, highlights
     expect(await isBold(lines.nth(-2))).toBe(false)
 
     await ada.page.keyboard.type(' is here')
+    await expect(counts).toHaveText('702 lines · 3,505 words')
     await expect(ada.pill).toHaveText('All changes saved')
     expect(await storedText(tandem.dataDir, docName)).toBe(`${text} is here`)
 
