@@ -26,6 +26,7 @@ const mint = async (sub: string, access: 'read' | 'write', docs = ['story/*']) =
   (await authority.mint({ sub, name: sub, docs, access }, 3600)).token
 const alice = { id: 'user:alice', name: 'alice', verified: true }
 const bob = { id: 'user:bob', name: 'bob', verified: true }
+const carol = { id: 'user:carol', name: 'carol', verified: true }
 let aliceToken: string
 let bobToken: string
 let readerToken: string
@@ -193,7 +194,8 @@ describe('a document written by two people', () => {
 describe('restoring', () => {
   it('makes the version the current text: connected editors see it, it is stored, and it is itself a version', async () => {
     const name = 'story/restore'
-    await putText(name, 'Alice and Carol wrote this.\n', aliceToken)
+    await putText(name, 'Alice and ', aliceToken)
+    await putText(name, 'Alice and Carol wrote this.\n', await mint('carol', 'write'))
     const before = (await nameVersion(name, 'Before the accident', aliceToken).then((a) => a.json())) as { id: number }
     await putText(name, '', bobToken)
     const editor = connectClient(server.url, name, { params: { token: bobToken } })
@@ -210,8 +212,8 @@ describe('restoring', () => {
       label: null,
       by: alice,
       at: iso,
-      // Since the version before: Bob deleted everything, Alice restored it.
-      authors: [bob, alice],
+      // Since the version before: Bob deleted everything, Alice restored it, each person's words as theirs.
+      authors: [bob, alice, carol],
       inserted: 28,
       deleted: 28,
       restoredFrom: before.id,
@@ -224,6 +226,13 @@ describe('restoring', () => {
     expect(listed.versions.at(-1)).toMatchObject({ id: version.id, restoredFrom: before.id })
     const text = await call('GET', `${docPath(name)}/versions/${version.id}/text`, readerToken)
     expect(text.text).toBe('Alice and Carol wrote this.\n')
+    const authorship = await call('GET', `${docPath(name)}/authorship`, readerToken)
+    expect(authorship.json()).toEqual({
+      ranges: [
+        { text: 'Alice and ', author: alice },
+        { text: 'Carol wrote this.\n', author: carol },
+      ],
+    })
   })
 })
 

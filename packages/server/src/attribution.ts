@@ -70,6 +70,53 @@ export class Attribution {
    * The document must keep deleted content (no garbage collection).
    */
   diff(text: Y.Text, from: Y.Snapshot, to: Y.Snapshot): AuthoredRange[] {
+    const doc = text.doc
+    if (!doc) throw new Error('Attribution.diff needs a text that is part of a Y.Doc.')
+    let ranges: AuthoredRange[] = []
+    // Yjs names an item's change by its first id: split items where authors change first. Yjs merges them back
+    // when the transaction ends, and a transaction that only splits sends no update.
+    doc.transact((transaction) => {
+      this.splitAtAuthors(transaction)
+      ranges = this.delta(text, from, to)
+    })
+    return ranges
+  }
+
+  /**
+   * The text of `text` at `snapshot` as ranges by who wrote them (all `same`): what {@link authorship} says of the
+   * current text, for a version. The document must keep deleted content.
+   */
+  authorshipAt(text: Y.Text, snapshot: Y.Snapshot): AuthoredRange[] {
+    const ranges: AuthoredRange[] = []
+    for (const range of this.diff(text, Y.emptySnapshot, snapshot)) push(ranges, { ...range, type: 'same' })
+    return ranges
+  }
+
+  /**
+   * Splits the items of the transaction's document where one author's run of ids ends and another's starts: one
+   * Yjs client can insert for several people (the server's edits on their behalf, a restore).
+   */
+  private splitAtAuthors(transaction: Y.Transaction): void {
+    const { store } = transaction.doc
+    for (const runsOf of [this.inserters, this.deleters]) {
+      for (const [client, runs] of runsOf) {
+        const structs = store.clients.get(client)
+        if (!structs) continue
+        const state = Y.getState(store, client)
+        for (const run of runs) {
+          for (const clock of [run.clock, run.end]) {
+            if (clock >= state) continue
+            const struct = structs[Y.findIndexSS(structs, clock)]
+            if (struct instanceof Y.Item && struct.id.clock !== clock) {
+              Y.getItemCleanStart(transaction, Y.createID(client, clock))
+            }
+          }
+        }
+      }
+    }
+  }
+
+  private delta(text: Y.Text, from: Y.Snapshot, to: Y.Snapshot): AuthoredRange[] {
     const compute = (type: 'added' | 'removed', id: Y.ID) => {
       // A deletion nobody is known for is an insertion undone by going back in time: its inserter is named.
       const user =

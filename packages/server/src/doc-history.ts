@@ -4,7 +4,7 @@ import { authorKey, foldChanges } from './author-spans.js'
 import { type Identity, toDocAuthor } from './awareness-ownership.js'
 import type { DocAuthor } from './doc-store.js'
 import type { HistoryStore, StoredVersion, VersionDraft, VersionInfo, VersionKind } from './history-store.js'
-import type { Room } from './room.js'
+import type { CreditPart, Room } from './room.js'
 import { deltaSnapshot, fullSnapshot } from './version-snapshots.js'
 
 /** A version by id, or the document as it is now. */
@@ -17,7 +17,7 @@ export interface HistoryHost {
   open(name: string): Promise<Room>
   release(room: Room): void
   /** Applies `change` to the document as one ordinary change by `author`, stored before it resolves. */
-  edit(name: string, author: Identity, change: (text: Y.Text) => void): Promise<unknown>
+  edit(name: string, author: Identity, change: (text: Y.Text, credit: CreditPart) => void): Promise<unknown>
   /** The clock versions are timed with, in epoch ms. */
   now(): number
 }
@@ -73,6 +73,14 @@ export class DocHistory {
     })
   }
 
+  /** The text of version `id` as ranges, each with who wrote it. */
+  async authorshipAt(id: number): Promise<AuthoredRange[]> {
+    const snapshot = await this.fullSnapshotOf(id)
+    return this.withRoom(async (room) =>
+      (await this.attribution(room)).authorshipAt(room.doc().getText('content'), snapshot),
+    )
+  }
+
   /** The current text as ranges, each with who wrote it. */
   authorship(): Promise<AuthoredRange[]> {
     return this.withRoom(async (room) => (await this.attribution(room)).authorship(room.doc().getText('content')))
@@ -90,10 +98,21 @@ export class DocHistory {
    * Makes version `id` the current text through one ordinary change by `by` (only the part that differs is
    * replaced, so people typing elsewhere keep their edits), then stores a `restore` version. Restoring can itself
    * be undone by restoring the version before it. The caller checks that `by` may write.
+   *
+   * What the restore deletes is `by`'s doing; what it puts back stays the work of whoever wrote it in version
+   * `id`, and text nobody is known for there stays unattributed rather than becoming `by`'s.
    */
   async restore(id: number, by: Identity): Promise<StoredVersion> {
-    const text = await this.textAt(id)
-    await this.host.edit(this.name, by, (current) => replaceDifference(current, text))
+    const wanted = await this.authorshipAt(id)
+    const text = wanted.map((range) => range.text).join('')
+    await this.host.edit(this.name, by, (current, credit) =>
+      replaceDifference(current, text, (start, length) => {
+        for (const piece of slice(wanted, start, length)) {
+          const at = start + piece.offset
+          credit(piece.author, (content) => content.insert(at, piece.text))
+        }
+      }),
+    )
     const about = { label: null, by: toDocAuthor(by), restoredFrom: id }
     return (await this.createVersion('restore', about)) as StoredVersion
   }
@@ -183,8 +202,17 @@ export function textAt(doc: Y.Doc, snapshot: Y.Snapshot): string {
   return text
 }
 
-/** Replaces what differs between `text` and `wanted` (between their common start and end) by the wanted part. */
-export function replaceDifference(text: Y.Text, wanted: string): void {
+/**
+ * Replaces what differs between `text` and `wanted` (between their common start and end) by the wanted part.
+ * `insert(start, length)` puts the `length` characters of `wanted` from `start` into the text at `start` (the
+ * common start is the same in both); by default as one insertion.
+ */
+export function replaceDifference(
+  text: Y.Text,
+  wanted: string,
+  insert: (start: number, length: number) => void = (start, length) =>
+    text.insert(start, wanted.slice(start, start + length)),
+): void {
   const current = text.toString()
   let start = 0
   const shorter = Math.min(current.length, wanted.length)
@@ -201,8 +229,29 @@ export function replaceDifference(text: Y.Text, wanted: string): void {
   if (end > 0 && isLowSurrogate(current.charCodeAt(current.length - end))) end--
   const removed = current.length - start - end
   if (removed > 0) text.delete(start, removed)
-  const added = wanted.slice(start, wanted.length - end)
-  if (added !== '') text.insert(start, added)
+  const added = wanted.length - end - start
+  if (added > 0) insert(start, added)
+}
+
+/**
+ * The part of `ranges` (laid end to end) from `start` for `length` characters, as pieces with their author and
+ * their offset from `start`.
+ */
+function slice(ranges: readonly AuthoredRange[], start: number, length: number) {
+  const pieces: { offset: number; text: string; author: DocAuthor | null }[] = []
+  let position = 0
+  for (const range of ranges) {
+    const from = Math.max(start, position)
+    const to = Math.min(start + length, position + range.text.length)
+    if (from < to)
+      pieces.push({
+        offset: from - start,
+        text: range.text.slice(from - position, to - position),
+        author: range.author,
+      })
+    position += range.text.length
+  }
+  return pieces
 }
 
 function isLowSurrogate(code: number): boolean {

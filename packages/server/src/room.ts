@@ -74,8 +74,27 @@ const mixedOrigins = Symbol('mixed origins')
  * API calls): stored, relayed to every member and published like a member's change, with `author` as its author.
  */
 export class ServerEdit {
-  constructor(readonly author: Identity) {}
+  constructor(
+    readonly author: Identity,
+    /**
+     * Whom history credits with what this change inserts, when not `author` (`null`: nobody known): a restore
+     * puts back other people's words as theirs. Hooks still hear of the change as `author`'s.
+     */
+    readonly writer?: DocAuthor | null,
+  ) {}
+
+  /** Who history says made this change. */
+  get historyAuthor(): DocAuthor | null {
+    return this.writer === undefined ? toDocAuthor(this.author) : this.writer
+  }
 }
+
+/**
+ * Given to the change of `SyncServer.edit`: queues `part` to run right after the change, as part of the same
+ * edit by the same person, with what it inserts credited in history to `writer` (`null`: nobody known). A restore
+ * uses it to put other people's words back as theirs. `part` must not throw: the change before it is applied.
+ */
+export type CreditPart = (writer: DocAuthor | null, part: (text: Y.Text) => void) => void
 
 /**
  * One open document and everyone editing it: the Y.Doc (with the encodings newcomers are synced from), the
@@ -234,11 +253,11 @@ export class Room {
     const member = this.members.has(origin as RoomMember) ? (origin as RoomMember) : null
     // Who made it: a member here, or someone the server edited for; `null` for changes caught up from elsewhere.
     const identity = member?.info.identity ?? (origin instanceof ServerEdit ? origin.author : null)
-    const author = member ? this.authorOf(member) : identity && toDocAuthor(identity)
+    const author = member ? this.authorOf(member) : origin instanceof ServerEdit ? origin.historyAuthor : null
     if (member) this.lastAuthor = author
     const at = this.now()
     const seq = this.log.append(update, author, new Date(at))
-    if (author) this.changed?.(this.name, at)
+    if (identity) this.changed?.(this.name, at)
     if (this.hooks && this.runner.has('change')) {
       const info = member?.info ?? null
       this.hooks.run('change', { documentName: this.name, update, seq, member: info, author: identity }, info?.id)

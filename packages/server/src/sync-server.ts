@@ -4,7 +4,7 @@ import type { Identity } from './awareness-ownership.js'
 import { CommitQueue, type CommitQueueOptions } from './commit-queue.js'
 import { syncDefaults } from './defaults.js'
 import { DocHistory } from './doc-history.js'
-import type { DocInfo, DocStore } from './doc-store.js'
+import type { DocAuthor, DocInfo, DocStore } from './doc-store.js'
 import { DEFAULT_MAX_DOCUMENT_SIZE, DocumentTooLarge } from './document-size.js'
 import { Documents } from './documents.js'
 import { Fanout, type FanoutOptions } from './fanout.js'
@@ -15,7 +15,7 @@ import { type Logger, silentLogger } from './logger.js'
 import { Member, type MemberContext, type MemberOptions, type SyncSocket } from './member.js'
 import { MemoryStore } from './memory-store.js'
 import type { MessageBus } from './message-bus.js'
-import { type Room, ServerEdit } from './room.js'
+import { type CreditPart, type Room, ServerEdit } from './room.js'
 import { Rooms } from './rooms.js'
 import { noMetrics, type SyncMetrics } from './sync-metrics.js'
 import { MAX_CLOCK } from './update-shape.js'
@@ -284,11 +284,15 @@ export class SyncServer {
    * `DocumentGone` when `name` is an old name of a renamed document or is in the trash, as {@link openRoom} does.
    * `adds` is at most how many bytes the change adds (the request body's, say): when that would take the document
    * past `maxDocumentSize`, it rejects with `DocumentTooLarge` and writes nothing.
+   *
+   * `change` may also hand parts of the edit to `credit(writer, part)` (see {@link CreditPart}): each runs right
+   * after `change`, in order, as its own transaction whose insertions history credits to `writer`. All of it
+   * happens in one turn, so the members and the other instances still receive the edit as one update.
    */
   async edit<T>(
     name: string,
     author: Identity,
-    change: (text: Y.Text) => T,
+    change: (text: Y.Text, credit: CreditPart) => T,
     adds = 0,
   ): Promise<{ result: T; existed: boolean }> {
     if (this.closing) throw new Error('The server is shutting down; it accepts no new changes.')
@@ -298,10 +302,13 @@ export class SyncServer {
       const limit = this.context.maxDocumentSize
       if (room.size.wouldExceed(adds, limit)) throw new DocumentTooLarge(limit)
       const doc = room.doc()
+      const text = doc.getText('content')
+      const credited: { writer: DocAuthor | null; part: (text: Y.Text) => void }[] = []
       let result: T | undefined
       doc.transact(() => {
-        result = change(doc.getText('content'))
+        result = change(text, (writer, part) => credited.push({ writer, part }))
       }, new ServerEdit(author))
+      for (const { writer, part } of credited) doc.transact(() => part(text), new ServerEdit(author, writer))
       await room.log.saved()
       return { result: result as T, existed }
     } finally {

@@ -5,6 +5,7 @@
  * ordinary change that is itself a version.
  */
 import { afterEach, describe, expect, it } from 'vitest'
+import * as Y from 'yjs'
 import { MemoryStore, SyncServer } from '../src/index.js'
 import { MemoryClient, until } from './memory-transport.js'
 
@@ -74,28 +75,109 @@ describe('history', () => {
     await until(() => first.text === 'Hello from Ann. Ben agrees.', 'Ann to get the text back')
     await until(() => second.text === 'Hello from Ann. Ben agrees.', 'Ben to get the text back')
     // Since version 1: Ben deleted it all, the restore put it back.
+    // Since version 1: Ben deleted it all, the restore put back Ann's and Ben's words as theirs.
     expect(restored).toMatchObject({ id: 2, kind: 'restore', by: carla, restoredFrom: 1, inserted: 27, deleted: 27 })
-    expect(restored.authors).toEqual([ben, carla])
+    expect(restored.authors).toEqual([ben, ann])
     expect((await history.versions()).map(({ id, kind }) => [id, kind])).toEqual([
       [1, 'named'],
       [2, 'restore'],
     ])
-    expect(await history.authorship()).toEqual([{ type: 'same', text: 'Hello from Ann. Ben agrees.', author: carla }])
+    expect(await history.authorship()).toEqual([
+      { type: 'same', text: 'Hello from Ann. ', author: ann },
+      { type: 'same', text: 'Ben agrees.', author: ben },
+    ])
     expect(await history.diff(1, 2)).toEqual([
       { type: 'deleted', text: 'Hello from Ann. Ben agrees.', author: ben },
-      { type: 'inserted', text: 'Hello from Ann. Ben agrees.', author: carla },
+      { type: 'inserted', text: 'Hello from Ann. ', author: ann },
+      { type: 'inserted', text: 'Ben agrees.', author: ben },
     ])
 
-    // Ann types into the restored text; authorship names each person's part.
-    first.doc.getText('content').insert(5, ', hi,')
-    await savedBy(first)
+    // Ben types into the restored text; authorship names each person's part.
+    await until(() => second.text === 'Hello from Ann. Ben agrees.', 'Ben to have the restored text')
+    second.doc.getText('content').insert(5, ', hi,')
+    await savedBy(second)
     expect(await history.authorship()).toEqual([
-      { type: 'same', text: 'Hello', author: carla },
-      { type: 'same', text: ', hi,', author: ann },
-      { type: 'same', text: ' from Ann. Ben agrees.', author: carla },
+      { type: 'same', text: 'Hello', author: ann },
+      { type: 'same', text: ', hi,', author: ben },
+      { type: 'same', text: ' from Ann. ', author: ann },
+      { type: 'same', text: 'Ben agrees.', author: ben },
     ])
     await expect(history.textAt(9)).rejects.toThrow('The document "doc" has no version 9; list its versions')
     await expect(history.nameVersion('  ', ann)).rejects.toThrow('A version needs a name: pass a non-empty label.')
+  })
+
+  it("restores each person's words as theirs, in one update to everyone editing, and names the restorer", async () => {
+    const store = new MemoryStore()
+    const sync = new SyncServer({ store, commitDelay: 0 })
+    servers.push(sync)
+    const alice = await join(sync, 'three', '10.0.0.1', 'Alice')
+    const bob = await join(sync, 'three', '10.0.0.2', 'Bob')
+    const carol = await join(sync, 'three', '10.0.0.3', 'Carol')
+    const aliceAuthor = { id: 'ip:10.0.0.1', name: 'Alice', verified: false }
+    const bobAuthor = { id: 'ip:10.0.0.2', name: 'Bob', verified: false }
+    const carolAuthor = { id: 'ip:10.0.0.3', name: 'Carol', verified: false }
+    alice.type('Alice opens. ')
+    await savedBy(alice)
+    await until(() => carol.text === 'Alice opens. ', 'Carol to see Alice')
+    carol.type('Carol answers. ')
+    await savedBy(carol)
+    await until(() => alice.text === 'Alice opens. Carol answers. ', 'Alice to see Carol')
+    alice.type('Alice closes.')
+    await savedBy(alice)
+    const history = sync.history('three')
+    const before = await history.nameVersion('all three', aliceAuthor)
+
+    const all = 'Alice opens. Carol answers. Alice closes.'
+    await until(() => bob.text === all, 'Bob to have all')
+    bob.doc.getText('content').delete(0, all.length)
+    await savedBy(bob)
+    await until(() => alice.text === '' && carol.text === '', 'the text to be gone for Alice and Carol')
+    const deleted = await history.nameVersion('gone', bobAuthor)
+
+    let updatesToCarol = 0
+    carol.doc.on('update', () => updatesToCarol++)
+    const restored = await history.restore(before.id, { key: 'ip:10.0.0.1', name: 'Alice', verified: false })
+    for (const [client, person] of [
+      [alice, 'Alice'],
+      [bob, 'Bob'],
+      [carol, 'Carol'],
+    ] as const) {
+      await until(() => client.text === all, `${person} to get the text back`)
+    }
+    // The restore reached Carol as one update, though history credits its parts to three people.
+    expect(updatesToCarol).toBe(1)
+    const byAuthor = [
+      { type: 'same', text: 'Alice opens. ', author: aliceAuthor },
+      { type: 'same', text: 'Carol answers. ', author: carolAuthor },
+      { type: 'same', text: 'Alice closes.', author: aliceAuthor },
+    ]
+    expect(await history.authorship()).toEqual(byAuthor)
+    expect(await history.authorshipAt(before.id)).toEqual(byAuthor)
+    expect(restored).toMatchObject({ kind: 'restore', by: aliceAuthor, restoredFrom: before.id, inserted: all.length })
+    expect(restored.authors).toEqual([aliceAuthor, carolAuthor])
+    expect(await history.diff(deleted.id, restored.id)).toEqual(
+      byAuthor.map((range) => ({ ...range, type: 'inserted' })),
+    )
+  })
+
+  it("restores text nobody is known for as nobody's, not the restorer's", async () => {
+    const store = new MemoryStore()
+    // Text stored before history was kept: no change names its author.
+    const imported = new Y.Doc({ gc: false })
+    imported.getText('content').insert(0, 'Imported. ')
+    await store.create('old', Y.encodeStateAsUpdate(imported), { title: null, author: null })
+    const sync = new SyncServer({ store, commitDelay: 0 })
+    servers.push(sync)
+    await sync.edit('old', { key: ann.id, name: 'Ann', verified: false }, (text) => text.insert(10, 'Ann adds.'))
+    const history = sync.history('old')
+    const before = await history.nameVersion('both', ann)
+    await sync.edit('old', { key: ben.id, name: 'Ben', verified: false }, (text) => text.delete(0, text.length))
+    const restored = await history.restore(before.id, { key: ben.id, name: 'Ben', verified: false })
+    expect(await history.authorship()).toEqual([
+      { type: 'same', text: 'Imported. ', author: null },
+      { type: 'same', text: 'Ann adds.', author: ann },
+    ])
+    expect(restored).toMatchObject({ by: ben, authors: [ben, ann], inserted: 19, deleted: 19 })
   })
 
   it('takes an automatic version once editing pauses, once, and counts what changed', async () => {
