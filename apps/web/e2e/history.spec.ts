@@ -28,6 +28,18 @@ function previewedVersionText(person: Person): Promise<string> {
     })
 }
 
+/** The text of every range the viewer's editor marks as written by `name`, in document order. */
+function textBy(viewer: Person, name: string): Promise<string> {
+  return viewer.page.evaluate(
+    (author) =>
+      [...document.querySelectorAll('.cm-tandem-author')]
+        .filter((mark) => mark.getAttribute('title') === author)
+        .map((mark) => mark.textContent)
+        .join(''),
+    name,
+  )
+}
+
 /** Names the document as it is now through the panel (opening it first). */
 async function nameVersion(person: Person, label: string): Promise<void> {
   const panel = panelOf(person)
@@ -91,6 +103,19 @@ test('Bob deletes everything; Alice previews the version before and restores it 
   await expect(versionsOf(alice).first()).toContainText(`Restored version ${restoredId}`)
   await expect(versionsOf(alice).first()).toHaveAttribute('aria-pressed', 'true')
   expect(await storedText(tandem.dataDir, docName)).toBe(written)
+
+  // The restore put back each person's words as theirs: Alice restored them, but Carol's stay Carol's.
+  for (const person of [alice, bob, carol]) {
+    const toggle = person.page.getByRole('button', { name: 'Who wrote what' })
+    await toggle.click()
+    await expect(toggle).toHaveAttribute('aria-pressed', 'true')
+    await expect.poll(() => textBy(person, ALICE.name)).toBe('Alice writes the plan.')
+    await expect.poll(() => textBy(person, CAROL.name)).toBe('Carol adds the budget.')
+    // Bob only deleted: he wrote none of the text.
+    await expect(person.page.locator('.author-legend .author-entry')).toHaveText([ALICE.name, CAROL.name])
+  }
+  const marks = bob.page.locator('.cm-tandem-author')
+  await expect(marks.filter({ hasText: 'Carol adds' })).toHaveCSS('background-color', 'rgba(43, 138, 62, 0.22)')
 })
 
 test('the panel works with the keyboard alone and fits a phone', { tag: '@slow' }, async ({ openPerson }) => {
