@@ -107,7 +107,7 @@ export class Attribution {
           for (const clock of [run.clock, run.end]) {
             if (clock >= state) continue
             const struct = structs[Y.findIndexSS(structs, clock)]
-            if (struct instanceof Y.Item && struct.id.clock !== clock) {
+            if (struct instanceof Y.Item && struct.id.clock !== clock && !splitsPair(struct, clock)) {
               Y.getItemCleanStart(transaction, Y.createID(client, clock))
             }
           }
@@ -141,6 +141,17 @@ export class Attribution {
     }
     return ranges
   }
+}
+
+/**
+ * Whether splitting `item` at `clock` would cut a surrogate pair in two: Yjs would turn both halves into U+FFFD
+ * for good. People's changes and a restore's parts insert whole pairs, so no author boundary should fall there;
+ * this makes sure that reading history never rewrites text.
+ */
+function splitsPair(item: Y.Item, clock: number): boolean {
+  if (!(item.content instanceof Y.ContentString)) return false
+  const code = item.content.str.charCodeAt(clock - item.id.clock - 1)
+  return code >= 0xd800 && code <= 0xdbff
 }
 
 function add(map: Map<number, Run[]>, client: number, clock: number, length: number, author: DocAuthor | null) {

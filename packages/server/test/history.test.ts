@@ -108,7 +108,12 @@ describe('history', () => {
 
   it("restores each person's words as theirs, in one update to everyone editing, and names the restorer", async () => {
     const store = new MemoryStore()
-    const sync = new SyncServer({ store, commitDelay: 0 })
+    const heard: (string | null)[] = []
+    const sync = new SyncServer({
+      store,
+      commitDelay: 0,
+      hooks: [{ change: ({ member, author }) => void (member ? null : heard.push(author?.name ?? null)) }],
+    })
     servers.push(sync)
     const alice = await join(sync, 'three', '10.0.0.1', 'Alice')
     const bob = await join(sync, 'three', '10.0.0.2', 'Bob')
@@ -130,8 +135,9 @@ describe('history', () => {
     const all = 'Alice opens. Carol answers. Alice closes.'
     await until(() => bob.text === all, 'Bob to have all')
     bob.doc.getText('content').delete(0, all.length)
+    bob.type('Oops')
     await savedBy(bob)
-    await until(() => alice.text === '' && carol.text === '', 'the text to be gone for Alice and Carol')
+    await until(() => alice.text === 'Oops' && carol.text === 'Oops', "Bob's text to reach Alice and Carol")
     const deleted = await history.nameVersion('gone', bobAuthor)
 
     let updatesToCarol = 0
@@ -155,9 +161,14 @@ describe('history', () => {
     expect(await history.authorshipAt(before.id)).toEqual(byAuthor)
     expect(restored).toMatchObject({ kind: 'restore', by: aliceAuthor, restoredFrom: before.id, inserted: all.length })
     expect(restored.authors).toEqual([aliceAuthor, carolAuthor])
-    expect(await history.diff(deleted.id, restored.id)).toEqual(
-      byAuthor.map((range) => ({ ...range, type: 'inserted' })),
-    )
+    // What the restore deleted, Bob's "Oops", is the restorer's doing.
+    expect(await history.diff(deleted.id, restored.id)).toEqual([
+      { type: 'deleted', text: 'Oops', author: aliceAuthor },
+      ...byAuthor.map((range) => ({ ...range, type: 'inserted' })),
+    ])
+    // The hooks hear every part of the restore as Alice's, the person who made it.
+    await until(() => heard.length === 4, 'the hooks to hear the restore')
+    expect(heard).toEqual(['Alice', 'Alice', 'Alice', 'Alice'])
   })
 
   it("restores text nobody is known for as nobody's, not the restorer's", async () => {
