@@ -106,12 +106,7 @@ export class DocHistory {
     const wanted = await this.authorshipAt(id)
     const text = wanted.map((range) => range.text).join('')
     await this.host.edit(this.name, by, (current, credit) =>
-      replaceDifference(current, text, (start, length) => {
-        for (const piece of slice(wanted, start, length)) {
-          const at = start + piece.offset
-          credit(piece.author, (content) => content.insert(at, piece.text))
-        }
-      }),
+      replaceDifference(current, text, (start, length) => insertByAuthor(slice(wanted, start, length), start, credit)),
     )
     const about = { label: null, by: toDocAuthor(by), restoredFrom: id }
     return (await this.createVersion('restore', about)) as StoredVersion
@@ -233,12 +228,44 @@ export function replaceDifference(
   if (added > 0) insert(start, added)
 }
 
+/** A stretch of text to put back, with who wrote it and where it goes (from where the restore inserts). */
+interface Piece {
+  readonly offset: number
+  readonly text: string
+  readonly author: DocAuthor | null
+}
+
+/**
+ * Inserts `pieces` (in text order, laid end to end from `start`) as one credited part per author rather than one
+ * per piece, so that a version where people took turns line by line makes a handful of logged changes and hook
+ * calls, not one per line. Each piece goes in after the pieces before it that are already in.
+ */
+function insertByAuthor(pieces: readonly Piece[], start: number, credit: CreditPart): void {
+  const byAuthor = new Map<string, Piece[]>()
+  for (const piece of pieces) {
+    const key = authorKey(piece.author)
+    const group = byAuthor.get(key)
+    if (group) group.push(piece)
+    else byAuthor.set(key, [piece])
+  }
+  const placed: Piece[] = []
+  for (const group of byAuthor.values()) {
+    credit(group[0]?.author ?? null, (text) => {
+      for (const piece of group) {
+        const before = placed.reduce((sum, other) => (other.offset < piece.offset ? sum + other.text.length : sum), 0)
+        text.insert(start + before, piece.text)
+        placed.push(piece)
+      }
+    })
+  }
+}
+
 /**
  * The part of `ranges` (laid end to end) from `start` for `length` characters, as pieces with their author and
  * their offset from `start`.
  */
-function slice(ranges: readonly AuthoredRange[], start: number, length: number) {
-  const pieces: { offset: number; text: string; author: DocAuthor | null }[] = []
+function slice(ranges: readonly AuthoredRange[], start: number, length: number): Piece[] {
+  const pieces: Piece[] = []
   let position = 0
   for (const range of ranges) {
     const from = Math.max(start, position)
