@@ -179,11 +179,12 @@ let skipped = 0
 /**
  * The Vitest files of the slow suite: they kill processes (kill -9 mid-write, mid-compaction, mid-version), wait out
  * real timeouts (scale-out waits 30 s for a dead instance's presence to time out; webhooks wait out retries), check
- * every update of the real editing traces, or start nginx, PM2 and systemd units, or Node.js 22. The hostile-writer
- * tests run alone, after the others, because they hold the server to response-time bounds (a /healthz answer and a
- * relay within 1 s during an attack) that a second test file on a 2-core machine would disturb. The other files
- * mostly wait on real server processes and sockets: three at a time keep a 2-core machine busy without starving
- * them.
+ * every update of the real editing traces, start nginx, PM2, systemd units or Node.js 22, or test the PostgreSQL
+ * store and the Redis bus themselves (the quick suite runs the same store contract on SQLite and in memory); and the
+ * revocable links, a second feature's worth of server processes. The hostile-writer tests run alone, after the
+ * others, because they hold the server to response-time bounds (a /healthz answer and a relay within 1 s during an
+ * attack) that a second test file on a 2-core machine would disturb. The other files mostly wait on real server
+ * processes and sockets: three at a time keep a 2-core machine busy without starving them.
  */
 const slowFiles = [
   'apps/server/test/scale-out.test.ts',
@@ -195,6 +196,11 @@ const slowFiles = [
   'apps/server/test/node-versions.test.ts',
   'apps/server/test/webhooks.test.ts',
   'packages/server/src/update-shape.test.ts',
+  'apps/server/test/links.test.ts',
+  'packages/store-postgres/src/postgres-store.test.ts',
+  'packages/store-postgres/src/compaction.test.ts',
+  'packages/redis/src/fanout.test.ts',
+  'packages/redis/src/redis-bus.test.ts',
 ]
 const alone = 'apps/server/test/hostile-'
 const vitestRuns = [

@@ -5,9 +5,9 @@ test.describe('on a server that needs access tokens', () => {
   // The browser logs the refused connection of the person without a token as a console error.
   test.use({ consoleErrors: 'allow' })
 
-  test('a link with a token opens the document, a read-only link shows it without typing, no token says why', async ({
-    openPerson,
-  }) => {
+  test('a link with a token opens the document, a read-only link shows it without typing, no token says why', {
+    tag: '@slow',
+  }, async ({ openPerson }) => {
     const { server, secret } = await startTokenAppServer()
     const mint = (access: 'read' | 'write') => mintToken(secret, { docs: ['team/*'], access })
     try {

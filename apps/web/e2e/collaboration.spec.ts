@@ -39,7 +39,9 @@ test('three people type at the same time and end with the same text', async ({ o
   expect(await stored.text()).toBe(merged)
 })
 
-test('the presence bar shows the three people and updates when one leaves', async ({ openPerson }) => {
+test('the presence bar shows the three people and updates when one leaves', { tag: '@slow' }, async ({
+  openPerson,
+}) => {
   const ada = await openPerson(ADA)
   const bob = await openPerson(BOB)
   const cy = await openPerson(CY)

@@ -65,11 +65,9 @@ async function dropFile(target: Locator, file: TestFile, at?: { x: number; y: nu
 /** The document name of the page a person is on. */
 const docNameOf = (person: Person) => decodeURIComponent(new URL(person.page.url()).pathname.replace(/^\/d\//, ''))
 
-test('a file imported with the File menu opens as a new document, with its title, that others see and the server stores', async ({
-  openPerson,
-  tandem,
-  docName,
-}) => {
+test('a file imported with the File menu opens as a new document, with its title, that others see and the server stores', {
+  tag: '@slow',
+}, async ({ openPerson, tandem, docName }) => {
   const ada = await openPerson({ name: 'Ada Lovelace' })
   await ada.typeAtEnd('This document stays as it is.')
   await expect(ada.pill).toHaveText('All changes saved')

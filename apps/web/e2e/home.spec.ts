@@ -1,6 +1,6 @@
 import { expect, test } from './fixtures.js'
 
-test('a new document from the home page appears in the recent list', async ({ openPerson }) => {
+test('a new document from the home page appears in the recent list', { tag: '@slow' }, async ({ openPerson }) => {
   const ada = await openPerson({ name: 'Ada Lovelace', color: '#2f6fdd', path: '/' })
   const page = ada.page
   await expect(page.getByText('Documents you open in this browser show up here.')).toBeVisible()

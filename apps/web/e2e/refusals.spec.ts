@@ -85,7 +85,9 @@ test('a link pasted over a refused page opens the document', { tag: '@slow' }, a
   expect(person.page.url()).toBe(`${server.httpUrl}/d/${docName}`)
 })
 
-test('a person over the open-documents limit is told so, not that they are offline', async ({ openPerson }) => {
+test('a person over the open-documents limit is told so, not that they are offline', { tag: '@slow' }, async ({
+  openPerson,
+}) => {
   const limited = await startTandem({ args: ['--web-dir', testDist, '--max-docs-per-ip', '1'] })
   try {
     const person = await openPerson({ name: 'Ada Lovelace', path: null })

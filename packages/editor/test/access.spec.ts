@@ -44,9 +44,9 @@ test('a token for other documents: "forbidden"', async ({ openPerson, docName })
   })
 })
 
-test('a read token: the editor is read-only, presence still shows, and the server keeps the text as it was', async ({
-  openPerson,
-}) => {
+test('a read token: the editor is read-only, presence still shows, and the server keeps the text as it was', {
+  tag: '@slow',
+}, async ({ openPerson }) => {
   await withAuthServer(async (server) => {
     const [writeToken, readToken] = await Promise.all([mint('test/*', 'write'), mint('test/*', 'read')])
     const ada = await openPerson({ name: 'Ada', serverUrl: server.url, token: writeToken })
