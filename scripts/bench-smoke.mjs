@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `pnpm bench:smoke`: the benchmark harness (tools/bench), which `pnpm test` leaves out, still type-checks, lints,
+// `pnpm bench:smoke`: the benchmark harness (tools/bench), which the test suites leave out, still type-checks, lints,
 // passes its own tests and runs. The run is one short scenario against real server processes (the built server,
 // which the harness's tests, running from sources, do not start); its figures mean nothing. A scenario the harness
 // catches and reports as failed still ends `pnpm bench` with 0, so this reads the run's results.json and fails

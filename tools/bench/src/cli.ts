@@ -15,6 +15,7 @@ import type { RunResults } from './results.js'
 import { readRevision } from './revision.js'
 import { RunContext } from './run-context.js'
 import { runBigDoc } from './scenarios/big-doc.js'
+import { runBigMemory } from './scenarios/big-memory.js'
 import { runBrowser } from './scenarios/browser.js'
 import { runChecks } from './scenarios/checks.js'
 import { runColdLoad } from './scenarios/cold-load.js'
@@ -163,6 +164,9 @@ async function runScenario(ctx: RunContext, scenario: ScenarioId): Promise<void>
       return
     case 'big-doc':
       results.bigDoc = (await runBigDoc(ctx)) ?? undefined
+      return
+    case 'big-memory':
+      results.bigMemory = await runBigMemory(ctx)
       return
   }
 }

@@ -16,6 +16,7 @@ export const SCENARIOS = [
   'collab',
   'browser',
   'big-doc',
+  'big-memory',
 ] as const
 export type ScenarioId = (typeof SCENARIOS)[number]
 
@@ -77,6 +78,8 @@ Options:
                        browser      Chromium: keystroke-to-remote-render, opening automerge-paper
                        big-doc      Chromium: typing in a 2 MiB, 26,000-line Markdown document without blank
                                     lines, locally and to another person (Tandem + SQLite only)
+                       big-memory   a 40 MiB document: the server's resident memory before and at its peak
+                                    while it is uploaded, synced by two newcomers, and loaded from storage
   --servers <list>   Servers to compare (default: all): ${SERVER_KINDS.join(', ')}
   --quick            Short stages, fewer steps, no repeats of disturbed measurements (under 3 minutes);
                      figures are rougher.

@@ -3,6 +3,7 @@ import type { BenchOptions } from './options.js'
 import type { ProfileSummary } from './profile-summary.js'
 import type { Revision } from './revision.js'
 import type { BigDocScenarioResult } from './scenarios/big-doc.js'
+import type { BigMemoryScenarioResult } from './scenarios/big-memory.js'
 import type { BrowserScenarioResult } from './scenarios/browser.js'
 import type { ChecksScenarioResult } from './scenarios/checks.js'
 import type { ColdScenarioResult } from './scenarios/cold-load.js'
@@ -39,6 +40,7 @@ export interface RunResults {
   collab?: CollabScenarioResult
   browser?: BrowserScenarioResult
   bigDoc?: BigDocScenarioResult
+  bigMemory?: BigMemoryScenarioResult
   profiles: ProfileSummary[]
   skipped: { scenario: string; reason: string }[]
 }

@@ -2,7 +2,7 @@ import * as Y from 'yjs'
 import { readTrace, type SequentialTrace } from '../traces.js'
 
 /** The documents of the cold-load scenario. */
-export type ColdDocKind = 'random-100k' | 'automerge-paper'
+export type ColdDocKind = 'random-100k' | 'automerge-paper' | 'big-40mib'
 
 /** A document, as the updates that build it (about a thousand, as typing would send them) and its final text. */
 export interface ColdDoc {
@@ -17,6 +17,8 @@ export interface ColdDoc {
 
 const UPLOAD_UPDATES = 1000
 const RANDOM_EDITS = 100_000
+/** The big document: 40 MiB of text, pasted by one person in 1,000 pieces of 40 KiB. */
+const BIG_BYTES = 40 * 1024 * 1024
 
 /** Builds a cold-load document in a Y.Doc, capturing the updates a client would send for it. */
 export function buildColdDoc(kind: ColdDocKind, tracesDir: string | null): ColdDoc {
@@ -39,6 +41,18 @@ export function buildColdDoc(kind: ColdDocKind, tracesDir: string | null): ColdD
       })
     }
     edits = RANDOM_EDITS
+  } else if (kind === 'big-40mib') {
+    // Lines of words from a seeded generator: text, as a log or a data dump is, not one repeated character.
+    const random = seededRandom(40)
+    const piece = Math.floor(BIG_BYTES / UPLOAD_UPDATES)
+    for (let u = 0; u < UPLOAD_UPDATES; u++) {
+      let chunk = ''
+      while (chunk.length < piece) {
+        chunk += `${Math.floor(random() * 1e9).toString(36)} ${random() < 0.1 ? '\n' : ''}`
+      }
+      text.insert(text.length, chunk.slice(0, piece))
+      edits++
+    }
   } else {
     if (!tracesDir) throw new Error('The automerge-paper document needs the editing traces.')
     const trace = readTrace<SequentialTrace>(tracesDir, 'automerge-paper')

@@ -8,6 +8,7 @@ import { fixed, table, whole } from './format.js'
 import { scaleOutTables } from './scale-out-tables.js'
 import {
   bigDocTable,
+  bigMemoryTable,
   browserTable,
   checksTables,
   coldTables,
@@ -139,6 +140,14 @@ export function renderMarkdown(results: RunResults, charts: Chart[], imagePath: 
         `${(bigDoc.chars / 1048576).toFixed(2)} MiB, ${bigDoc.keystrokes} keystrokes\n`,
     )
     out.push(bigDocTable(bigDoc))
+  }
+  if (results.bigMemory) {
+    const { bigMemory } = results
+    out.push(
+      `\n### Big document in memory: ${(bigMemory.textLength / 1048576).toFixed(1)} MiB of text, ` +
+        `${(bigMemory.stateBytes / 1048576).toFixed(1)} MiB of Yjs state\n`,
+    )
+    out.push(bigMemoryTable(bigMemory))
   }
   if (results.profiles.length > 0) {
     out.push('\n### CPU profiles (node --cpu-prof, self time)\n')

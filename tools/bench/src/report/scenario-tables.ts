@@ -355,6 +355,36 @@ export function bigDocTable(results: NonNullable<RunResults['bigDoc']>): string 
   )
 }
 
+/**
+ * The big-memory table: each server's resident memory before the 40 MiB document and its rise at the peak of each
+ * phase (MiB), and the rise as a ratio to the reference server's.
+ */
+export function bigMemoryTable(results: NonNullable<RunResults['bigMemory']>): string {
+  const mib = (bytes: number | null) => (bytes === null || !Number.isFinite(bytes) ? '—' : (bytes / 1048576).toFixed(0))
+  const reference = results.runs.find((run) => run.server === 'reference')
+  const rise = (run: (typeof results.runs)[number]) => Math.max(run.uploadPeakRss, run.syncPeakRss) - run.baselineRss
+  return table(
+    [
+      'server',
+      'before (MiB)',
+      'upload peak (MiB)',
+      'two newcomers’ sync peak (MiB)',
+      'highest rise (MiB)',
+      '× reference',
+      'after a restart → loaded from storage, peak (MiB)',
+    ],
+    results.runs.map((run) => [
+      run.server + failedNote(run.error),
+      mib(run.baselineRss),
+      mib(run.uploadPeakRss),
+      mib(run.syncPeakRss),
+      mib(rise(run)),
+      ratio(rise(run), reference && rise(reference)),
+      run.storagePeakRss === null ? '—' : `${mib(run.storageBaselineRss)} → ${mib(run.storagePeakRss)}`,
+    ]),
+  )
+}
+
 /** The CPU profile summaries. */
 export function profileTables(results: RunResults): string {
   return results.profiles

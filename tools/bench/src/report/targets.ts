@@ -142,6 +142,7 @@ export function evaluateTargets(results: RunResults): TargetResult[] {
   } else {
     targets.push(notMeasured('Browser keystroke-to-remote-render p99 ≤ 50 ms with 10 people'))
   }
+  if (results.bigMemory) targets.push(bigMemoryTarget(results.bigMemory))
   return targets
 }
 
@@ -187,5 +188,23 @@ function historyCpuTarget(results: RunResults): TargetResult {
       (versionsRatio === null ? '' : `; with a version every 2 s ${versionsRatio.toFixed(3)}×`) +
       (results.historyCpu.config.rate === 2500 ? '' : ` (at ${whole(results.historyCpu.config.rate)} inserts/s)`),
     met: results.historyCpu.config.rate === 2500 ? pairedRatio <= HISTORY_CPU_LIMIT : null,
+  }
+}
+
+/** A 40 MiB document raises the server's peak memory no more than it raises the reference server's. */
+function bigMemoryTarget(result: NonNullable<RunResults['bigMemory']>): TargetResult {
+  const target = 'A 40 MiB document: peak server memory rise ≤ the reference server’s'
+  const rise = (server: ServerKind) => {
+    const run = result.runs.find((r) => r.server === server)
+    return run ? Math.max(run.uploadPeakRss, run.syncPeakRss) - run.baselineRss : Number.NaN
+  }
+  const [tandem, reference] = [rise('tandem-sqlite'), rise('reference')]
+  if (!Number.isFinite(tandem) || !Number.isFinite(reference))
+    return { target, measured: 'not measured in this run', met: null }
+  const mib = (bytes: number) => `${(bytes / 1048576).toFixed(0)} MiB`
+  return {
+    target,
+    measured: `${mib(tandem)} vs ${mib(reference)} = ${ratio(tandem, reference)}`,
+    met: tandem <= reference,
   }
 }
