@@ -119,6 +119,7 @@ export class CommitQueue implements LogWriter {
     const batch = this.pending
     this.pending = new Map()
     this.soon = false
+    const compaction = this.compactionAfter(batch)
     const entries: StoreEntry[] = []
     for (const [log, updates] of batch) {
       // The title and author go with the last update of each document: the store keeps the latest.
@@ -144,16 +145,31 @@ export class CommitQueue implements LogWriter {
     this.retryAt = 0
     this.metrics.committed((performance.now() - started) / 1000, entries.length)
     for (const [log, updates] of batch) log.stored(updates.length)
-    // One compaction per commit, of the longest log: under an even load every document reaches the threshold
-    // in the same commit, and compacting them all there stalled the queue (and the event loop) for an encode and
-    // an fsync per document, ~100 ms. One per commit spreads them out, and after that their logs stay apart. A
-    // document left over is compacted in a later commit that stores its updates, or when it unloads.
+    if (compaction) await this.compactNow(compaction.log, false, compaction.state)
+  }
+
+  /**
+   * The document to compact once `batch` is stored, with its state taken now, before the append: then the state
+   * holds exactly what storage will hold, and not the updates that arrive while the append runs. A state with such
+   * an update replaces the log it folds into author spans, but the update's own log entry (its author) is stored
+   * only by a later commit: a crash before that one keeps the text and loses who wrote it.
+   *
+   * One compaction per commit, of the longest log: under an even load every document reaches the threshold in the
+   * same commit, and compacting them all there stalled the queue (and the event loop) for an encode and an fsync
+   * per document, ~100 ms. One per commit spreads them out, and after that their logs stay apart. A document left
+   * over is compacted in a later commit that stores its updates, or when it unloads.
+   */
+  private compactionAfter(batch: Map<WriteLog, Queued[]>): { log: WriteLog; state: Uint8Array } | null {
     let longest: WriteLog | null = null
-    for (const log of batch.keys()) {
-      const entries = log.uncompactedEntries
-      if (entries >= this.compactAfter && (!longest || entries > longest.uncompactedEntries)) longest = log
+    let most = 0
+    for (const [log, updates] of batch) {
+      const entries = log.uncompactedEntries + updates.length
+      if (entries >= this.compactAfter && entries > most) {
+        longest = log
+        most = entries
+      }
     }
-    if (longest) await this.compactNow(longest)
+    return longest ? { log: longest, state: longest.snapshot() } : null
   }
 
   private requeue(batch: Map<WriteLog, Queued[]>): void {
@@ -163,10 +179,16 @@ export class CommitQueue implements LogWriter {
     }
   }
 
-  private async compactNow(log: WriteLog, rewrite = false): Promise<void> {
+  /**
+   * Replaces the document's stored log with `state` (by default its state now). Not while updates of it wait to be
+   * stored: the state would hold them without their log entries (see {@link compactionAfter}); a later commit
+   * compacts it instead.
+   */
+  private async compactNow(log: WriteLog, rewrite = false, state?: Uint8Array): Promise<void> {
     if (log.uncompactedEntries === 0 && !rewrite) return
+    if (state === undefined && this.pending.has(log)) return
     try {
-      await this.store.compact(log.name, log.snapshot())
+      await this.store.compact(log.name, state ?? log.snapshot())
       log.compacted()
     } catch (error) {
       this.metrics.error('compact-failed')
