@@ -1,19 +1,7 @@
-import { expect, type Person, test } from './fixtures.js'
+import { expect, test, textBy } from './fixtures.js'
 
 const ALICE = { name: 'Alice', color: '#2f6fdd' }
 const BOB = { name: 'Bob', color: '#d9480f' }
-
-/** The text of every range the viewer's editor marks as written by `name`, in document order. */
-function textBy(viewer: Person, name: string): Promise<string> {
-  return viewer.page.evaluate(
-    (author) =>
-      [...document.querySelectorAll('.cm-tandem-author')]
-        .filter((mark) => mark.getAttribute('title') === author)
-        .map((mark) => mark.textContent)
-        .join(''),
-    name,
-  )
-}
 
 test('who wrote what: each person’s text in their colour, kept up as they type, remembered, and off again', {
   tag: '@slow',

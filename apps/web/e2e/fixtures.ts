@@ -176,4 +176,16 @@ export async function serverText(tandem: TandemProcess, docName: string): Promis
   return response.ok ? response.text() : null
 }
 
+/** The text of every range the viewer's editor marks as written by `name` ("Who wrote what"), in document order. */
+export function textBy(viewer: Person, name: string): Promise<string> {
+  return viewer.page.evaluate(
+    (author) =>
+      [...document.querySelectorAll('.cm-tandem-author')]
+        .filter((mark) => mark.getAttribute('title') === author)
+        .map((mark) => mark.textContent)
+        .join(''),
+    name,
+  )
+}
+
 export { expect }

@@ -1,7 +1,7 @@
 // The history panel: versions, a preview compared with the text now, naming and restoring, by keyboard, on a
 // phone and for a person with a read-only link.
 import { mintToken, storedText } from '@tandem/test-utils'
-import { expect, type Person, startTokenAppServer, test } from './fixtures.js'
+import { expect, type Person, startTokenAppServer, test, textBy } from './fixtures.js'
 
 const ALICE = { name: 'Alice Ames', color: '#2f6fdd' }
 const BOB = { name: 'Bob Kahn', color: '#d9480f' }
@@ -26,18 +26,6 @@ function previewedVersionText(person: Person): Promise<string> {
       for (const added of copy.querySelectorAll('ins')) added.remove()
       return copy.textContent ?? ''
     })
-}
-
-/** The text of every range the viewer's editor marks as written by `name`, in document order. */
-function textBy(viewer: Person, name: string): Promise<string> {
-  return viewer.page.evaluate(
-    (author) =>
-      [...document.querySelectorAll('.cm-tandem-author')]
-        .filter((mark) => mark.getAttribute('title') === author)
-        .map((mark) => mark.textContent)
-        .join(''),
-    name,
-  )
 }
 
 /** Names the document as it is now through the panel (opening it first). */
