@@ -22,6 +22,7 @@ import {
   oldNameMessage,
   readJsonBody,
   requestQuery,
+  shortText,
 } from './http-helpers.js'
 
 /** Settings of the history API. */
@@ -192,14 +193,12 @@ function versionRef(ctx: Context, query: URLSearchParams, key: 'from' | 'to'): V
 /** The version name from a JSON body: a string of 1 to {@link MAX_VERSION_LABEL} characters after trimming. */
 function versionLabel(ctx: Context, body: Record<string, unknown>): string {
   if (body.label === undefined) return ctx.throw(400, 'The body needs "label": the name to give the version.')
-  if (typeof body.label !== 'string') return ctx.throw(400, '"label" must be a string: the name to give the version.')
-  const label = body.label.trim()
-  if (label === '') return ctx.throw(400, '"label" is empty: give the version a name.')
-  const length = [...label].length
-  if (length > MAX_VERSION_LABEL) {
-    return ctx.throw(400, `"label" is ${length} characters long; a version's name has at most ${MAX_VERSION_LABEL}.`)
-  }
-  return label
+  return shortText(ctx, 'label', body.label, {
+    meaning: 'the name to give the version',
+    ifEmpty: 'give the version a name',
+    limitOf: "a version's name",
+    max: MAX_VERSION_LABEL,
+  })
 }
 
 /** A version as the API answers it: everything but its snapshot. */

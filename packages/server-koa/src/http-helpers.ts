@@ -127,12 +127,31 @@ const MAX_PERSON_NAME = 100
  */
 export function namedIdentity(ctx: Context, identity: Identity, body: Record<string, unknown>): Identity {
   if (body.name === undefined) return identity
-  if (typeof body.name !== 'string') return ctx.throw(400, '"name" must be a string: the name of the person asking.')
-  const name = body.name.trim()
-  if (name === '') return ctx.throw(400, '"name" is empty: leave it out, or give the name of the person asking.')
-  const length = [...name].length
-  if (length > MAX_PERSON_NAME) {
-    return ctx.throw(400, `"name" is ${length} characters long; a person's name has at most ${MAX_PERSON_NAME}.`)
-  }
+  const name = shortText(ctx, 'name', body.name, {
+    meaning: 'the name of the person asking',
+    ifEmpty: 'leave it out, or give the name of the person asking',
+    limitOf: "a person's name",
+    max: MAX_PERSON_NAME,
+  })
   return identity.verified || identity.name ? identity : { ...identity, name }
+}
+
+/**
+ * The string `value` of the body's `field`, trimmed, when it is 1 to `max` characters long (counted as characters,
+ * not UTF-16 units); otherwise answers 400 saying what was wrong, in `about`'s words.
+ */
+export function shortText(
+  ctx: Context,
+  field: string,
+  value: unknown,
+  about: { meaning: string; ifEmpty: string; limitOf: string; max: number },
+): string {
+  if (typeof value !== 'string') return ctx.throw(400, `"${field}" must be a string: ${about.meaning}.`)
+  const text = value.trim()
+  if (text === '') return ctx.throw(400, `"${field}" is empty: ${about.ifEmpty}.`)
+  const length = [...text].length
+  if (length > about.max) {
+    return ctx.throw(400, `"${field}" is ${length} characters long; ${about.limitOf} has at most ${about.max}.`)
+  }
+  return text
 }
