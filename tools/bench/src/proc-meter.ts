@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs'
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
 
 // Linux reports process times in clock ticks; USER_HZ is 100 on every mainstream distribution and architecture.
 const TICKS_PER_SECOND = 100
@@ -24,9 +24,28 @@ export class ProcMeter {
 
   /** Resident set size (VmRSS) in bytes. */
   rssBytes(): number {
+    return this.statusBytes('VmRSS')
+  }
+
+  /** The highest resident set size since the process started or since {@link resetHighWaterMark} (VmHWM). */
+  highWaterMarkBytes(): number {
+    return this.statusBytes('VmHWM')
+  }
+
+  /** Resets VmHWM to the current RSS (Linux ≥ 4.0, `/proc/<pid>/clear_refs`); `false` where it cannot. */
+  resetHighWaterMark(): boolean {
+    try {
+      writeFileSync(`/proc/${this.pid}/clear_refs`, '5')
+      return true
+    } catch {
+      return false
+    }
+  }
+
+  private statusBytes(field: 'VmRSS' | 'VmHWM'): number {
     try {
       const status = readFileSync(`/proc/${this.pid}/status`, 'utf8')
-      const match = /^VmRSS:\s+(\d+) kB/m.exec(status)
+      const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)
       return match ? Number(match[1]) * 1024 : Number.NaN
     } catch {
       return Number.NaN

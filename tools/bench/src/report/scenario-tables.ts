@@ -2,6 +2,7 @@ import type { FreshSync } from '../load/cold-clients.js'
 import type { StageResult } from '../load/fanout-clients.js'
 import { DISTURBED_CORES } from '../proc-meter.js'
 import type { RunResults } from '../results.js'
+import { peakRise } from '../scenarios/big-memory.js'
 import { type ChecksShare, shareText } from '../scenarios/checks.js'
 import { type FanoutScenarioResult, kneeIsLowerBound, stageAt, stagePasses } from '../scenarios/fanout.js'
 import { HISTORY_VARIANTS, type HistoryVariant, historyCpuFigures, stageCores } from '../scenarios/history-cpu.js'
@@ -362,7 +363,6 @@ export function bigDocTable(results: NonNullable<RunResults['bigDoc']>): string 
 export function bigMemoryTable(results: NonNullable<RunResults['bigMemory']>): string {
   const mib = (bytes: number | null) => (bytes === null || !Number.isFinite(bytes) ? '—' : (bytes / 1048576).toFixed(0))
   const reference = results.runs.find((run) => run.server === 'reference')
-  const rise = (run: (typeof results.runs)[number]) => Math.max(run.uploadPeakRss, run.syncPeakRss) - run.baselineRss
   return table(
     [
       'server',
@@ -378,8 +378,8 @@ export function bigMemoryTable(results: NonNullable<RunResults['bigMemory']>): s
       mib(run.baselineRss),
       mib(run.uploadPeakRss),
       mib(run.syncPeakRss),
-      mib(rise(run)),
-      ratio(rise(run), reference && rise(reference)),
+      mib(peakRise(run)),
+      ratio(peakRise(run), reference && peakRise(reference)),
       run.storagePeakRss === null ? '—' : `${mib(run.storageBaselineRss)} → ${mib(run.storagePeakRss)}`,
     ]),
   )

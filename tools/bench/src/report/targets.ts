@@ -1,4 +1,5 @@
 import type { RunResults } from '../results.js'
+import { peakRise } from '../scenarios/big-memory.js'
 import { CHECKS_SHARE_LIMIT, checksShare, shareText } from '../scenarios/checks.js'
 import { type FanoutScenarioResult, kneeIsLowerBound } from '../scenarios/fanout.js'
 import { HISTORY_CPU_LIMIT, historyCpuFigures } from '../scenarios/history-cpu.js'
@@ -196,7 +197,7 @@ function bigMemoryTarget(result: NonNullable<RunResults['bigMemory']>): TargetRe
   const target = 'A 40 MiB document: peak server memory rise ≤ the reference server’s'
   const rise = (server: ServerKind) => {
     const run = result.runs.find((r) => r.server === server)
-    return run ? Math.max(run.uploadPeakRss, run.syncPeakRss) - run.baselineRss : Number.NaN
+    return run ? peakRise(run) : Number.NaN
   }
   const [tandem, reference] = [rise('tandem-sqlite'), rise('reference')]
   if (!Number.isFinite(tandem) || !Number.isFinite(reference))

@@ -1,4 +1,3 @@
-import { readFileSync, writeFileSync } from 'node:fs'
 import { ProcMeter } from '../proc-meter.js'
 import type { RunContext } from '../run-context.js'
 import type { ServerKind, ServerUnderTest } from '../servers/server-under-test.js'
@@ -20,6 +19,11 @@ export interface BigMemoryRun {
   /** Tandem: the baseline of that restarted server. */
   storageBaselineRss: number | null
   error?: string
+}
+
+/** How far a server's resident memory rose above its baseline at its highest, uploading or syncing. */
+export function peakRise(run: BigMemoryRun): number {
+  return Math.max(run.uploadPeakRss, run.syncPeakRss) - run.baselineRss
 }
 
 /** The big-memory scenario's results. */
@@ -100,7 +104,7 @@ async function syncWhole(ctx: RunContext, running: ServerUnderTest): Promise<voi
 
 /** The process's highest resident memory while `work` runs: the kernel's high-water mark, else samples. */
 async function peakDuring(meter: ProcMeter, work: () => Promise<unknown>): Promise<number> {
-  const kernelPeak = resetHighWaterMark(meter.pid)
+  const kernelPeak = meter.resetHighWaterMark()
   const stopSampling = meter.watchPeakRss(20)
   try {
     await work()
@@ -109,25 +113,6 @@ async function peakDuring(meter: ProcMeter, work: () => Promise<unknown>): Promi
     throw error
   }
   const sampled = stopSampling()
-  const peak = kernelPeak ? highWaterMark(meter.pid) : Number.NaN
+  const peak = kernelPeak ? meter.highWaterMarkBytes() : Number.NaN
   return Number.isFinite(peak) ? Math.max(peak, sampled) : sampled
-}
-
-/** Resets the process's `VmHWM` to its current RSS (Linux ≥ 4.0); `false` where it cannot. */
-function resetHighWaterMark(pid: number): boolean {
-  try {
-    writeFileSync(`/proc/${pid}/clear_refs`, '5')
-    return true
-  } catch {
-    return false
-  }
-}
-
-function highWaterMark(pid: number): number {
-  try {
-    const match = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
-    return match ? Number(match[1]) * 1024 : Number.NaN
-  } catch {
-    return Number.NaN
-  }
 }

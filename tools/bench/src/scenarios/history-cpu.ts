@@ -165,31 +165,28 @@ export function historyCpuFigures(result: HistoryCpuScenarioResult): HistoryCpuF
     kept
       .filter((run) => run.variant === variant && (repetition === undefined || run.repetition === repetition))
       .map((run) => stageCores(run.stage))
-  const ratios: number[] = []
-  const paired: Record<'history on' | 'history off', number[]> = { 'history on': [], 'history off': [] }
-  for (let repetition = 1; repetition <= result.config.repetitions; repetition++) {
-    const [on, off] = [coresOf('history on', repetition)[0], coresOf('history off', repetition)[0]]
-    if (on === undefined || off === undefined || !(off > 0)) continue
-    ratios.push(on / off)
-    paired['history on'].push(on)
-    paired['history off'].push(off)
+  /** The repetitions where `variant` and history off both kept up: each one's cores, and their ratio. */
+  const pairedWithOff = (variant: HistoryVariant) => {
+    const pairs: { cores: number; off: number; ratio: number }[] = []
+    for (let repetition = 1; repetition <= result.config.repetitions; repetition++) {
+      const [cores, off] = [coresOf(variant, repetition)[0], coresOf('history off', repetition)[0]]
+      if (cores !== undefined && off !== undefined && off > 0) pairs.push({ cores, off, ratio: cores / off })
+    }
+    return pairs
   }
-  if (ratios.length === 0) return null
-  const versionsRatios: number[] = []
-  for (let repetition = 1; repetition <= result.config.repetitions; repetition++) {
-    const [versions, off] = [coresOf('versions every 2 s', repetition)[0], coresOf('history off', repetition)[0]]
-    if (versions !== undefined && off !== undefined && off > 0) versionsRatios.push(versions / off)
-  }
+  const onOff = pairedWithOff('history on')
+  if (onOff.length === 0) return null
+  const versionsRatios = pairedWithOff('versions every 2 s').map((pair) => pair.ratio)
   const cores = {
-    'history on': median(paired['history on']),
-    'history off': median(paired['history off']),
+    'history on': median(onOff.map((pair) => pair.cores)),
+    'history off': median(onOff.map((pair) => pair.off)),
     'versions every 2 s': median(coresOf('versions every 2 s')),
     reference: median(coresOf('reference')),
   }
   return {
     cores,
-    pairs: ratios.length,
-    pairedRatio: median(ratios),
+    pairs: onOff.length,
+    pairedRatio: median(onOff.map((pair) => pair.ratio)),
     medianRatio: cores['history on'] / cores['history off'],
     versionsRatio: versionsRatios.length > 0 ? median(versionsRatios) : null,
   }
