@@ -90,3 +90,24 @@ it("rejects with a HistoryError carrying the server's status and message", async
   })
   expect(() => documentHistory({ serverUrl: server.url, docName: '' })).toThrow(/docName "" cannot be used/)
 })
+
+it("sends the person's name, which a server without access control records as who named and restored", async () => {
+  const open = await startTandem({ args: ['--version-pause', '1h', '--version-max', '1h'] })
+  try {
+    const put = await fetch(`${open.httpUrl}/api/docs/client%2Fnamed/text`, {
+      method: 'PUT',
+      headers: { 'Content-Type': 'text/plain' },
+      body: 'Hello.',
+    })
+    expect(put.status).toBe(201)
+    // Asked before each request: a person who renames themselves meanwhile is recorded by the new name.
+    let name = ' Ada '
+    const history = documentHistory({ serverUrl: open.url, docName: 'client/named', name: () => name })
+    const named = await history.nameVersion('Start')
+    expect(named.by).toEqual({ id: 'ip:127.0.0.1', name: 'Ada', verified: false })
+    name = 'Ada Lovelace'
+    expect((await history.restore(named.id)).by).toEqual({ id: 'ip:127.0.0.1', name: 'Ada Lovelace', verified: false })
+  } finally {
+    await open.dispose()
+  }
+})
