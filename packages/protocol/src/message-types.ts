@@ -24,6 +24,12 @@ export const messageQueryAwareness = 3
  * count of document-changing messages (sync step 2 and update) this connection sent, counted from 1.
  */
 export const messageSaved = 100
+/**
+ * Tandem: how far the initial sync of a big document has come, sent after each piece of it (see
+ * {@link Extension} `loading`). Payload: `varUint(sent) varUint(total)`, in bytes of document state, estimated by
+ * the server; the sync is complete at the sync step 2 that follows the last one.
+ */
+export const messageLoading = 101
 
 /** Sync sub-message types (y-protocols/sync), following `messageSync`. */
 export const syncStep1 = 0
@@ -42,10 +48,12 @@ export const EXTENSIONS_PARAM = 'tandem'
  * - `moved`: a connection to an old name of a renamed document is closed with 4308 and the new name (when it
  *   fits in a close reason), so that the client follows it, instead of being served the document under the old
  *   name as a stock client is.
+ * - `loading`: while the state of a big document arrives in pieces, a loading message ({@link messageLoading})
+ *   after each piece says how much of it has been sent, so that the client can show progress.
  */
-export type Extension = 'saved' | 'moved'
+export type Extension = 'saved' | 'moved' | 'loading'
 
-const EXTENSIONS: readonly Extension[] = ['saved', 'moved']
+const EXTENSIONS: readonly Extension[] = ['saved', 'moved', 'loading']
 
 /** Parses the value of the {@link EXTENSIONS_PARAM} query parameter; unknown names are ignored. */
 export function parseExtensions(value: string | null | undefined): Set<Extension> {

@@ -7,6 +7,7 @@ import * as Y from 'yjs'
 import { messageAwareness, messageQueryAwareness, messageSync, parseExtensions } from './message-types.js'
 import {
   encodeAwarenessMessage,
+  encodeLoadingMessage,
   encodeQueryAwarenessMessage,
   encodeSavedMessage,
   encodeSyncStep1Message,
@@ -68,6 +69,7 @@ describe('readMessage', () => {
     ['query awareness', encodeQueryAwarenessMessage(), { type: 'query-awareness' }],
     ['saved', encodeSavedMessage(300), { type: 'saved', count: 300 }],
     ['saved, with a count past 2^32', encodeSavedMessage(2 ** 40 + 1), { type: 'saved', count: 2 ** 40 + 1 }],
+    ['loading', encodeLoadingMessage(262_144, 52_428_800), { type: 'loading', sent: 262_144, total: 52_428_800 }],
     ['an empty update', encodeUpdateMessage(new Uint8Array()), { type: 'sync-update', update: new Uint8Array() }],
   ])('round-trips %s', (_label, frame, expected) => {
     expect(readMessage(frame)).toEqual(expected)
@@ -176,6 +178,8 @@ describe('readMessage', () => {
     ],
     ['bytes after query awareness', new Uint8Array([3, 0]), 'malformed message: trailing bytes'],
     ['bytes after a saved count', new Uint8Array([100, 5, 5]), 'malformed message: trailing bytes'],
+    ['a loading message without its total', new Uint8Array([101, 5]), 'malformed message: truncated in the loading total'],
+    ['bytes after a loading total', new Uint8Array([101, 5, 9, 1]), 'malformed message: trailing bytes'],
   ])('refuses %s', (_label, frame, message) => {
     expect(() => readMessage(frame)).toThrow(MalformedMessage)
     expect(() => readMessage(frame)).toThrow(new MalformedMessage(message))
@@ -198,6 +202,8 @@ describe('readClientMessage', () => {
     for (const frame of [encodeSavedMessage(3), new Uint8Array([100, 12, 214, 6])]) {
       expect(() => readClientMessage(frame)).toThrow(new MalformedMessage('unknown message type 100'))
     }
+    expect(readMessage(encodeLoadingMessage(1, 2))).toEqual({ type: 'loading', sent: 1, total: 2 })
+    expect(() => readClientMessage(encodeLoadingMessage(1, 2))).toThrow(new MalformedMessage('unknown message type 101'))
   })
 })
 
@@ -312,6 +318,7 @@ describe('messages', () => {
 
   it('parses the opt-in parameter and ignores unknown extensions', () => {
     expect([...parseExtensions('saved,unknown')]).toEqual(['saved'])
+    expect([...parseExtensions('saved,moved,loading')]).toEqual(['saved', 'moved', 'loading'])
     expect(parseExtensions(null).size).toBe(0)
   })
 })

@@ -11,6 +11,7 @@
  * awareness     varUint(1) varUint8Array(awarenessUpdate)
  * query aw.     varUint(3)
  * saved         varUint(100) varUint(count)            (Tandem, opt-in)
+ * loading       varUint(101) varUint(sent) varUint(total)   (Tandem, opt-in)
  *
  * awarenessUpdate  varUint(n) { varUint(clientId) varUint(clock) varString(JSON state, or "null") }*n
  * ```
@@ -23,6 +24,7 @@ import * as encoding from 'lib0/encoding'
 import * as string from 'lib0/string'
 import {
   messageAwareness,
+  messageLoading,
   messageQueryAwareness,
   messageSaved,
   messageSync,
@@ -83,6 +85,17 @@ export function encodeSavedMessage(count: number): Uint8Array<ArrayBuffer> {
 }
 
 /**
+ * Encodes Tandem's loading progress: `sent` of `total` bytes of a big document's state have been sent in pieces.
+ */
+export function encodeLoadingMessage(sent: number, total: number): Uint8Array<ArrayBuffer> {
+  const encoder = encoding.createEncoder()
+  encoding.writeVarUint(encoder, messageLoading)
+  encoding.writeVarUint(encoder, sent)
+  encoding.writeVarUint(encoder, total)
+  return encoding.toUint8Array(encoder)
+}
+
+/**
  * One message, as {@link readMessage} reads it. Byte arrays are views into the frame that was read, not copies:
  * copy one (`slice()`) to keep it while the frame's buffer is reused.
  */
@@ -93,6 +106,7 @@ export type Message =
   | { readonly type: 'awareness'; readonly update: Uint8Array }
   | { readonly type: 'query-awareness' }
   | { readonly type: 'saved'; readonly count: number }
+  | { readonly type: 'loading'; readonly sent: number; readonly total: number }
 
 /**
  * Thrown by {@link readMessage} and {@link readAwarenessEntries} for bytes that are not a well-formed message.
@@ -131,6 +145,9 @@ export function readMessage(frame: Uint8Array): Message {
     case messageSaved:
       message = { type: 'saved', count: readUint(decoder, 'saved count') }
       break
+    case messageLoading:
+      message = { type: 'loading', sent: readUint(decoder, 'loading sent'), total: readUint(decoder, 'loading total') }
+      break
     default:
       throw new MalformedMessage(`unknown message type ${type}`)
   }
@@ -138,16 +155,16 @@ export function readMessage(frame: Uint8Array): Message {
   return message
 }
 
-/** A message a client sends: every {@link Message} but Tandem's saved acknowledgement, which only servers send. */
-export type ClientMessage = Exclude<Message, { readonly type: 'saved' }>
+/** A message a client sends: every {@link Message} but Tandem's saved and loading messages, which only servers send. */
+export type ClientMessage = Exclude<Message, { readonly type: 'saved' | 'loading' }>
 
 /**
  * Reads one whole frame as a server receives it: as {@link readMessage}, except that a type only servers send
- * (the saved acknowledgement) is an unknown message type. Throws {@link MalformedMessage}.
+ * (the saved acknowledgement, loading progress) is an unknown message type. Throws {@link MalformedMessage}.
  */
 export function readClientMessage(frame: Uint8Array): ClientMessage {
   const type = readUint(decoding.createDecoder(frame), 'message type')
-  if (type === messageSaved) throw new MalformedMessage(`unknown message type ${type}`)
+  if (type === messageSaved || type === messageLoading) throw new MalformedMessage(`unknown message type ${type}`)
   return readMessage(frame) as ClientMessage
 }
 
