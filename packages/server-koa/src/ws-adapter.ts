@@ -183,6 +183,7 @@ export function attachSyncServer(server: Server, sync: SyncServer, options: Atta
     const releaseUnaccepted = () => sync.releaseRoom(room)
     socket.once('close', releaseUnaccepted)
     const saved = extensions.has('saved')
+    const loading = extensions.has('loading')
     // The 101 response, the server's step 1 and the room's awareness leave in one write.
     socket.cork()
     try {
@@ -193,6 +194,7 @@ export function attachSyncServer(server: Server, sync: SyncServer, options: Atta
         const bound = ws as ConnectionSocket
         bound.member = sync.connect(ws, room, {
           saved,
+          loading,
           readOnly: access.access !== 'write',
           expiresAt: access.expiresAt ?? null,
           revocationKey: access.revocationKey ?? null,

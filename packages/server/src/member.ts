@@ -3,7 +3,10 @@ import {
   CloseCode,
   documentTooLargeReason,
   encodeAwarenessMessage,
+  encodeLoadingMessage,
   encodeSavedMessage,
+  encodeSyncStep2Message,
+  encodeUpdateMessage,
   isEmptyUpdate,
   MalformedMessage,
   readClientMessage,
@@ -14,6 +17,7 @@ import type { MemberInfo } from './hooks.js'
 import type { Logger } from './logger.js'
 import { PresenceRefused } from './presence.js'
 import type { Room, RoomMember } from './room.js'
+import { STREAM_ABOVE, StatePieces } from './state-pieces.js'
 import type { ErrorKind, SyncMetrics } from './sync-metrics.js'
 import { inspectUpdate, type UpdateBounds } from './update-shape.js'
 import { type BudgetRates, WriteBudget } from './write-budget.js'
@@ -27,8 +31,9 @@ export interface SyncSocket {
   /** Bytes queued for sending and not yet handed to the network. */
   readonly bufferedAmount: number
   /**
-   * Sends one message. A transport that takes `sent` calls it once the message has been handed to the network
-   * (or has failed to be); one that ignores it only makes the server apply a document's stored state later.
+   * Sends one message. When given `sent`, the transport must call it once the message has been handed to the
+   * network, or has failed to be: a big document's state is sent in pieces, each once the one before is on its
+   * way (as `ws`'s `send` callback does).
    */
   send(data: Uint8Array, sent?: () => void): void
   close(code: number, reason: string): void
@@ -42,6 +47,8 @@ export interface SyncSocket {
 export interface MemberOptions {
   /** Send Tandem's saved acknowledgement (the client opted in). @default false */
   saved?: boolean
+  /** Send Tandem's loading progress while a big document's state arrives in pieces (the client opted in). @default false */
+  loading?: boolean
   /**
    * The client may read the document and show its presence, but its document changes are never applied,
    * relayed or stored. @default false
@@ -113,8 +120,11 @@ export class Member implements RoomMember {
   private readOnlyWarned = false
   private expiryTimer: ReturnType<typeof setTimeout> | null = null
   private probeTimer: ReturnType<typeof setTimeout> | null = null
+  /** A big document's state on its way to this member in pieces, or `null`. */
+  private streaming: StatePieces | null = null
   // The options are kept as fields, not as the object passed in: one object less per member.
   private readonly saved: boolean
+  private readonly loading: boolean
   private readonly readOnly: boolean
   private readonly expiresAt: Date | null
   /** What revoking this member's access is known by, or `null`. */
@@ -129,6 +139,7 @@ export class Member implements RoomMember {
     options: MemberOptions = {},
   ) {
     this.saved = options.saved ?? false
+    this.loading = options.loading ?? false
     this.readOnly = options.readOnly ?? false
     this.expiresAt = options.expiresAt ?? null
     this.revocationKey = options.revocationKey ?? null
@@ -284,7 +295,16 @@ export class Member implements RoomMember {
             'the connection sent more sync requests than its budget allows',
           )
         }
+        // The stream's last message answers this request too: it carries everything the client lacks then.
+        if (this.streaming) return
         const source = this.room.source
+        const pieces = applyOrReject(() => this.piecesFor(message.stateVector))
+        if (pieces) {
+          this.streaming = pieces
+          if (this.loading) this.send(encodeLoadingMessage(0, pieces.total))
+          this.sendPiece()
+          return
+        }
         const fromStorage = source.deferred
         const answer = applyOrReject(() => source.step2Message(message.stateVector))
         // Answered with the stored bytes: the server applies them once they are on their way.
@@ -303,6 +323,39 @@ export class Member implements RoomMember {
         this.send(encodeAwarenessMessage(this.room.presence.encoding.all()))
         return
     }
+  }
+
+  /**
+   * The document's state cut into pieces for a client with `stateVector`, when what it lacks is over
+   * {@link STREAM_ABOVE} bytes; `null` to answer in one message. A document no bigger than that as a whole is
+   * never cut, and costs nothing to decide.
+   */
+  private piecesFor(stateVector: Uint8Array): StatePieces | null {
+    const source = this.room.source
+    const whole = source.deferred ? source.storedBytes : this.room.size.bytes
+    if (whole <= STREAM_ABOVE) return null
+    const pieces = new StatePieces(source.applied(), stateVector)
+    return pieces.total > STREAM_ABOVE ? pieces : null
+  }
+
+  /**
+   * Sends the next piece of the state being streamed, and the next one once it is on its way; after the last, a
+   * sync step 2 with the rest. One piece at a time waits to be sent, however slow the client: the socket's
+   * buffer never holds the whole document, and whatever else the member is sent goes out between two pieces.
+   */
+  private readonly sendPiece = (): void => {
+    const pieces = this.streaming
+    if (this.closed || !pieces) return
+    const piece = pieces.next()
+    if (piece) {
+      this.send(encodeUpdateMessage(piece), () => {
+        if (this.loading) this.send(encodeLoadingMessage(Math.min(pieces.sent, pieces.total), pieces.total))
+        this.sendPiece()
+      })
+      return
+    }
+    this.streaming = null
+    this.send(encodeSyncStep2Message(pieces.rest()))
   }
 
   private applyUpdate(update: Uint8Array): void {

@@ -21,6 +21,8 @@ const fromServer = Symbol('from the server')
 export interface MemoryClientOptions {
   /** Ask for saved acknowledgements. @default false */
   saved?: boolean
+  /** Ask for loading progress. @default false */
+  loading?: boolean
   /** Request headers the `authenticate` hooks see. @default none */
   headers?: Record<string, string>
   /** The client's address. @default '10.0.0.1' */
@@ -37,6 +39,12 @@ export class MemoryClient {
   synced = false
   /** The latest count of changes the server says are stored. */
   savedCount = 0
+  /** Sync updates received before the server's sync step 2: the pieces of a streamed sync. */
+  piecesBeforeSync = 0
+  /** Sync step 2 messages received. */
+  step2s = 0
+  /** Every loading message: [sent, total]. */
+  readonly progress: [sent: number, total: number][] = []
   /** Document-changing messages sent. */
   sent = 0
   member: Member | null = null
@@ -81,7 +89,8 @@ export class MemoryClient {
    * Rejects with what authentication or loading threw.
    */
   async connect(sync: SyncServer, name: string, options: MemoryClientOptions = {}): Promise<this> {
-    const query = new URLSearchParams(options.saved ? { [EXTENSIONS_PARAM]: 'saved' } : {})
+    const extensions = [options.saved ? 'saved' : '', options.loading ? 'loading' : ''].filter(Boolean).join(',')
+    const query = new URLSearchParams(extensions ? { [EXTENSIONS_PARAM]: extensions } : {})
     const access = await sync.authenticate({
       documentName: name,
       headers: options.headers ?? {},
@@ -91,6 +100,7 @@ export class MemoryClient {
     const room = await sync.openRoom(name)
     this.member = sync.connect(this.socket, room, {
       saved: options.saved ?? false,
+      loading: options.loading ?? false,
       readOnly: access.access !== 'write',
       expiresAt: access.expiresAt ?? null,
       identity: access.identity,
@@ -138,9 +148,14 @@ export class MemoryClient {
       case 'sync-step-2':
         Y.applyUpdate(this.doc, message.update, fromServer)
         this.synced = true
+        this.step2s++
         break
       case 'sync-update':
         Y.applyUpdate(this.doc, message.update, fromServer)
+        if (!this.synced) this.piecesBeforeSync++
+        break
+      case 'loading':
+        this.progress.push([message.sent, message.total])
         break
       case 'awareness':
         applyAwarenessUpdate(this.awareness, message.update, fromServer)
