@@ -2,6 +2,7 @@
  * The connection pill: what is true about the connection and the person's changes, in a few words.
  *
  * - "Connecting…": opening the page, not connected yet.
+ * - "Loading 12 of 50 MB": connected, and a big document is still arriving in pieces.
  * - "Connected": connected, and this person has changed nothing yet.
  * - "Saving…": connected, and a change of theirs is not yet stored on the server.
  * - "All changes saved": the server acknowledged storing every change they made (its saved acknowledgement).
@@ -20,6 +21,7 @@ import { h } from './dom.js'
 /** The states of the pill. */
 export type PillState =
   | 'connecting'
+  | 'loading'
   | 'connected'
   | 'saving'
   | 'saved'
@@ -31,6 +33,7 @@ export type PillState =
 /** What the pill says in each state. */
 export const PILL_TEXT: Record<PillState, string> = {
   connecting: 'Connecting…',
+  loading: 'Loading…',
   connected: 'Connected',
   saving: 'Saving…',
   saved: 'All changes saved',
@@ -42,6 +45,7 @@ export const PILL_TEXT: Record<PillState, string> = {
 
 const PILL_DETAIL: Record<PillState, string> = {
   connecting: 'Connecting to the server.',
+  loading: 'Connected. The document is big: it arrives in pieces, and the editor shows each as it comes.',
   connected: 'Connected: changes reach everyone here as they are typed.',
   saving: 'Sending your latest changes to the server.',
   saved: 'Every change you made is stored on the server.',
@@ -86,6 +90,7 @@ export function createConnectionPill(editor: Editor, options: ConnectionPillOpti
     if (refused) return 'refused'
     if (limited) return 'limited'
     if (editor.status === 'connected') {
+      if (editor.loading) return 'loading'
       if (!editor.saved) return 'saving'
       return changed ? 'saved' : 'connected'
     }
@@ -101,10 +106,12 @@ export function createConnectionPill(editor: Editor, options: ConnectionPillOpti
     }
     let text = PILL_TEXT[state]
     if (state === 'offline' && options.keptLocally === false) text = 'Offline'
+    const loading = editor.loading
+    if (state === 'loading' && loading) text = loadingText(loading.received, loading.total)
     if (element.textContent !== text) element.textContent = text
     element.dataset.state = state
     element.title = PILL_DETAIL[state]
-    const category = ['connected', 'saving', 'saved'].includes(state) ? 'online' : state
+    const category = ['loading', 'connected', 'saving', 'saved'].includes(state) ? 'online' : state
     if (category !== announced && (everConnected || ['refused', 'limited', 'offline'].includes(category))) {
       announced = category
       announcer.textContent = category === 'online' ? 'Connected again.' : text
@@ -141,6 +148,7 @@ export function createConnectionPill(editor: Editor, options: ConnectionPillOpti
   editor.on('error', onError)
   editor.on('synced', onSynced)
   editor.on('unsaved', onUnsaved)
+  editor.on('loading', render)
   window.addEventListener('online', render)
   window.addEventListener('offline', render)
   document.body.append(announcer)
@@ -158,9 +166,19 @@ export function createConnectionPill(editor: Editor, options: ConnectionPillOpti
       editor.off('error', onError)
       editor.off('synced', onSynced)
       editor.off('unsaved', onUnsaved)
+      editor.off('loading', render)
       window.removeEventListener('online', render)
       window.removeEventListener('offline', render)
       announcer.remove()
     },
   }
+}
+
+/** "Loading 12 of 50 MB": megabytes of a million bytes, with a decimal below 10 MB. */
+export function loadingText(received: number, total: number): string {
+  const mb = (bytes: number, round: (value: number) => number) => {
+    const value = bytes / 1e6
+    return value < 10 ? (round(value * 10) / 10).toFixed(1) : String(round(value))
+  }
+  return `Loading ${mb(Math.min(received, total), Math.floor)} of ${mb(total, Math.round)} MB`
 }

@@ -19,6 +19,12 @@ export { ANONYMOUS, MAX_NAME_LENGTH, sanitizeName } from './names.js'
 export { clearOfflineCopy } from './offline.js'
 export { type Peer, peersOf, watchPeers } from './peers.js'
 export type { ConnectionStatus, TokenSource } from './reconnecting-socket.js'
-export { createSession, type Session, type SessionEvents, type SessionOptions } from './session.js'
+export {
+  createSession,
+  type LoadingProgress,
+  type Session,
+  type SessionEvents,
+  type SessionOptions,
+} from './session.js'
 export { tokenAccess } from './token-access.js'
 export type { AwarenessUser, UserInfo } from './user.js'

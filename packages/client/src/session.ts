@@ -1,4 +1,6 @@
-import { type Access, docNameError, EXTENSIONS_PARAM } from '@tandem/protocol'
+import { type Access, docNameError, EXTENSIONS_PARAM, messageLoading, readMessage } from '@tandem/protocol'
+import type * as decoding from 'lib0/decoding'
+import type * as encoding from 'lib0/encoding'
 import { Awareness } from 'y-protocols/awareness'
 import { WebsocketProvider } from 'y-websocket'
 import * as Y from 'yjs'
@@ -59,12 +61,25 @@ export interface SessionOptions {
   WebSocket?: typeof WebSocket
 }
 
+/** How far a big document's first sync has come, in bytes of its state (the server's estimate). */
+export interface LoadingProgress {
+  /** Bytes received so far. */
+  readonly received: number
+  /** Bytes in all. */
+  readonly total: number
+}
+
 /** The events of a {@link Session} (and of an editor): the arguments each listener gets. */
 export interface SessionEvents {
   /** The connection moved: `connecting`, `connected` or `disconnected`. */
   status: [status: ConnectionStatus]
   /** The document now matches the server's; fires after every (re)connection. */
   synced: []
+  /**
+   * A big document is arriving in pieces (a Tandem server sends one over 1 MiB so): how much of it has come,
+   * after each piece; then `null`, once it has all come or the connection closed.
+   */
+  loading: [progress: LoadingProgress | null]
   /**
    * Every local change is durable on the server: the server acknowledged the storage commit that covers it.
    * Needs a Tandem server; a stock y-websocket server never acknowledges, so this never fires there.
@@ -110,6 +125,8 @@ export interface Session {
   readonly status: ConnectionStatus
   /** Whether the document matches the server's (false while disconnected). */
   readonly synced: boolean
+  /** While a big document arrives in pieces, how much of it has come; else `null`. */
+  readonly loading: LoadingProgress | null
   /** Whether every local change is durable on the server (see the `saved` event). True before any change. */
   readonly saved: boolean
   /** The people present, local editor first. */
@@ -183,13 +200,33 @@ export function createSession(options: SessionOptions): Session {
   provider = new WebsocketProvider(serverUrl, docName, doc, {
     connect: false,
     awareness,
-    params: { ...options.params, [EXTENSIONS_PARAM]: 'saved,moved' },
+    params: { ...options.params, [EXTENSIONS_PARAM]: 'saved,moved,loading' },
     WebSocketPolyfill: ack.socketClass(BaseWebSocket),
     disableBc: options.crossTab === false,
   })
   ack.install(provider)
+  let loading: LoadingProgress | null = null
+  const setLoading = (progress: LoadingProgress | null) => {
+    if (progress === null && loading === null) return
+    loading = progress
+    emitter.emit('loading', progress)
+  }
+  provider.messageHandlers[messageLoading] = (
+    _encoder: encoding.Encoder,
+    decoder: decoding.Decoder,
+    _provider: WebsocketProvider,
+    fromSocket: boolean,
+  ) => {
+    // The provider's decoder is over the whole frame, already past the message type.
+    const message = readMessage(decoder.arr)
+    if (message.type === 'loading' && fromSocket && !provider.synced) {
+      setLoading({ received: message.sent, total: message.total })
+    }
+  }
   const onSync = (synced: boolean) => {
-    if (synced) emitter.emit('synced')
+    if (!synced) return
+    setLoading(null)
+    emitter.emit('synced')
   }
   provider.on('sync', onSync)
 
@@ -208,7 +245,10 @@ export function createSession(options: SessionOptions): Session {
     token,
     reconnect,
     heartbeatInterval,
-    onStatus: (status) => emitter.emit('status', status),
+    onStatus: (status) => {
+      if (status !== 'connected') setLoading(null)
+      emitter.emit('status', status)
+    },
     onError: (error) => {
       // An error nobody listens to would otherwise vanish, leaving a person staring at an editor that does not sync.
       if (!emitter.has('error')) console.warn(`Tandem editor (${currentName}): ${error.message}`)
@@ -252,6 +292,9 @@ export function createSession(options: SessionOptions): Session {
     },
     get synced() {
       return provider.synced
+    },
+    get loading() {
+      return loading
     },
     get saved() {
       return ack.saved

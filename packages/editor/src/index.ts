@@ -22,6 +22,7 @@ export {
   type HistoryRef,
   type HistoryVersion,
   type Listener,
+  type LoadingProgress,
   MAX_NAME_LENGTH,
   type Peer,
   parseColor,

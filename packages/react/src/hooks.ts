@@ -1,4 +1,4 @@
-import type { ConnectionStatus, EditorError, Peer, Session } from '@tandem/client'
+import type { ConnectionStatus, EditorError, LoadingProgress, Peer, Session } from '@tandem/client'
 import { useContext, useSyncExternalStore } from 'react'
 import type * as Y from 'yjs'
 import { SessionContext } from './provider.js'
@@ -67,4 +67,12 @@ export function useText(): string {
  */
 export function useError(): EditorError | null {
   return useSnapshot('useError()', 'error')
+}
+
+/**
+ * While a big document arrives in pieces, how much of it has come (`received` of `total` bytes), to show
+ * progress; `null` otherwise, and while there is no session.
+ */
+export function useLoading(): LoadingProgress | null {
+  return useSnapshot('useLoading()', 'loading')
 }

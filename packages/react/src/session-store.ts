@@ -1,4 +1,12 @@
-import type { ConnectionStatus, EditorError, Listener, Peer, Session, SessionEvents } from '@tandem/client'
+import type {
+  ConnectionStatus,
+  EditorError,
+  Listener,
+  LoadingProgress,
+  Peer,
+  Session,
+  SessionEvents,
+} from '@tandem/client'
 
 /** What the hooks read from a session: each value kept as one snapshot, replaced only when it changes. */
 export interface SessionSnapshot {
@@ -7,6 +15,7 @@ export interface SessionSnapshot {
   readonly peers: Peer[]
   readonly text: string
   readonly error: EditorError | null
+  readonly loading: LoadingProgress | null
 }
 
 /**
@@ -19,6 +28,7 @@ export const INITIAL_SNAPSHOT: SessionSnapshot = Object.freeze({
   peers: Object.freeze([]) as unknown as Peer[],
   text: '',
   error: null,
+  loading: null,
 })
 
 /**
@@ -41,6 +51,7 @@ export function createSessionStore(session: Session): SessionStore {
     peers: session.peers,
     text: session.text.toString(),
     error: null,
+    loading: session.loading,
   }
   const listeners = new Set<() => void>()
   const update = (change: Partial<SessionSnapshot>) => {
@@ -57,6 +68,7 @@ export function createSessionStore(session: Session): SessionStore {
   listen('unsaved', () => update({ saved: false }))
   listen('peers', (peers) => update({ peers }))
   listen('error', (error) => update({ error }))
+  listen('loading', (loading) => update({ loading }))
   const onText = () => update({ text: session.text.toString() })
   session.text.observe(onText)
   stops.push(() => session.text.unobserve(onText))
