@@ -73,13 +73,18 @@ export function attachSyncServer(server: Server, sync: SyncServer, options: Atta
     member: Member | null = null
     /** The client's IP, as the access policy saw it (for the per-IP limits). */
     ip = ''
-    /** Whether the socket answered the last ping (or is new). */
+    /**
+     * Whether the socket answered the last ping, sent a message since it, or is new. A message counts: on a slow
+     * link the ping waits behind what is being sent to the client (a big document's pieces), and its answer comes
+     * late, while the client goes on talking.
+     */
     alive = true
 
     override emit(event: string | symbol, ...args: unknown[]): boolean {
       const connection = this.member
       switch (event) {
         case 'message':
+          this.alive = true
           connection?.receive(args[0] as Buffer, args[1] as boolean)
           return true
         case 'pong':
