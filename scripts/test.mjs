@@ -178,7 +178,7 @@ let skipped = 0
 
 /**
  * The Vitest files of the slow suite: they kill processes (kill -9 mid-write, mid-compaction, mid-version), wait out
- * real timeouts (scale-out waits 30 s for a dead instance's presence to time out; webhooks wait out retries), check
+ * real timeouts (scale-out waits 30 s for a dead instance's presence to time out; webhooks wait out retries; a big document loads through a slow link for more than 30 s), check
  * every update of the real editing traces, start nginx, PM2, systemd units or Node.js 22, or test the PostgreSQL
  * store and the Redis bus themselves (the quick suite runs the same store contract on SQLite and in memory); and the
  * revocable links, a second feature's worth of server processes. The hostile-writer tests run alone, after the
@@ -195,6 +195,7 @@ const slowFiles = [
   'apps/server/test/process-managers.test.ts',
   'apps/server/test/node-versions.test.ts',
   'apps/server/test/webhooks.test.ts',
+  'apps/server/test/big-documents.test.ts',
   'packages/server/src/update-shape.test.ts',
   'apps/server/test/links.test.ts',
   'packages/store-postgres/src/postgres-store.test.ts',

@@ -117,7 +117,7 @@ const settings: { [K in keyof ServeConfig]: Setting<K> }[keyof ServeConfig][] = 
     'ping-interval',
     'PING_INTERVAL',
     '<ms>',
-    "Ping every connection this often; one that misses a pong is dropped. Keep it below your proxy's read timeout.",
+    "Ping every connection this often; one that sends neither a pong nor any message before the next ping is dropped. Keep it below your proxy's read timeout.",
     String(DEFAULT_PING_INTERVAL),
     int(100, 3_600_000),
   ),

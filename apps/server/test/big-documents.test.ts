@@ -17,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 const LINK_BYTES_PER_SECOND = 250_000
 /** 9 MiB of text, in 9 updates of 1 MiB: 36 s at least through the link, past y-websocket's 30 s. */
 const SENTENCE = 'A person on a slow link opens a big document and waits for it. '
-const MIB_OF_TEXT = SENTENCE.repeat(Math.ceil(1024 * 1024 / SENTENCE.length)).slice(0, 1024 * 1024)
+const MIB_OF_TEXT = SENTENCE.repeat(Math.ceil((1024 * 1024) / SENTENCE.length)).slice(0, 1024 * 1024)
 const PARTS = 9
 
 let server: TandemProcess

@@ -178,7 +178,11 @@ describe('readMessage', () => {
     ],
     ['bytes after query awareness', new Uint8Array([3, 0]), 'malformed message: trailing bytes'],
     ['bytes after a saved count', new Uint8Array([100, 5, 5]), 'malformed message: trailing bytes'],
-    ['a loading message without its total', new Uint8Array([101, 5]), 'malformed message: truncated in the loading total'],
+    [
+      'a loading message without its total',
+      new Uint8Array([101, 5]),
+      'malformed message: truncated in the loading total',
+    ],
     ['bytes after a loading total', new Uint8Array([101, 5, 9, 1]), 'malformed message: trailing bytes'],
   ])('refuses %s', (_label, frame, message) => {
     expect(() => readMessage(frame)).toThrow(MalformedMessage)
@@ -203,7 +207,9 @@ describe('readClientMessage', () => {
       expect(() => readClientMessage(frame)).toThrow(new MalformedMessage('unknown message type 100'))
     }
     expect(readMessage(encodeLoadingMessage(1, 2))).toEqual({ type: 'loading', sent: 1, total: 2 })
-    expect(() => readClientMessage(encodeLoadingMessage(1, 2))).toThrow(new MalformedMessage('unknown message type 101'))
+    expect(() => readClientMessage(encodeLoadingMessage(1, 2))).toThrow(
+      new MalformedMessage('unknown message type 101'),
+    )
   })
 })
 

@@ -96,8 +96,8 @@ export class StatePieces {
             end = cutAt(struct, offset, offset + Math.max(1, left - (spent - (end - offset))), end)
             spent = cost(struct, offset, end)
           }
-          let run = runs.get(client)
-          if (!run) runs.set(client, (run = { start: clock, parts: [] }))
+          const run = runs.get(client) ?? { start: clock, parts: [] }
+          runs.set(client, run)
           run.parts.push({ struct, offset, end })
           left -= spent
           this.sent += spent
@@ -139,7 +139,6 @@ export class StatePieces {
     return id.clock < (this.cursor.get(id.client) ?? 0)
   }
 }
-
 
 /**
  * The estimated bytes that clocks `offset` to `end` of `struct` take in an update. A struct's overhead is counted

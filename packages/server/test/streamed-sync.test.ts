@@ -6,7 +6,7 @@
 import { encodeSyncStep1Message, readMessage } from '@tandem/protocol'
 import { afterEach, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
-import { MemoryStore, type SyncSocket, SyncServer } from '../src/index.js'
+import { MemoryStore, SyncServer, type SyncSocket } from '../src/index.js'
 import { PIECE_BYTES } from '../src/state-pieces.js'
 import { MemoryClient, until } from './memory-transport.js'
 
@@ -56,9 +56,11 @@ describe('a big document’s initial sync', () => {
     const total = BIG.length + 8
     expect(newcomer.progress[0]).toEqual([0, total])
     expect(newcomer.progress.at(-1)).toEqual([total, total])
-    expect(newcomer.progress.map(([sent]) => sent)).toEqual(
-      [0, ...Array.from({ length: 12 }, (_, i) => (i + 1) * PIECE_BYTES), total],
-    )
+    expect(newcomer.progress.map(([sent]) => sent)).toEqual([
+      0,
+      ...Array.from({ length: 12 }, (_, i) => (i + 1) * PIECE_BYTES),
+      total,
+    ])
   })
 
   it('gives a client that did not ask for progress the pieces alone', async () => {

@@ -29,7 +29,10 @@ export function docOf(clientID: number): Y.Doc {
 }
 
 /** Where the editing traces are: `TANDEM_TRACES`, else `shared/traces` beside the repository (as the bench). */
-export const tracesDir = [process.env.TANDEM_TRACES, fileURLToPath(new URL('../../../../shared/traces', import.meta.url))]
+export const tracesDir = [
+  process.env.TANDEM_TRACES,
+  fileURLToPath(new URL('../../../../shared/traces', import.meta.url)),
+]
   .filter((dir): dir is string => dir !== undefined)
   .find((dir) => existsSync(join(dir, 'friendsforever.json.gz')))
 
@@ -113,4 +116,3 @@ export function concurrentTrace(): Replayed {
   concurrent ??= replayConcurrent()
   return concurrent
 }
-

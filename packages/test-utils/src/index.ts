@@ -19,8 +19,8 @@ export { repoRoot, startTandem, type TandemProcess, type TandemProcessOptions, t
 export { type StaticServer, startStaticServer } from './static-server.js'
 export { storedDoc } from './stored-doc.js'
 export { storedText } from './stored-text.js'
-export { startThrottledProxy, type ThrottledProxy } from './throttled-proxy.js'
 export { useTestClients } from './test-clients.js'
+export { startThrottledProxy, type ThrottledProxy } from './throttled-proxy.js'
 export { mintToken, type TestTokenOptions } from './tokens.js'
 export {
   type ReceivedDelivery,
