@@ -8,12 +8,15 @@
  */
 import { type BrowserContext, test as base, expect, type Page, type WebSocket } from '@playwright/test'
 import {
+  connectClient,
   mintToken,
   type StaticServer,
   startStaticServer,
   startTandem,
+  startThrottledProxy,
   storedText,
   type TandemProcess,
+  waitFor,
 } from '@tandem/test-utils'
 import type { HarnessConfig } from './harness/main.js'
 import { buildDir } from './paths.js'
@@ -22,14 +25,18 @@ interface Person {
   readonly page: Page
   /** Every WebSocket the page opened, in order. */
   readonly sockets: WebSocket[]
-  /** The text of one of the harness's values (`status`, `saved`, `peers`, `text`, `error`). */
-  value(name: 'status' | 'saved' | 'peers' | 'text' | 'error'): ReturnType<Page['getByTestId']>
+  /** The text of one of the harness's values (`status`, `saved`, `peers`, `text`, `error`, `loading`). */
+  value(name: 'status' | 'saved' | 'peers' | 'text' | 'error' | 'loading'): ReturnType<Page['getByTestId']>
 }
 
 const secret = 'tandem-react-test-secret-'.padEnd(64, 'x')
 
 const test = base.extend<
-  { docName: string; openPerson: (name: string, token?: string) => Promise<Person> },
+  {
+    docName: string
+    /** Opens the harness for a person, on the test's server or at `serverUrl`. */
+    openPerson: (name: string, token?: string, serverUrl?: string) => Promise<Person>
+  },
   { web: StaticServer; tandem: TandemProcess; writeToken: string }
 >({
   web: [
@@ -62,13 +69,13 @@ const test = base.extend<
   },
   openPerson: async ({ browser, web, tandem, docName, writeToken }, use) => {
     const contexts: BrowserContext[] = []
-    await use(async (name, token = writeToken) => {
+    await use(async (name, token = writeToken, serverUrl = tandem.url) => {
       const context = await browser.newContext()
       contexts.push(context)
       const page = await context.newPage()
       const sockets: WebSocket[] = []
       page.on('websocket', (socket) => sockets.push(socket))
-      const config: HarnessConfig = { serverUrl: tandem.url, docName, name, token }
+      const config: HarnessConfig = { serverUrl, docName, name, token }
       await page.goto(`${web.url}/harness/index.html#${encodeURIComponent(JSON.stringify(config))}`)
       return { page, sockets, value: (key) => page.getByTestId(key) }
     })
@@ -151,4 +158,33 @@ test('a token for other documents: useError() tells the person, and the status i
   )
   await expect(ada.value('status')).toHaveText('disconnected')
   expect(ada.sockets).toHaveLength(1)
+})
+
+test('a big document: useLoading() counts up while it arrives through a slow link, then goes back to null', {
+  tag: '@slow',
+}, async ({ openPerson, tandem, docName, writeToken }) => {
+  // 3 MiB: its state comes in 13 pieces, over about 6 s at 500 KB/s.
+  const part = 'A big document, arriving in pieces. '.repeat(29_128).slice(0, 1024 * 1024)
+  const writer = connectClient(tandem.url, docName, { params: { token: writeToken }, saved: true })
+  const proxy = await startThrottledProxy(tandem.port, 500_000)
+  try {
+    await writer.synced()
+    for (let i = 0; i < 3; i++) writer.text.insert(writer.text.length, part)
+    await waitFor(() => writer.saves.saved, 'the document to be stored', 30_000)
+
+    const ada = await openPerson('Ada', writeToken, proxy.url)
+    // Bytes of state as the server counts them: the text and a struct's few bytes each.
+    const progress = /^(\d+) of (31457\d\d)$/
+    await expect(ada.value('loading')).toHaveText(progress)
+    const first = Number(progress.exec((await ada.value('loading').textContent()) ?? '')?.[1])
+    await expect
+      .poll(async () => Number(progress.exec((await ada.value('loading').textContent()) ?? '')?.[1] ?? -1))
+      .toBeGreaterThan(first)
+    await expect(ada.value('status')).toHaveText('connected')
+    await expect(ada.value('loading')).toHaveText('', { timeout: 30_000 })
+    expect(await ada.value('text').evaluate((element) => element.textContent?.length)).toBe(3 * part.length)
+  } finally {
+    writer.destroy()
+    await proxy.close()
+  }
 })

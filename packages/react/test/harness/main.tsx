@@ -3,7 +3,16 @@
 // document and unmount the provider. Its options come from the URL's hash as JSON.
 import { StrictMode, useState } from 'react'
 import { createRoot } from 'react-dom/client'
-import { TandemEditor, TandemProvider, useError, usePeers, useSaved, useStatus, useText } from '../../src/index.js'
+import {
+  TandemEditor,
+  TandemProvider,
+  useError,
+  useLoading,
+  usePeers,
+  useSaved,
+  useStatus,
+  useText,
+} from '../../src/index.js'
 
 /** What a test gives the page. */
 export interface HarnessConfig {
@@ -20,6 +29,7 @@ function Values() {
   const peers = usePeers()
   const text = useText()
   const error = useError()
+  const loading = useLoading()
   return (
     <dl>
       <dt>status</dt>
@@ -32,6 +42,8 @@ function Values() {
       <dd data-testid="text">{text}</dd>
       <dt>error</dt>
       <dd data-testid="error">{error?.message ?? ''}</dd>
+      <dt>loading</dt>
+      <dd data-testid="loading">{loading ? `${loading.received} of ${loading.total}` : ''}</dd>
     </dl>
   )
 }
