@@ -26,11 +26,14 @@ export interface DocClientOptions {
 export interface SyncTimings {
   started: number
   opened: number
-  /** The server's step 2 (the whole document) arrived. */
+  /**
+   * The document began to arrive: the server's step 2, or the first piece of a big document's state (which
+   * comes as updates before the step 2).
+   */
   received: number
-  /** ...and was applied to the client's Y.Doc. */
+  /** ...and all of it was applied to the client's Y.Doc. */
   applied: number
-  /** Size of that step 2 message. */
+  /** Bytes of the sync messages that brought it: the step 2 and any pieces before it. */
   bytes: number
 }
 
@@ -118,9 +121,9 @@ export class DocClient {
     }
     if (message.type !== 'sync-step-2' && message.type !== 'sync-update') return
     const first = message.type === 'sync-step-2' && !this.isSynced
-    if (first) {
-      this.timings.received = performance.now()
-      this.timings.bytes = data.byteLength
+    if (!this.isSynced) {
+      if (this.timings.received === 0) this.timings.received = performance.now()
+      this.timings.bytes += data.byteLength
     }
     Y.applyUpdate(this.doc, message.update, 'remote')
     if (first && this.options.serverSyncs) {
