@@ -4,7 +4,7 @@
  * rooms and stored data are untouched.
  */
 import type { Socket } from 'node:net'
-import { CloseCode, encodeSyncStep1Message, encodeUpdateMessage } from '@tandem/protocol'
+import { CloseCode, encodeSyncStep1Message, encodeUpdateMessage, readMessage } from '@tandem/protocol'
 import {
   type CloseInfo,
   openRawClient,
@@ -359,15 +359,16 @@ describe('a client that stops reading', () => {
 
   it('is cut off before requests for the whole document pile up, and the server does not grow', async () => {
     // A stalled client that keeps asking for the whole document (sync step 1 with an empty state vector) would
-    // have 64 × 4 MiB queued for it without the cap: that would show in the server's memory.
+    // have 30 × 960 KiB queued for it without the cap (its budget allows 30 requests at once): that would show in
+    // the server's memory. A bigger document would come in pieces (see the next test).
     const room = 'slow/greedy'
     const writer = connect(tandem.url, room)
     await writer.synced()
-    for (let i = 0; i < 64; i++) writer.text.insert(writer.text.length, 'g'.repeat(chunk))
-    await waitFor(async () => (await getText(tandem, room)).body.length === 64 * chunk, 'the 4 MiB document')
+    for (let i = 0; i < 15; i++) writer.text.insert(writer.text.length, 'g'.repeat(chunk))
+    await waitFor(async () => (await getText(tandem, room)).body.length === 15 * chunk, 'the 960 KiB document')
     const errorsBefore = await slowConsumerErrors()
     const baseline = await readMetric(tandem.httpUrl, 'process_resident_memory_bytes')
-    const bound = baseline + 64 * MiB
+    const bound = baseline + 16 * MiB
 
     const stalled = await stalledClient(room)
     let peak = baseline
@@ -379,7 +380,7 @@ describe('a client that stops reading', () => {
         cutOff = metricValue(metrics, 'tandem_errors_total', { kind: 'slow-consumer' }) > errorsBefore
       }
     })()
-    for (let i = 0; i < 64; i++) stalled.send(encodeSyncStep1Message(new Uint8Array([0])))
+    for (let i = 0; i < 30; i++) stalled.send(encodeSyncStep1Message(new Uint8Array([0])))
     await within(sampler, 30_000, 'the stalled client to be cut off')
     const after = await readMetric(tandem.httpUrl, 'process_resident_memory_bytes')
     console.log(
@@ -394,6 +395,47 @@ describe('a client that stops reading', () => {
     // The document and its writer are fine.
     expect(tandem.child.exitCode).toBeNull()
     expect(writer.provider.wsconnected).toBe(true)
-    expect((await getText(tandem, room)).body).toBe('g'.repeat(64 * chunk))
+    expect((await getText(tandem, room)).body).toBe('g'.repeat(15 * chunk))
+  })
+
+  it('gets a big document one piece at a time however often it asks, and all of it once it reads again', async () => {
+    // 4 MiB: sent in pieces of 256 KiB, each once the one before has left. Asking again while they are on their
+    // way queues nothing: the last piece's step 2 answers every request.
+    const room = 'slow/big-greedy'
+    const writer = connect(tandem.url, room)
+    await writer.synced()
+    for (let i = 0; i < 64; i++) writer.text.insert(writer.text.length, 'h'.repeat(chunk))
+    await waitFor(async () => (await getText(tandem, room)).body.length === 64 * chunk, 'the 4 MiB document')
+    const errorsBefore = await slowConsumerErrors()
+    const baseline = await readMetric(tandem.httpUrl, 'process_resident_memory_bytes')
+    const receivedBefore = await readMetric(tandem.httpUrl, 'tandem_messages_received_total')
+
+    const stalled = await stalledClient(room)
+    for (let i = 0; i < 20; i++) stalled.send(encodeSyncStep1Message(new Uint8Array([0])))
+    // Every request has been read by the server (and, without the pieces, answered with 4 MiB each).
+    await waitFor(
+      async () => (await readMetric(tandem.httpUrl, 'tandem_messages_received_total')) >= receivedBefore + 20,
+      'the server to read the 20 requests',
+    )
+    expect(await readMetric(tandem.httpUrl, 'process_resident_memory_bytes')).toBeLessThan(baseline + 16 * MiB)
+    expect(await slowConsumerErrors()).toBe(errorsBefore)
+
+    // Reading again, it gets the pieces, then one step 2 for all 20 requests, and holds the whole document.
+    const doc = new Y.Doc()
+    const types: string[] = []
+    const apply = (frame: Uint8Array) => {
+      const message = readMessage(frame)
+      types.push(message.type)
+      if (message.type === 'sync-update' || message.type === 'sync-step-2') Y.applyUpdate(doc, message.update)
+      return message.type === 'sync-step-2'
+    }
+    for (const frame of stalled.received) apply(frame)
+    socketOf(stalled).resume()
+    await stalled.next((frame) => stalled.received.indexOf(frame) >= types.length && apply(frame), 30_000)
+    expect(doc.getText('content').toString()).toBe('h'.repeat(64 * chunk))
+    expect(types.filter((type) => type === 'sync-step-2')).toHaveLength(1)
+    expect(types.filter((type) => type === 'sync-update')).toHaveLength(17)
+    expect(await slowConsumerErrors()).toBe(errorsBefore)
+    expect(writer.provider.wsconnected).toBe(true)
   })
 })
