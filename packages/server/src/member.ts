@@ -343,7 +343,7 @@ export class Member implements RoomMember {
    * sync step 2 with the rest. One piece at a time waits to be sent, however slow the client: the socket's
    * buffer never holds the whole document, and whatever else the member is sent goes out between two pieces.
    */
-  private readonly sendPiece = (): void => {
+  private sendPiece(): void {
     const pieces = this.streaming
     if (this.closed || !pieces) return
     const piece = pieces.next()
