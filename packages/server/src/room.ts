@@ -124,6 +124,8 @@ export class Room {
   private unpublished: Uint8Array[] = []
   private awarenessUnpublished = new Set<number>()
   private flushScheduled = false
+  /** Stops {@link onUpdate} hearing of the document's changes. */
+  private stopUpdates: (() => void) | null = null
   private destroyed = false
   /** Who made the latest change of this instance's members, for the store's listing. */
   private lastAuthor: DocAuthor | null = null
@@ -188,7 +190,7 @@ export class Room {
 
   /** Starts storing and relaying changes. */
   start(): void {
-    this.source.onUpdate(this.onUpdate)
+    this.stopUpdates = this.source.onUpdate(this.onUpdate)
     this.awareness.on('update', this.onAwarenessUpdate)
   }
 
@@ -233,7 +235,7 @@ export class Room {
     if (this.destroyed) return
     this.destroyed = true
     this.pending.clear()
-    this.source.raw.off('update', this.onUpdate)
+    this.stopUpdates?.()
     this.awareness.off('update', this.onAwarenessUpdate)
     this.presence.destroy()
     this.source.raw.destroy()

@@ -1,5 +1,6 @@
 import { encodeSyncStep1Message, encodeSyncStep2Message, isEmptyUpdate } from '@tandem/protocol'
 import * as Y from 'yjs'
+import { encodeTransactionUpdate } from './transaction-update.js'
 
 /** The origin of the transaction that applies a document's stored state to its Y.Doc. */
 const storedOrigin = Symbol('stored state')
@@ -80,13 +81,24 @@ export class SyncSource {
   }
 
   /**
-   * Adds an `update` listener to the Y.Doc that never sees the stored state: while that waits, the listener is
-   * added once it is applied. (Yjs encodes every transaction again for its `update` listeners: 1 MB of stored
-   * state would be encoded only to be ignored.)
+   * Calls `listener` with the update (v1) and origin of every transaction that changes the Y.Doc, as Yjs's `update`
+   * event would, but encoded before Yjs merges the transaction's structs (see {@link encodeTransactionUpdate}). It
+   * never sees the stored state: while that waits, the listener is added once it is applied (1 MB of stored state
+   * would be encoded only to be ignored). Returns the function that removes the listener.
    */
-  onUpdate(listener: (update: Uint8Array, origin: unknown) => void): void {
-    if (this.unapplied) this.afterApply.push(() => this.raw.on('update', listener))
-    else this.raw.on('update', listener)
+  onUpdate(listener: (update: Uint8Array, origin: unknown) => void): () => void {
+    let removed = false
+    const onTransaction = (transaction: Y.Transaction): void => {
+      const update = encodeTransactionUpdate(transaction)
+      if (update) listener(update, transaction.origin)
+    }
+    this.whenApplied(() => {
+      if (!removed) this.raw.on('afterTransaction', onTransaction)
+    })
+    return () => {
+      removed = true
+      this.raw.off('afterTransaction', onTransaction)
+    }
   }
 
   /** Hands `send` the server's step 1 message: at once, or once the stored state is applied. */
