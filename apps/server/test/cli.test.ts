@@ -62,7 +62,7 @@ function spawnServe(args: string[], env: Record<string, string>): CliProcess {
 function storedBytes(dataDir: string, name: string): number {
   const db = new Database(join(dataDir, 'tandem.sqlite'), { readonly: true, fileMustExist: true })
   try {
-    const query = `SELECT coalesce((SELECT length(snapshot) FROM documents WHERE name = ?), 0)
+    const query = `SELECT coalesce((SELECT length(data) FROM snapshots WHERE name = ?), 0)
       + coalesce((SELECT sum(length(data)) FROM updates WHERE name = ?), 0)`
     return db.prepare<[string, string], number>(query).pluck().get(name, name) as number
   } finally {

@@ -13,7 +13,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 function compacted(dataDir: string, name: string): boolean {
   const db = new Database(join(dataDir, 'tandem.sqlite'), { readonly: true, fileMustExist: true })
   try {
-    const snapshot = db.prepare<[string], { snapshot: Buffer | null }>('SELECT snapshot FROM documents WHERE name = ?')
+    const snapshot = db.prepare<[string], { snapshot: Buffer | null }>(
+      'SELECT data AS snapshot FROM snapshots WHERE name = ?',
+    )
     const updates = db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM updates WHERE name = ?')
     return Boolean(snapshot.get(name)?.snapshot) && updates.get(name)?.n === 0
   } finally {

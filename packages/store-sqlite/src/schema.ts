@@ -113,6 +113,19 @@ const MIGRATIONS: readonly string[] = [
 
   CREATE INDEX versions_by_time ON versions (name, at);
   `,
+  // The snapshot moves out of the documents row into its own table. SQLite writes a whole row again on every
+  // UPDATE, reading each blob in it to the last byte, and every append updates the row (its size and time): with
+  // the snapshot in it, an append of a few bytes to a document with a 20 MiB snapshot took 227 ms.
+  `
+  CREATE TABLE snapshots (
+    name TEXT PRIMARY KEY NOT NULL REFERENCES documents (name) ON DELETE CASCADE,
+    data BLOB NOT NULL
+  ) STRICT;
+
+  INSERT INTO snapshots (name, data) SELECT name, snapshot FROM documents WHERE snapshot IS NOT NULL;
+
+  ALTER TABLE documents DROP COLUMN snapshot;
+  `,
 ]
 
 /**

@@ -12,8 +12,11 @@ import * as Y from 'yjs'
 import { DEFAULT_DATABASE_FILE, openSqliteStore, SCHEMA_VERSION, SqliteStore } from './index.js'
 
 const packageDir = dirname(dirname(fileURLToPath(import.meta.url)))
+/** Turns a current database back into one of schema version 6, with each snapshot in its document's row. */
+const snapshotsInRows = `ALTER TABLE documents ADD COLUMN snapshot BLOB;
+  UPDATE documents SET snapshot = (SELECT data FROM snapshots s WHERE s.name = documents.name); DROP TABLE snapshots;`
 /** Turns a current database back into one of schema version 5, before history was kept. */
-const withoutHistory = `DROP TABLE versions; ALTER TABLE updates DROP COLUMN author; ALTER TABLE updates DROP COLUMN at;
+const withoutHistory = `${snapshotsInRows} DROP TABLE versions; ALTER TABLE updates DROP COLUMN author; ALTER TABLE updates DROP COLUMN at;
   ALTER TABLE documents DROP COLUMN spans; ALTER TABLE documents DROP COLUMN last_version;
   ALTER TABLE documents DROP COLUMN history_size;`
 
@@ -130,7 +133,7 @@ describe('SqliteStore', () => {
     const rows = raw
       .prepare(
         `SELECT name, size,
-           COALESCE(length(snapshot), 0) + (SELECT COALESCE(SUM(length(data)), 0) FROM updates u WHERE u.name = d.name)
+           COALESCE((SELECT length(data) FROM snapshots s WHERE s.name = d.name), 0) + (SELECT COALESCE(SUM(length(data)), 0) FROM updates u WHERE u.name = d.name)
              AS actual
          FROM documents d ORDER BY name`,
       )
@@ -301,6 +304,42 @@ describe('SqliteStore', () => {
         deleted: [],
       },
     ])
+  })
+
+  it('migrates a version 6 database: each snapshot moves into its own table, and goes with its document', async () => {
+    const store = await open()
+    await store.append([
+      { name: 'compacted', update: Uint8Array.of(1) },
+      { name: 'log-only', update: Uint8Array.of(2) },
+    ])
+    await store.compact('compacted', Uint8Array.of(3, 4))
+    await store.close()
+    const raw = new Database(path)
+    raw.exec(snapshotsInRows)
+    raw.pragma('user_version = 6')
+    raw.close()
+
+    const migrated = await open()
+    expect((await migrated.settings()).schemaVersion).toBe(SCHEMA_VERSION)
+    expect(await migrated.load('compacted')).toEqual({ snapshot: Uint8Array.of(3, 4), updates: [] })
+    expect(await migrated.load('log-only')).toEqual({ snapshot: null, updates: [Uint8Array.of(2)] })
+    expect((await migrated.info('compacted'))?.size).toBe(2)
+    await migrated.append([{ name: 'compacted', update: Uint8Array.of(5) }])
+    await migrated.rename('compacted', 'renamed')
+    expect(await migrated.load('renamed')).toEqual({ snapshot: Uint8Array.of(3, 4), updates: [Uint8Array.of(5)] })
+    await migrated.compact('log-only', Uint8Array.of(6))
+    await migrated.purge('renamed')
+    await migrated.close()
+    const reader = new Database(path, { readonly: true })
+    try {
+      expect(reader.prepare('SELECT name, data FROM snapshots ORDER BY name').all()).toEqual([
+        { name: 'log-only', data: Buffer.of(6) },
+      ])
+      const columns = reader.prepare<[], string>("SELECT name FROM pragma_table_info('documents')").pluck().all()
+      expect(columns).not.toContain('snapshot')
+    } finally {
+      reader.close()
+    }
   })
 
   it('rejects a file that is not a SQLite database, naming the path and the cause, without changing it', async () => {

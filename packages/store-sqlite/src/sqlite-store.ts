@@ -65,9 +65,10 @@ const DEFAULT_BUSY_TIMEOUT_MS = 5000
 const SYNCHRONOUS_NAMES = ['OFF', 'NORMAL', 'FULL', 'EXTRA'] as const
 
 /**
- * A {@link DocStore} in one SQLite file: Tandem's embedded default. Each document is a row holding its compacted
- * snapshot, plus rows in an append log and in its quarantine; `size` is kept up to date on every write so listing
- * is cheap.
+ * A {@link DocStore} in one SQLite file: Tandem's embedded default. Each document is a row (its size, title, times
+ * and history), its compacted snapshot in a table of its own (every append updates the row, and an UPDATE reads
+ * every blob in the row), plus rows in an append log and in its quarantine; `size` is kept up to date on every
+ * write so listing is cheap.
  *
  * The connection runs in WAL mode with `synchronous = FULL`, so once `append` or `compact` resolves the commit
  * is on disk and survives a crash of the process or the machine. better-sqlite3 is synchronous: every method
@@ -128,7 +129,8 @@ export class SqliteStore implements DocStore, AccessRecords, HistoryStore {
       // A late compaction of an old name: its state joins the document's log, where it adds nothing it lacks.
       if (statements.selectAlias.get(name) !== undefined) return appendOne({ name, update: state }, now)
       const changes = statements.selectChanges.all(name).map(toChange)
-      statements.writeSnapshot.run(name, state, state.byteLength, now, now)
+      statements.writeSnapshotSize.run(name, state.byteLength, now, now)
+      statements.writeSnapshotData.run(name, state)
       if (changes.length > 0) {
         const stored = statements.selectSpans.get(name)?.spans
         const spans = foldChanges(stored ? decodeSpans(stored) : [], changes)
@@ -203,6 +205,7 @@ export class SqliteStore implements DocStore, AccessRecords, HistoryStore {
       if (!row || row.deleted_at !== null) throw StoreConflict.missing(from)
       assertFree(to, from)
       statements.copyDocument.run(to, from)
+      statements.moveSnapshot.run(to, from)
       statements.moveUpdates.run(to, from)
       statements.moveQuarantine.run(to, from)
       statements.moveLinks.run(to, from)
@@ -215,7 +218,8 @@ export class SqliteStore implements DocStore, AccessRecords, HistoryStore {
     })
     this.createTransaction = db.transaction((name: string, state: Uint8Array, meta: DocMeta, now: number) => {
       assertFree(name, null)
-      statements.writeSnapshot.run(name, state, state.byteLength, now, now)
+      statements.writeSnapshotSize.run(name, state.byteLength, now, now)
+      statements.writeSnapshotData.run(name, state)
       statements.writeMeta.run(meta.title, authorJson(meta.author), name)
     })
     // A purged document's links are revoked, not only forgotten: a later document with the same name must not

@@ -11,10 +11,14 @@ export interface Statements {
   readonly insertUpdate: Statement<[name: string, data: Uint8Array, author: string | null, at: number]>
   readonly selectSnapshot: Statement<[name: string], { snapshot: Buffer | null }>
   readonly selectUpdates: Statement<[name: string], Buffer>
-  /** Creates or replaces the document's snapshot; its size becomes the snapshot's, as the log is deleted next. */
-  readonly writeSnapshot: Statement<
-    [name: string, snapshot: Uint8Array, size: number, createdAt: number, updatedAt: number]
-  >
+  /**
+   * Creates the document's row for a new snapshot, or sets its size to the snapshot's, as the log is deleted next.
+   * The snapshot itself goes in with {@link writeSnapshotData}.
+   */
+  readonly writeSnapshotSize: Statement<[name: string, size: number, createdAt: number, updatedAt: number]>
+  /** Creates or replaces the document's snapshot. Its row in documents must exist. */
+  readonly writeSnapshotData: Statement<[name: string, snapshot: Uint8Array]>
+  readonly moveSnapshot: Statement<[to: string, from: string]>
   readonly deleteUpdates: Statement<[name: string]>
   /** The log with authors and times; a row written before history was kept takes its document's time. */
   readonly selectChanges: Statement<[name: string], ChangeRow>
@@ -152,21 +156,26 @@ export function prepareStatements(db: Database): Statements {
   return {
     // MAX keeps updated_at from moving backwards when the system clock does.
     touchForAppend: db.prepare(
-      `INSERT INTO documents (name, snapshot, size, created_at, updated_at) VALUES (?, NULL, ?, ?, ?)
+      `INSERT INTO documents (name, size, created_at, updated_at) VALUES (?, ?, ?, ?)
        ON CONFLICT (name) DO UPDATE SET
          size = size + excluded.size,
          updated_at = MAX(updated_at, excluded.updated_at)`,
     ),
     insertUpdate: db.prepare('INSERT INTO updates (name, data, author, at) VALUES (?, ?, ?, ?)'),
-    selectSnapshot: db.prepare('SELECT snapshot FROM documents WHERE name = ?'),
+    // A row with a NULL snapshot: the document exists, with only its log.
+    selectSnapshot: db.prepare(
+      'SELECT s.data AS snapshot FROM documents d LEFT JOIN snapshots s ON s.name = d.name WHERE d.name = ?',
+    ),
     selectUpdates: db.prepare<[string], Buffer>('SELECT data FROM updates WHERE name = ? ORDER BY id').pluck(),
     // A compaction is not a change: the document keeps the time of its last change (the list sorts by it).
-    writeSnapshot: db.prepare(
-      `INSERT INTO documents (name, snapshot, size, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
-       ON CONFLICT (name) DO UPDATE SET
-         snapshot = excluded.snapshot,
-         size = excluded.size`,
+    writeSnapshotSize: db.prepare(
+      `INSERT INTO documents (name, size, created_at, updated_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT (name) DO UPDATE SET size = excluded.size`,
     ),
+    writeSnapshotData: db.prepare(
+      'INSERT INTO snapshots (name, data) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET data = excluded.data',
+    ),
+    moveSnapshot: db.prepare('UPDATE snapshots SET name = ? WHERE name = ?'),
     deleteUpdates: db.prepare('DELETE FROM updates WHERE name = ?'),
     selectChanges: db.prepare(
       `SELECT u.data, u.author, coalesce(u.at, d.updated_at) AS at FROM updates u JOIN documents d ON d.name = u.name
@@ -213,9 +222,8 @@ export function prepareStatements(db: Database): Statements {
     writeMeta: db.prepare('UPDATE documents SET title = ?, updated_by = coalesce(?, updated_by) WHERE name = ?'),
     selectAlias: db.prepare<[string], string>('SELECT target FROM aliases WHERE name = ?').pluck(),
     copyDocument: db.prepare(
-      `INSERT INTO documents (name, snapshot, size, created_at, updated_at, title, updated_by, spans, last_version,
-         history_size)
-       SELECT ?, snapshot, size, created_at, updated_at, title, updated_by, spans, last_version, history_size
+      `INSERT INTO documents (name, size, created_at, updated_at, title, updated_by, spans, last_version, history_size)
+       SELECT ?, size, created_at, updated_at, title, updated_by, spans, last_version, history_size
        FROM documents WHERE name = ?`,
     ),
     moveUpdates: db.prepare('UPDATE updates SET name = ? WHERE name = ?'),

@@ -32,7 +32,9 @@ it('rebuilds a deleted paragraph from the SQLite file after compaction and a res
 
   // The file alone: no log left, a snapshot that still holds the deleted text, spans naming who deleted it.
   const raw = new Database(join(dataDir, DEFAULT_DATABASE_FILE), { readonly: true })
-  const row = raw.prepare('SELECT snapshot, spans FROM documents WHERE name = ?').get('doc') as {
+  const row = raw
+    .prepare('SELECT s.data AS snapshot, d.spans FROM documents d JOIN snapshots s USING (name) WHERE name = ?')
+    .get('doc') as {
     snapshot: Buffer
     spans: Buffer
   }

@@ -21,7 +21,9 @@ export async function storedDoc(dataDir: string, name: string): Promise<Y.Doc> {
   }
   try {
     const row = db
-      .prepare<[string], { snapshot: Buffer | null }>('SELECT snapshot FROM documents WHERE name = ?')
+      .prepare<[string], { snapshot: Buffer | null }>(
+        'SELECT s.data AS snapshot FROM documents d LEFT JOIN snapshots s USING (name) WHERE name = ?',
+      )
       .get(name)
     const updates = db
       .prepare<[string], Buffer>('SELECT data FROM updates WHERE name = ? ORDER BY id')
