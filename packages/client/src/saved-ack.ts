@@ -11,10 +11,9 @@
  * sent on an earlier socket that closed before its acknowledgement. Updates sent before it cover nothing yet.
  */
 import { isDocumentChangingMessage, messageSaved, readMessage, SavedTracker } from '@tandem/protocol'
-import type * as decoding from 'lib0/decoding'
-import type * as encoding from 'lib0/encoding'
 import type { WebsocketProvider } from 'y-websocket'
 import type * as Y from 'yjs'
+import { onServerMessage } from './server-messages.js'
 
 /** @internal */
 export class SavedAcknowledgement {
@@ -56,18 +55,10 @@ export class SavedAcknowledgement {
 
   /** Registers the handler of `saved(N)` messages on the provider. */
   install(provider: WebsocketProvider): void {
-    provider.messageHandlers[messageSaved] = (
-      _encoder: encoding.Encoder,
-      decoder: decoding.Decoder,
-      _provider: WebsocketProvider,
-      fromSocket: boolean,
-    ) => {
-      // The provider's decoder is over the whole frame, already past the message type.
-      const message = readMessage(decoder.arr)
-      // `fromSocket` is false for messages relayed between tabs: an acknowledgement only means something on
-      // the socket that sent the counted messages.
+    onServerMessage(provider, messageSaved, (message, fromSocket) => {
+      // An acknowledgement only means something on the socket that sent the counted messages.
       if (message.type === 'saved' && fromSocket) this.onAcknowledged(message.count)
-    }
+    })
   }
 
   destroy(): void {

@@ -1,6 +1,4 @@
-import { type Access, docNameError, EXTENSIONS_PARAM, messageLoading, readMessage } from '@tandem/protocol'
-import type * as decoding from 'lib0/decoding'
-import type * as encoding from 'lib0/encoding'
+import { type Access, docNameError, EXTENSIONS_PARAM, messageLoading } from '@tandem/protocol'
 import { Awareness } from 'y-protocols/awareness'
 import { WebsocketProvider } from 'y-websocket'
 import * as Y from 'yjs'
@@ -12,6 +10,7 @@ import { type OfflineCopy, openOfflineCopy } from './offline.js'
 import { type Peer, peersOf, watchPeers } from './peers.js'
 import { type ConnectionStatus, ReconnectingSocket, type TokenSource } from './reconnecting-socket.js'
 import { SavedAcknowledgement } from './saved-ack.js'
+import { onServerMessage } from './server-messages.js'
 import { normalizeServerUrl } from './server-url.js'
 import { tokenAccess } from './token-access.js'
 import { toAwarenessUser, type UserInfo } from './user.js'
@@ -211,18 +210,11 @@ export function createSession(options: SessionOptions): Session {
     loading = progress
     emitter.emit('loading', progress)
   }
-  provider.messageHandlers[messageLoading] = (
-    _encoder: encoding.Encoder,
-    decoder: decoding.Decoder,
-    _provider: WebsocketProvider,
-    fromSocket: boolean,
-  ) => {
-    // The provider's decoder is over the whole frame, already past the message type.
-    const message = readMessage(decoder.arr)
+  onServerMessage(provider, messageLoading, (message, fromSocket) => {
     if (message.type === 'loading' && fromSocket && !provider.synced) {
       setLoading({ received: message.sent, total: message.total })
     }
-  }
+  })
   const onSync = (synced: boolean) => {
     if (!synced) return
     setLoading(null)

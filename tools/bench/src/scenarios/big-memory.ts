@@ -18,6 +18,11 @@ export interface BigMemoryRun {
   storagePeakRss: number | null
   /** Tandem: the baseline of that restarted server. */
   storageBaselineRss: number | null
+  /**
+   * How long each of the two newcomers took to hold the whole document, from opening its connection, in ms:
+   * Tandem sends it in pieces, the reference server in one message. Missing in results from before it was measured.
+   */
+  syncMs?: number[]
   error?: string
 }
 
@@ -56,6 +61,7 @@ export async function runBigMemory(ctx: RunContext): Promise<BigMemoryScenarioRe
         syncPeakRss: Number.NaN,
         storagePeakRss: null,
         storageBaselineRss: null,
+        syncMs: [],
         error: message,
       })
     }
@@ -69,8 +75,9 @@ async function measure(ctx: RunContext, server: ServerKind, running: ServerUnder
   const uploadPeakRss = await peakDuring(meter(), () =>
     ctx.load.call('uploadColdDoc', { url: running.url, room: ROOM, kind: DOC, saved: running.sendsSaved }),
   )
+  const syncMs: number[] = []
   const syncPeakRss = await peakDuring(meter(), async () => {
-    for (let i = 0; i < 2; i++) await syncWhole(ctx, running)
+    for (let i = 0; i < 2; i++) syncMs.push(await syncWhole(ctx, running))
   })
   await ctx.load.call('releaseHolders')
   const run: BigMemoryRun = {
@@ -80,6 +87,7 @@ async function measure(ctx: RunContext, server: ServerKind, running: ServerUnder
     syncPeakRss,
     storagePeakRss: null,
     storageBaselineRss: null,
+    syncMs,
   }
   if (server === 'tandem-sqlite') {
     await running.restart()
@@ -89,6 +97,7 @@ async function measure(ctx: RunContext, server: ServerKind, running: ServerUnder
   const mib = (bytes: number | null) => (bytes === null ? '—' : `${(bytes / 1048576).toFixed(0)} MiB`)
   ctx.log(
     `  ${server}: before ${mib(baselineRss)}, upload peak ${mib(uploadPeakRss)}, sync peak ${mib(syncPeakRss)}` +
+      ` (newcomers synced in ${syncMs.map((ms) => ms.toFixed(0)).join(' and ')} ms)` +
       (run.storagePeakRss === null
         ? ''
         : `; after a restart ${mib(run.storageBaselineRss)}, load from storage peak ${mib(run.storagePeakRss)}`),
@@ -96,10 +105,11 @@ async function measure(ctx: RunContext, server: ServerKind, running: ServerUnder
   return run
 }
 
-/** One newcomer's whole sync; throws when it did not get the whole text. */
-async function syncWhole(ctx: RunContext, running: ServerUnderTest): Promise<void> {
+/** One newcomer's whole sync, in ms from opening its connection; throws when it did not get the whole text. */
+async function syncWhole(ctx: RunContext, running: ServerUnderTest): Promise<number> {
   const sync = await ctx.load.call('syncFresh', { url: running.url, room: ROOM, kind: DOC })
   if (!sync.complete) throw new Error('A newcomer did not receive the whole document.')
+  return sync.totalMs
 }
 
 /** The process's highest resident memory while `work` runs: the kernel's high-water mark, else samples. */
