@@ -124,16 +124,19 @@ class LineLabelWidget extends WidgetType {
     return label
   }
 
-  /** Keeps the chips of people who did nothing new, so that only the active one's name shows again. */
+  /** Keeps every chip whose person is the same, restarting the fade of the active ones only: only their names show again. */
   override updateDOM(dom: HTMLElement, _view: EditorView, from: this): boolean {
     const before = new Map(from.people.map((person, i) => [person.clientId, { person, chip: dom.children[i] }]))
     const chips = this.people.map((person) => {
       const kept = before.get(person.clientId)
-      return kept?.chip && samePerson(kept.person, person) && kept.person.activity === person.activity
-        ? kept.chip
-        : nameChip(person)
+      if (!kept?.chip || !samePerson(kept.person, person)) return nameChip(person)
+      if (kept.person.activity !== person.activity) restartFade(kept.chip)
+      return kept.chip
     })
-    dom.replaceChildren(...chips)
+    // Taking a chip out of the page and back would restart its fade too: only a changed list is put back.
+    if (chips.length !== dom.children.length || chips.some((chip, i) => chip !== dom.children[i])) {
+      dom.replaceChildren(...chips)
+    }
     return true
   }
 
@@ -146,6 +149,27 @@ function samePerson(a: LabelledPerson, b: LabelledPerson): boolean {
   return a.clientId === b.clientId && a.name === b.name && a.color === b.color && a.textColor === b.textColor
 }
 
+/** When each name chip was drawn, on its document's timeline (milliseconds); see {@link restartFade}. */
+const drawnAt = new WeakMap<Element, number>()
+
+/** The current time of the document's timeline (the time of the frame being drawn), in milliseconds. */
+function timelineNow(element: Element): number {
+  const time = Number(element.ownerDocument.timeline?.currentTime ?? Number.NaN)
+  return Number.isFinite(time) ? time : performance.now()
+}
+
+/**
+ * Starts a chip's fade over, now: its animation is delayed by the time since the chip was drawn, so that it runs
+ * as if it had started now. The chip and its animation stay: a style change on one element, where drawing the chip
+ * anew cost new elements and their styles, on every keystroke of its person. Setting the same delay twice (two
+ * updates before a frame) changes nothing, where switching between two animation names would cancel out.
+ */
+function restartFade(chip: Element): void {
+  const drawn = drawnAt.get(chip)
+  if (drawn === undefined || !(chip instanceof HTMLElement)) return
+  chip.style.animationDelay = `${Math.max(0, timelineNow(chip) - drawn)}ms`
+}
+
 function nameChip(person: LabelledPerson): HTMLElement {
   const chip = document.createElement('span')
   chip.className = 'cm-tandem-line-name'
@@ -153,6 +177,7 @@ function nameChip(person: LabelledPerson): HTMLElement {
   chip.dataset.name = person.name
   chip.style.backgroundColor = person.color
   chip.style.color = person.textColor
+  drawnAt.set(chip, timelineNow(chip))
   return chip
 }
 
@@ -168,15 +193,19 @@ class RemoteCursorsPlugin implements PluginValue {
   constructor(private readonly view: EditorView) {
     this.conf = view.state.facet(config)!
     this.conf.awareness.on('change', this.onChange)
-    this.conf.text.doc?.on('afterTransaction', this.onTransaction)
+    this.conf.text.doc?.on('beforeObserverCalls', this.onTransaction)
   }
 
   destroy(): void {
     this.conf.awareness.off('change', this.onChange)
-    this.conf.text.doc?.off('afterTransaction', this.onTransaction)
+    this.conf.text.doc?.off('beforeObserverCalls', this.onTransaction)
   }
 
-  /** A remote client that wrote is active, though its cursor, anchored to the text after it, did not change. */
+  /**
+   * A remote client that wrote is active, though its cursor, anchored to the text after it, did not change. Counted
+   * before the text's observers run, since one of them puts the change into the view, and its update draws: counted
+   * after, a keystroke's activity waited for the next update, and a person's last keystroke showed nothing.
+   */
   private readonly onTransaction = (transaction: Y.Transaction): void => {
     if (transaction.local) return
     for (const [clientId, clock] of transaction.afterState) {

@@ -100,12 +100,20 @@ test("a person's name shows after their line's text while they type, covering no
   expect(await ada.text()).toBe('First line\nSecond line, where Bob types\nThird line')
 
   // Typing in the middle of a line leaves Bob's cursor where it was (it is anchored to the text after it), yet
-  // each keystroke shows his name again: the chip is drawn anew, restarting its fade.
-  await chip.evaluate((element) => element.setAttribute('data-seen', 'yes'))
+  // each keystroke shows his name again: the chip's fade starts over (it ends later than it would have).
+  const fadeEnd = (locator: typeof chip) =>
+    locator.evaluate((element) => {
+      const fade = element.getAnimations()[0]
+      const end = fade?.effect?.getComputedTiming().endTime
+      return fade?.startTime == null || end === undefined ? Number.NaN : Number(fade.startTime) + Number(end)
+    })
+  const bobsFadeEnd = () => fadeEnd(chip)
+  await expect.poll(bobsFadeEnd).not.toBeNaN()
+  const shownAt = await bobsFadeEnd()
   await bob.page.keyboard.type('now ')
   await expect.poll(() => ada.text()).toBe('First line\nSecond line, now where Bob types\nThird line')
   await expect(chip).toHaveCount(1)
-  await expect(chip).not.toHaveAttribute('data-seen', 'yes')
+  await expect.poll(bobsFadeEnd).toBeGreaterThan(shownAt)
   await expect(chip).toHaveCSS('opacity', '1')
 
   // A second person on the same line joins the same label instead of piling a second one on it.
@@ -114,6 +122,16 @@ test("a person's name shows after their line's text while they type, covering no
   await cy.page.keyboard.press('End')
   await expect(ada.page.locator('.cm-tandem-line-label')).toHaveCount(1)
   await expect(ada.page.locator('.cm-tandem-line-label .cm-tandem-line-name')).toHaveCount(2)
+  // Bob types on: his name shows again, Cy's, who does nothing, keeps fading.
+  const cysChip = ada.page.locator('.cm-tandem-line-name[data-name="Cy"]')
+  const cysFadeEnd = () => fadeEnd(cysChip)
+  await expect.poll(cysFadeEnd).not.toBeNaN()
+  const cyShownAt = await cysFadeEnd()
+  const bobShownAt = await bobsFadeEnd()
+  await bob.page.keyboard.type('!')
+  await expect.poll(() => ada.text()).toBe('First line\nSecond line, now !where Bob types\nThird line')
+  await expect.poll(bobsFadeEnd).toBeGreaterThan(bobShownAt)
+  expect(await cysFadeEnd()).toBe(cyShownAt)
   // Then the names fade, three seconds after each person's last move.
   await expect(chip).toHaveCSS('opacity', '0', { timeout: 10_000 })
 })
