@@ -149,6 +149,11 @@ function samePerson(a: LabelledPerson, b: LabelledPerson): boolean {
   return a.clientId === b.clientId && a.name === b.name && a.color === b.color && a.textColor === b.textColor
 }
 
+/** How long a name chip shows at full strength after its person's last move, in milliseconds, before it fades. */
+const SHOW_MS = 2_100
+/** How long the fade then takes, in milliseconds: the name is gone three seconds after the person stopped. */
+const FADE_MS = 900
+
 /** When each name chip was drawn, on its document's timeline (milliseconds); see {@link restartFade}. */
 const drawnAt = new WeakMap<Element, number>()
 
@@ -159,15 +164,15 @@ function timelineNow(element: Element): number {
 }
 
 /**
- * Starts a chip's fade over, now: its animation is delayed by the time since the chip was drawn, so that it runs
- * as if it had started now. The chip and its animation stay: a style change on one element, where drawing the chip
+ * Starts a chip's fade over, now: its animation's delay becomes {@link SHOW_MS} plus the time since the chip was
+ * drawn, so that it runs as if it had started now. The chip and its animation stay: a style change on one element, where drawing the chip
  * anew cost new elements and their styles, on every keystroke of its person. Setting the same delay twice (two
  * updates before a frame) changes nothing, where switching between two animation names would cancel out.
  */
 function restartFade(chip: Element): void {
   const drawn = drawnAt.get(chip)
   if (drawn === undefined || !(chip instanceof HTMLElement)) return
-  chip.style.animationDelay = `${Math.max(0, timelineNow(chip) - drawn)}ms`
+  chip.style.animationDelay = `${SHOW_MS + Math.max(0, timelineNow(chip) - drawn)}ms`
 }
 
 function nameChip(person: LabelledPerson): HTMLElement {
@@ -393,11 +398,13 @@ const theme = EditorView.baseTheme({
     borderRadius: '3px',
     font: '600 11px/1.5 system-ui, -apple-system, "Segoe UI", sans-serif',
     whiteSpace: 'nowrap',
-    // Shown while the person types or moves, faded three seconds after they stop.
-    animation: 'cm-tandem-label 3s ease-in forwards',
+    // Shown while the person types or moves, faded three seconds after they stop. The full-strength part is the
+    // animation's delay, not keyframes that hold the opacity at 1: an animation in its delay needs no frames, where
+    // one that holds a value is run on every frame (on the reader's side, all the time a person types).
+    animation: `cm-tandem-label ${FADE_MS}ms ease-in ${SHOW_MS}ms forwards`,
   },
   '.cm-tandem-line-name::after': { content: 'attr(data-name)' },
-  '@keyframes cm-tandem-label': { '0%, 70%': { opacity: '1' }, '100%': { opacity: '0' } },
+  '@keyframes cm-tandem-label': { from: { opacity: '1' }, to: { opacity: '0' } },
   '.cm-tandem-line-selection': { padding: '0' },
   '@media (prefers-reduced-motion: reduce)': {
     '.cm-tandem-line-name': { animationTimingFunction: 'steps(1, end)' },
