@@ -2,6 +2,7 @@ import type { FreshSync } from '../load/cold-clients.js'
 import type { StageResult } from '../load/fanout-clients.js'
 import { DISTURBED_CORES } from '../proc-meter.js'
 import type { RunResults } from '../results.js'
+import type { MainThreadCpu } from '../scenarios/big-doc.js'
 import { peakRise } from '../scenarios/big-memory.js'
 import { type ChecksShare, shareText } from '../scenarios/checks.js'
 import { type FanoutScenarioResult, kneeIsLowerBound, stageAt, stagePasses } from '../scenarios/fanout.js'
@@ -353,6 +354,19 @@ export function bigDocTable(results: NonNullable<RunResults['bigDoc']>): string 
       latencies(v.remote),
       whole(v.missing),
     ]),
+  )
+}
+
+/**
+ * The big document's main-thread CPU per keystroke, typist and reader: thread time from Chromium's counters,
+ * which the machine's load moves far less than the latencies.
+ */
+export function bigDocCpuTable(results: NonNullable<RunResults['bigDoc']>): string {
+  const cpu = (c: MainThreadCpu | undefined) =>
+    c ? `${c.task.toFixed(1)} / ${c.script.toFixed(1)} / ${c.layout.toFixed(1)} / ${c.style.toFixed(1)}` : '—'
+  return table(
+    ['editors show', 'typist: all / script / layout / style (ms a keystroke)', 'reader: all / script / layout / style'],
+    results.variants.map((v) => [v.label + failedNote(v.error), cpu(v.cpu?.typist), cpu(v.cpu?.reader)]),
   )
 }
 

@@ -1,4 +1,4 @@
-import type { Browser, BrowserContext, Page } from '@playwright/test'
+import type { Browser, BrowserContext, CDPSession, Page } from '@playwright/test'
 import { startStaticServer } from '@tandem/test-utils'
 import { openBenchPage, type Paged } from '../browser/bench-page.js'
 import { chromiumExecutable, launchChromium } from '../browser/chromium.js'
@@ -21,7 +21,20 @@ export interface BigDocVariant {
   remote: Summary
   /** Keystrokes some page never showed. */
   missing: number
+  /**
+   * Each page's main-thread CPU time per keystroke, from Chromium's own counters (thread time, so far less
+   * sensitive to the machine's load than the latencies): the typist's, and the other person's.
+   */
+  cpu?: { typist: MainThreadCpu; reader: MainThreadCpu }
   error?: string
+}
+
+/** One page's main-thread CPU time per keystroke (ms), in all and in script, layout and style. */
+export interface MainThreadCpu {
+  task: number
+  script: number
+  layout: number
+  style: number
 }
 
 /** The big-doc scenario's results. */
@@ -128,7 +141,7 @@ async function measureVariant(
   server: ServerUnderTest,
   variant: Pick<BigDocVariant, 'language' | 'wholeParse'>,
   plan: { text: string; keystrokes: number; keyDelayMs: number; line: number; docName: string },
-): Promise<Pick<BigDocVariant, 'local' | 'remote' | 'missing'>> {
+): Promise<Pick<BigDocVariant, 'local' | 'remote' | 'missing' | 'cpu'>> {
   const contexts: BrowserContext[] = []
   try {
     const open = async (name: string): Promise<Page> => {
@@ -170,6 +183,7 @@ async function measureVariant(
         page.evaluate((line) => (globalThis as unknown as Paged).bench.watchLines([line]), plan.line),
       ),
     )
+    const counters = await Promise.all(pages.map((page) => MainThreadCounters.start(page)))
     const typed = Array.from({ length: plan.keystrokes }, (_, i) => String.fromCharCode(97 + (i % 26))).join('')
     await typist.keyboard.type(typed, { delay: plan.keyDelayMs })
     await reader
@@ -179,6 +193,8 @@ async function measureVariant(
         { timeout: 60_000 },
       )
       .catch(() => {})
+    await Promise.all(pages.map((page) => page.evaluate(() => (globalThis as unknown as Paged).bench.settled())))
+    const [typistCpu, readerCpu] = await Promise.all(counters.map((counter) => counter.perKeystroke(plan.keystrokes)))
     const [own, other] = await Promise.all(
       pages.map((page) => page.evaluate(() => (globalThis as unknown as Paged).bench.results())),
     )
@@ -200,8 +216,45 @@ async function measureVariant(
       local: summarize(local.sort((a, b) => a - b)),
       remote: summarize(remote.sort((a, b) => a - b)),
       missing,
+      cpu: { typist: typistCpu as MainThreadCpu, reader: readerCpu as MainThreadCpu },
     }
   } finally {
     for (const context of contexts) await context.close().catch(() => {})
+  }
+}
+
+/**
+ * Chromium's main-thread counters of one page (the DevTools protocol's Performance domain, in thread time): the
+ * CPU time the page's main thread spent from {@link MainThreadCounters.start} on, in all and by kind.
+ */
+class MainThreadCounters {
+  private constructor(
+    private readonly session: CDPSession,
+    private readonly before: Record<string, number>,
+  ) {}
+
+  static async start(page: Page): Promise<MainThreadCounters> {
+    const session = await page.context().newCDPSession(page)
+    await session.send('Performance.enable', { timeDomain: 'threadTicks' })
+    return new MainThreadCounters(session, await MainThreadCounters.read(session))
+  }
+
+  /** The time since {@link start} divided by `keystrokes`, in milliseconds; stops counting. */
+  async perKeystroke(keystrokes: number): Promise<MainThreadCpu> {
+    const after = await MainThreadCounters.read(this.session)
+    await this.session.detach().catch(() => {})
+    // The counters are in seconds.
+    const per = (name: string) => (((after[name] ?? 0) - (this.before[name] ?? 0)) * 1000) / keystrokes
+    return {
+      task: per('TaskDuration'),
+      script: per('ScriptDuration'),
+      layout: per('LayoutDuration'),
+      style: per('RecalcStyleDuration'),
+    }
+  }
+
+  private static async read(session: CDPSession): Promise<Record<string, number>> {
+    const { metrics } = await session.send('Performance.getMetrics')
+    return Object.fromEntries(metrics.map(({ name, value }) => [name, value]))
   }
 }
