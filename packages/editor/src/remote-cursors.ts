@@ -124,7 +124,7 @@ class LineLabelWidget extends WidgetType {
     return label
   }
 
-  /** Keeps every chip whose person is the same, restarting the fade of the active ones only: only their names show again. */
+  /** Keeps every chip whose person is the same, and restarts the fades of the active ones: only their names show. */
   override updateDOM(dom: HTMLElement, _view: EditorView, from: this): boolean {
     const before = new Map(from.people.map((person, i) => [person.clientId, { person, chip: dom.children[i] }]))
     const chips = this.people.map((person) => {
@@ -165,9 +165,9 @@ function timelineNow(element: Element): number {
 
 /**
  * Starts a chip's fade over, now: its animation's delay becomes {@link SHOW_MS} plus the time since the chip was
- * drawn, so that it runs as if it had started now. The chip and its animation stay: a style change on one element, where drawing the chip
- * anew cost new elements and their styles, on every keystroke of its person. Setting the same delay twice (two
- * updates before a frame) changes nothing, where switching between two animation names would cancel out.
+ * drawn, so that it runs as if it had started now. The chip and its animation stay: a style change on one element
+ * on every keystroke of its person, where drawing the chip anew cost new elements and their styles. Two restarts
+ * before a frame set the same delay (switching between two animation names instead would cancel out).
  */
 function restartFade(chip: Element): void {
   const drawn = drawnAt.get(chip)
