@@ -141,7 +141,7 @@ export function renderMarkdown(results: RunResults, charts: Chart[], imagePath: 
         `${(bigDoc.chars / 1048576).toFixed(2)} MiB, ${bigDoc.keystrokes} keystrokes\n`,
     )
     out.push(bigDocTable(bigDoc))
-    out.push('\nMain-thread CPU per keystroke (Chromium\'s counters, thread time):\n', bigDocCpuTable(bigDoc))
+    out.push("\nMain-thread CPU per keystroke (Chromium's counters, thread time):\n", bigDocCpuTable(bigDoc))
   }
   if (results.bigMemory) {
     const { bigMemory } = results
