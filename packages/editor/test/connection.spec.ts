@@ -186,7 +186,7 @@ test('the token goes in the URL, and a token function is asked again before each
       'secret-1',
       'secret-1',
     ])
-    expect(new URL(server.requests[0]!, 'http://x').searchParams.get('tandem')).toBe('saved,moved')
+    expect(new URL(server.requests[0]!, 'http://x').searchParams.get('tandem')).toBe('saved,moved,loading')
     await ada.context.close()
 
     // A function: called before every attempt, so each one carries a fresh token.

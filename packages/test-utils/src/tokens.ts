@@ -28,7 +28,8 @@ export function mintToken(secret: string, options: TestTokenOptions): Promise<st
   })
   return new Promise((resolve, reject) => {
     child.once('error', reject)
-    child.once('exit', (code) => {
+    // 'close', not 'exit': what the process printed may still be on its way through the pipe when it exits.
+    child.once('close', (code) => {
       if (code === 0) resolve(out.trim())
       else reject(new Error(`tandem token exited with ${code}: ${err.trim()}`))
     })

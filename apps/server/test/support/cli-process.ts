@@ -43,7 +43,7 @@ export interface CliProcess {
   readonly logs: Record<string, unknown>[]
   /** Everything printed so far. */
   readonly output: { stdout: string; stderr: string }
-  /** Resolves with the exit code once the process has exited. */
+  /** Resolves with the exit code once the process has exited and everything it printed has been read. */
   readonly exited: Promise<number | null>
 }
 
@@ -75,7 +75,9 @@ export function spawnCli(args: string[], env: Record<string, string> = {}): CliP
   child.stderr?.on('data', (chunk: Buffer) => {
     output.stderr += chunk.toString()
   })
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+  // 'close', not 'exit': the process may have exited while what it printed is still on its way through the pipes,
+  // and a short output such as --help's would then be missed.
+  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)))
   return { child, logs, output, exited }
 }
 
