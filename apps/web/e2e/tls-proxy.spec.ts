@@ -47,7 +47,7 @@ test('two people edit a document through nginx over https:// and wss://', { tag:
       people.push(person)
     }
     const [ada, bob] = people as [Person, Person]
-    const socket = `wss://${siteName}:${port}/${docName}?tandem=saved%2Cmoved`
+    const socket = `wss://${siteName}:${port}/${docName}?tandem=saved%2Cmoved%2Cloading`
     expect(sockets).toEqual([socket, socket])
 
     await ada.typeAtEnd('Typed over wss')
