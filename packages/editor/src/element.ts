@@ -8,7 +8,7 @@
  *
  * Importing this module registers the element (once; importing it twice is harmless).
  */
-import type { ConnectionStatus, EditorError, Peer, TokenSource } from '@tandem/client'
+import type { ConnectionStatus, EditorError, LoadingProgress, Peer, TokenSource } from '@tandem/client'
 import { createEditor, type Editor } from './create-editor.js'
 import type { LanguageName } from './language.js'
 import type { ThemeName } from './theme.js'
@@ -23,6 +23,8 @@ const RESTARTING = new Set(['server', 'doc', 'token', 'offline'])
 export interface TandemEditorEventMap {
   'tandem-status': CustomEvent<{ status: ConnectionStatus }>
   'tandem-synced': CustomEvent<null>
+  /** A big document arrives in pieces: bytes of it received so far and in all, after each piece; then `null`. */
+  'tandem-loading': CustomEvent<LoadingProgress | null>
   'tandem-saved': CustomEvent<null>
   'tandem-unsaved': CustomEvent<null>
   'tandem-peers': CustomEvent<{ peers: Peer[] }>
@@ -147,6 +149,7 @@ export class TandemEditorElement extends Base {
       this.current = editor
       editor.on('status', (status) => this.fire('tandem-status', { status }))
       editor.on('synced', () => this.fire('tandem-synced', null))
+      editor.on('loading', (progress) => this.fire('tandem-loading', progress))
       editor.on('saved', () => this.fire('tandem-saved', null))
       editor.on('unsaved', () => this.fire('tandem-unsaved', null))
       editor.on('peers', (peers) => this.fire('tandem-peers', { peers }))

@@ -1,3 +1,4 @@
+import { connectClient, startThrottledProxy, waitFor } from '@tandem/test-utils'
 import { expect, test } from './fixtures.js'
 
 test('<tandem-editor> works in a plain HTML page with no bundler', async ({
@@ -86,4 +87,57 @@ test('<tandem-editor> shows a misconfiguration in place', async ({ page, web }) 
   await expect(page.locator('tandem-editor [role="alert"]')).toHaveText(
     'Tandem editor: The serverUrl "ftp://example.com" is not a ws:// or wss:// URL. Pass a URL such as "wss://tandem.example.com" (or "ws://localhost:1234" in development).',
   )
+})
+
+test('<tandem-editor> tells the page how much of a big document has arrived', { tag: '@slow' }, async ({
+  browser,
+  web,
+  tandem,
+  docName,
+}) => {
+  // 3 MiB through a 500 KB/s link: its state comes in 13 pieces, over about 6 s.
+  const part = 'A big document, arriving in pieces. '.repeat(29_128).slice(0, 1024 * 1024)
+  const writer = connectClient(tandem.url, docName, { saved: true })
+  const proxy = await startThrottledProxy(tandem.port, 500_000)
+  try {
+    await writer.synced()
+    for (let i = 0; i < 3; i++) writer.text.insert(writer.text.length, part)
+    await waitFor(() => writer.saves.saved, 'the document to be stored', 30_000)
+    web.page(
+      '/loading.html',
+      `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Loading</title>
+<script>
+  window.progress = []
+  document.addEventListener('tandem-loading', (event) => window.progress.push(event.detail))
+</script>
+<script type="module" src="/tandem-editor.js"></script></head>
+<body><tandem-editor server="${proxy.url}" doc="${docName}" style="height: 200px"></tandem-editor></body></html>`,
+    )
+    const context = await browser.newContext()
+    const page = await context.newPage()
+    await page.goto(`${web.url}/loading.html`)
+    type Progress = { received: number; total: number } | null
+    const progress = () => page.evaluate(() => (window as unknown as { progress: Progress[] }).progress)
+    await expect.poll(async () => (await progress()).at(-1), { timeout: 60_000 }).toBeNull()
+    const seen = await progress()
+    const counts = seen.filter((entry): entry is NonNullable<Progress> => entry !== null)
+    // 3,145,728 characters and a few bytes a struct, counted up from 0 after each piece.
+    expect(counts.length).toBeGreaterThanOrEqual(13)
+    expect(counts[0]).toEqual({ received: 0, total: counts[0]!.total })
+    expect(counts[0]!.total).toBeGreaterThan(3 * part.length)
+    expect(counts.at(-1)).toEqual({ received: counts[0]!.total, total: counts[0]!.total })
+    for (let i = 1; i < counts.length; i++) expect(counts[i]!.received).toBeGreaterThanOrEqual(counts[i - 1]!.received)
+    expect(seen.indexOf(null)).toBe(seen.length - 1)
+    await expect
+      .poll(() =>
+        page
+          .locator('tandem-editor')
+          .evaluate((el) => (el as HTMLElementTagNameMap['tandem-editor']).editor?.text.length),
+      )
+      .toBe(3 * part.length)
+    await context.close()
+  } finally {
+    writer.destroy()
+    await proxy.close()
+  }
 })
