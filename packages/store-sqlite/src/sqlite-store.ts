@@ -112,6 +112,11 @@ export class SqliteStore implements DocStore, AccessRecords, HistoryStore {
       const updates = statements.selectUpdates.all(name).map(asUint8Array)
       return { snapshot: row.snapshot ? asUint8Array(row.snapshot) : null, updates }
     })
+    // The document's row with the snapshot's size, then the snapshot in its own table.
+    const writeSnapshot = (name: string, state: Uint8Array, now: number) => {
+      statements.writeSnapshotSize.run(name, state.byteLength, now, now)
+      statements.writeSnapshotData.run(name, state)
+    }
     // An old name's entries go to the document it was renamed to (see DocStore.resolve).
     // The author and time go in the update's own row: history is as durable as the content.
     const appendOne = (entry: StoreEntry, now: number) => {
@@ -129,8 +134,7 @@ export class SqliteStore implements DocStore, AccessRecords, HistoryStore {
       // A late compaction of an old name: its state joins the document's log, where it adds nothing it lacks.
       if (statements.selectAlias.get(name) !== undefined) return appendOne({ name, update: state }, now)
       const changes = statements.selectChanges.all(name).map(toChange)
-      statements.writeSnapshotSize.run(name, state.byteLength, now, now)
-      statements.writeSnapshotData.run(name, state)
+      writeSnapshot(name, state, now)
       if (changes.length > 0) {
         const stored = statements.selectSpans.get(name)?.spans
         const spans = foldChanges(stored ? decodeSpans(stored) : [], changes)
@@ -218,8 +222,7 @@ export class SqliteStore implements DocStore, AccessRecords, HistoryStore {
     })
     this.createTransaction = db.transaction((name: string, state: Uint8Array, meta: DocMeta, now: number) => {
       assertFree(name, null)
-      statements.writeSnapshotSize.run(name, state.byteLength, now, now)
-      statements.writeSnapshotData.run(name, state)
+      writeSnapshot(name, state, now)
       statements.writeMeta.run(meta.title, authorJson(meta.author), name)
     })
     // A purged document's links are revoked, not only forgotten: a later document with the same name must not
