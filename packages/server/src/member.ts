@@ -331,10 +331,9 @@ export class Member implements RoomMember {
    * never cut, and costs nothing to decide.
    */
   private piecesFor(stateVector: Uint8Array): StatePieces | null {
-    const source = this.room.source
-    const whole = source.deferred ? source.storedBytes : this.room.size.bytes
-    if (whole <= STREAM_ABOVE) return null
-    const pieces = new StatePieces(source.applied(), stateVector)
+    // The measured size: the stored state's bytes while it waits to be applied, since nothing is applied before it.
+    if (this.room.size.bytes <= STREAM_ABOVE) return null
+    const pieces = new StatePieces(this.room.source.applied(), stateVector)
     return pieces.total > STREAM_ABOVE ? pieces : null
   }
 

@@ -69,11 +69,6 @@ export class SyncSource {
     return this.unapplied !== null
   }
 
-  /** The bytes of the stored state still waiting to be applied; 0 once applied. */
-  get storedBytes(): number {
-    return this.unapplied?.byteLength ?? 0
-  }
-
   /** Takes the state a document was stored with, as one update, to apply when it is first needed. */
   restore(update: Uint8Array): void {
     if (isEmptyUpdate(update)) return
