@@ -6,8 +6,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
-import { MemoryStore, type StoreEntry, SyncServer } from '../src/index.js'
-import { MemoryClient, until } from './memory-transport.js'
+import { MemoryStore, SyncServer } from '../src/index.js'
+import { GatedStore, MemoryClient, until } from './memory-transport.js'
 
 const servers: SyncServer[] = []
 const clients: MemoryClient[] = []
@@ -204,16 +204,8 @@ describe('history', () => {
   })
 
   it('compacts to what storage holds, never to an update still waiting for its own commit', async () => {
-    // A store whose appends can be held, as a slow disk or database holds them: a crash while one is held.
-    class HeldStore extends MemoryStore {
-      holding = false
-      readonly held: (() => void)[] = []
-      override async append(entries: readonly StoreEntry[]): Promise<void> {
-        if (this.holding) await new Promise<void>((resolve) => this.held.push(resolve))
-        return super.append(entries)
-      }
-    }
-    const store = new HeldStore()
+    // Appends held, as a slow disk or database holds them: a crash while one is held.
+    const store = new GatedStore()
     const sync = new SyncServer({ store, compactAfter: 1, commitDelay: 0 })
     servers.push(sync)
     const first = await join(sync, 'doc', '10.0.0.1', 'Ann')
@@ -221,24 +213,29 @@ describe('history', () => {
     first.type('First. ')
     await savedBy(first)
 
-    store.holding = true
+    store.hold()
     first.type('Second. ')
-    await until(() => store.held.length === 1, 'the commit of "Second." to wait in the store')
+    const arrived = store.arrived + 1
+    await until(() => store.waiting === 1 && store.arrived === arrived, 'the commit of "Second." to wait in the store')
     // While that commit runs, "Third." arrives: the server has it (Ben sees it), its commit comes next.
     first.type('Third.')
     await until(() => second.text === 'First. Second. Third.', 'Ben to see "Third."')
-    store.held.shift()?.()
+    // Lets the commit of "Second." through, and holds the next one.
+    store.open()
+    store.hold()
     // "Second." is stored and its document compacted; the commit of "Third." waits. A crash now keeps what storage
     // holds: the compaction must not have put "Third." there without its log entry, which says who wrote it.
-    await until(() => store.held.length === 1, 'the commit of "Third." to wait in the store')
+    await until(
+      () => store.waiting === 1 && store.arrived === arrived + 1,
+      'the commit of "Third." to wait in the store',
+    )
     const stored = await store.load('doc')
     const doc = new Y.Doc()
     for (const update of [stored?.snapshot, ...(stored?.updates ?? [])]) if (update) Y.applyUpdate(doc, update)
     expect(doc.getText('content').toString()).toBe('First. Second. ')
     doc.destroy()
 
-    store.holding = false
-    store.held.shift()?.()
+    store.open()
     await savedBy(first)
     const authorship = await sync.history('doc').authorship()
     expect(authorship).toEqual([{ type: 'same', text: 'First. Second. Third.', author: ann }])

@@ -3,8 +3,8 @@
  * converge, presence reaches everyone, and a saved acknowledgement comes only once storage holds the change.
  */
 import { afterEach, describe, expect, it } from 'vitest'
-import { MemoryStore, type StoreEntry, SyncServer } from '../src/index.js'
-import { MemoryClient, storedText, until } from './memory-transport.js'
+import { SyncServer } from '../src/index.js'
+import { GatedStore, MemoryClient, storedText, until } from './memory-transport.js'
 
 const servers: SyncServer[] = []
 const clients: MemoryClient[] = []
@@ -20,32 +20,6 @@ async function join(sync: SyncServer, name: string, saved = false) {
   await client.connect(sync, name, { saved })
   await until(() => client.synced, `${name} to sync`)
   return client
-}
-
-/** A memory store whose appends wait at a gate the test opens. */
-class GatedStore extends MemoryStore {
-  /** Appends waiting at the gate. */
-  waiting = 0
-  private gate: (() => void) | null = null
-  private held: Promise<void> | null = null
-
-  hold(): void {
-    this.held = new Promise((resolve) => {
-      this.gate = resolve
-    })
-  }
-
-  open(): void {
-    this.gate?.()
-    this.held = null
-  }
-
-  override async append(entries: readonly StoreEntry[]): Promise<void> {
-    this.waiting++
-    await this.held
-    this.waiting--
-    return super.append(entries)
-  }
 }
 
 describe('members over an in-memory transport', () => {

@@ -13,7 +13,14 @@ import {
 } from '@tandem/protocol'
 import { Awareness, applyAwarenessUpdate, encodeAwarenessUpdate } from 'y-protocols/awareness'
 import * as Y from 'yjs'
-import type { DocStore, Member, SyncServer, SyncSocket } from '../src/index.js'
+import {
+  type DocStore,
+  type Member,
+  MemoryStore,
+  type StoreEntry,
+  type SyncServer,
+  type SyncSocket,
+} from '../src/index.js'
 
 const fromServer = Symbol('from the server')
 
@@ -186,4 +193,33 @@ export async function storedText(store: DocStore, name: string): Promise<string>
     Y.applyUpdate(doc, update)
   }
   return doc.getText('content').toString()
+}
+
+/** A memory store whose appends wait at a gate the test opens. */
+export class GatedStore extends MemoryStore {
+  /** Appends waiting at the gate. */
+  waiting = 0
+  /** Appends that have come to the gate, open or not, since the store was made. */
+  arrived = 0
+  private gate: (() => void) | null = null
+  private held: Promise<void> | null = null
+
+  hold(): void {
+    this.held = new Promise((resolve) => {
+      this.gate = resolve
+    })
+  }
+
+  open(): void {
+    this.gate?.()
+    this.held = null
+  }
+
+  override async append(entries: readonly StoreEntry[]): Promise<void> {
+    this.arrived++
+    this.waiting++
+    await this.held
+    this.waiting--
+    return super.append(entries)
+  }
 }
