@@ -312,6 +312,17 @@ describe('a client that stops reading', () => {
     socketOf(raw).pause()
     return raw
   }
+  /** A writer connected to `room`, once the server holds `chunks` chunks of `letter` it wrote there. */
+  async function written(room: string, letter: string, chunks: number) {
+    const writer = connect(tandem.url, room)
+    await writer.synced()
+    for (let i = 0; i < chunks; i++) writer.text.insert(writer.text.length, letter.repeat(chunk))
+    await waitFor(
+      async () => (await getText(tandem, room)).body.length === chunks * chunk,
+      `the server to hold ${chunks} × 64 KiB`,
+    )
+    return writer
+  }
   const socketOf = (raw: RawClient) => (raw.ws as unknown as { _socket: Socket })._socket
   const slowConsumerErrors = () => readMetric(tandem.httpUrl, 'tandem_errors_total', { kind: 'slow-consumer' })
   const cutOffLines = (room: string) =>
@@ -362,10 +373,7 @@ describe('a client that stops reading', () => {
     // have 30 × 960 KiB queued for it without the cap (its budget allows 30 requests at once): that would show in
     // the server's memory. A bigger document would come in pieces (see the next test).
     const room = 'slow/greedy'
-    const writer = connect(tandem.url, room)
-    await writer.synced()
-    for (let i = 0; i < 15; i++) writer.text.insert(writer.text.length, 'g'.repeat(chunk))
-    await waitFor(async () => (await getText(tandem, room)).body.length === 15 * chunk, 'the 960 KiB document')
+    const writer = await written(room, 'g', 15)
     const errorsBefore = await slowConsumerErrors()
     const baseline = await readMetric(tandem.httpUrl, 'process_resident_memory_bytes')
     const bound = baseline + 16 * MiB
@@ -402,10 +410,7 @@ describe('a client that stops reading', () => {
     // 4 MiB: sent in pieces of 256 KiB, each once the one before has left. Asking again while they are on their
     // way queues nothing: the last piece's step 2 answers every request.
     const room = 'slow/big-greedy'
-    const writer = connect(tandem.url, room)
-    await writer.synced()
-    for (let i = 0; i < 64; i++) writer.text.insert(writer.text.length, 'h'.repeat(chunk))
-    await waitFor(async () => (await getText(tandem, room)).body.length === 64 * chunk, 'the 4 MiB document')
+    const writer = await written(room, 'h', 64)
     const errorsBefore = await slowConsumerErrors()
     const baseline = await readMetric(tandem.httpUrl, 'process_resident_memory_bytes')
     const receivedBefore = await readMetric(tandem.httpUrl, 'tandem_messages_received_total')
